@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// deepcoder: a plain-language description becomes a runnable Flask project, generated in-process by
+// our own GGUF inference engine. Arrows point one way: deepcoder (CLI) → Scaffold → Engine, GitStore.
+let package = Package(
+    name: "deepcoder",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "deepcoder", targets: ["deepcoder"]),
+        .library(name: "Engine", targets: ["Engine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // Hot quantized kernels in C with runtime CPU dispatch (AVX-512 VNNI / AVX2+FMA / portable).
+        // Always optimised, even in debug builds: at -O0 these loops are 20–90× slower.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "CKernels",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // libgit2 from Debian (apt-get install libgit2-dev); no shelling out to git.
+        .systemLibrary(name: "CLibgit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "GitStore", dependencies: ["CLibgit2"]),
+        // Prompts and project skeletons are data: Templates/ ships as a resource bundle.
+        .target(name: "ScaffoldTemplates", path: "Templates", exclude: ["README.md"],
+                resources: [.copy("prompts"), .copy("skeleton"), .copy("tools")]),
+        .target(
+            name: "Scaffold",
+            dependencies: [
+                "GitStore", "ScaffoldTemplates",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "deepcoder",
+            dependencies: [
+                "Engine", "Scaffold",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "CKernels"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
+        // Runs the built binary; depends on the executable so it is built first.
+        .testTarget(name: "CLITests", dependencies: ["deepcoder"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

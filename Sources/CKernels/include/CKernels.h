@@ -1,0 +1,107 @@
+// CKernels: quantized tensor kernels for deepcoder's engine.
+//
+// Block layouts are ggml's (llama.cpp's ggml-common.h is the reference that was read, not copied).
+// Every entry point has a portable C path; AVX2+FMA+F16C and AVX-512 (VNNI/BW) paths are chosen at
+// run time with __builtin_cpu_supports, so the binary runs on any x86_64 (and other) CPU.
+//
+// Types are identified by their ggml type ids so that GGUF tensor infos map directly.
+#ifndef DEEPCODER_CKERNELS_H
+#define DEEPCODER_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// ggml type ids (the values stored in GGUF tensor infos).
+enum {
+    DC_TYPE_F32 = 0,
+    DC_TYPE_F16 = 1,
+    DC_TYPE_Q4_0 = 2,
+    DC_TYPE_Q4_1 = 3,
+    DC_TYPE_Q5_0 = 6,
+    DC_TYPE_Q5_1 = 7,
+    DC_TYPE_Q8_0 = 8,
+    DC_TYPE_Q8_1 = 9,
+    DC_TYPE_Q4_K = 12,
+    DC_TYPE_Q5_K = 13,
+    DC_TYPE_Q6_K = 14,
+    DC_TYPE_Q8_K = 15,
+    DC_TYPE_BF16 = 30,
+};
+
+/// 1 when `type` is one of the ids above that this library supports, else 0.
+int dc_type_supported(int type);
+/// Elements per block (32 for Q4_0…Q8_1, 256 for K-quants, 1 for F32/F16/BF16); 0 if unsupported.
+int64_t dc_block_elements(int type);
+/// Bytes per block; 0 if unsupported.
+size_t dc_block_bytes(int type);
+/// Bytes of one row of `n` elements (n must be a multiple of dc_block_elements(type)).
+size_t dc_row_bytes(int type, int64_t n);
+
+/// The type activations are converted to before a dot product with weights of `type`, as in ggml:
+/// Q4_0/Q5_0/Q8_0 → Q8_0, Q4_1/Q5_1 → Q8_1, Q4_K/Q5_K/Q6_K → Q8_K, F16 → F16, BF16 → BF16, F32 → F32.
+int dc_vec_dot_type(int type);
+
+/// Dequantizes `n` elements (a multiple of the block size) of `type` from `src` into `dst`.
+void dc_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+/// Converts `n` floats into a row of `type` (any vec_dot type: Q8_0, Q8_1, Q8_K, F16, BF16, F32),
+/// rounding as ggml's reference quantizers do.
+void dc_quantize_row(int type, const float *src, void *dst, int64_t n);
+
+/// Dot product of one weight row of `type` (n elements) with one activation row already converted
+/// to dc_vec_dot_type(type).
+float dc_vec_dot(int type, int64_t n, const void *w_row, const void *x_row);
+
+/// Matrix × vectors. W holds rows of `n` elements of `type`, `w_row_stride` bytes apart.
+/// X holds `ntok` activation rows in dc_vec_dot_type(type), `x_row_stride` bytes apart.
+/// For rows r in [r0, r1) and tokens t in [0, ntok): out[t * out_stride + r] = dot(W[r], X[t]).
+/// Rows are processed in small tiles so each weight tile is read once for all tokens.
+void dc_matmul(int type, int64_t n,
+               const void *W, size_t w_row_stride,
+               const void *X, size_t x_row_stride, int64_t ntok,
+               int64_t r0, int64_t r1,
+               float *out, int64_t out_stride);
+
+/// Same as dc_matmul but always on the portable C path (for testing the fast paths against it).
+void dc_matmul_portable(int type, int64_t n,
+                        const void *W, size_t w_row_stride,
+                        const void *X, size_t x_row_stride, int64_t ntok,
+                        int64_t r0, int64_t r1,
+                        float *out, int64_t out_stride);
+
+/// Which implementation dc_matmul uses on this CPU: "avx512vnni", "avx2", or "portable".
+const char *dc_kernel_isa(void);
+/// Forces the portable path (1) or restores automatic dispatch (0). For tests and benchmarks.
+void dc_force_portable(int on);
+
+/// IEEE half / bfloat16 conversions (round to nearest even), as ggml's.
+float dc_f16_to_f32(uint16_t h);
+uint16_t dc_f32_to_f16(float f);
+float dc_bf16_to_f32(uint16_t h);
+uint16_t dc_f32_to_bf16(float f);
+void dc_f16_to_f32_row(const uint16_t *src, float *dst, int64_t n);
+void dc_f32_to_f16_row(const float *src, uint16_t *dst, int64_t n);
+
+/// Small float vector helpers used by the forward pass (vectorised where it pays).
+/// y[i] += a * x[i]
+void dc_axpy_f32(int64_t n, float a, const float *x, float *y);
+/// y[i] += a * (float)x_f16[i]
+void dc_axpy_f16(int64_t n, float a, const uint16_t *x, float *y);
+/// sum of x[i] * y[i] for f32 rows
+float dc_dot_f32(int64_t n, const float *x, const float *y);
+
+/// A spin-wait hint for the thread pool (x86 PAUSE).
+static inline void dc_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,403 @@
+// SIMD matmul kernels, included twice: by kernels_avx2.c (CK_VNNI 0, maddubs/madd integer dots) and by
+// kernels_avx512.c (CK_VNNI 1, AVX-512 VNNI vpdpbusd/vpdpwssd on 256-bit vectors plus AVX-512BW masks).
+// On Zen 4 512-bit ops are double-pumped, so 256-bit VNNI gives the same integer throughput per byte.
+// The including file sets the target attribute for every function here via a pragma.
+//
+// Each kernel computes R weight rows (R = 4 per tile, 1 for the remainder) against one activation
+// row; the tile loop runs all tokens over the same 4 rows so the weight tile stays in L1.
+
+#include <immintrin.h>
+
+#define CKI static inline __attribute__((always_inline))
+
+CKI float ck_hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+CKI int ck_hsum_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+CKI int ck_hsum_i32x4(__m128i s) {
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+// f16 -> f32 through the lookup table (cheaper than a scalar F16C round trip for per-block scales)
+CKI float ck_h2f(uint16_t h) { return ck_f16_table[h]; }
+// F16C conversion, for the once-per-256-elements K-quant scales
+CKI float ck_h2f_cvt(uint16_t h) { return _cvtsh_ss(h); }
+
+// acc + sum over groups of 4 of (unsigned u) * (signed s). AVX2 variant requires |pair sums| < 2^15.
+CKI __m256i ck_dot_us(__m256i acc, __m256i u, __m256i s) {
+#if CK_VNNI
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+// acc + madd(a16, b16)
+CKI __m256i ck_dot_ww(__m256i acc, __m256i a, __m256i b) {
+#if CK_VNNI
+    return _mm256_dpwssd_epi32(acc, a, b);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
+// 16 packed nibble bytes -> 32 bytes: low nibbles in bytes 0..15, high nibbles in bytes 16..31.
+CKI __m256i ck_nibbles(const uint8_t *p) {
+    const __m128i q = _mm_loadu_si128((const __m128i *)p);
+    const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+// ORs 0x10 into byte e of v when bit e of the 32-bit word at p is set.
+CKI __m256i ck_or_hibits(__m256i v, const uint8_t *p) {
+    uint32_t qh;
+    memcpy(&qh, p, 4);
+#if CK_VNNI && CK_USE_KMASK
+    return _mm256_mask_add_epi8(v, (__mmask32)qh, v, _mm256_set1_epi8(0x10));
+#else
+    const __m256i idx = _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL);
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), idx);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+    return _mm256_or_si256(v, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+#endif
+}
+
+// -sum(c * y) over groups of 4 bytes, c an unsigned byte constant (correction for offset weights).
+CKI __m256i ck_neg_offset(__m256i cvec, __m256i y) {
+    return _mm256_sub_epi32(_mm256_setzero_si256(), ck_dot_us(_mm256_setzero_si256(), cvec, y));
+}
+
+// ----------------------------------------- Q8_0 x Q8_0 --------------------------------------------
+CKI void k_q8_0(int R, int64_t nb, const ck_q8_0 *const *w, const ck_q8_0 *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i *)y[b].qs);
+        const __m256 dyv = _mm256_set1_ps(ck_h2f(y[b].d));
+#if CK_VNNI
+        const __m256i base = ck_neg_offset(_mm256_set1_epi8((char)0x80), yv);
+#endif
+        for (int r = 0; r < R; r++) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)w[r][b].qs);
+#if CK_VNNI
+            const __m256i s = _mm256_dpbusd_epi32(base, _mm256_xor_si256(wv, _mm256_set1_epi8((char)0x80)), yv);
+#else
+            const __m256i s = _mm256_madd_epi16(
+                _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yv, wv)), _mm256_set1_epi16(1));
+#endif
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]);
+}
+
+// ------------------------------------ Q4_0 / Q5_0 x Q8_0 ------------------------------------------
+CKI void k_q4_0(int R, int64_t nb, const ck_q4_0 *const *w, const ck_q8_0 *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i *)y[b].qs);
+        const __m256 dyv = _mm256_set1_ps(ck_h2f(y[b].d));
+        const __m256i base = ck_neg_offset(_mm256_set1_epi8(8), yv);
+        for (int r = 0; r < R; r++) {
+            const __m256i s = ck_dot_us(base, ck_nibbles(w[r][b].qs), yv);
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]);
+}
+
+CKI void k_q5_0(int R, int64_t nb, const ck_q5_0 *const *w, const ck_q8_0 *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i *)y[b].qs);
+        const __m256 dyv = _mm256_set1_ps(ck_h2f(y[b].d));
+        const __m256i base = ck_neg_offset(_mm256_set1_epi8(16), yv);
+        for (int r = 0; r < R; r++) {
+            const __m256i q = ck_or_hibits(ck_nibbles(w[r][b].qs), w[r][b].qh);
+            const __m256i s = ck_dot_us(base, q, yv);
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]);
+}
+
+// ------------------------------------ Q4_1 / Q5_1 x Q8_1 ------------------------------------------
+CKI void k_q4_1(int R, int64_t nb, const ck_q4_1 *const *w, const ck_q8_1 *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float ms[4] = {0, 0, 0, 0};
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i *)y[b].qs);
+        const __m256 dyv = _mm256_set1_ps(ck_h2f(y[b].d));
+        const float sy = ck_h2f(y[b].s);
+        for (int r = 0; r < R; r++) {
+            const __m256i s = ck_dot_us(_mm256_setzero_si256(), ck_nibbles(w[r][b].qs), yv);
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+            ms[r] += ck_h2f(w[r][b].m) * sy;
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]) + ms[r];
+}
+
+CKI void k_q5_1(int R, int64_t nb, const ck_q5_1 *const *w, const ck_q8_1 *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float ms[4] = {0, 0, 0, 0};
+    for (int64_t b = 0; b < nb; b++) {
+        const __m256i yv = _mm256_loadu_si256((const __m256i *)y[b].qs);
+        const __m256 dyv = _mm256_set1_ps(ck_h2f(y[b].d));
+        const float sy = ck_h2f(y[b].s);
+        for (int r = 0; r < R; r++) {
+            const __m256i q = ck_or_hibits(ck_nibbles(w[r][b].qs), w[r][b].qh);
+            const __m256i s = ck_dot_us(_mm256_setzero_si256(), q, yv);
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+            ms[r] += ck_h2f(w[r][b].m) * sy;
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]) + ms[r];
+}
+
+// ------------------------------------ Q4_K / Q5_K x Q8_K ------------------------------------------
+// 6-bit scales/mins of a Q4_K/Q5_K super-block -> bytes 0..7 scales, 8..15 mins.
+CKI __m128i ck_k4_scales_vec(const uint8_t *s) {
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3fu, m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    const uint32_t sc_lo = u[0] & m6;
+    const uint32_t sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    const uint32_t mn_lo = u[1] & m6;
+    const uint32_t mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)mn_lo, (int)mn_hi);
+}
+
+// shuffle masks selecting int16 lane j of a 128-bit register, broadcast (j = 0..7)
+CKI __m256i ck_lane16_mask(int j) {
+    return _mm256_set1_epi16((short)((2 * j) | ((2 * j + 1) << 8)));
+}
+
+CKI void k_q4_K(int R, int64_t nb, const ck_q4_K *const *w, const ck_q8_K *y, float *res, int hi5,
+                const ck_q5_K *const *w5) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float ms[4] = {0, 0, 0, 0};
+    for (int64_t b = 0; b < nb; b++) {
+        const float dy = y[b].d;
+        // pair sums of bsums: (bsums[2j] + bsums[2j+1]) for j = 0..7
+        const __m128i bs0 = _mm_loadu_si128((const __m128i *)y[b].bsums);
+        const __m128i bs1 = _mm_loadu_si128((const __m128i *)y[b].bsums + 1);
+        const __m128i bsp = _mm_hadd_epi16(bs0, bs1);
+        const int8_t *yq = y[b].qs;
+        for (int r = 0; r < R; r++) {
+            const uint8_t *scp = hi5 ? w5[r][b].scales : w[r][b].scales;
+            const uint8_t *qs = hi5 ? w5[r][b].qs : w[r][b].qs;
+            const uint16_t dw = hi5 ? w5[r][b].d : w[r][b].d;
+            const uint16_t dmw = hi5 ? w5[r][b].dmin : w[r][b].dmin;
+            const __m128i sm = ck_k4_scales_vec(scp);
+            const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+            const int summ = ck_hsum_i32x4(_mm_madd_epi16(mins16, bsp));
+            const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+            __m256i qhv = _mm256_setzero_si256();
+            if (hi5) qhv = _mm256_loadu_si256((const __m256i *)w5[r][b].qh);
+            __m256i sumi = _mm256_setzero_si256();
+            for (int c = 0; c < 4; c++) {
+                const __m256i qv = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+                __m256i lo = _mm256_and_si256(qv, _mm256_set1_epi8(0x0F));
+                __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), _mm256_set1_epi8(0x0F));
+                if (hi5) {
+                    const __m256i one = _mm256_set1_epi8(1);
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2 * c), one), 4));
+                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2 * c + 1), one), 4));
+                }
+                const __m256i y0 = _mm256_loadu_si256((const __m256i *)(yq + 64 * c));
+                const __m256i y1 = _mm256_loadu_si256((const __m256i *)(yq + 64 * c + 32));
+                const __m256i p0 = _mm256_maddubs_epi16(lo, y0);
+                const __m256i p1 = _mm256_maddubs_epi16(hi, y1);
+                sumi = ck_dot_ww(sumi, p0, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c)));
+                sumi = ck_dot_ww(sumi, p1, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c + 1)));
+            }
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f_cvt(dw) * dy), _mm256_cvtepi32_ps(sumi), acc[r]);
+            ms[r] += (ck_h2f_cvt(dmw) * dy) * (float)summ;
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]) - ms[r];
+}
+
+// ----------------------------------------- Q6_K x Q8_K --------------------------------------------
+CKI void k_q6_K(int R, int64_t nb, const ck_q6_K *const *w, const ck_q8_K *y, float *res) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    for (int64_t b = 0; b < nb; b++) {
+        const float dy = y[b].d;
+        const __m256i bsums = _mm256_loadu_si256((const __m256i *)y[b].bsums);
+        const int8_t *yq = y[b].qs;
+        for (int r = 0; r < R; r++) {
+            const ck_q6_K *x = &w[r][b];
+            const __m128i sc8 = _mm_loadu_si128((const __m128i *)x->scales);
+            const __m256i sc16all = _mm256_cvtepi8_epi16(sc8);
+            // -32 * sum_k sc_k * bsums_k  (the weights are stored with a +32 offset)
+            __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16all, bsums), 5));
+            for (int h = 0; h < 2; h++) {
+                const uint8_t *ql = x->ql + 64 * h, *qh = x->qh + 32 * h;
+                const int8_t *a = yq + 128 * h;
+                // scale lanes: chunk c uses sc[8h+2c] for its first 16 elements, sc[8h+2c+1] for the rest
+                const __m256i s16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(h ? _mm_unpackhi_epi64(sc8, sc8) : sc8));
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+                const __m256i hv = _mm256_loadu_si256((const __m256i *)qh);
+                __m256i q[4];
+                q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30));
+                q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30));
+                q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hv, m30));
+                q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30));
+                for (int c = 0; c < 4; c++) {
+                    const __m256i yv = _mm256_loadu_si256((const __m256i *)(a + 32 * c));
+                    const __m256i p = _mm256_maddubs_epi16(q[c], yv);
+                    // low 128: lane 2c, high 128: lane 2c+1
+                    const __m256i msk = _mm256_setr_epi8(
+                        4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1,
+                        4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1,
+                        4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3,
+                        4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3);
+                    sumi = ck_dot_ww(sumi, p, _mm256_shuffle_epi8(s16, msk));
+                }
+            }
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f_cvt(x->d) * dy), _mm256_cvtepi32_ps(sumi), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]);
+}
+
+// ----------------------------------------- float types --------------------------------------------
+CKI float k_f32(int64_t n, const float *w, const float *x) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    float s = ck_hsum_ps(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) s += w[i] * x[i];
+    return s;
+}
+
+CKI float k_f16(int64_t n, const uint16_t *w, const uint16_t *x) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))),
+                             _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i + 8))), a1);
+    }
+    float s = ck_hsum_ps(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) s += ck_h2f(w[i]) * ck_h2f(x[i]);
+    return s;
+}
+
+CKI __m256 ck_bf16x8(const uint16_t *p) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
+}
+
+CKI float k_bf16(int64_t n, const uint16_t *w, const uint16_t *x) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(ck_bf16x8(w + i), ck_bf16x8(x + i), a0);
+        a1 = _mm256_fmadd_ps(ck_bf16x8(w + i + 8), ck_bf16x8(x + i + 8), a1);
+    }
+    float s = ck_hsum_ps(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) s += dc_bf16_to_f32(w[i]) * dc_bf16_to_f32(x[i]);
+    return s;
+}
+
+// ------------------------------------------- driver -----------------------------------------------
+#define CK_TILE_LOOP(BT, XT, CALL4, CALL1)                                                              \
+    do {                                                                                                \
+        const int64_t nb = n / blk;                                                                     \
+        int64_t r = r0;                                                                                 \
+        for (; r + 4 <= r1; r += 4) {                                                                   \
+            const BT *wp[4];                                                                            \
+            for (int k = 0; k < 4; k++) wp[k] = (const BT *)(wb + (size_t)(r + k) * ws);                \
+            for (int64_t t = 0; t < ntok; t++) {                                                        \
+                float res[4];                                                                           \
+                const XT *xp = (const XT *)(xb + (size_t)t * xs);                                       \
+                CALL4;                                                                                  \
+                for (int k = 0; k < 4; k++) out[t * os + r + k] = res[k];                               \
+            }                                                                                           \
+        }                                                                                               \
+        for (; r < r1; r++) {                                                                           \
+            const BT *wp[1] = {(const BT *)(wb + (size_t)r * ws)};                                      \
+            for (int64_t t = 0; t < ntok; t++) {                                                        \
+                float res[1];                                                                           \
+                const XT *xp = (const XT *)(xb + (size_t)t * xs);                                       \
+                CALL1;                                                                                  \
+                out[t * os + r] = res[0];                                                               \
+            }                                                                                           \
+        }                                                                                               \
+    } while (0)
+
+int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
+                          int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os) {
+    const char *wb = (const char *)W, *xb = (const char *)X;
+    int64_t blk;
+    switch (type) {
+    case DC_TYPE_Q8_0:
+        blk = CK_QK;
+        CK_TILE_LOOP(ck_q8_0, ck_q8_0, k_q8_0(4, nb, wp, xp, res), k_q8_0(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_Q4_0:
+        blk = CK_QK;
+        CK_TILE_LOOP(ck_q4_0, ck_q8_0, k_q4_0(4, nb, wp, xp, res), k_q4_0(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_Q5_0:
+        blk = CK_QK;
+        CK_TILE_LOOP(ck_q5_0, ck_q8_0, k_q5_0(4, nb, wp, xp, res), k_q5_0(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_Q4_1:
+        blk = CK_QK;
+        CK_TILE_LOOP(ck_q4_1, ck_q8_1, k_q4_1(4, nb, wp, xp, res), k_q4_1(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_Q5_1:
+        blk = CK_QK;
+        CK_TILE_LOOP(ck_q5_1, ck_q8_1, k_q5_1(4, nb, wp, xp, res), k_q5_1(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_Q4_K:
+        blk = CK_QKK;
+        CK_TILE_LOOP(ck_q4_K, ck_q8_K, k_q4_K(4, nb, wp, xp, res, 0, NULL), k_q4_K(1, nb, wp, xp, res, 0, NULL));
+        return 1;
+    case DC_TYPE_Q5_K:
+        blk = CK_QKK;
+        CK_TILE_LOOP(ck_q5_K, ck_q8_K, k_q4_K(4, nb, NULL, xp, res, 1, wp), k_q4_K(1, nb, NULL, xp, res, 1, wp));
+        return 1;
+    case DC_TYPE_Q6_K:
+        blk = CK_QKK;
+        CK_TILE_LOOP(ck_q6_K, ck_q8_K, k_q6_K(4, nb, wp, xp, res), k_q6_K(1, nb, wp, xp, res));
+        return 1;
+    case DC_TYPE_F32:
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t t = 0; t < ntok; t++)
+                out[t * os + r] = k_f32(n, (const float *)(wb + (size_t)r * ws), (const float *)(xb + (size_t)t * xs));
+        return 1;
+    case DC_TYPE_F16:
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t t = 0; t < ntok; t++)
+                out[t * os + r] = k_f16(n, (const uint16_t *)(wb + (size_t)r * ws), (const uint16_t *)(xb + (size_t)t * xs));
+        return 1;
+    case DC_TYPE_BF16:
+        for (int64_t r = r0; r < r1; r++)
+            for (int64_t t = 0; t < ntok; t++)
+                out[t * os + r] = k_bf16(n, (const uint16_t *)(wb + (size_t)r * ws), (const uint16_t *)(xb + (size_t)t * xs));
+        return 1;
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// What to generate and when to stop.
+public struct GenerationOptions: Sendable {
+    public var maxTokens: Int = 256
+    public var sampling = SamplingParameters()
+    /// Generation stops when the text contains one of these; the stop string itself is not returned.
+    public var stopStrings: [String] = []
+
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), stopStrings: [String] = []) {
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stopStrings = stopStrings
+    }
+}
+
+public enum StopReason: String, Sendable, Codable {
+    case endOfGeneration = "eos"
+    case maxTokens = "max_tokens"
+    case stopString = "stop_string"
+    case contextFull = "context_full"
+    case cancelled
+}
+
+/// The outcome of one generation, with the speed figures llama.cpp users expect.
+public struct GenerationResult: Sendable {
+    public var text: String
+    public var tokens: [Int32]
+    public var promptTokenCount: Int
+    public var promptSeconds: Double
+    public var generationSeconds: Double
+    public var stopReason: StopReason
+
+    public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokenCount) / promptSeconds : 0 }
+    /// Generation speed over the tokens after the first (the first comes from the prompt pass).
+    public var generationTokensPerSecond: Double {
+        generationSeconds > 0 ? Double(max(tokens.count - 1, 0)) / generationSeconds : 0
+    }
+
+    public var summary: String {
+        String(format: "prompt %d tokens, %.1f tokens/s; generated %d tokens, %.1f tokens/s; stop: %@",
+               promptTokenCount, promptTokensPerSecond, tokens.count, generationTokensPerSecond, stopReason.rawValue)
+    }
+}
+
+/// Holds back the end of streamed text that could be the start of a stop string, and finds stops.
+struct StopStringFilter {
+    let stops: [String]
+    private(set) var text = ""
+    private var emitted = 0  // characters of `text` already handed out, in UTF-8 bytes
+
+    init(_ stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+
+    /// Appends new text; returns what can be shown now and whether a stop string was reached.
+    mutating func append(_ piece: String) -> (String, Bool) {
+        text += piece
+        let bytes = Array(text.utf8)
+        for s in stops {
+            if let r = text.range(of: s) {
+                let cut = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+                let out = String(decoding: bytes[emitted..<max(emitted, cut)], as: UTF8.self)
+                text = String(decoding: bytes[0..<cut], as: UTF8.self)
+                emitted = cut
+                return (out, true)
+            }
+        }
+        // Longest suffix that is a proper prefix of a stop string stays back.
+        var hold = 0
+        for s in stops {
+            let sb = Array(s.utf8)
+            var n = min(sb.count - 1, bytes.count)
+            while n > hold {
+                if bytes[(bytes.count - n)...].elementsEqual(sb[0..<n]) { hold = n; break }
+                n -= 1
+            }
+        }
+        var end = bytes.count - hold
+        // Never split a UTF-8 character.
+        while end > emitted, end < bytes.count, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        guard end > emitted else { return ("", false) }
+        let out = String(decoding: bytes[emitted..<end], as: UTF8.self)
+        emitted = end
+        return (out, false)
+    }
+
+    /// The held-back remainder at the end.
+    mutating func flush() -> String {
+        let bytes = Array(text.utf8)
+        guard emitted < bytes.count else { return "" }
+        let out = String(decoding: bytes[emitted...], as: UTF8.self)
+        emitted = bytes.count
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A loaded model ready to generate: the mapped GGUF file, its tokenizer and chat template, and the
+/// transformer with its KV cache. The engine's front door for the CLI and the scaffolder.
+public final class LanguageModel {
+    public let file: GGUFFile
+    public let tokenizer: BPETokenizer
+    public let model: TransformerModel
+    /// The chat template, or the error detecting it gave (raised only when a chat prompt is built).
+    private let chatTemplateResult: Result<ChatTemplate, Error>
+
+    /// Loads a model. `threads` defaults to the number of cores; `contextLength` to min(4096, trained).
+    public init(path: String, threads: Int? = nil, contextLength: Int? = nil) throws {
+        file = try GGUFFile(path: path)
+        tokenizer = try BPETokenizer(Vocabulary(file: file))
+        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        model = try TransformerModel(file: file, contextLength: contextLength, threads: max(1, n))
+        let template = file.string("tokenizer.chat_template")
+        chatTemplateResult = Result { try ChatTemplate.detect(template) }
+    }
+
+    /// The model's chat template; throws when `tokenizer.chat_template` is not one deepcoder knows.
+    public func chatTemplate() throws -> ChatTemplate { try chatTemplateResult.get() }
+
+    /// The token ids of a chat prompt, ending with the assistant's turn opening.
+    public func chatPrompt(_ messages: [ChatMessage]) throws -> [Int32] {
+        let text = try chatTemplate().render(messages, addGenerationPrompt: true)
+        return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+    }
+
+    /// Generates from `prompt` (token ids), calling `onText` with text as soon as it is complete
+    /// (whole UTF-8 characters, never part of a stop string). Return false from `onText` to cancel.
+    public func generate(prompt: [Int32], options: GenerationOptions,
+                         onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+        guard !prompt.isEmpty else { throw ModelError.contextFull(needed: 0, capacity: model.contextLength) }
+        guard prompt.count < model.contextLength else {
+            throw ModelError.contextFull(needed: prompt.count + 1, capacity: model.contextLength)
+        }
+        model.reset()
+        var sampler = Sampler(options.sampling)
+        var stops = StopStringFilter(options.stopStrings)
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var history = prompt
+        var generated: [Int32] = []
+        var reason = StopReason.maxTokens
+
+        let t0 = Date()
+        var logits = try model.forward(prompt)
+        let promptSeconds = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        var firstTokenTime: Date?
+
+        while generated.count < options.maxTokens {
+            let next = sampler.sample(logits: logits, history: history)
+            if firstTokenTime == nil { firstTokenTime = Date() }
+            if tokenizer.isEndOfGeneration(next) { reason = .endOfGeneration; break }
+            generated.append(next)
+            history.append(next)
+            let (shown, stopped) = stops.append(decoder.append(next))
+            if !shown.isEmpty, !onText(shown) { reason = .cancelled; break }
+            if stopped { reason = .stopString; break }
+            if generated.count >= options.maxTokens { break }
+            if model.cache.count >= model.contextLength { reason = .contextFull; break }
+            logits = try model.forward([next])
+        }
+        if reason != .stopString {
+            let (shown, _) = stops.append(decoder.finish())
+            let rest = shown + stops.flush()
+            if !rest.isEmpty { _ = onText(rest) }
+        }
+        let genSeconds = Date().timeIntervalSince(firstTokenTime ?? t1)
+        return GenerationResult(text: stops.text, tokens: generated, promptTokenCount: prompt.count,
+                                promptSeconds: promptSeconds, generationSeconds: genSeconds, stopReason: reason)
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import CKernels
+
+/// Errors of the forward pass a user can cause (and fix).
+public enum ModelError: Error, CustomStringConvertible {
+    case contextFull(needed: Int, capacity: Int)
+    case invalidToken(Int32, vocabularySize: Int)
+
+    public var description: String {
+        switch self {
+        case .contextFull(let needed, let capacity):
+            return "the prompt and answer need \(needed) tokens but the context holds \(capacity); shorten the prompt, lower --max-tokens or raise --ctx-size"
+        case .invalidToken(let t, let n):
+            return "token id \(t) is outside the vocabulary (0..<\(n))"
+        }
+    }
+}
+
+/// One decoder block's weights.
+struct TransformerLayer {
+    let attentionNorm: VectorWeight
+    let wq, wk, wv, wo: WeightMatrix
+    let bq, bk, bv: VectorWeight?
+    let ffnNorm: VectorWeight
+    let gate, up, down: WeightMatrix
+}
+
+/// A llama-family decoder-only transformer (llama, qwen2) running on the mapped GGUF weights.
+///
+/// The forward pass follows llama.cpp's graph for these architectures step by step, including its
+/// numerics where they matter for identical greedy tokens: activations quantized to the weight's
+/// vec-dot type, RMSNorm summed in double, rope angles by repeated multiplication, an F16 KV cache
+/// with queries rounded to F16 for Q·K, and softmax weights rounded to F16 before they weight V.
+public final class TransformerModel {
+    public let file: GGUFFile
+    public let config: ModelConfig
+    public let cache: KVCache
+    public let pool: ThreadPool
+    /// Tokens per forward chunk when processing a prompt.
+    public let batchSize: Int
+
+    let tokenEmbedding: WeightMatrix
+    let outputNorm: VectorWeight
+    let output: WeightMatrix
+    let layers: [TransformerLayer]
+
+    // Scratch, sized for `batchSize` tokens.
+    private let x, xn, q, k, v, attn, gateBuf, upBuf: UnsafeMutablePointer<Float>
+    private let scores: UnsafeMutablePointer<Float>  // per thread: context floats
+    private let qHalf: UnsafeMutablePointer<UInt16>  // per thread: one head
+    private let ropeCos, ropeSin: UnsafeMutablePointer<Float>
+    private let scratch: ActivationScratch
+    private let logitsBuf: UnsafeMutablePointer<Float>
+
+    public init(file: GGUFFile, contextLength: Int? = nil, threads: Int, batchSize: Int = 64) throws {
+        self.file = file
+        let traits = try ModelRegistry.traits(for: file)
+        let c = try ModelConfig(file: file, traits: traits)
+        config = c
+        let ctx = min(contextLength ?? min(4096, c.trainedContextLength), c.trainedContextLength)
+        guard ctx > 0 else { throw GGUFError(file: file.url.path, reason: "context length must be positive") }
+        let E = c.embeddingLength, F = c.feedForwardLength
+        let qDim = c.headCount * c.headDim, kvDim = c.headCountKV * c.headDim
+        tokenEmbedding = try WeightMatrix(file: file, name: "token_embd.weight", rows: c.vocabularySize, columns: E)
+        outputNorm = try VectorWeight(file: file, name: "output_norm.weight", count: E)
+        if file.tensorInfo("output.weight") != nil {
+            output = try WeightMatrix(file: file, name: "output.weight", rows: c.vocabularySize, columns: E)
+        } else {
+            output = tokenEmbedding  // tied embeddings
+        }
+        var ls: [TransformerLayer] = []
+        for i in 0..<c.blockCount {
+            let p = "blk.\(i)."
+            let biases = traits.attentionBiases
+            ls.append(TransformerLayer(
+                attentionNorm: try VectorWeight(file: file, name: p + "attn_norm.weight", count: E),
+                wq: try WeightMatrix(file: file, name: p + "attn_q.weight", rows: qDim, columns: E),
+                wk: try WeightMatrix(file: file, name: p + "attn_k.weight", rows: kvDim, columns: E),
+                wv: try WeightMatrix(file: file, name: p + "attn_v.weight", rows: kvDim, columns: E),
+                wo: try WeightMatrix(file: file, name: p + "attn_output.weight", rows: E, columns: qDim),
+                bq: biases ? try VectorWeight(file: file, name: p + "attn_q.bias", count: qDim) : nil,
+                bk: biases ? try VectorWeight(file: file, name: p + "attn_k.bias", count: kvDim) : nil,
+                bv: biases ? try VectorWeight(file: file, name: p + "attn_v.bias", count: kvDim) : nil,
+                ffnNorm: try VectorWeight(file: file, name: p + "ffn_norm.weight", count: E),
+                gate: try WeightMatrix(file: file, name: p + "ffn_gate.weight", rows: F, columns: E),
+                up: try WeightMatrix(file: file, name: p + "ffn_up.weight", rows: F, columns: E),
+                down: try WeightMatrix(file: file, name: p + "ffn_down.weight", rows: E, columns: F)))
+        }
+        layers = ls
+        pool = ThreadPool(threads: threads)
+        self.batchSize = max(1, batchSize)
+        cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim)
+        let B = self.batchSize
+        func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        x = alloc(B * E); xn = alloc(B * max(E, qDim)); q = alloc(B * qDim); k = alloc(B * kvDim); v = alloc(B * kvDim)
+        attn = alloc(B * qDim); gateBuf = alloc(B * F); upBuf = alloc(B * F)
+        scores = alloc(pool.threadCount * ctx)
+        qHalf = .allocate(capacity: pool.threadCount * c.headDim)
+        ropeCos = alloc(B * c.ropeDimensions / 2); ropeSin = alloc(B * c.ropeDimensions / 2)
+        scratch = ActivationScratch(capacity: B * max(E, F, qDim) * 4 + 4096)
+        logitsBuf = alloc(c.vocabularySize)
+    }
+
+    deinit {
+        for p in [x, xn, q, k, v, attn, gateBuf, upBuf, scores, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
+        qHalf.deallocate()
+    }
+
+    public var contextLength: Int { cache.capacity }
+    public var vocabularySize: Int { config.vocabularySize }
+
+    /// Start a new sequence.
+    public func reset() { cache.truncate(to: 0) }
+
+    /// Runs `tokens` at positions `cache.count…`, appends them to the KV cache, and returns the logits
+    /// after the last token (vocabularySize floats).
+    @discardableResult
+    public func forward(_ tokens: [Int32]) throws -> [Float] {
+        guard !tokens.isEmpty else { return [] }
+        let start = cache.count
+        guard start + tokens.count <= cache.capacity else {
+            throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
+        }
+        for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
+            throw ModelError.invalidToken(t, vocabularySize: config.vocabularySize)
+        }
+        var done = 0
+        while done < tokens.count {
+            let n = min(batchSize, tokens.count - done)
+            forwardChunk(Array(tokens[done..<done + n]), start: start + done, wantLogits: done + n == tokens.count)
+            done += n
+        }
+        return Array(UnsafeBufferPointer(start: logitsBuf, count: config.vocabularySize))
+    }
+
+    private func rmsNorm(_ src: UnsafePointer<Float>, _ weight: [Float], _ dst: UnsafeMutablePointer<Float>, n: Int) {
+        var sum: Double = 0
+        for i in 0..<n { sum += Double(src[i] * src[i]) }
+        let mean = Float(sum / Double(n))
+        let scale = 1 / (mean + config.rmsEpsilon).squareRoot()
+        weight.withUnsafeBufferPointer { w in
+            for i in 0..<n { dst[i] = (src[i] * scale) * w[i] }
+        }
+    }
+
+    private func prepareRope(start: Int, count: Int) {
+        let half = config.ropeDimensions / 2
+        let thetaScale = powf(config.ropeFreqBase, -2.0 / Float(config.ropeDimensions))
+        for t in 0..<count {
+            var theta = Float(start + t)
+            for i in 0..<half {
+                ropeCos[t * half + i] = cosf(theta)
+                ropeSin[t * half + i] = sinf(theta)
+                theta *= thetaScale
+            }
+        }
+    }
+
+    private func applyRope(_ buf: UnsafeMutablePointer<Float>, heads: Int, token t: Int) {
+        let hd = config.headDim, half = config.ropeDimensions / 2
+        let cs = ropeCos + t * half, sn = ropeSin + t * half
+        for h in 0..<heads {
+            let p = buf + h * hd
+            switch config.traits.ropeType {
+            case .normal:
+                for i in 0..<half {
+                    let x0 = p[2 * i], x1 = p[2 * i + 1]
+                    p[2 * i] = x0 * cs[i] - x1 * sn[i]
+                    p[2 * i + 1] = x0 * sn[i] + x1 * cs[i]
+                }
+            case .neox:
+                for i in 0..<half {
+                    let x0 = p[i], x1 = p[i + half]
+                    p[i] = x0 * cs[i] - x1 * sn[i]
+                    p[i + half] = x0 * sn[i] + x1 * cs[i]
+                }
+            }
+        }
+    }
+
+    private func forwardChunk(_ tokens: [Int32], start: Int, wantLogits: Bool) {
+        let c = config, B = tokens.count
+        let E = c.embeddingLength, F = c.feedForwardLength, hd = c.headDim
+        let qDim = c.headCount * hd, kvDim = c.headCountKV * hd
+        for (t, id) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: x + t * E) }
+        prepareRope(start: start, count: B)
+
+        for (li, L) in layers.enumerated() {
+            // Attention.
+            for t in 0..<B { rmsNorm(x + t * E, L.attentionNorm.values, xn + t * E, n: E) }
+            scratch.invalidate()
+            scratch.prepare(L.wq.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool)
+            scratch.prepare(L.wk.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool)
+            scratch.prepare(L.wv.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool)
+            if let bq = L.bq, let bk = L.bk, let bv = L.bv {
+                for t in 0..<B {
+                    for i in 0..<qDim { q[t * qDim + i] += bq.values[i] }
+                    for i in 0..<kvDim { k[t * kvDim + i] += bk.values[i]; v[t * kvDim + i] += bv.values[i] }
+                }
+            }
+            for t in 0..<B {
+                applyRope(q + t * qDim, heads: c.headCount, token: t)
+                applyRope(k + t * kvDim, heads: c.headCountKV, token: t)
+                dc_f32_to_f16_row(k + t * kvDim, cache.keyRow(layer: li, position: start + t), Int64(kvDim))
+                dc_f32_to_f16_row(v + t * kvDim, cache.valueRow(layer: li, position: start + t), Int64(kvDim))
+            }
+            attention(layer: li, tokens: B, start: start)
+            scratch.invalidate()
+            scratch.prepare(L.wo.type.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
+            L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            for i in 0..<(B * E) { x[i] += xn[i] }
+
+            // Feed-forward (SwiGLU).
+            for t in 0..<B { rmsNorm(x + t * E, L.ffnNorm.values, xn + t * E, n: E) }
+            scratch.invalidate()
+            scratch.prepare(L.gate.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool)
+            scratch.prepare(L.up.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool)
+            for i in 0..<(B * F) {
+                let g = gateBuf[i]
+                gateBuf[i] = g / (1 + expf(-g)) * upBuf[i]
+            }
+            scratch.invalidate()
+            scratch.prepare(L.down.type.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
+            L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            for i in 0..<(B * E) { x[i] += xn[i] }
+        }
+        cache.count = start + B
+
+        if wantLogits {
+            let last = x + (B - 1) * E
+            rmsNorm(last, outputNorm.values, xn, n: E)
+            scratch.invalidate()
+            scratch.prepare(output.type.vecDotType, from: xn, rows: 1, columns: E, pool: pool)
+            output.multiply(scratch, tokens: 1, into: logitsBuf, outStride: c.vocabularySize, pool: pool)
+        }
+    }
+
+    /// Causal grouped-query attention for the chunk's tokens, parallel over (token, head).
+    private func attention(layer li: Int, tokens B: Int, start: Int) {
+        let c = config, hd = c.headDim, H = c.headCount, group = c.headCount / c.headCountKV
+        let qDim = H * hd, ctx = cache.capacity
+        let scale = 1 / Float(hd).squareRoot()
+        let q = self.q, attn = self.attn, scores = self.scores, qHalf = self.qHalf, cache = self.cache
+        let total = B * H
+        pool.run(chunks: total) { job, ti in
+            let s = scores + ti * ctx
+            let qh = qHalf + ti * hd
+            do {
+                let t = job / H, h = job % H, kvh = h / group
+                let positions = start + t + 1
+                dc_f32_to_f16_row(q + t * qDim + h * hd, qh, Int64(hd))
+                var maxScore = -Float.infinity
+                for p in 0..<positions {
+                    let kr = cache.keyRow(layer: li, position: p) + kvh * hd
+                    let d = dc_vec_dot(Int32(GGMLType.f16.rawValue), Int64(hd), kr, qh) * scale
+                    s[p] = d
+                    if d > maxScore { maxScore = d }
+                }
+                var sum: Double = 0
+                for p in 0..<positions {
+                    let e = expf(s[p] - maxScore)
+                    s[p] = e
+                    sum += Double(e)
+                }
+                let inv = Float(1 / sum)
+                let out = attn + t * qDim + h * hd
+                out.initialize(repeating: 0, count: hd)
+                for p in 0..<positions {
+                    // ggml converts the softmax row to F16 before multiplying with the F16 values.
+                    let w = dc_f16_to_f32(dc_f32_to_f16(s[p] * inv))
+                    dc_axpy_f16(Int64(hd), w, cache.valueRow(layer: li, position: p) + kvh * hd, out)
+                }
+            }
+        }
+    }
+}

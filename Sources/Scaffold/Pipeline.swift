@@ -1,0 +1,493 @@
+import Foundation
+import GitStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors of `deepcoder new`, each with its exit code.
+public enum ScaffoldError: Error, CustomStringConvertible {
+    /// bad input: empty description, non-empty target directory, unusable templates (exit 2)
+    case usage(String)
+    /// the model could not produce a usable answer, or the generator failed (exit 3)
+    case generation(String)
+
+    public var exitCode: Int32 {
+        switch self { case .usage: return 2; case .generation: return 3 }
+    }
+    public var description: String {
+        switch self { case .usage(let m), .generation(let m): return m }
+    }
+}
+
+public struct NewOptions: Sendable {
+    public var description: String
+    public var outputDirectory: URL?
+    public var sampling: SamplingOptions
+    public var maxRepairs: Int
+    public var verify: Bool
+    public var templatesDirectory: URL?
+    public var workingDirectory: URL
+    /// attempts per file when the answer has no usable code (first ask included)
+    public var maxAsks: Int
+    public var pythonEnvironment: PythonEnvironment
+
+    public init(description: String, outputDirectory: URL? = nil, sampling: SamplingOptions = SamplingOptions(),
+                maxRepairs: Int = 2, verify: Bool = true, templatesDirectory: URL? = nil,
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                maxAsks: Int = 3, pythonEnvironment: PythonEnvironment = PythonEnvironment()) {
+        self.description = description; self.outputDirectory = outputDirectory; self.sampling = sampling
+        self.maxRepairs = maxRepairs; self.verify = verify; self.templatesDirectory = templatesDirectory
+        self.workingDirectory = workingDirectory; self.maxAsks = maxAsks; self.pythonEnvironment = pythonEnvironment
+    }
+}
+
+public struct FileGenerationRecord: Sendable, Codable {
+    public var path: String
+    public var template: String
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    public var seconds: Double
+    public var asks: Int
+    public var repairs: Int
+}
+
+public struct NewReport: Sendable, Codable {
+    public var directory: String
+    public var projectName: String
+    public var kind: String
+    public var planSource: String
+    public var files: [String]
+    public var verification: String
+    public var checks: [CheckResult]
+    public var repairRounds: Int
+    public var commit: String
+    public var model: String
+    public var seconds: Double
+    public var exitCode: Int32
+    public var howToRun: [String]
+}
+
+/// `deepcoder new`: spec → plan → prompts → generate file by file → parse → skeleton → verify →
+/// repair → write (atomically) → commit.
+public final class Pipeline {
+    public let generator: any TextGenerator
+    public let options: NewOptions
+    public let renderer: TemplateRenderer
+    let progress: (String) -> Void
+    let start = Date()
+
+    var spec: ProjectSpec
+    var plan: ProjectPlan!
+    var records: [String: FileGenerationRecord] = [:]
+    var planRecord: FileGenerationRecord?
+    var contents: [String: String] = [:]   // generated files by path
+    var dumpCount = 0
+
+    public init(generator: any TextGenerator, options: NewOptions, progress: @escaping (String) -> Void = { _ in }) {
+        self.generator = generator
+        self.options = options
+        self.renderer = TemplateRenderer(overrideDirectory: options.templatesDirectory)
+        self.progress = progress
+        self.spec = ProjectSpec(description: options.description)
+    }
+
+    var elapsed: String { String(format: "%.1fs", Date().timeIntervalSince(start)) }
+
+    func say(_ stage: String, _ message: String) { progress("[\(stage)] \(message) (elapsed \(elapsed))") }
+
+    /// The directory the project goes to.
+    public var targetDirectory: URL {
+        (options.outputDirectory ?? options.workingDirectory.appendingPathComponent(spec.slug)).standardizedFileURL
+    }
+
+    // MARK: - run
+
+    public func run() throws -> NewReport {
+        guard !spec.description.isEmpty else { throw ScaffoldError.usage("the description is empty") }
+        let target = targetDirectory
+        try Self.checkTarget(target)
+        say("spec", "\"\(spec.projectName)\" → \(target.path)")
+        if !spec.pinned.isEmpty { say("spec", "pinned: " + spec.pinned.bulletList.replacingOccurrences(of: "\n", with: " ")) }
+        for name in ["prompts/system.mustache", "prompts/plan.mustache", "prompts/file.mustache", "prompts/repair.mustache",
+                     "skeleton/requirements.txt.mustache", "skeleton/README.md.mustache", "skeleton/gitignore.mustache",
+                     "skeleton/tests/test_app.py.mustache"] where !renderer.exists(name) {
+            throw ScaffoldError.usage("template \(name) not found")
+        }
+
+        let parent = target.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw ScaffoldError.usage("cannot create \(parent.path): \(error.localizedDescription)")
+        }
+        let temp = parent.appendingPathComponent(".\(target.lastPathComponent).deepcoder-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: false)
+        var done = false
+        defer { if !done { try? FileManager.default.removeItem(at: temp) } }
+
+        // plan
+        plan = try makePlan()
+        say("plan", "\(plan.kind.rawValue) from \(plan.source): files \(plan.files.map(\.path).joined(separator: ", ")); routes \(plan.routes.map { "\($0.method) \($0.path)" }.joined(separator: ", "))")
+        try writeMeta(temp, verification: nil)
+
+        // files
+        for file in plan.generatedFiles {
+            let content = try generateFile(file, repairError: nil)
+            contents[file.path] = content
+            try write(content, path: file.path, in: temp)
+        }
+        try writeSkeleton(temp)
+
+        // verify + repair
+        var report: VerificationReport? = nil
+        var rounds = 0
+        if options.verify {
+            let verifier = Verifier(environment: options.pythonEnvironment, renderer: renderer, progress: { [weak self] in self?.say("verify", $0) })
+            report = try runVerification(verifier, temp)
+            while let r = report, !r.passed, rounds < options.maxRepairs {
+                let targets = repairTargets(r)
+                if targets.isEmpty { say("repair", "no file to blame for: \(r.failedNames.joined(separator: ", ")); not repairing"); break }
+                rounds += 1
+                for (path, errors) in targets {
+                    say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
+                    let file = plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "")
+                    let content = try generateFile(file, repairError: errors)
+                    contents[path] = content
+                    try write(content, path: path, in: temp)
+                    records[path]?.repairs += 1
+                }
+                report = try runVerification(verifier, temp)
+            }
+        } else {
+            say("verify", "skipped (--no-verify)")
+        }
+        let verifyLine: String
+        if let r = report {
+            verifyLine = r.passed ? "passed (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
+                : "failed (\(r.failedNames.joined(separator: ", ")))"
+        } else { verifyLine = "skipped (--no-verify)" }
+        try writeMeta(temp, verification: report, rounds: rounds)
+
+        // commit, then move into place
+        let message = commitMessage(verifyLine: verifyLine)
+        let commitID: String
+        do { commitID = try GitStore.commitAll(in: temp, message: message) } catch {
+            throw ScaffoldError.generation("git commit failed: \(error)")
+        }
+        say("git", "committed \(commitID.prefix(12))")
+        try moveIntoPlace(temp, target)
+        done = true
+        say("done", "\(target.path): verification \(verifyLine)")
+
+        let files = Self.listFiles(target)
+        let exit: Int32 = (report?.passed ?? true) ? 0 : 1
+        let venvHint = options.pythonEnvironment.isReady ? options.pythonEnvironment.python : "python3"
+        return NewReport(directory: target.path, projectName: spec.projectName, kind: plan.kind.rawValue, planSource: plan.source,
+                         files: files, verification: verifyLine, checks: report?.checks ?? [], repairRounds: rounds,
+                         commit: commitID, model: generator.identity.modelName, seconds: Date().timeIntervalSince(start),
+                         exitCode: exit,
+                         howToRun: ["cd \(target.path)", "\(venvHint) app.py    # then open http://127.0.0.1:\(plan.port)/",
+                                    "\(venvHint) -m pytest -q tests"])
+    }
+
+    func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
+        do { return try verifier.verify(project: dir, plan: plan) } catch {
+            say("verify", "could not run verification: \(error)")
+            return VerificationReport(checks: [CheckResult(name: "environment", status: "failed", summary: "\(error)", failures: [], seconds: 0)])
+        }
+    }
+
+    // MARK: - target directory
+
+    /// A missing or empty directory is fine; anything else is refused (never overwritten).
+    public static func checkTarget(_ target: URL) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDir) else { return }
+        guard isDir.boolValue else { throw ScaffoldError.usage("\(target.path) exists and is not a directory") }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? ["?"]
+        if !entries.isEmpty {
+            throw ScaffoldError.usage("\(target.path) is not empty; refusing to overwrite it. Choose another directory with -o, or use `deepcoder regen` to regenerate files of an existing project.")
+        }
+    }
+
+    func moveIntoPlace(_ temp: URL, _ target: URL) throws {
+        try Self.checkTarget(target) // it may have been filled meanwhile
+        if rename(temp.path, target.path) != 0 {
+            let err = String(cString: strerror(errno))
+            throw ScaffoldError.usage("cannot move the project into \(target.path): \(err)")
+        }
+    }
+
+    static func listFiles(_ dir: URL) -> [String] {
+        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var out: [String] = []
+        let base = dir.resolvingSymlinksInPath().path
+        for case let u as URL in e {
+            let p = u.resolvingSymlinksInPath().path
+            let rel = p.hasPrefix(base + "/") ? String(p.dropFirst(base.count + 1)) : u.lastPathComponent
+            if rel == ".git" || rel.hasPrefix(".git/") { e.skipDescendants(); continue }
+            if (try? u.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { out.append(rel) }
+        }
+        return out.sorted()
+    }
+
+    func write(_ content: String, path: String, in root: URL) throws {
+        let url: URL
+        do { url = try PathSafety.resolve(path, in: root) } catch { throw ScaffoldError.generation("\(error)") }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try content.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    // MARK: - plan
+
+    func makePlan() throws -> ProjectPlan {
+        let rules = PlanBuilder.ruleBased(spec)
+        let prompt = try renderer.render("prompts/plan.mustache", ["description": spec.description, "pinned": pinnedText(port: rules.port)])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        say("plan", "asking the model for a plan")
+        var sampling = options.sampling
+        sampling.maxTokens = min(sampling.maxTokens, 768)
+        let (out, rec) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
+                                 sampling: sampling, label: "plan", template: "prompts/plan.mustache")
+        planRecord = rec
+        do {
+            return try PlanBuilder.fromModelAnswer(out.text, spec: spec)
+        } catch {
+            say("plan", "model plan not usable (\(error)); using the rule-based plan")
+            var p = rules
+            p.notes.append("model plan rejected: \(error)")
+            return p
+        }
+    }
+
+    func systemPrompt() throws -> String { try renderer.render("prompts/system.mustache", [:]).trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    func pinnedText(port: Int) -> String {
+        var pins = spec.pinned
+        if pins.port == nil { pins.port = port }
+        let text = pins.bulletList
+        return text.isEmpty ? "- (none beyond the description)" : text
+    }
+
+    // MARK: - generation
+
+    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String) throws -> (GenerationOutput, FileGenerationRecord) {
+        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [])
+        // debugging aid: DEEPCODER_DUMP_PROMPTS=DIR writes every request's messages there
+        if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
+            dumpCount += 1
+            let name = String(format: "%02d-", dumpCount) + label.replacingOccurrences(of: #"[^A-Za-z0-9.]+"#, with: "_", options: .regularExpression) + ".txt"
+            let text = messages.map { "=== \($0.role.rawValue)\n\($0.content)" }.joined(separator: "\n")
+            try? FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
+            try? text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        var count = 0
+        var lastReport = Date()
+        let t0 = Date()
+        let out: GenerationOutput
+        do {
+            out = try generator.generate(request) { [self] _ in
+                count += 1
+                if Date().timeIntervalSince(lastReport) >= 5 {
+                    lastReport = Date()
+                    let s = Date().timeIntervalSince(t0)
+                    say("generate", "\(label): \(count) tok, \(String(format: "%.1f", Double(count) / max(s, 0.001))) tok/s")
+                }
+            }
+        } catch {
+            throw ScaffoldError.generation("generation failed for \(label): \(error)")
+        }
+        let tps = Double(out.generatedTokens) / max(out.seconds, 0.001)
+        say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok, stop: \(out.stopReason)")
+        return (out, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
+                                          generatedTokens: out.generatedTokens, seconds: out.seconds, asks: 1, repairs: 0))
+    }
+
+    static func fenceLanguage(_ path: String) -> String {
+        switch ResponseParser.language(forPath: path) {
+        case .python: return "python"
+        case .html: return "html"
+        case .javascript: return "javascript"
+        case .css: return "css"
+        case .json: return "json"
+        case .text: return ""
+        }
+    }
+
+    func guide(for path: String) throws -> String {
+        let type: String
+        if path == "app.py" || path == "forms.py" { type = path } else if path.hasSuffix(".py") { type = "py" } else { type = String(path.split(separator: ".").last ?? "") }
+        for name in ["prompts/guides/\(plan.kind.rawValue)/\(type).mustache", "prompts/guides/any/\(type).mustache"] where renderer.exists(name) {
+            return try renderer.render(name, ["port": plan.port]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return "- Write a complete, working file."
+    }
+
+    func promptContext(target: PlannedFile) throws -> [String: Any] {
+        let written: [[String: Any]] = plan.generatedFiles.compactMap { f in
+            guard f.path != target.path, let c = contents[f.path] else { return nil }
+            let text = c.count > 8000 ? String(c.prefix(8000)) + "\n… (truncated)" : c
+            return ["path": f.path, "lang": Self.fenceLanguage(f.path), "content": text.trimmingCharacters(in: .newlines)]
+        }
+        return [
+            "projectName": spec.projectName,
+            "description": spec.description,
+            "pinned": pinnedText(port: plan.port),
+            "kind": plan.kind.rawValue,
+            "files": plan.files.map { ["path": $0.path, "purpose": $0.purpose] },
+            "routes": plan.routes.map { ["method": $0.method, "path": $0.path, "purpose": $0.purpose,
+                                         "hasQuery": !$0.query.isEmpty, "queryList": $0.query.joined(separator: ", ")] as [String: Any] },
+            "hasForms": !plan.forms.isEmpty,
+            "forms": plan.forms.map { ["className": $0.className, "fields": $0.fields.map { ["name": $0.name, "type": $0.type] }] as [String: Any] },
+            "hasWritten": !written.isEmpty,
+            "written": written,
+            "target": target.path,
+            "targetPurpose": target.purpose,
+            "targetLang": Self.fenceLanguage(target.path),
+            "guide": try guide(for: target.path),
+        ]
+    }
+
+    /// Generates one file; re-asks when the answer has no usable code (or a .py answer does not parse).
+    func generateFile(_ file: PlannedFile, repairError: String?) throws -> String {
+        var ctx = try promptContext(target: file)
+        let template: String
+        if let repairError {
+            template = "prompts/repair.mustache"
+            ctx["current"] = (contents[file.path] ?? "").trimmingCharacters(in: .newlines)
+            ctx["error"] = String(repairError.suffix(3000))
+        } else {
+            template = "prompts/file.mustache"
+        }
+        let prompt = try renderer.render(template, ctx).trimmingCharacters(in: .whitespacesAndNewlines)
+        var messages = [ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)]
+        var record: FileGenerationRecord? = records[file.path]
+        var lastProblem = ""
+        for attempt in 1...max(1, options.maxAsks) {
+            let label = repairError == nil ? file.path : "\(file.path) (repair)"
+            say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
+            var sampling = options.sampling
+            if attempt > 1 { sampling.seed &+= UInt64(attempt) }
+            let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template)
+            if var r = record {
+                r.promptTokens += rec.promptTokens; r.generatedTokens += rec.generatedTokens; r.seconds += rec.seconds; r.asks += 1
+                if repairError != nil && r.template != template { r.template += "," + template }
+                record = r
+            } else {
+                var r = rec; r.path = file.path; record = r
+            }
+            records[file.path] = record
+            do {
+                let content = try ResponseParser.extractFile(out.text, path: file.path)
+                if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
+                    throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
+                }
+                return content
+            } catch {
+                lastProblem = "\(error)"
+                say("parse", "\(file.path): \(lastProblem); asking again")
+                messages.append(ChatTurn(role: .assistant, content: out.text))
+                messages.append(ChatTurn(role: .user, content: "Your answer could not be used as \(file.path): \(lastProblem). Answer again with only the complete content of \(file.path) in one ```\(Self.fenceLanguage(file.path)) code block, with no explanation."))
+            }
+        }
+        throw ScaffoldError.generation("the model gave no usable \(file.path) after \(options.maxAsks) asks: \(lastProblem)")
+    }
+
+    /// nil when `source` parses as Python 3 (checked with python3's ast), else the error.
+    static func pythonSyntaxError(_ source: String) -> String? {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dc-syntax-\(UUID().uuidString).py")
+        defer { try? FileManager.default.removeItem(at: url) }
+        guard (try? source.write(to: url, atomically: true, encoding: .utf8)) != nil else { return nil }
+        let code = "import ast,sys\ntry:\n ast.parse(open(sys.argv[1],encoding='utf-8').read())\nexcept SyntaxError as e:\n print(f'line {e.lineno}: {e.msg}'); sys.exit(1)"
+        guard let r = try? ProcessRunner.run("python3", ["-c", code, url.path], timeout: 30) else { return nil }
+        if r.timedOut { return nil }
+        return r.exitCode == 0 ? nil : r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - skeleton + metadata
+
+    func writeSkeleton(_ dir: URL) throws {
+        let probes = Probes.make(for: plan)
+        var used = Set<String>()
+        let probeCtx: [[String: Any]] = probes.map { p in
+            var base = (p.method.lowercased() + "_" + p.routePath).lowercased()
+                .replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+            if base.hasSuffix(p.method.lowercased()) { base += "_root" }
+            var name = base
+            var n = 2
+            while !used.insert(name).inserted { name = "\(base)_\(n)"; n += 1 }
+            let form = p.form.map { "{" + $0.sorted { $0.key < $1.key }.map { "\(PythonLiteral.string($0.key)): \(PythonLiteral.string($0.value))" }.joined(separator: ", ") + "}" }
+            let json = p.json.map { "{" + $0.sorted { $0.key < $1.key }.map { "\(PythonLiteral.string($0.key)): \($0.value.pythonLiteral)" }.joined(separator: ", ") + "}" }
+            return ["testName": name, "method": p.method, "routePath": p.routePath, "urlLiteral": PythonLiteral.string(p.url),
+                    "hasForm": form != nil, "formLiteral": form ?? "", "hasJSON": json != nil, "jsonLiteral": json ?? "",
+                    "mustExist": p.mustExist]
+        }
+        let ctx: [String: Any] = [
+            "projectName": spec.projectName, "description": spec.description, "port": plan.port,
+            "modelName": generator.identity.modelName, "seed": options.sampling.seed,
+            "routes": plan.routes.map { ["method": $0.method, "path": $0.path, "purpose": $0.purpose] },
+            "probes": probeCtx,
+        ]
+        for (template, path) in [("skeleton/requirements.txt.mustache", "requirements.txt"), ("skeleton/README.md.mustache", "README.md"),
+                                 ("skeleton/gitignore.mustache", ".gitignore"), ("skeleton/tests/test_app.py.mustache", "tests/test_app.py")] {
+            let text = try renderer.render(template, ctx)
+            try write(text.trimmingCharacters(in: .newlines) + "\n", path: path, in: dir)
+        }
+        say("skeleton", "requirements.txt, README.md, .gitignore, tests/test_app.py (\(probes.count) route test(s))")
+    }
+
+    func writeMeta(_ dir: URL, verification: VerificationReport?, rounds: Int = 0) throws {
+        try write("# \(spec.projectName)\n\n\(spec.description)\n", path: ".deepcoder/spec.md", in: dir)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try write(String(decoding: try enc.encode(plan), as: UTF8.self) + "\n", path: ".deepcoder/plan.json", in: dir)
+        guard !records.isEmpty || planRecord != nil else { return }
+        struct Generation: Encodable {
+            var model: String; var modelSHA256: String; var engine: String; var sampling: SamplingOptions
+            var plan: FileGenerationRecord?; var files: [FileGenerationRecord]; var repairRounds: Int
+            var verification: [CheckResult]?
+        }
+        let id = generator.identity
+        let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, sampling: options.sampling,
+                           plan: planRecord, files: plan.generatedFiles.compactMap { records[$0.path] }, repairRounds: rounds,
+                           verification: verification?.checks)
+        try write(String(decoding: try enc.encode(g), as: UTF8.self) + "\n", path: ".deepcoder/generation.json", in: dir)
+    }
+
+    func commitMessage(verifyLine: String) -> String {
+        let id = generator.identity
+        let s = options.sampling
+        let sampling = "temperature=\(s.temperature) top_k=\(s.topK) top_p=\(s.topP) min_p=\(s.minP) repeat_penalty=\(s.repeatPenalty) max_tokens=\(s.maxTokens)"
+        let body = spec.description.replacingOccurrences(of: "\r\n", with: "\n")
+        return """
+        Create \(spec.projectName) (deepcoder)
+
+        \(body)
+
+        Deepcoder-Model: \(id.modelName)
+        Deepcoder-Model-SHA256: \(id.modelSHA256)
+        Deepcoder-Seed: \(s.seed)
+        Deepcoder-Sampling: \(sampling)
+        Deepcoder-Engine: \(id.engine)
+        Deepcoder-Verify: \(verifyLine)
+
+        """
+    }
+
+    // MARK: - repair
+
+    /// Files to regenerate with the errors that point at them; only files the model wrote.
+    func repairTargets(_ report: VerificationReport) -> [(String, String)] {
+        var order: [String] = []
+        var errors: [String: [String]] = [:]
+        let generated = Set(plan.generatedFiles.map(\.path))
+        for check in report.checks where check.status == "failed" {
+            for f in check.failures {
+                guard var file = f.file else { continue }
+                if !generated.contains(file) { file = generated.contains("app.py") ? "app.py" : (plan.generatedFiles.first?.path ?? "app.py") }
+                if errors[file] == nil { order.append(file) }
+                errors[file, default: []].append("[\(check.name)] \(f.message)")
+            }
+        }
+        return order.map { ($0, errors[$0]!.joined(separator: "\n\n")) }
+    }
+}

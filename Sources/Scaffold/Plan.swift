@@ -1,0 +1,314 @@
+import Foundation
+
+public enum ProjectKind: String, Sendable, Codable, CaseIterable {
+    /// one app.py with the HTML/JS page embedded as a string
+    case singleFile = "single-file"
+    /// a JSON API in app.py
+    case jsonAPI = "json-api"
+    /// Jinja templates + Flask-WTF/WTForms forms in forms.py
+    case wtforms = "wtforms"
+    /// Jinja templates (pages with inline JavaScript), no forms library
+    case jinjaPages = "jinja-pages"
+}
+
+public struct PlannedFile: Sendable, Codable, Equatable {
+    public var path: String
+    public var purpose: String
+    public init(path: String, purpose: String) { self.path = path; self.purpose = purpose }
+}
+
+public struct PlannedRoute: Sendable, Codable, Equatable {
+    public var method: String
+    public var path: String
+    public var purpose: String
+    public var query: [String]
+    public init(method: String, path: String, purpose: String, query: [String] = []) {
+        self.method = method; self.path = path; self.purpose = purpose; self.query = query
+    }
+    enum CodingKeys: String, CodingKey { case method, path, purpose, query }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decode(String.self, forKey: .method)
+        path = try c.decode(String.self, forKey: .path)
+        purpose = (try? c.decode(String.self, forKey: .purpose)) ?? ""
+        query = (try? c.decode([String].self, forKey: .query)) ?? []
+    }
+}
+
+public struct PlannedField: Sendable, Codable, Equatable {
+    public var name: String
+    public var type: String
+    public var label: String
+    public init(name: String, type: String, label: String) { self.name = name; self.type = type; self.label = label }
+    enum CodingKeys: String, CodingKey { case name, type, label }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        type = (try? c.decode(String.self, forKey: .type)) ?? "StringField"
+        label = (try? c.decode(String.self, forKey: .label)) ?? name.capitalized
+    }
+}
+
+public struct PlannedForm: Sendable, Codable, Equatable {
+    public var className: String
+    public var fields: [PlannedField]
+    public init(className: String, fields: [PlannedField]) { self.className = className; self.fields = fields }
+    enum CodingKeys: String, CodingKey { case className = "class", fields }
+}
+
+/// The project's shape: stored as `.deepcoder/plan.json`.
+public struct ProjectPlan: Sendable, Codable, Equatable {
+    public var kind: ProjectKind
+    public var port: Int
+    public var files: [PlannedFile]
+    public var routes: [PlannedRoute]
+    public var forms: [PlannedForm]
+    public var elementIDs: [String]
+    public var jsonKeys: [String]
+    /// "model" when the model's proposal was accepted, "rules" when the rule-based plan was used.
+    public var source: String
+    public var notes: [String]
+
+    public init(kind: ProjectKind, port: Int, files: [PlannedFile], routes: [PlannedRoute], forms: [PlannedForm] = [],
+                elementIDs: [String] = [], jsonKeys: [String] = [], source: String = "rules", notes: [String] = []) {
+        self.kind = kind; self.port = port; self.files = files; self.routes = routes; self.forms = forms
+        self.elementIDs = elementIDs; self.jsonKeys = jsonKeys; self.source = source; self.notes = notes
+    }
+
+    /// Files the model writes, in generation order: forms.py, app.py, templates, static.
+    public var generatedFiles: [PlannedFile] {
+        func rank(_ p: String) -> Int {
+            if p == "forms.py" { return 0 }
+            if p == "app.py" { return 1 }
+            if p.hasPrefix("templates/") { return 2 }
+            return 3
+        }
+        return files.enumerated().sorted { (rank($0.element.path), $0.offset) < (rank($1.element.path), $1.offset) }.map(\.element)
+    }
+
+    public var pages: [String] { files.map(\.path).filter { $0.hasPrefix("templates/") } }
+}
+
+public struct PlanValidationError: Error, CustomStringConvertible, Equatable {
+    public var problems: [String]
+    public var description: String { "invalid plan: " + problems.joined(separator: "; ") }
+}
+
+public enum PlanBuilder {
+    static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    /// Whether a planned file name is one the tool lets the model write.
+    public static func isAllowedPlannedPath(_ path: String) -> Bool {
+        guard PathSafety.isSafeRelativePath(path) else { return false }
+        if path == "app.py" || path == "forms.py" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].range(of: #"^[A-Za-z0-9_][A-Za-z0-9_\-]*\.[a-z]+$"#, options: .regularExpression) != nil else { return false }
+        if parts[0] == "templates" { return parts[1].hasSuffix(".html") }
+        if parts[0] == "static" { return parts[1].hasSuffix(".js") || parts[1].hasSuffix(".css") }
+        return false
+    }
+
+    /// Checks a plan; returns the problems found (empty = valid).
+    public static func problems(in plan: ProjectPlan) -> [String] {
+        var out: [String] = []
+        var seen = Set<String>()
+        for f in plan.files {
+            if !isAllowedPlannedPath(f.path) { out.append("file name not allowed: \(f.path)") }
+            if !seen.insert(f.path).inserted { out.append("duplicate file: \(f.path)") }
+        }
+        if !seen.contains("app.py") { out.append("no app.py") }
+        switch plan.kind {
+        case .singleFile, .jsonAPI:
+            if seen.contains(where: { $0.hasPrefix("templates/") }) { out.append("\(plan.kind.rawValue) project must not have templates") }
+        case .wtforms:
+            if !seen.contains("forms.py") { out.append("wtforms project needs forms.py") }
+            if !seen.contains(where: { $0.hasPrefix("templates/") }) { out.append("wtforms project needs a template") }
+        case .jinjaPages:
+            if !seen.contains(where: { $0.hasPrefix("templates/") }) { out.append("jinja-pages project needs a template") }
+        }
+        if plan.kind != .wtforms && seen.contains("forms.py") { out.append("forms.py only in a wtforms project") }
+        if !(1...65535).contains(plan.port) { out.append("bad port \(plan.port)") }
+        if plan.routes.isEmpty { out.append("no routes") }
+        var routeKeys = Set<String>()
+        for r in plan.routes {
+            if !methods.contains(r.method) { out.append("bad method \(r.method)") }
+            if !r.path.hasPrefix("/") || r.path.contains("..") || r.path.contains(" ") { out.append("bad route path \(r.path)") }
+            if !routeKeys.insert(r.method + " " + r.path).inserted { out.append("duplicate route \(r.method) \(r.path)") }
+        }
+        for form in plan.forms {
+            if form.className.range(of: #"^[A-Z][A-Za-z0-9_]*$"#, options: .regularExpression) == nil { out.append("bad form class \(form.className)") }
+            for field in form.fields where field.name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
+                out.append("bad field name \(field.name)")
+            }
+        }
+        return out
+    }
+
+    public static func validate(_ plan: ProjectPlan) throws {
+        let p = problems(in: plan)
+        if !p.isEmpty { throw PlanValidationError(problems: p) }
+    }
+
+    /// The kind the description asks for, by keywords; nil when it does not say.
+    public static func pinnedKind(_ pins: PinnedFacts) -> ProjectKind? {
+        if pins.wantsEmbedded { return .singleFile }
+        if pins.wantsWTForms { return .wtforms }
+        if pins.wantsJavaScript { return .jinjaPages }
+        if pins.wantsAPI { return .jsonAPI }
+        if pins.wantsPage { return .jinjaPages }
+        return nil
+    }
+
+    /// The plan derived from the description alone.
+    public static func ruleBased(_ spec: ProjectSpec) -> ProjectPlan {
+        let pins = spec.pinned
+        let kind = pinnedKind(pins) ?? .jinjaPages
+        var files: [PlannedFile] = []
+        var routes: [PlannedRoute] = pins.routes.map { PlannedRoute(method: $0.method, path: $0.path, purpose: "", query: $0.query) }
+        switch kind {
+        case .singleFile:
+            files = [PlannedFile(path: "app.py", purpose: "Flask server; the HTML page with its JavaScript is a string inside app.py, served at GET /")]
+            if !routes.contains(where: { $0.path == "/" && $0.method == "GET" }) {
+                routes.insert(PlannedRoute(method: "GET", path: "/", purpose: "serve the page"), at: 0)
+            }
+        case .jsonAPI:
+            files = [PlannedFile(path: "app.py", purpose: "Flask JSON API with every route")]
+            if routes.isEmpty { routes = [PlannedRoute(method: "GET", path: "/", purpose: "JSON status")] }
+        case .wtforms:
+            files = [PlannedFile(path: "forms.py", purpose: "Flask-WTF form classes"),
+                     PlannedFile(path: "app.py", purpose: "Flask routes; renders templates/index.html with the form and the result"),
+                     PlannedFile(path: "templates/index.html", purpose: "Jinja page with the form, its errors and the result")]
+            if !routes.contains(where: { $0.path == "/" && $0.method == "GET" }) {
+                routes.insert(PlannedRoute(method: "GET", path: "/", purpose: "show the form"), at: 0)
+            }
+            if !routes.contains(where: { $0.method == "POST" }) {
+                routes.append(PlannedRoute(method: "POST", path: "/", purpose: "validate the form and show the result"))
+            }
+        case .jinjaPages:
+            files = [PlannedFile(path: "app.py", purpose: "Flask server; renders templates/index.html at GET /"),
+                     PlannedFile(path: "templates/index.html", purpose: "the page with its inline JavaScript")]
+            if !routes.contains(where: { $0.path == "/" && $0.method == "GET" }) {
+                routes.insert(PlannedRoute(method: "GET", path: "/", purpose: "serve the page"), at: 0)
+            }
+        }
+        // static files the description names
+        for name in pins.fileNames where name.hasPrefix("static/") && kind != .singleFile && kind != .jsonAPI {
+            if !files.contains(where: { $0.path == name }) { files.append(PlannedFile(path: name, purpose: "static asset named in the description")) }
+        }
+        for name in pins.fileNames where name.hasPrefix("templates/") && (kind == .wtforms || kind == .jinjaPages) {
+            if !files.contains(where: { $0.path == name }) { files.append(PlannedFile(path: name, purpose: "template named in the description")) }
+        }
+        var forms: [PlannedForm] = []
+        if kind == .wtforms {
+            let fields = pins.fieldNames.isEmpty ? [PlannedField(name: "value", type: "StringField", label: "Value")]
+                : pins.fieldNames.map { PlannedField(name: $0, type: fieldType(for: $0, in: spec.description), label: $0.replacingOccurrences(of: "_", with: " ").capitalized) }
+            forms = [PlannedForm(className: formClassName(spec), fields: fields)]
+        }
+        for i in routes.indices where routes[i].purpose.isEmpty { routes[i].purpose = "as the description says" }
+        return ProjectPlan(kind: kind, port: pins.port ?? 5000, files: files, routes: routes, forms: forms,
+                           elementIDs: pins.elementIDs, jsonKeys: pins.jsonKeys, source: "rules")
+    }
+
+    static func fieldType(for name: String, in text: String) -> String {
+        let lower = text.lowercased()
+        if name.lowercased().contains("email") { return "EmailField" }
+        if lower.contains("number field") || lower.contains("number fields") || lower.contains("numeric") { return "FloatField" }
+        if ["age", "count", "quantity", "people", "year"].contains(name.lowercased()) { return "IntegerField" }
+        if ["weight", "height", "radius", "amount", "price", "width", "length", "bill"].contains(name.lowercased()) { return "FloatField" }
+        return "StringField"
+    }
+
+    static func formClassName(_ spec: ProjectSpec) -> String {
+        let words = ProjectSpec.nameWords(spec.description).prefix(2)
+        let base = words.map { w in w.filter { $0.isLetter || $0.isNumber } }.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        let name = (base.first?.isLetter ?? false) ? base + "Form" : "InputForm"
+        return name
+    }
+
+    /// The model's plan proposal (JSON), as loosely as the model writes it.
+    struct Proposal: Decodable {
+        var kind: String?
+        var port: Int?
+        var files: [PlannedFile]?
+        var routes: [PlannedRoute]?
+        var forms: [PlannedForm]?
+        enum CodingKeys: String, CodingKey { case kind, port, files, routes, forms }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try? c.decode(String.self, forKey: .kind)
+            port = (try? c.decode(Int.self, forKey: .port)) ?? (try? c.decode(String.self, forKey: .port)).flatMap(Int.init)
+            if let fs = try? c.decode([PlannedFile].self, forKey: .files) { files = fs }
+            else if let names = try? c.decode([String].self, forKey: .files) { files = names.map { PlannedFile(path: $0, purpose: "") } }
+            routes = try c.decodeIfPresent([PlannedRoute].self, forKey: .routes)
+            forms = try? c.decode([PlannedForm].self, forKey: .forms)
+        }
+    }
+
+    /// Finds the JSON object in a model answer (fenced or not).
+    public static func extractJSONObject(_ answer: String) -> String? {
+        var candidates: [String] = ResponseParser.fencedBlocks(answer).map(\.body)
+        candidates.append(answer)
+        for c in candidates {
+            guard let start = c.firstIndex(of: "{") else { continue }
+            // scan to the matching brace, honouring strings
+            var depth = 0, inString = false, escaped = false
+            var i = start
+            while i < c.endIndex {
+                let ch = c[i]
+                if inString {
+                    if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
+                } else if ch == "\"" { inString = true }
+                else if ch == "{" { depth += 1 }
+                else if ch == "}" { depth -= 1; if depth == 0 { return String(c[start...i]) } }
+                i = c.index(after: i)
+            }
+        }
+        return nil
+    }
+
+    /// Accepts the model's proposal when it is valid and agrees with what the description pins;
+    /// pinned facts always win. Throws `PlanValidationError` when the proposal is unusable.
+    public static func fromModelAnswer(_ answer: String, spec: ProjectSpec) throws -> ProjectPlan {
+        guard let json = extractJSONObject(answer), let data = json.data(using: .utf8) else {
+            throw PlanValidationError(problems: ["no JSON object in the answer"])
+        }
+        let proposal: Proposal
+        do { proposal = try JSONDecoder().decode(Proposal.self, from: data) } catch {
+            throw PlanValidationError(problems: ["JSON does not decode: \(error)"])
+        }
+        guard let kindText = proposal.kind, let kind = ProjectKind(rawValue: kindText.lowercased()) else {
+            throw PlanValidationError(problems: ["unknown kind \(proposal.kind ?? "nil")"])
+        }
+        guard let files = proposal.files, !files.isEmpty else { throw PlanValidationError(problems: ["no files"]) }
+        let rules = ruleBased(spec)
+        if let pinned = pinnedKind(spec.pinned), pinned != kind {
+            throw PlanValidationError(problems: ["kind \(kind.rawValue) contradicts the description (\(pinned.rawValue))"])
+        }
+        var routes = (proposal.routes ?? []).map { r -> PlannedRoute in
+            var r = r; r.method = r.method.uppercased(); return r
+        }
+        // pinned routes are always there, with their pinned query parameters
+        for pr in rules.routes {
+            if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
+                if routes[i].query.isEmpty { routes[i].query = pr.query }
+            } else { routes.append(pr) }
+        }
+        var forms = proposal.forms ?? []
+        if kind == .wtforms {
+            if forms.isEmpty { forms = rules.forms }
+            // pinned field names must be in the first form
+            for name in spec.pinned.fieldNames where !forms.flatMap(\.fields).contains(where: { $0.name == name }) {
+                forms[0].fields.append(PlannedField(name: name, type: fieldType(for: name, in: spec.description), label: name.capitalized))
+            }
+        } else { forms = [] }
+        var planFiles = files
+        for f in planFiles.indices where planFiles[f].purpose.isEmpty {
+            planFiles[f].purpose = rules.files.first(where: { $0.path == planFiles[f].path })?.purpose ?? "as planned"
+        }
+        for rf in rules.files where !planFiles.contains(where: { $0.path == rf.path }) { planFiles.append(rf) }
+        let plan = ProjectPlan(kind: kind, port: spec.pinned.port ?? proposal.port ?? 5000, files: planFiles, routes: routes,
+                               forms: forms, elementIDs: spec.pinned.elementIDs, jsonKeys: spec.pinned.jsonKeys, source: "model")
+        try validate(plan)
+        return plan
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+// The small text-generation protocol the Scaffold pipeline runs against. The in-process engine
+// conforms to it in the CLI target; tests use `ScriptedGenerator`.
+
+public struct ChatTurn: Sendable {
+    public enum Role: String, Sendable { case system, user, assistant }
+    public var role: Role
+    public var content: String
+    public init(role: Role, content: String) { self.role = role; self.content = content }
+}
+
+public struct SamplingOptions: Sendable, Codable {
+    public var temperature: Double
+    public var topK: Int
+    public var topP: Double
+    public var minP: Double
+    public var repeatPenalty: Double
+    public var seed: UInt64
+    public var maxTokens: Int
+    public init(temperature: Double = 0.2, topK: Int = 40, topP: Double = 0.95, minP: Double = 0.05,
+                repeatPenalty: Double = 1.0, seed: UInt64 = 42, maxTokens: Int = 2048) {
+        self.temperature = temperature; self.topK = topK; self.topP = topP; self.minP = minP
+        self.repeatPenalty = repeatPenalty; self.seed = seed; self.maxTokens = maxTokens
+    }
+}
+
+public struct GenerationRequest: Sendable {
+    public var messages: [ChatTurn]
+    public var sampling: SamplingOptions
+    public var stop: [String]
+    public init(messages: [ChatTurn], sampling: SamplingOptions, stop: [String] = []) {
+        self.messages = messages; self.sampling = sampling; self.stop = stop
+    }
+}
+
+public struct GenerationOutput: Sendable {
+    public var text: String
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    public var seconds: Double
+    public var stopReason: String
+    public init(text: String, promptTokens: Int, generatedTokens: Int, seconds: Double, stopReason: String) {
+        self.text = text; self.promptTokens = promptTokens; self.generatedTokens = generatedTokens
+        self.seconds = seconds; self.stopReason = stopReason
+    }
+}
+
+public struct GeneratorIdentity: Sendable {
+    public var modelName: String
+    public var modelSHA256: String
+    public var engine: String
+    public init(modelName: String, modelSHA256: String, engine: String) {
+        self.modelName = modelName; self.modelSHA256 = modelSHA256; self.engine = engine
+    }
+}
+
+public protocol TextGenerator: AnyObject {
+    var identity: GeneratorIdentity { get }
+    func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput
+}
+
+/// What a scripted generator is asked: which pipeline step (from the request's first line
+/// `deepcoder-task: …`), and the whole request.
+public struct ScriptedGeneratorError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A `TextGenerator` for tests: answers from a list (in order) or from a closure on the request.
+/// It streams the answer word by word through `onToken` and records every request it got.
+public final class ScriptedGenerator: TextGenerator, @unchecked Sendable {
+    public let identity: GeneratorIdentity
+    private let answer: (GenerationRequest, Int) throws -> String
+    private let lock = NSLock()
+    private var _requests: [GenerationRequest] = []
+
+    public var requests: [GenerationRequest] { lock.withLock { _requests } }
+
+    /// Answers from a closure; the Int is the 0-based number of this request.
+    public init(identity: GeneratorIdentity = ScriptedGenerator.defaultIdentity,
+                answer: @escaping (GenerationRequest, Int) throws -> String) {
+        self.identity = identity
+        self.answer = answer
+    }
+
+    /// Answers from a list, in order; throws when the list runs out.
+    public convenience init(identity: GeneratorIdentity = ScriptedGenerator.defaultIdentity, answers: [String]) {
+        self.init(identity: identity) { _, n in
+            guard n < answers.count else { throw ScriptedGeneratorError("scripted generator ran out of answers (request #\(n + 1))") }
+            return answers[n]
+        }
+    }
+
+    public static let defaultIdentity = GeneratorIdentity(modelName: "scripted", modelSHA256: String(repeating: "0", count: 64), engine: "scripted-generator")
+
+    public func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
+        let n: Int = lock.withLock { _requests.append(request); return _requests.count - 1 }
+        let start = Date()
+        var text = try answer(request, n)
+        // honour stop strings like a real engine would
+        var reason = "eos"
+        for s in request.stop where !s.isEmpty {
+            if let r = text.range(of: s) { text = String(text[..<r.lowerBound]); reason = "stop" }
+        }
+        var pieces = 0
+        var current = ""
+        for ch in text {
+            current.append(ch)
+            if ch == " " || ch == "\n" { onToken(current); current = ""; pieces += 1 }
+            if pieces >= request.sampling.maxTokens { reason = "length"; break }
+        }
+        if !current.isEmpty && pieces < request.sampling.maxTokens { onToken(current); pieces += 1 }
+        let prompt = request.messages.reduce(0) { $0 + $1.content.split(whereSeparator: { $0 == " " || $0 == "\n" }).count }
+        return GenerationOutput(text: text, promptTokens: prompt, generatedTokens: pieces,
+                                seconds: Date().timeIntervalSince(start), stopReason: reason)
+    }
+}
+
+extension ScriptedGenerator {
+    /// The file a pipeline request asks for (`Write the complete … file \`X\``), nil for the plan request.
+    public static func requestedFile(in request: GenerationRequest) -> String? {
+        guard let text = request.messages.last(where: { $0.role == .user })?.content else { return nil }
+        let all = request.messages.filter { $0.role == .user }.map(\.content).joined(separator: "\n")
+        for source in [text, all] {
+            if let r = source.range(of: #"[Ww]rite (?:the )?complete (?:corrected )?file `([^`]+)`"#, options: .regularExpression) {
+                let m = source[r]
+                if let a = m.firstIndex(of: "`"), let b = m[m.index(after: a)...].firstIndex(of: "`") { return String(m[m.index(after: a)..<b]) }
+            }
+        }
+        return nil
+    }
+
+    public static func isRepairRequest(_ request: GenerationRequest) -> Bool {
+        request.messages.contains { $0.role == .user && $0.content.contains("Checking the project failed") }
+    }
+
+    /// Answers from the files of a directory: `plan.txt` for the plan request, `<path with / → __>.txt`
+    /// for a file (e.g. `templates__index.html.txt`), and `repair__<same>.txt` for a repair request when it
+    /// exists. A missing answer file gives an empty answer (or an error when `strict`).
+    public static func fromDirectory(_ dir: URL, identity: GeneratorIdentity = defaultIdentity, strict: Bool = false) -> ScriptedGenerator {
+        ScriptedGenerator(identity: identity) { request, _ in
+            let name: String
+            if let file = requestedFile(in: request) {
+                let base = file.replacingOccurrences(of: "/", with: "__") + ".txt"
+                let repair = "repair__" + base
+                name = isRepairRequest(request) && FileManager.default.fileExists(atPath: dir.appendingPathComponent(repair).path) ? repair : base
+            } else {
+                name = "plan.txt"
+            }
+            let url = dir.appendingPathComponent(name)
+            if let s = try? String(contentsOf: url, encoding: .utf8) { return s }
+            if strict { throw ScriptedGeneratorError("no scripted answer \(url.path)") }
+            return ""
+        }
+    }
+}

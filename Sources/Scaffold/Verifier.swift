@@ -1,0 +1,256 @@
+import Foundation
+
+/// The tool-managed Python environment: `${DEEPCODER_HOME:-~/.cache/deepcoder}/venv` with the pinned
+/// Flask stack and pytest, created once.
+public struct PythonEnvironment: Sendable {
+    public static let pins = ["Flask==3.1.3", "Flask-WTF==1.3.0", "WTForms==3.3.2", "email-validator==2.4.0", "pytest"]
+    public let home: URL
+    public var venv: URL { home.appendingPathComponent("venv") }
+    public var python: String { venv.appendingPathComponent("bin/python").path }
+    var marker: URL { venv.appendingPathComponent(".deepcoder-pins") }
+
+    public init(home: URL? = nil) {
+        if let home { self.home = home }
+        else if let h = ProcessInfo.processInfo.environment["DEEPCODER_HOME"], !h.isEmpty { self.home = URL(fileURLWithPath: h) }
+        else { self.home = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/deepcoder") }
+    }
+
+    public var isReady: Bool {
+        FileManager.default.isExecutableFile(atPath: python)
+            && (try? String(contentsOf: marker, encoding: .utf8)) == Self.pins.joined(separator: "\n")
+    }
+
+    /// Creates the venv and installs the pins when that has not been done; `progress` gets a line per step.
+    public func ensure(progress: (String) -> Void = { _ in }) throws {
+        if isReady { return }
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        if !FileManager.default.isExecutableFile(atPath: python) {
+            progress("creating Python venv at \(venv.path)")
+            let py = ProcessInfo.processInfo.environment["DEEPCODER_PYTHON"] ?? "python3"
+            let r = try ProcessRunner.run(py, ["-m", "venv", venv.path], timeout: 300)
+            guard r.succeeded else { throw ProcessError(description: "python3 -m venv failed: \(r.stderr.suffix(1500))") }
+        }
+        progress("installing \(Self.pins.joined(separator: " ")) into the venv")
+        let r = try ProcessRunner.run(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check"] + Self.pins, timeout: 600)
+        guard r.succeeded else { throw ProcessError(description: "pip install failed: \((r.stderr + r.stdout).suffix(2000))") }
+        try Self.pins.joined(separator: "\n").write(to: marker, atomically: true, encoding: .utf8)
+    }
+}
+
+public struct CheckFailure: Sendable, Codable, Equatable {
+    /// The project file the failure points at (nil when no file is to blame, e.g. a busy port).
+    public var file: String?
+    public var message: String
+}
+
+public struct CheckResult: Sendable, Codable {
+    public var name: String
+    /// "passed", "failed" or "skipped"
+    public var status: String
+    public var summary: String
+    public var failures: [CheckFailure]
+    public var seconds: Double
+    public var passed: Bool { status != "failed" }
+}
+
+public struct VerificationReport: Sendable, Codable {
+    public var checks: [CheckResult]
+    public var passed: Bool { checks.allSatisfy(\.passed) }
+    public var failedNames: [String] { checks.filter { !$0.passed }.map(\.name) }
+}
+
+/// A route request made by verification and by the generated tests.
+public struct RouteProbe: Sendable, Codable, Equatable {
+    public var method: String
+    public var url: String
+    public var routePath: String
+    public var form: [String: String]?
+    public var json: [String: JSONScalar]?
+    public var mustExist: Bool
+}
+
+public enum JSONScalar: Sendable, Codable, Equatable {
+    case string(String), number(Double), bool(Bool)
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self { case .string(let s): try c.encode(s); case .number(let d): try c.encode(d); case .bool(let b): try c.encode(b) }
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .string(try c.decode(String.self)) }
+    }
+    var pythonLiteral: String {
+        switch self {
+        case .string(let s): return PythonLiteral.string(s)
+        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        case .bool(let b): return b ? "True" : "False"
+        }
+    }
+}
+
+enum PythonLiteral {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out + "\""
+    }
+}
+
+public enum Probes {
+    static let numericNames: Set<String> = ["radius", "weight", "height", "amount", "price", "bill", "width", "length", "age", "count",
+                                            "quantity", "number", "value", "a", "b", "x", "y", "celsius", "fahrenheit", "people", "percent", "tip", "total"]
+    static let boolNames: Set<String> = ["done", "completed", "complete", "active", "enabled", "finished", "checked"]
+
+    static func sampleText(for name: String) -> String {
+        let n = name.lowercased()
+        if n.contains("email") { return "test@example.com" }
+        if numericNames.contains(n) || n.hasSuffix("_kg") || n.hasSuffix("_cm") || n.contains("amount") { return n == "people" ? "2" : "3" }
+        return "test"
+    }
+
+    static func sampleJSON(for name: String) -> JSONScalar {
+        let n = name.lowercased()
+        if boolNames.contains(n) { return .bool(false) }
+        if numericNames.contains(n) { return .number(2) }
+        return .string(sampleText(for: n) == "3" ? "3" : "Test \(n)")
+    }
+
+    /// One probe per planned route: POST/PUT first so that items exist for GET/DELETE of `/<id>`.
+    public static func make(for plan: ProjectPlan) -> [RouteProbe] {
+        let order = ["POST": 0, "GET": 1, "PUT": 2, "PATCH": 3, "DELETE": 4]
+        let routes = plan.routes.enumerated().sorted { (order[$0.element.method] ?? 5, $0.offset) < (order[$1.element.method] ?? 5, $1.offset) }.map(\.element)
+        let fieldNames: [String] = plan.forms.flatMap { $0.fields.map(\.name) }.filter { $0 != "submit" && $0 != "csrf_token" }
+        let bodyKeys = plan.jsonKeys.filter { !["error", "id", "message", "errors"].contains($0.lowercased()) }
+        return routes.map { r in
+            var url = r.path.replacingOccurrences(of: #"<(?:[a-z]+:)?[A-Za-z_]\w*>"#, with: "1", options: .regularExpression)
+            if !r.query.isEmpty { url += "?" + r.query.map { "\($0)=\(sampleText(for: $0) == "test" ? "test" : "2")" }.joined(separator: "&") }
+            let hasParam = r.path.contains("<")
+            var form: [String: String]? = nil
+            var json: [String: JSONScalar]? = nil
+            if ["POST", "PUT", "PATCH"].contains(r.method) {
+                if plan.kind == .jsonAPI {
+                    json = Dictionary(uniqueKeysWithValues: bodyKeys.map { ($0, sampleJSON(for: $0)) })
+                } else if !fieldNames.isEmpty {
+                    form = Dictionary(uniqueKeysWithValues: fieldNames.map { ($0, sampleText(for: $0)) })
+                }
+            }
+            return RouteProbe(method: r.method, url: url, routePath: r.path, form: form, json: json,
+                              mustExist: !hasParam && r.method != "DELETE")
+        }
+    }
+}
+
+/// Runs every check of a generated project, each in its own bounded subprocess with cwd = the project.
+public struct Verifier {
+    public var environment: PythonEnvironment
+    public var renderer: TemplateRenderer
+    public var progress: (String) -> Void
+
+    public init(environment: PythonEnvironment, renderer: TemplateRenderer, progress: @escaping (String) -> Void = { _ in }) {
+        self.environment = environment; self.renderer = renderer; self.progress = progress
+    }
+
+    static let timeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "pins": 40,
+                                             "javascript": 60, "serve": 70, "tests": 180]
+
+    public func verify(project: URL, plan: ProjectPlan) throws -> VerificationReport {
+        try environment.ensure(progress: progress)
+        let harness = try renderer.url(for: "tools/verify_app.py")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let harnessCopy = work.appendingPathComponent("verify_app.py")
+        try FileManager.default.copyItem(at: harness, to: harnessCopy)
+        let inputURL = work.appendingPathComponent("input.json")
+        let pageFile = plan.pages.first ?? "app.py"
+        let input: [String: Any] = [
+            "port": plan.port,
+            "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan))),
+            "pins": ["elementIDs": plan.elementIDs, "fieldNames": plan.forms.flatMap { $0.fields.map(\.name) },
+                     "kind": plan.kind.rawValue, "pageFile": pageFile, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
+        ]
+        try JSONSerialization.data(withJSONObject: input).write(to: inputURL)
+
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONUNBUFFERED"] = "1"
+        env.removeValue(forKey: "PYTHONPATH")
+        env.removeValue(forKey: "FLASK_APP")
+
+        var results: [CheckResult] = []
+        func failed(_ name: String) -> Bool { results.first { $0.name == name }?.status == "failed" }
+        for name in ["compile", "templates", "import", "routes", "pins", "javascript", "serve", "tests"] {
+            let blockedBy: [String]
+            switch name {
+            case "compile", "templates": blockedBy = []
+            case "import": blockedBy = ["compile"]
+            case "pins", "javascript": blockedBy = ["compile", "templates", "import", "routes"] // they read the served pages
+            default: blockedBy = ["compile", "templates", "import"]
+            }
+            if let b = blockedBy.first(where: failed) {
+                results.append(CheckResult(name: name, status: "skipped", summary: "skipped: \(b) failed", failures: [], seconds: 0))
+                continue
+            }
+            progress("verify \(name)")
+            let timeout = Self.timeouts[name] ?? 60
+            let r: ProcessResult
+            if name == "tests" {
+                r = try ProcessRunner.run(environment.python, ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
+                                          cwd: project, environment: env, timeout: timeout)
+                results.append(Self.testsResult(r))
+            } else {
+                r = try ProcessRunner.run(environment.python, [harnessCopy.path, name, inputURL.path], cwd: project, environment: env, timeout: timeout)
+                results.append(Self.harnessResult(name, r, timeout: timeout))
+            }
+            let last = results[results.count - 1]
+            progress("verify \(name): \(last.status)\(last.summary.isEmpty ? "" : " — " + String(last.summary.prefix(160)))")
+        }
+        // bytecode the checks may have left
+        for dir in ["__pycache__", "tests/__pycache__", ".pytest_cache"] {
+            try? FileManager.default.removeItem(at: project.appendingPathComponent(dir))
+        }
+        try? FileManager.default.removeItem(at: project.appendingPathComponent(".deepcoder/serve.log"))
+        return VerificationReport(checks: results)
+    }
+
+    struct HarnessOutput: Decodable { var ok: Bool; var summary: String; var failures: [CheckFailure] }
+
+    static func harnessResult(_ name: String, _ r: ProcessResult, timeout: Double) -> CheckResult {
+        if r.timedOut {
+            let hint = name == "import" || name == "routes" ? " (does app.py call app.run() outside `if __name__ == \"__main__\":`, or loop forever?)" : ""
+            return CheckResult(name: name, status: "failed", summary: "timed out after \(Int(timeout)) s",
+                               failures: [CheckFailure(file: "app.py", message: "check \(name) timed out after \(Int(timeout)) s\(hint)")], seconds: r.seconds)
+        }
+        let lastLine = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        guard let data = lastLine.data(using: .utf8), let out = try? JSONDecoder().decode(HarnessOutput.self, from: data) else {
+            return CheckResult(name: name, status: "failed", summary: "harness gave no result (exit \(r.exitCode))",
+                               failures: [CheckFailure(file: "app.py", message: String((r.stderr + r.stdout).suffix(2000)))], seconds: r.seconds)
+        }
+        let skipped = out.ok && out.summary.hasPrefix("skipped")
+        return CheckResult(name: name, status: out.ok ? (skipped ? "skipped" : "passed") : "failed", summary: out.summary,
+                           failures: out.failures, seconds: r.seconds)
+    }
+
+    static func testsResult(_ r: ProcessResult) -> CheckResult {
+        let text = r.stdout + r.stderr
+        let summaryLine = text.split(separator: "\n").last(where: { $0.contains("passed") || $0.contains("failed") || $0.contains("error") }).map(String.init) ?? ""
+        if r.succeeded {
+            return CheckResult(name: "tests", status: "passed", summary: summaryLine, failures: [], seconds: r.seconds)
+        }
+        // the generated tests are skeleton files: the fault is in the app (or the file a traceback names)
+        var file = "app.py"
+        if let m = text.range(of: #"(?m)^(forms\.py|app\.py|templates/[\w\-]+\.html):\d+"#, options: .regularExpression) {
+            file = String(text[m].split(separator: ":")[0])
+        }
+        let message = r.timedOut ? "pytest timed out" : String(text.suffix(2500))
+        return CheckResult(name: "tests", status: "failed", summary: r.timedOut ? "timed out" : summaryLine,
+                           failures: [CheckFailure(file: file, message: message)], seconds: r.seconds)
+    }
+}

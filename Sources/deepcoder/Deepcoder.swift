@@ -1,0 +1,17 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+@main
+struct Deepcoder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deepcoder",
+        abstract: "Describe a small web app in plain language; get a runnable, verified Flask project.",
+        discussion: """
+        Everything runs on this machine: deepcoder reads GGUF model files with its own inference engine.
+        Models live in $DEEPCODER_HOME/models (default ~/.cache/deepcoder/models); see `deepcoder models`.
+        """,
+        version: EngineInfo.version,
+        subcommands: [New.self, Generate.self, Tokenize.self, Bench.self, Models.self]
+    )
+}

@@ -1,0 +1,75 @@
+import Engine
+import Foundation
+import Scaffold
+
+/// The in-process engine behind the scaffolder's `TextGenerator` protocol.
+final class EngineTextGenerator: TextGenerator {
+    let model: LanguageModel
+    let identity: GeneratorIdentity
+
+    init(model: LanguageModel, identity: GeneratorIdentity) {
+        self.model = model
+        self.identity = identity
+    }
+
+    func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
+        let messages = request.messages.map { turn -> ChatMessage in
+            switch turn.role {
+            case .system: return ChatMessage(role: .system, content: turn.content)
+            case .user: return ChatMessage(role: .user, content: turn.content)
+            case .assistant: return ChatMessage(role: .assistant, content: turn.content)
+            }
+        }
+        let prompt = try model.chatPrompt(messages)
+        let s = request.sampling
+        let params = SamplingParameters(temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP),
+                                        minP: Float(s.minP), repeatPenalty: Float(s.repeatPenalty), seed: s.seed)
+        // Leave room for the prompt: the answer may use what is left of the context.
+        let room = model.model.contextLength - prompt.count - 1
+        guard room > 16 else {
+            throw ModelError.contextFull(needed: prompt.count + s.maxTokens, capacity: model.model.contextLength)
+        }
+        let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
+                                        stopStrings: request.stop + (try model.chatTemplate().stopStrings))
+        let t0 = Date()
+        let r = try model.generate(prompt: prompt, options: options) { piece in
+            onToken(piece)
+            return true
+        }
+        return GenerationOutput(text: r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
+                                seconds: Date().timeIntervalSince(t0), stopReason: r.stopReason.rawValue)
+    }
+}
+
+/// Builds the generator `deepcoder new` uses: the engine on a catalog model or a .gguf path.
+/// `DEEPCODER_SCRIPTED_DIR` swaps in scripted answers from a directory, for end-to-end CLI tests
+/// that must not depend on what a model happens to write.
+func makeTextGenerator(model: String?, threads: Int?, progress: @escaping (String) -> Void) throws -> any TextGenerator {
+    if let dir = ProcessInfo.processInfo.environment["DEEPCODER_SCRIPTED_DIR"] {
+        progress("scripted answers from \(dir)")
+        return ScriptedGenerator.fromDirectory(
+            URL(fileURLWithPath: dir),
+            identity: GeneratorIdentity(modelName: model ?? "scripted", modelSHA256: String(repeating: "0", count: 64),
+                                        engine: "scripted-generator"))
+    }
+    var options = try ModelOptions.parse(model.map { ["--model", $0] } ?? [])
+    options.threads = threads
+    options.contextSize = 8192
+    let path = try options.resolvePath(quiet: false)
+    let store = ModelStore()
+    let name = model ?? ModelCatalog.defaultModel.name
+    let sha: String
+    if let m = ModelCatalog.named(name), store.isInstalled(m) {
+        sha = m.sha256  // verified when pulled
+    } else {
+        progress("hashing \(URL(fileURLWithPath: path).lastPathComponent)")
+        sha = try ModelStore.sha256(ofFileAt: URL(fileURLWithPath: path))
+    }
+    let t0 = Date()
+    let lm = try LanguageModel(path: path, threads: threads, contextLength: 8192)
+    progress(String(format: "loaded %@ in %.1f s (%d threads, kernels %@)", URL(fileURLWithPath: path).lastPathComponent,
+                    Date().timeIntervalSince(t0), lm.model.pool.threadCount, EngineInfo.kernelISA))
+    let displayName = ModelCatalog.named(name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent
+    return EngineTextGenerator(model: lm, identity: GeneratorIdentity(
+        modelName: displayName, modelSHA256: sha, engine: "\(EngineInfo.identifier) (\(EngineInfo.kernelISA))"))
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import Scaffold
+
+/// `deepcoder new "DESCRIPTION"`: generate, verify and commit a runnable Flask project.
+/// Exit codes: 0 verified (or --no-verify), 1 verification failed (project still written and committed),
+/// 2 usage/input errors, 3 model/generation errors.
+struct New: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Generate a runnable Flask project from a plain-language description.",
+        discussion: """
+        The description comes from the argument, from --spec-file, or from standard input.
+        Exit codes: 0 verified (or --no-verify), 1 verification failed (the project is still written and committed), \
+        2 usage or input errors (e.g. a non-empty target directory), 3 model or generation errors.
+        """)
+
+    @Argument(help: "What the web app should do, in plain language.")
+    var description: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Target directory (default: a slug of the description). Must be missing or empty.")
+    var output: String?
+
+    @Option(name: .customLong("spec-file"), help: "Read the description from this file ('-' for standard input).")
+    var specFile: String?
+
+    @Option(help: "Model name or path to a GGUF file.")
+    var model: String?
+
+    @Option(help: "Threads for the inference engine.")
+    var threads: Int?
+
+    @Option(help: "Sampling seed.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Sampling temperature.")
+    var temperature: Double = 0.2
+
+    @Option(name: .customLong("top-k"), help: "Top-k sampling.")
+    var topK: Int = 40
+
+    @Option(name: .customLong("top-p"), help: "Top-p (nucleus) sampling.")
+    var topP: Double = 0.95
+
+    @Option(name: .customLong("min-p"), help: "Min-p sampling.")
+    var minP: Double = 0.05
+
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1.0 = off).")
+    var repeatPenalty: Double = 1.0
+
+    @Option(name: .customLong("max-tokens"), help: "Maximum tokens per generated file.")
+    var maxTokens: Int = 2048
+
+    @Option(name: .customLong("max-repairs"), help: "Repair rounds after a failed verification.")
+    var maxRepairs: Int = 2
+
+    @Flag(name: .customLong("no-verify"), help: "Skip verification (no venv, no checks).")
+    var noVerify = false
+
+    @Option(help: "Directory whose templates override the built-in ones (same relative names).")
+    var templates: String?
+
+    @Flag(help: "Print a machine-readable JSON report on standard output.")
+    var json = false
+
+    func readDescription() throws -> String {
+        if description != nil && specFile != nil {
+            throw ScaffoldError.usage("give the description either as an argument or with --spec-file, not both")
+        }
+        if let description { return description }
+        if let specFile, specFile != "-" {
+            do { return try String(contentsOfFile: specFile, encoding: .utf8) } catch {
+                throw ScaffoldError.usage("cannot read spec file \(specFile): \(error.localizedDescription)")
+            }
+        }
+        if specFile == "-" || isatty(STDIN_FILENO) == 0 {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return String(decoding: data, as: UTF8.self)
+        }
+        throw ScaffoldError.usage("no description: pass it as an argument, with --spec-file FILE, or on standard input")
+    }
+
+    func run() throws {
+        let stderr = FileHandle.standardError
+        func log(_ line: String) { stderr.write(Data(("deepcoder: " + line + "\n").utf8)) }
+        do {
+            let text = try readDescription().trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { throw ScaffoldError.usage("the description is empty") }
+            guard maxRepairs >= 0, maxTokens > 0, temperature >= 0, topK >= 0, (0...1).contains(topP) else {
+                throw ScaffoldError.usage("bad sampling or repair option")
+            }
+            if let templates {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: templates, isDirectory: &isDir), isDir.boolValue else {
+                    throw ScaffoldError.usage("--templates \(templates) is not a directory")
+                }
+            }
+            let sampling = Scaffold.SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                           repeatPenalty: repeatPenalty, seed: seed, maxTokens: maxTokens)
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let options = NewOptions(description: text,
+                                     outputDirectory: output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
+                                     sampling: sampling, maxRepairs: maxRepairs, verify: !noVerify,
+                                     templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
+                                     workingDirectory: cwd)
+            // refuse a non-empty target before loading a model
+            let probe = ProjectSpec(description: text)
+            try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug))
+
+            log("[model] loading \(model ?? "default model")")
+            let generator: any TextGenerator
+            do { generator = try makeTextGenerator(model: model, threads: threads, progress: { log("[model] " + $0) }) } catch {
+                throw ScaffoldError.generation("cannot load the model: \(error)")
+            }
+            let pipeline = Pipeline(generator: generator, options: options, progress: log)
+            let report = try pipeline.run()
+            if json {
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(report), as: UTF8.self))
+            } else {
+                print(Self.humanReport(report))
+            }
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        } catch let e as ScaffoldError {
+            log("error: \(e.description)")
+            if json {
+                let obj: [String: Any] = ["error": e.description, "exitCode": Int(e.exitCode)]
+                if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]) { print(String(decoding: d, as: UTF8.self)) }
+            }
+            throw ExitCode(e.exitCode)
+        }
+    }
+
+    static func humanReport(_ r: NewReport) -> String {
+        var lines = ["Created \(r.projectName) in \(r.directory) (\(r.kind), plan from \(r.planSource), commit \(r.commit.prefix(12)))", "", "Files:"]
+        lines += r.files.map { "  \($0)" }
+        lines.append("")
+        lines.append("Verification: \(r.verification)\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
+        for c in r.checks {
+            lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(c.summary.prefix(200))")
+            for f in c.failures.prefix(3) {
+                lines.append("       \(f.file ?? "-"): " + (f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))
+            }
+        }
+        lines.append("")
+        lines.append("Run it:")
+        lines += r.howToRun.map { "  \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,311 @@
+"""deepcoder's verification harness: one check per invocation, run with the project's venv python,
+cwd = the generated project. Usage: python verify_app.py CHECK PROBES_JSON
+Prints one JSON object on the last line of stdout: {"ok": bool, "summary": str, "failures": [{"file", "message"}]}.
+Only loopback addresses are used."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path.cwd().resolve()
+RESULT = {"ok": True, "summary": "", "failures": []}
+
+
+def fail(file, message):
+    RESULT["ok"] = False
+    RESULT["failures"].append({"file": file, "message": message[-3000:]})
+
+
+def project_file_from_tb(tb_text, default="app.py"):
+    """The last frame of a traceback that lies inside the project (relative path)."""
+    found = default
+    for m in re.finditer(r'File "([^"]+)", line \d+', tb_text):
+        try:
+            p = Path(m.group(1)).resolve()
+            rel = p.relative_to(ROOT)
+        except (ValueError, OSError):
+            continue
+        if rel.parts and rel.parts[0] in (".deepcoder", "tests"):
+            continue
+        found = str(rel)
+    m = re.search(r"TemplateNotFound: (\S+)", tb_text)
+    if m:
+        return default
+    for m in re.finditer(r'File "(templates/[^"]+)"', tb_text):
+        found = m.group(1)
+    m = re.search(r"jinja2\.exceptions\.\w+: .*", tb_text)
+    if m:
+        tm = re.findall(r'File "[^"]*/(templates/[^"]+\.html)", line \d+', tb_text)
+        if tm:
+            found = tm[-1]
+    return found
+
+
+def py_files():
+    return sorted(p for p in ROOT.rglob("*.py") if ".deepcoder" not in p.parts and "tests" not in p.parts
+                  and "__pycache__" not in p.parts and ".venv" not in p.parts)
+
+
+def check_compile(_probes):
+    files = py_files()
+    for p in files:
+        rel = str(p.relative_to(ROOT))
+        try:
+            compile(p.read_text(encoding="utf-8"), rel, "exec", dont_inherit=True)
+        except SyntaxError as e:
+            fail(rel, f'{rel}, line {e.lineno}: {e.msg}\n{(e.text or "").rstrip()}')
+        except (UnicodeDecodeError, ValueError) as e:
+            fail(rel, f"{rel}: {e}")
+    RESULT["summary"] = f"{len(files)} Python file(s) compile"
+
+
+def check_templates(_probes):
+    import jinja2
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROOT / "templates")))
+    files = sorted((ROOT / "templates").rglob("*.html")) if (ROOT / "templates").is_dir() else []
+    for p in files:
+        rel = str(p.relative_to(ROOT))
+        try:
+            env.parse(p.read_text(encoding="utf-8"), name=rel)
+        except jinja2.TemplateSyntaxError as e:
+            fail(rel, f"{rel}, line {e.lineno}: {e.message}")
+        except UnicodeDecodeError as e:
+            fail(rel, f"{rel}: not UTF-8: {e}")
+    RESULT["summary"] = f"{len(files)} template(s)"
+
+
+def load_app():
+    sys.path.insert(0, str(ROOT))
+    from flask import Flask
+    import app as app_module
+    for value in vars(app_module).values():
+        if isinstance(value, Flask):
+            return value
+    factory = getattr(app_module, "create_app", None)
+    if callable(factory):
+        return factory()
+    raise RuntimeError("app.py defines no Flask application object (expected app = Flask(__name__))")
+
+
+def check_import(_probes):
+    try:
+        app = load_app()
+    except BaseException:  # noqa: BLE001 - SystemExit from a bad module too
+        tb = traceback.format_exc()
+        fail(project_file_from_tb(tb), tb)
+        return
+    rules = sorted(f"{sorted(r.methods - {'HEAD', 'OPTIONS'})} {r.rule}" for r in app.url_map.iter_rules()
+                   if r.endpoint != "static")
+    RESULT["summary"] = "routes: " + ", ".join(rules)
+
+
+def client_for(app):
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=True, WTF_CSRF_ENABLED=False)
+    return app.test_client()
+
+
+def check_routes(probes):
+    try:
+        app = load_app()
+    except BaseException:  # noqa: BLE001
+        tb = traceback.format_exc()
+        fail(project_file_from_tb(tb), tb)
+        return
+    client = client_for(app)
+    done = []
+    for p in probes:
+        label = f"{p['method']} {p['url']}"
+        kw = {}
+        if p.get("form") is not None:
+            kw["data"] = p["form"]
+        if p.get("json") is not None:
+            kw["json"] = p["json"]
+        try:
+            resp = client.open(p["url"], method=p["method"], **kw)
+        except BaseException:  # noqa: BLE001
+            tb = traceback.format_exc()
+            fail(project_file_from_tb(tb), f"{label} raised an exception:\n{tb}")
+            continue
+        body = resp.get_data(as_text=True)
+        if resp.status_code >= 500:
+            fail("app.py", f"{label} answered {resp.status_code}: {body[:800]}")
+        elif resp.status_code == 405:
+            fail("app.py", f"{label} answered 405 Method Not Allowed: the route does not accept {p['method']}")
+        elif resp.status_code == 404 and p.get("mustExist"):
+            fail("app.py", f"{label} answered 404 Not Found: the route is missing")
+        done.append(f"{label} -> {resp.status_code}")
+    RESULT["summary"] = "; ".join(done)
+
+
+def page_sources(app):
+    """HTML of every GET page without parameters, plus static files."""
+    client = client_for(app)
+    out = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.endpoint == "static":
+            continue
+        try:
+            resp = client.get(rule.rule)
+        except BaseException:  # noqa: BLE001
+            continue
+        ctype = resp.headers.get("Content-Type", "")
+        if resp.status_code == 200 and "html" in ctype:
+            out[rule.rule] = resp.get_data(as_text=True)
+    return out
+
+
+def check_pins(probes_and_pins):
+    pins = probes_and_pins.get("pins", {})
+    ids, fields, kind = pins.get("elementIDs", []), pins.get("fieldNames", []), pins.get("kind", "")
+    if not ids and not (fields and kind == "wtforms"):
+        RESULT["summary"] = "nothing pinned"
+        return
+    try:
+        app = load_app()
+    except BaseException:  # noqa: BLE001
+        tb = traceback.format_exc()
+        fail(project_file_from_tb(tb), tb)
+        return
+    pages = page_sources(app)
+    html = "\n".join(pages.values())
+    static = ""
+    if (ROOT / "static").is_dir():
+        static = "\n".join(p.read_text(errors="replace") for p in (ROOT / "static").rglob("*") if p.is_file())
+    page_file = pins.get("pageFile", "app.py")
+    for i in ids:
+        if not re.search(r"""\bid\s*=\s*["']?%s["'\s>/]""" % re.escape(i), html) and \
+                not re.search(r"""["'#]%s["']""" % re.escape(i), static):
+            fail(page_file, f'the page GET / has no element with id="{i}" (the description pins it)')
+    if kind == "wtforms":
+        for f in fields:
+            if not re.search(r"""\bname\s*=\s*["']?%s["'\s>/]""" % re.escape(f), html):
+                fail(pins.get("formFile", "forms.py"),
+                     f'the form on GET / has no field named "{f}" (the description pins it); forms.py must define `{f} = ...Field(...)` and the template must render form.{f}')
+    RESULT["summary"] = f"pages {sorted(pages)}: {len(ids)} id(s), {len(fields)} field(s) checked"
+
+
+def check_javascript(probes_and_pins):
+    node = shutil.which("node") or shutil.which("nodejs")
+    if not node:
+        RESULT["summary"] = "skipped: node not installed"
+        return
+    try:
+        app = load_app()
+        pages = page_sources(app)
+    except BaseException:  # noqa: BLE001
+        tb = traceback.format_exc()
+        fail(project_file_from_tb(tb), tb)
+        return
+    page_file = probes_and_pins.get("pins", {}).get("pageFile", "app.py")
+    scripts = []
+    for url, html in pages.items():
+        for n, m in enumerate(re.finditer(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.S | re.I)):
+            scripts.append((f"{url} script #{n + 1}", page_file, m.group(1)))
+    if (ROOT / "static").is_dir():
+        for p in sorted((ROOT / "static").rglob("*.js")):
+            scripts.append((str(p.relative_to(ROOT)), str(p.relative_to(ROOT)), p.read_text(errors="replace")))
+    import tempfile
+    for label, file, code in scripts:
+        with tempfile.NamedTemporaryFile("w", suffix=".js", delete=False) as tf:
+            tf.write(code)
+        try:
+            r = subprocess.run([node, "--check", tf.name], capture_output=True, text=True, timeout=20)
+            if r.returncode != 0:
+                err = r.stderr.replace(tf.name, label)
+                fail(file, f"JavaScript syntax error in {label}:\n{err[-1500:]}")
+        finally:
+            os.unlink(tf.name)
+    RESULT["summary"] = f"{len(scripts)} script(s) checked"
+
+
+def port_open(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def check_serve(probes_and_pins):
+    port = int(probes_and_pins["port"])
+    if port_open(port):
+        RESULT["ok"] = False
+        RESULT["failures"].append({"file": None, "message": f"port {port} is already in use on 127.0.0.1; cannot start the app"})
+        return
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env.pop("WERKZEUG_RUN_MAIN", None)
+    env.pop("WERKZEUG_SERVER_FD", None)
+    log = open(ROOT / ".deepcoder" / "serve.log", "wb") if (ROOT / ".deepcoder").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=str(ROOT), stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+    def tail():
+        try:
+            return (ROOT / ".deepcoder" / "serve.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if port_open(port):
+                break
+            if proc.poll() is not None:
+                fail(project_file_from_tb(tail()), f"`python app.py` exited with code {proc.returncode} before opening port {port}:\n{tail()}")
+                return
+            time.sleep(0.2)
+        else:
+            fail("app.py", f"`python app.py` did not open port {port} on 127.0.0.1 within 20 s (it must call app.run(host=\"127.0.0.1\", port={port})):\n{tail()}")
+            return
+        time.sleep(0.3)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+                status = r.status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        except Exception as e:  # noqa: BLE001
+            fail("app.py", f"GET http://127.0.0.1:{port}/ failed: {e}")
+            return
+        if status >= 500:
+            fail(project_file_from_tb(tail()), f"GET / on the running app answered {status}:\n{tail()}")
+        RESULT["summary"] = f"python app.py listened on {port}; GET / -> {status}"
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        t0 = time.time()
+        while port_open(port) and time.time() - t0 < 5:
+            time.sleep(0.1)
+
+
+CHECKS = {"compile": check_compile, "templates": check_templates, "import": check_import,
+          "routes": check_routes, "pins": check_pins, "javascript": check_javascript, "serve": check_serve}
+
+
+def main():
+    name = sys.argv[1]
+    data = json.loads(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else {}
+    arg = data.get("probes", []) if name == "routes" else data
+    try:
+        CHECKS[name](arg)
+    except BaseException:  # noqa: BLE001
+        fail(None, "harness error: " + traceback.format_exc())
+    sys.stdout.flush()
+    print("\n" + json.dumps(RESULT))
+
+
+if __name__ == "__main__":
+    main()

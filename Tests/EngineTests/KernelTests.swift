@@ -1,0 +1,441 @@
+import CKernels
+import Foundation
+import XCTest
+
+/// Tests of the C kernels (CKernels) against gguf-py reference values (fixtures made by
+/// scripts/make_kernel_fixtures.py) and against double-precision arithmetic.
+final class KernelTests: XCTestCase {
+    // MARK: - Helpers
+
+    static let weightTypes: [(String, Int32)] = [
+        ("F32", Int32(DC_TYPE_F32)), ("F16", Int32(DC_TYPE_F16)), ("BF16", Int32(DC_TYPE_BF16)),
+        ("Q4_0", Int32(DC_TYPE_Q4_0)), ("Q4_1", Int32(DC_TYPE_Q4_1)), ("Q5_0", Int32(DC_TYPE_Q5_0)),
+        ("Q5_1", Int32(DC_TYPE_Q5_1)), ("Q8_0", Int32(DC_TYPE_Q8_0)), ("Q4_K", Int32(DC_TYPE_Q4_K)),
+        ("Q5_K", Int32(DC_TYPE_Q5_K)), ("Q6_K", Int32(DC_TYPE_Q6_K)),
+    ]
+
+    func fixture(_ name: String) throws -> [String: Any] {
+        let base = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let url = base.appendingPathComponent("kernels").appendingPathComponent(name)
+        let data = try Data(contentsOf: url)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let generator = try XCTUnwrap(obj["generator"] as? String)
+        XCTAssertTrue(generator.contains("gguf"), "fixture \(name) must name its generator")
+        return obj
+    }
+
+    func bytes(_ b64: Any?) throws -> [UInt8] {
+        let s = try XCTUnwrap(b64 as? String)
+        return [UInt8](try XCTUnwrap(Data(base64Encoded: s)))
+    }
+
+    func floats(_ b64: Any?) throws -> [Float] {
+        let b = try bytes(b64)
+        XCTAssertEqual(b.count % 4, 0)
+        return b.withUnsafeBytes { raw in (0..<(b.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+    }
+
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }  // [-1, 1)
+    }
+
+    func putF16(_ buf: inout [UInt8], _ off: Int, _ v: Float) {
+        let h = dc_f32_to_f16(v)
+        buf[off] = UInt8(h & 0xFF)
+        buf[off + 1] = UInt8(h >> 8)
+    }
+
+    /// `rows` random weight rows of `n` elements: random bytes with sane f16 scales.
+    func randomWeights(_ type: Int32, rows: Int, n: Int, rng: inout Rng) -> [UInt8] {
+        let rowBytes = dc_row_bytes(type, Int64(n))
+        var buf = [UInt8](repeating: 0, count: rowBytes * rows)
+        switch Int(type) {
+        case DC_TYPE_F32:
+            for i in 0..<(rows * n) {
+                let bits = rng.float().bitPattern
+                for k in 0..<4 { buf[4 * i + k] = UInt8((bits >> (8 * UInt32(k))) & 0xFF) }
+            }
+            return buf
+        case DC_TYPE_F16, DC_TYPE_BF16:
+            for i in 0..<(rows * n) {
+                let v = rng.float()
+                let h = Int(type) == DC_TYPE_F16 ? dc_f32_to_f16(v) : dc_f32_to_bf16(v)
+                buf[2 * i] = UInt8(h & 0xFF)
+                buf[2 * i + 1] = UInt8(h >> 8)
+            }
+            return buf
+        default:
+            break
+        }
+        for i in 0..<buf.count { buf[i] = UInt8(truncatingIfNeeded: rng.next()) }
+        let bb = dc_block_bytes(type)
+        for b in 0..<(buf.count / bb) {
+            let o = b * bb
+            let s = 0.001 + 0.01 * abs(rng.float())
+            switch Int(type) {
+            case DC_TYPE_Q4_0, DC_TYPE_Q5_0, DC_TYPE_Q8_0: putF16(&buf, o, s)
+            case DC_TYPE_Q4_1, DC_TYPE_Q5_1: putF16(&buf, o, s); putF16(&buf, o + 2, -8 * s)
+            case DC_TYPE_Q4_K, DC_TYPE_Q5_K: putF16(&buf, o, s * 0.1); putF16(&buf, o + 2, s * 0.05)
+            case DC_TYPE_Q6_K: putF16(&buf, o + 208, s * 0.1)
+            default: break
+            }
+        }
+        return buf
+    }
+
+    func dequantize(_ type: Int32, _ data: [UInt8], offset: Int = 0, n: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: n)
+        data.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { dc_dequantize_row(type, raw.baseAddress! + offset, $0.baseAddress!, Int64(n)) }
+        }
+        return out
+    }
+
+    func quantize(_ type: Int32, _ x: [Float]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: dc_row_bytes(type, Int64(x.count)))
+        x.withUnsafeBufferPointer { xs in
+            out.withUnsafeMutableBytes { dc_quantize_row(type, xs.baseAddress!, $0.baseAddress!, Int64(x.count)) }
+        }
+        return out
+    }
+
+    func matmul(_ type: Int32, n: Int, w: [UInt8], rows: Int, x: [UInt8], ntok: Int, r0: Int, r1: Int,
+                portable: Bool = false) -> [Float] {
+        var out = [Float](repeating: .nan, count: rows * ntok)
+        let ws = dc_row_bytes(type, Int64(n))
+        let xs = dc_row_bytes(dc_vec_dot_type(type), Int64(n))
+        w.withUnsafeBytes { wr in
+            x.withUnsafeBytes { xr in
+                out.withUnsafeMutableBufferPointer { o in
+                    if portable {
+                        dc_matmul_portable(type, Int64(n), wr.baseAddress!, ws, xr.baseAddress!, xs, Int64(ntok),
+                                           Int64(r0), Int64(r1), o.baseAddress!, Int64(rows))
+                    } else {
+                        dc_matmul(type, Int64(n), wr.baseAddress!, ws, xr.baseAddress!, xs, Int64(ntok),
+                                  Int64(r0), Int64(r1), o.baseAddress!, Int64(rows))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Random activations for `ntok` tokens, quantized to the vec_dot type of `type`.
+    func activations(_ type: Int32, n: Int, ntok: Int, rng: inout Rng) -> [UInt8] {
+        var all = [UInt8]()
+        for t in 0..<ntok {
+            let x = (0..<n).map { i in rng.float() * Float(1 + (i + t) % 5) }
+            all += quantize(dc_vec_dot_type(type), x)
+        }
+        return all
+    }
+
+    // MARK: - 1. Dequantization equals gguf-py
+
+    func checkDequant(_ file: String, requireTypes: Set<String>) throws {
+        let fx = try fixture(file)
+        let entries = try XCTUnwrap(fx["entries"] as? [[String: Any]])
+        var seen = Set<String>()
+        for e in entries {
+            let name = try XCTUnwrap(e["type"] as? String)
+            let type = Int32(try XCTUnwrap(e["ggml_type"] as? Int))
+            let n = try XCTUnwrap(e["n"] as? Int), rows = try XCTUnwrap(e["rows"] as? Int)
+            let data = try bytes(e["data"])
+            let ref = try floats(e["dequant"])
+            XCTAssertEqual(dc_type_supported(type), 1, name)
+            XCTAssertEqual(data.count, dc_row_bytes(type, Int64(n)) * rows, "\(name) byte count")
+            XCTAssertEqual(ref.count, n * rows)
+            let got = dequantize(type, data, n: n * rows)
+            var bad = 0
+            for i in 0..<ref.count where abs(got[i] - ref[i]) > 1e-6 * max(1, abs(ref[i])) {
+                if bad < 3 { XCTFail("\(file) \(name)[\(i)]: got \(got[i]), gguf-py \(ref[i])") }
+                bad += 1
+            }
+            XCTAssertEqual(bad, 0, "\(file) \(name): \(bad) mismatches")
+            seen.insert(name)
+        }
+        XCTAssertTrue(requireTypes.isSubset(of: seen), "\(file) covers \(seen), needs \(requireTypes)")
+    }
+
+    func testDequantizeRandomBlocksMatchesGGUFPy() throws {
+        try checkDequant("dequant_random.json",
+                         requireTypes: ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "F16", "BF16"])
+    }
+
+    func testDequantizeModelRowsMatchesGGUFPy() throws {
+        try checkDequant("dequant_models.json", requireTypes: ["Q4_1", "Q8_0", "Q5_0", "Q4_K", "Q6_K"])
+    }
+
+    // MARK: - 2. Activation quantizers
+
+    /// What llama.cpp's x86 quantize_row_q8_0 computes: d = amax/127, q = rne(x * (127/amax)).
+    func expectedQ8_0(_ x: ArraySlice<Float>) -> (UInt16, [Int8]) {
+        let amax = x.reduce(Float(0)) { max($0, abs($1)) }
+        let d = amax / 127
+        let id: Float = amax != 0 ? 127 / amax : 0
+        return (dc_f32_to_f16(d), x.map { Int8(($0 * id).rounded(.toNearestOrEven)) })
+    }
+
+    func testQuantizeQ8_0MatchesGGUFPyAndX86Rounding() throws {
+        let fx = try fixture("quantize_q8_0.json")
+        let rows = try XCTUnwrap(fx["rows"] as? [[String: Any]])
+        XCTAssertFalse(rows.isEmpty)
+        var total = 0, offByOne = 0
+        for r in rows {
+            let x = try floats(r["x"])
+            let ref = try bytes(r["q"])
+            let got = quantize(Int32(DC_TYPE_Q8_0), x)
+            XCTAssertEqual(got.count, ref.count)
+            for b in 0..<(x.count / 32) {
+                let o = b * 34
+                // scale: bit-identical to gguf-py (both d = amax/127 rounded to f16)
+                XCTAssertEqual(got[o], ref[o]); XCTAssertEqual(got[o + 1], ref[o + 1])
+                let (ed, eq) = expectedQ8_0(x[(b * 32)..<(b * 32 + 32)])
+                XCTAssertEqual(UInt16(got[o]) | UInt16(got[o + 1]) << 8, ed)
+                for j in 0..<32 {
+                    let g = Int8(bitPattern: got[o + 2 + j]), e = Int8(bitPattern: ref[o + 2 + j])
+                    XCTAssertEqual(g, eq[j], "block \(b) elem \(j): x86 rounding")
+                    // gguf-py rounds half away from zero with 1/d: may differ by one on exact ties only
+                    XCTAssertLessThanOrEqual(abs(Int(g) - Int(e)), 1)
+                    if g != e { offByOne += 1 }
+                    total += 1
+                }
+            }
+        }
+        XCTAssertLessThanOrEqual(offByOne * 100, total, "more than 1% of quants differ from gguf-py")
+    }
+
+    func testQuantizeQ8RoundsTiesToEvenLikeLlamaCppX86() {
+        // amax = 127 makes the multiplier exactly 1, so x.5 values are exact ties
+        var x = [Float](repeating: 0, count: 32)
+        x[0] = 127; x[1] = 2.5; x[2] = -3.5; x[3] = 0.5; x[4] = 1.5; x[5] = -0.5
+        let expect: [Int8] = [127, 2, -4, 0, 2, 0]
+        let q0 = quantize(Int32(DC_TYPE_Q8_0), x), q1 = quantize(Int32(DC_TYPE_Q8_1), x)
+        for j in 0..<expect.count {
+            XCTAssertEqual(Int8(bitPattern: q0[2 + j]), expect[j], "Q8_0 elem \(j)")
+            XCTAssertEqual(Int8(bitPattern: q1[4 + j]), expect[j], "Q8_1 elem \(j)")
+        }
+    }
+
+    func testQuantizeQ8_1AndRoundTrip() {
+        var rng = Rng(state: 7)
+        let x = (0..<256).map { _ in rng.float() * 3 }
+        let q8_0 = quantize(Int32(DC_TYPE_Q8_0), x)
+        let q8_1 = quantize(Int32(DC_TYPE_Q8_1), x)
+        for b in 0..<8 {
+            let o0 = b * 34, o1 = b * 36
+            XCTAssertEqual(Array(q8_0[o0..<(o0 + 2)]), Array(q8_1[o1..<(o1 + 2)]), "d")
+            XCTAssertEqual(Array(q8_0[(o0 + 2)..<(o0 + 34)]), Array(q8_1[(o1 + 4)..<(o1 + 36)]), "qs")
+            let amax = x[(b * 32)..<(b * 32 + 32)].reduce(Float(0)) { max($0, abs($1)) }
+            let sum = q8_1[(o1 + 4)..<(o1 + 36)].reduce(0) { $0 + Int(Int8(bitPattern: $1)) }
+            let s = UInt16(q8_1[o1 + 2]) | UInt16(q8_1[o1 + 3]) << 8
+            XCTAssertEqual(s, dc_f32_to_f16(amax / 127 * Float(sum)), "s = d * sum(qs)")
+        }
+        for (type, name) in [(Int32(DC_TYPE_Q8_0), "Q8_0"), (Int32(DC_TYPE_Q8_1), "Q8_1")] {
+            let back = dequantize(type, quantize(type, x), n: x.count)
+            for b in 0..<8 {
+                let amax = x[(b * 32)..<(b * 32 + 32)].reduce(Float(0)) { max($0, abs($1)) }
+                for j in (b * 32)..<(b * 32 + 32) {
+                    XCTAssertLessThanOrEqual(abs(back[j] - x[j]), amax / 127 * 0.5 + amax * 1e-3, "\(name) round trip")
+                }
+            }
+        }
+    }
+
+    func testQuantizeQ8_KMatchesReferenceAndRoundTrips() {
+        var rng = Rng(state: 11)
+        var x = (0..<512).map { _ in rng.float() * 2 }
+        x[300] = -5  // the second block's extreme value is negative
+        for j in 256..<260 { x[j] = 0 }
+        let q = quantize(Int32(DC_TYPE_Q8_K), x)
+        XCTAssertEqual(q.count, 2 * 292)
+        for b in 0..<2 {
+            let o = b * 292
+            let blk = x[(b * 256)..<(b * 256 + 256)]
+            var mx: Float = 0, amax: Float = 0
+            for v in blk where abs(v) > amax { amax = abs(v); mx = v }
+            let iscale = -127 / mx
+            let d = q.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: o, as: Float.self) }
+            XCTAssertEqual(d, 1 / iscale)
+            for (j, v) in blk.enumerated() {
+                let e = min(127, Int((iscale * v).rounded(.toNearestOrEven)))
+                XCTAssertEqual(Int(Int8(bitPattern: q[o + 4 + j])), e, "q8_K block \(b) elem \(j)")
+            }
+            for g in 0..<16 {
+                let sum = (0..<16).reduce(0) { $0 + Int(Int8(bitPattern: q[o + 4 + 16 * g + $1])) }
+                let bs = q.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: o + 260 + 2 * g, as: Int16.self) }
+                XCTAssertEqual(Int(bs), sum, "bsums[\(g)]")
+            }
+        }
+        let back = dequantize(Int32(DC_TYPE_Q8_K), q, n: x.count)
+        for b in 0..<2 {
+            let amax = x[(b * 256)..<(b * 256 + 256)].reduce(Float(0)) { max($0, abs($1)) }
+            for j in (b * 256)..<(b * 256 + 256) {
+                XCTAssertLessThanOrEqual(abs(back[j] - x[j]), amax / 127 * 0.5001)
+            }
+        }
+    }
+
+    // MARK: - 3. Matmul equals dequantize-then-multiply (double precision)
+
+    func checkMatmulAgainstDouble(_ name: String, _ type: Int32, n: Int, w: [UInt8], rows: Int, x: [UInt8],
+                                  ntok: Int, r0: Int, r1: Int) {
+        let out = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: r0, r1: r1)
+        let vt = dc_vec_dot_type(type)
+        let ws = dc_row_bytes(type, Int64(n)), xs = dc_row_bytes(vt, Int64(n))
+        for t in 0..<ntok {
+            let xd = dequantize(vt, x, offset: t * xs, n: n)
+            let xn = xd.reduce(0.0) { $0 + Double($1) * Double($1) }
+            for r in 0..<rows {
+                let got = out[t * rows + r]
+                if r < r0 || r >= r1 {
+                    XCTAssertTrue(got.isNaN, "\(name): row \(r) outside [\(r0), \(r1)) was written")
+                    continue
+                }
+                let wd = dequantize(type, w, offset: r * ws, n: n)
+                var dot = 0.0, wn = 0.0
+                for i in 0..<n { dot += Double(wd[i]) * Double(xd[i]); wn += Double(wd[i]) * Double(wd[i]) }
+                let tol = 1e-3 * (wn * xn).squareRoot() + 1e-12
+                XCTAssertLessThanOrEqual(abs(Double(got) - dot), tol, "\(name) ntok \(ntok) row \(r) tok \(t): \(got) vs \(dot)")
+                // the single-row entry point agrees too
+                let vd = w.withUnsafeBytes { wr in x.withUnsafeBytes { xr in
+                    dc_vec_dot(type, Int64(n), wr.baseAddress! + r * ws, xr.baseAddress! + t * xs) } }
+                XCTAssertLessThanOrEqual(abs(Double(vd) - dot), tol, "\(name) vec_dot row \(r)")
+            }
+        }
+    }
+
+    func testMatmulMatchesDoublePrecisionForEveryType() {
+        var rng = Rng(state: 42)
+        for (name, type) in Self.weightTypes {
+            let n = dc_block_elements(type) == 256 ? 512 : 160
+            let rows = 11
+            let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+            for ntok in [1, 5] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                checkMatmulAgainstDouble(name, type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+                checkMatmulAgainstDouble(name, type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 1, r1: 10)
+                checkMatmulAgainstDouble(name, type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 3, r1: 4)
+            }
+        }
+    }
+
+    func testMatmulOnRealModelRows() throws {
+        let fx = try fixture("dequant_models.json")
+        var rng = Rng(state: 5)
+        for e in try XCTUnwrap(fx["entries"] as? [[String: Any]]) {
+            let name = try XCTUnwrap(e["type"] as? String)
+            let type = Int32(try XCTUnwrap(e["ggml_type"] as? Int))
+            let n = try XCTUnwrap(e["n"] as? Int), rows = try XCTUnwrap(e["rows"] as? Int)
+            let w = try bytes(e["data"])
+            let x = activations(type, n: n, ntok: 3, rng: &rng)
+            checkMatmulAgainstDouble("model \(name)", type, n: n, w: w, rows: rows, x: x, ntok: 3, r0: 0, r1: rows)
+        }
+    }
+
+    // MARK: - 4. Fast path equals portable path
+
+    func testFastPathEqualsPortablePath() {
+        let isa = String(cString: dc_kernel_isa())
+        print("KernelTests: dc_kernel_isa() = \(isa)")
+        dc_force_portable(1)
+        XCTAssertEqual(String(cString: dc_kernel_isa()), "portable")
+        dc_force_portable(0)
+        XCTAssertEqual(String(cString: dc_kernel_isa()), isa)
+        var rng = Rng(state: 99)
+        for (name, type) in Self.weightTypes {
+            let n = dc_block_elements(type) == 256 ? 1024 : 896
+            let rows = 13
+            let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+            for ntok in [1, 5] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: 13)
+                dc_force_portable(1)
+                let viaDispatch = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: 13)
+                dc_force_portable(0)
+                let portable = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: 13, portable: true)
+                for i in 0..<fast.count {
+                    if i % rows < 2 { XCTAssertTrue(fast[i].isNaN && portable[i].isNaN); continue }
+                    XCTAssertEqual(viaDispatch[i], portable[i], "\(name): forced-portable dispatch differs")
+                    let tol = 1e-4 * max(1, abs(portable[i]))
+                    XCTAssertEqual(fast[i], portable[i], accuracy: tol, "\(name) [\(isa)] ntok \(ntok) index \(i)")
+                }
+            }
+        }
+    }
+
+    // MARK: - Conversions and helpers
+
+    func testHalfAndBFloatConversions() {
+        // every finite half survives f16 -> f32 -> f16
+        for h in 0...UInt16.max where (h & 0x7C00) != 0x7C00 {
+            XCTAssertEqual(dc_f32_to_f16(dc_f16_to_f32(h)), h)
+        }
+        XCTAssertEqual(dc_f16_to_f32(0x3C00), 1)
+        XCTAssertEqual(dc_f16_to_f32(0xC000), -2)
+        XCTAssertEqual(dc_f16_to_f32(0x0001), Float(5.9604645e-08))
+        XCTAssertEqual(dc_f32_to_f16(65520), 0x7C00)          // rounds to infinity
+        XCTAssertEqual(dc_f32_to_f16(1 + 1.0 / 2048), 0x3C00) // tie -> even
+        XCTAssertEqual(dc_f32_to_f16(1 + 3.0 / 2048), 0x3C02) // tie -> even (up)
+        XCTAssertEqual(dc_f32_to_bf16(1 + 1.0 / 256), 0x3F80) // tie -> even
+        XCTAssertEqual(dc_f32_to_bf16(1 + 3.0 / 256), 0x3F82)
+        XCTAssertEqual(dc_bf16_to_f32(0x3F80), 1)
+        var rng = Rng(state: 3)
+        var xs = (0..<1000).map { _ in rng.float() * 70000 }
+        xs += (0..<1000).map { _ in rng.float() * 1e-5 }  // subnormal halves
+        var halves = [UInt16](repeating: 0, count: xs.count)
+        var back = [Float](repeating: 0, count: xs.count)
+        dc_f32_to_f16_row(xs, &halves, Int64(xs.count))
+        dc_f16_to_f32_row(halves, &back, Int64(xs.count))
+        for i in 0..<xs.count {
+            XCTAssertEqual(halves[i], dc_f32_to_f16(xs[i]), "row conversion of \(xs[i])")
+            XCTAssertEqual(back[i], dc_f16_to_f32(halves[i]))
+            #if !(os(macOS) && arch(x86_64))
+            XCTAssertEqual(halves[i], Float16(xs[i]).bitPattern, "IEEE rounding of \(xs[i])")
+            #endif
+        }
+    }
+
+    func testVectorHelpers() {
+        var rng = Rng(state: 17)
+        let n = 1003
+        let x = (0..<n).map { _ in rng.float() }
+        var y = (0..<n).map { _ in rng.float() }
+        let y0 = y
+        dc_axpy_f32(Int64(n), 0.5, x, &y)
+        for i in 0..<n { XCTAssertEqual(y[i], y0[i] + 0.5 * x[i], accuracy: 1e-6) }
+        let xh = x.map { dc_f32_to_f16($0) }
+        y = y0
+        dc_axpy_f16(Int64(n), -2, xh, &y)
+        for i in 0..<n { XCTAssertEqual(y[i], y0[i] - 2 * dc_f16_to_f32(xh[i]), accuracy: 1e-6) }
+        let dot = dc_dot_f32(Int64(n), x, y0)
+        let ref = (0..<n).reduce(0.0) { $0 + Double(x[$1]) * Double(y0[$1]) }
+        XCTAssertEqual(Double(dot), ref, accuracy: 1e-4)
+    }
+
+    func testTypeTable() {
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q4_0)), 18)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q4_1)), 20)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q5_0)), 22)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q5_1)), 24)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q8_0)), 34)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q8_1)), 36)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q4_K)), 144)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q5_K)), 176)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q6_K)), 210)
+        XCTAssertEqual(dc_block_bytes(Int32(DC_TYPE_Q8_K)), 292)
+        XCTAssertEqual(dc_row_bytes(Int32(DC_TYPE_Q5_0), 896), 616)
+        XCTAssertEqual(dc_vec_dot_type(Int32(DC_TYPE_Q5_1)), Int32(DC_TYPE_Q8_1))
+        XCTAssertEqual(dc_vec_dot_type(Int32(DC_TYPE_Q6_K)), Int32(DC_TYPE_Q8_K))
+        XCTAssertEqual(dc_type_supported(10), 0)  // Q2_K is not supported
+        XCTAssertEqual(dc_block_elements(10), 0)
+    }
+}

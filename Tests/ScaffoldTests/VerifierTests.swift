@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+@testable import Scaffold
+
+/// The verifier on hand-written projects: it must fail honestly and blame the right file.
+final class VerifierTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        do { try PythonEnvironment().ensure() } catch {
+            throw XCTSkip("cannot create the verification venv (pip unreachable?): \(error)")
+        }
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("tests"), withIntermediateDirectories: true)
+        try "def test_nothing():\n    pass\n".write(to: dir.appendingPathComponent("tests/test_app.py"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDown() { if let dir { try? FileManager.default.removeItem(at: dir) } }
+
+    func put(_ path: String, _ text: String) throws {
+        try text.write(to: dir.appendingPathComponent(path), atomically: true, encoding: .utf8)
+    }
+
+    let plan = ProjectPlan(kind: .jinjaPages, port: 5062,
+                           files: [PlannedFile(path: "app.py", purpose: ""), PlannedFile(path: "templates/index.html", purpose: "")],
+                           routes: [PlannedRoute(method: "GET", path: "/", purpose: "")], elementIDs: ["result", "calculate"])
+
+    let app = """
+    from flask import Flask, render_template
+    app = Flask(__name__)
+
+    @app.route("/")
+    def index():
+        return render_template("index.html")
+
+    if __name__ == "__main__":
+        app.run(host="127.0.0.1", port=5062)
+    """
+
+    func verify() throws -> VerificationReport {
+        try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: plan)
+    }
+
+    func testMissingPinnedIdAndBadJavaScriptAreBlamedOnTheTemplate() throws {
+        try put("app.py", app)
+        try put("templates/index.html", "<html><body><button id=\"calculate\">Go</button><script>function (</script></body></html>")
+        let r = try verify()
+        XCTAssertFalse(r.passed)
+        let pins = r.checks.first { $0.name == "pins" }!
+        XCTAssertEqual(pins.status, "failed")
+        XCTAssertEqual(pins.failures.map(\.file), ["templates/index.html"])
+        XCTAssertTrue(pins.failures[0].message.contains("id=\"result\""))
+        let js = r.checks.first { $0.name == "javascript" }!
+        if js.status != "skipped" {
+            XCTAssertEqual(js.status, "failed")
+            XCTAssertEqual(js.failures.first?.file, "templates/index.html")
+        }
+        XCTAssertEqual(r.checks.first { $0.name == "serve" }?.status, "passed")
+    }
+
+    func testTemplateSyntaxErrorAndWrongPort() throws {
+        try put("app.py", app.replacingOccurrences(of: "port=5062", with: "port=5063"))
+        try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>{% if x %}")
+        var r = try verify()
+        XCTAssertEqual(r.checks.first { $0.name == "templates" }?.failures.first?.file, "templates/index.html")
+        XCTAssertEqual(r.checks.first { $0.name == "import" }?.status, "passed")
+        XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "skipped")
+        // fix the template: now only the port is wrong
+        try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>")
+        r = try verify()
+        let serve = r.checks.first { $0.name == "serve" }!
+        XCTAssertEqual(serve.status, "failed")
+        XCTAssertEqual(serve.failures.first?.file, "app.py")
+        XCTAssertTrue(serve.failures.first?.message.contains("did not open port 5062") ?? false, serve.failures.description)
+        XCTAssertEqual(r.failedNames, ["serve"])
+    }
+
+    func testSyntaxErrorStopsLaterChecks() throws {
+        try put("app.py", "from flask import Flask\napp = Flask(__name__\n")
+        try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>")
+        let r = try verify()
+        XCTAssertEqual(r.checks.first { $0.name == "compile" }?.failures.first?.file, "app.py")
+        XCTAssertEqual(r.checks.filter { $0.status == "skipped" }.map(\.name), ["import", "routes", "pins", "javascript", "serve", "tests"])
+    }
+}
