@@ -287,6 +287,11 @@ public enum PlanBuilder {
         var routes = (proposal.routes ?? []).map { r -> PlannedRoute in
             var r = r; r.method = r.method.uppercased(); return r
         }
+        // Small models copy the plan prompt's example route (/items) into unrelated projects: keep a
+        // route the description never mentions only when the description pins no routes at all.
+        if !rules.routes.isEmpty {
+            routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }
+        }
         // pinned routes are always there, with their pinned query parameters
         for pr in rules.routes {
             if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
