@@ -97,7 +97,9 @@ CKI void k_q8_0(int R, int64_t nb, const ck_q8_0 *const *w, const ck_q8_0 *y, fl
             const __m256i s = _mm256_madd_epi16(
                 _mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yv, wv)), _mm256_set1_epi16(1));
 #endif
-            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dyv), acc[r]);
+            // llama.cpp (ggml_vec_dot_q8_0_q8_0 and tinyBLAS_Q0_AVX): fma(dx*dy, float(lane sum), acc).
+            // The lane sums of Q8_0 x Q8_0 need up to 16 bits, so (sum*dy)*dx would round differently.
+            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(ck_h2f(w[r][b].d)), dyv), _mm256_cvtepi32_ps(s), acc[r]);
         }
     }
     for (int r = 0; r < R; r++) res[r] = ck_hsum_ps(acc[r]);

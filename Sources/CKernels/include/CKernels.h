@@ -94,6 +94,16 @@ void dc_axpy_f16(int64_t n, float a, const uint16_t *x, float *y);
 /// sum of x[i] * y[i] for f32 rows
 float dc_dot_f32(int64_t n, const float *x, const float *y);
 
+/// Causal attention of one query head over `positions` cached F16 keys/values (row strides in
+/// elements), computed as llama.cpp's CPU backend does (AVX-512 build, no flash attention):
+/// `batched` != 0 follows its batched-prompt kernels (tinyBLAS), 0 its single-token ones.
+/// `ws` needs dc_attention_workspace(hd, positions) floats.
+size_t dc_attention_workspace(int64_t hd, int64_t context);
+void dc_attention_head(const float *q, int64_t hd, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                       int64_t v_stride, int64_t positions, float scale, int batched, float *ws, float *out);
+/// out[i] = silu(gate[i]) * up[i] with ggml's vectorised expf (ggml_vec_swiglu_f32).
+void dc_swiglu(int64_t n, const float *gate, const float *up, float *out);
+
 /// A spin-wait hint for the thread pool (x86 PAUSE).
 static inline void dc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

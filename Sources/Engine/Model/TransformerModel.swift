@@ -46,8 +46,8 @@ public final class TransformerModel {
 
     // Scratch, sized for `batchSize` tokens.
     private let x, xn, q, k, v, attn, gateBuf, upBuf: UnsafeMutablePointer<Float>
-    private let scores: UnsafeMutablePointer<Float>  // per thread: context floats
-    private let qHalf: UnsafeMutablePointer<UInt16>  // per thread: one head
+    private let scores: UnsafeMutablePointer<Float>  // per thread: attnWorkspace floats
+    private let attnWorkspace: Int
     private let ropeCos, ropeSin: UnsafeMutablePointer<Float>
     private let scratch: ActivationScratch
     private let logitsBuf: UnsafeMutablePointer<Float>
@@ -98,8 +98,8 @@ public final class TransformerModel {
         }
         x = alloc(B * E); xn = alloc(B * max(E, qDim)); q = alloc(B * qDim); k = alloc(B * kvDim); v = alloc(B * kvDim)
         attn = alloc(B * qDim); gateBuf = alloc(B * F); upBuf = alloc(B * F)
-        scores = alloc(pool.threadCount * ctx)
-        qHalf = .allocate(capacity: pool.threadCount * c.headDim)
+        attnWorkspace = Int(dc_attention_workspace(Int64(c.headDim), Int64(ctx)))
+        scores = alloc(pool.threadCount * attnWorkspace)
         ropeCos = alloc(B * c.ropeDimensions / 2); ropeSin = alloc(B * c.ropeDimensions / 2)
         scratch = ActivationScratch(capacity: B * max(E, F, qDim) * 4 + 4096)
         logitsBuf = alloc(c.vocabularySize)
@@ -107,7 +107,6 @@ public final class TransformerModel {
 
     deinit {
         for p in [x, xn, q, k, v, attn, gateBuf, upBuf, scores, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
-        qHalf.deallocate()
     }
 
     public var contextLength: Int { cache.capacity }
@@ -166,17 +165,19 @@ public final class TransformerModel {
         for h in 0..<heads {
             let p = buf + h * hd
             switch config.traits.ropeType {
+            // llama.cpp's rotate_pairs is compiled with FP contraction: x0*cos - x1*sin becomes
+            // fma(x0, cos, -(x1*sin)) and x0*sin + x1*cos becomes fma(x0, sin, x1*cos).
             case .normal:
                 for i in 0..<half {
                     let x0 = p[2 * i], x1 = p[2 * i + 1]
-                    p[2 * i] = x0 * cs[i] - x1 * sn[i]
-                    p[2 * i + 1] = x0 * sn[i] + x1 * cs[i]
+                    p[2 * i] = (-(x1 * sn[i])).addingProduct(x0, cs[i])
+                    p[2 * i + 1] = (x1 * cs[i]).addingProduct(x0, sn[i])
                 }
             case .neox:
                 for i in 0..<half {
                     let x0 = p[i], x1 = p[i + half]
-                    p[i] = x0 * cs[i] - x1 * sn[i]
-                    p[i + half] = x0 * sn[i] + x1 * cs[i]
+                    p[i] = (-(x1 * sn[i])).addingProduct(x0, cs[i])
+                    p[i + half] = (x1 * cs[i]).addingProduct(x0, sn[i])
                 }
             }
         }
@@ -224,10 +225,7 @@ public final class TransformerModel {
             L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool)
             scratch.prepare(L.up.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool)
-            for i in 0..<(B * F) {
-                let g = gateBuf[i]
-                gateBuf[i] = g / (1 + expf(-g)) * upBuf[i]
-            }
+            dc_swiglu(Int64(B * F), gateBuf, upBuf, gateBuf)
             scratch.invalidate()
             scratch.prepare(L.down.type.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
             L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
@@ -247,39 +245,17 @@ public final class TransformerModel {
     /// Causal grouped-query attention for the chunk's tokens, parallel over (token, head).
     private func attention(layer li: Int, tokens B: Int, start: Int) {
         let c = config, hd = c.headDim, H = c.headCount, group = c.headCount / c.headCountKV
-        let qDim = H * hd, ctx = cache.capacity
+        let qDim = H * hd
         let scale = 1 / Float(hd).squareRoot()
-        let q = self.q, attn = self.attn, scores = self.scores, qHalf = self.qHalf, cache = self.cache
-        let total = B * H
+        let q = self.q, attn = self.attn, scores = self.scores, cache = self.cache
+        let total = B * H, ws = attnWorkspace, batched: Int32 = B > 1 ? 1 : 0
+        let kvDim = Int64(c.headCountKV * hd)
         pool.run(chunks: total) { job, ti in
-            let s = scores + ti * ctx
-            let qh = qHalf + ti * hd
-            do {
-                let t = job / H, h = job % H, kvh = h / group
-                let positions = start + t + 1
-                dc_f32_to_f16_row(q + t * qDim + h * hd, qh, Int64(hd))
-                var maxScore = -Float.infinity
-                for p in 0..<positions {
-                    let kr = cache.keyRow(layer: li, position: p) + kvh * hd
-                    let d = dc_vec_dot(Int32(GGMLType.f16.rawValue), Int64(hd), kr, qh) * scale
-                    s[p] = d
-                    if d > maxScore { maxScore = d }
-                }
-                var sum: Double = 0
-                for p in 0..<positions {
-                    let e = expf(s[p] - maxScore)
-                    s[p] = e
-                    sum += Double(e)
-                }
-                let inv = Float(1 / sum)
-                let out = attn + t * qDim + h * hd
-                out.initialize(repeating: 0, count: hd)
-                for p in 0..<positions {
-                    // ggml converts the softmax row to F16 before multiplying with the F16 values.
-                    let w = dc_f16_to_f32(dc_f32_to_f16(s[p] * inv))
-                    dc_axpy_f16(Int64(hd), w, cache.valueRow(layer: li, position: p) + kvh * hd, out)
-                }
-            }
+            let t = job / H, h = job % H, kvh = h / group
+            dc_attention_head(q + t * qDim + h * hd, Int64(hd),
+                              cache.keyRow(layer: li, position: 0) + kvh * hd, kvDim,
+                              cache.valueRow(layer: li, position: 0) + kvh * hd, kvDim,
+                              Int64(start + t + 1), scale, batched, scores + ti * ws, attn + t * qDim + h * hd)
         }
     }
 }

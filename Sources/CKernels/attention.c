@@ -1,0 +1,169 @@
+// Attention for one (token, head) and SwiGLU, reproducing the arithmetic of llama.cpp's CPU backend
+// (AVX-512 build, flash attention off, F16 KV cache) operation by operation, so that results agree
+// bit for bit rather than to float noise (a single flipped rounding of an activation quantized to
+// Q8 later grows into visibly different logits):
+//  - Q·K and softmax·V are F16 x F16 products accumulated in F32 in the lane order of llama.cpp's
+//    kernels: llamafile tinyBLAS for batches of >= 2 tokens (16 lanes, FMA over chunks of 16, then a
+//    16-lane tree sum) and ggml_vec_dot_f16 for single tokens (4 x 16 lanes over steps of 64);
+//  - the softmax uses ggml's vectorised expf polynomial (ggml_v_expf), sums the exponentials per
+//    16-lane block and the blocks in double, and rounds the weights to F16 before they weight V;
+//  - SwiGLU uses the same expf polynomial (ggml_v_silu).
+#include "ck_internal.h"
+#include <math.h>
+
+#define CKA static inline __attribute__((always_inline))
+
+CKA float cka_tree16(const float *x) {
+    // _mm512_reduce_add_ps: halves of 8, 4, 2, then the last pair
+    float t8[8], t4[4];
+    for (int i = 0; i < 8; i++) t8[i] = x[i] + x[i + 8];
+    for (int i = 0; i < 4; i++) t4[i] = t8[i] + t8[i + 4];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+// ggml_v_expf (AVX-512 variant) for one lane.
+CKA float cka_expf(float x) {
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         fmaf(0x1.ffffecp-1f, b, 1.0f));
+    const int e = (int)n;  // n is integral
+    if (e >= -126 && e <= 127) {
+        const uint32_t bits = (uint32_t)(e + 127) << 23;
+        float p;
+        memcpy(&p, &bits, 4);
+        return j * p;  // exact scaling (vscalefps)
+    }
+    return ldexpf(j, e);
+}
+
+CKA float cka_h(uint16_t h) { return ck_f16_table[h]; }
+
+CKA void cka_attention(const float *q, int64_t hd, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t vs,
+                       int64_t positions, float scale, int batched, float *ws, float *out) {
+    float *qf = ws;                    // hd
+    float *s = qf + hd;                // positions rounded up to 64
+    const int64_t np64 = (positions + 63) / 64 * 64;
+    float *acc = s + np64;             // 64 * hd
+    for (int64_t i = 0; i < hd; i++) qf[i] = cka_h(dc_f32_to_f16(q[i]));
+
+    // scores
+    float mx = -INFINITY;
+    for (int64_t p = 0; p < positions; p++) {
+        const uint16_t *kr = k + p * ks;
+        float d;
+        if (batched) {
+            float a[16] = {0};
+            int64_t c = 0;
+            for (; c + 16 <= hd; c += 16)
+                for (int r = 0; r < 16; r++) a[r] = fmaf(cka_h(kr[c + r]), qf[c + r], a[r]);
+            d = cka_tree16(a);
+            for (; c < hd; c++) d += cka_h(kr[c]) * qf[c];  // (tinyBLAS needs hd % 16 == 0)
+        } else {
+            float a[64] = {0};
+            const int64_t np = hd & ~(int64_t)63;
+            for (int64_t i = 0; i < np; i += 64)
+                for (int r = 0; r < 64; r++) a[r] = fmaf(cka_h(kr[i + r]), qf[i + r], a[r]);
+            float x[16];
+            for (int l = 0; l < 16; l++) x[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
+            double sd = (double)cka_tree16(x);
+            for (int64_t i = np; i < hd; i++) sd += (double)(cka_h(kr[i]) * qf[i]);
+            d = (float)sd;
+        }
+        s[p] = d * scale;
+        if (s[p] > mx) mx = s[p];
+    }
+
+    // softmax: exponentials in blocks of 16 (masked / padded positions are exactly 0)
+    const int64_t np16 = (positions + 15) / 16 * 16;
+    for (int64_t p = positions; p < np64; p++) s[p] = 0.0f;
+    double sum = 0;
+    for (int64_t b0 = 0; b0 < np16; b0 += 16) {
+        for (int r = 0; r < 16; r++) {
+            const int64_t p = b0 + r;
+            if (p < positions) s[p] = cka_expf(s[p] - mx);
+        }
+        sum += (double)cka_tree16(s + b0);
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t p = 0; p < positions; p++) s[p] = cka_h(dc_f32_to_f16(s[p] * inv));
+
+    // weighted values
+    const int lanes = batched ? 16 : 64;
+    for (int64_t i = 0; i < lanes * hd; i++) acc[i] = 0.0f;
+    for (int64_t b0 = 0; b0 < positions; b0 += lanes) {
+        for (int r = 0; r < lanes; r++) {
+            const int64_t p = b0 + r;
+            if (p >= positions) break;
+            const float w = s[p];
+            const uint16_t *vr = v + p * vs;
+            float *ar = acc + (int64_t)r * hd;
+            for (int64_t d = 0; d < hd; d++) ar[d] = fmaf(cka_h(vr[d]), w, ar[d]);
+        }
+    }
+    if (!batched) {
+        for (int l = 0; l < 16; l++) {
+            float *a0 = acc + (int64_t)l * hd, *a1 = acc + (int64_t)(16 + l) * hd;
+            const float *a2 = acc + (int64_t)(32 + l) * hd, *a3 = acc + (int64_t)(48 + l) * hd;
+            for (int64_t d = 0; d < hd; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
+        }
+    }
+    // 16-lane tree over rows 0..15 of acc
+    for (int i = 0; i < 8; i++) {
+        float *a = acc + (int64_t)i * hd;
+        const float *b = acc + (int64_t)(i + 8) * hd;
+        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+    }
+    for (int i = 0; i < 4; i++) {
+        float *a = acc + (int64_t)i * hd;
+        const float *b = acc + (int64_t)(i + 4) * hd;
+        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+    }
+    for (int64_t d = 0; d < hd; d++)
+        out[d] = (acc[d] + acc[2 * hd + d]) + (acc[hd + d] + acc[3 * hd + d]);
+}
+
+CKA void cka_swiglu(int64_t n, const float *g, const float *u, float *y) {
+    // ggml_vec_swiglu_f32: 16-wide blocks with ggml_v_silu, scalar expf for the tail
+    const int64_t n16 = n & ~(int64_t)15;
+    for (int64_t i = 0; i < n16; i++) {
+        const float x = g[i];
+        y[i] = (x / (1.0f + cka_expf(0.0f - x))) * u[i];
+    }
+    for (int64_t i = n16; i < n; i++) y[i] = (g[i] / (1.0f + expf(-g[i]))) * u[i];
+}
+
+#if defined(__x86_64__) && !defined(CK_DISABLE_SIMD) && (defined(__clang__) || defined(__GNUC__))
+__attribute__((target("avx2,fma,f16c")))
+static void cka_attention_fma(const float *q, int64_t hd, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t vs,
+                              int64_t positions, float scale, int batched, float *ws, float *out) {
+    cka_attention(q, hd, k, ks, v, vs, positions, scale, batched, ws, out);
+}
+__attribute__((target("avx2,fma,f16c")))
+static void cka_swiglu_fma(int64_t n, const float *g, const float *u, float *y) { cka_swiglu(n, g, u, y); }
+#define CKA_HAVE_FMA 1
+#endif
+
+size_t dc_attention_workspace(int64_t hd, int64_t context) {
+    return (size_t)(hd + (context + 63) / 64 * 64 + 64 * hd);
+}
+
+void dc_attention_head(const float *q, int64_t hd, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                       int64_t v_stride, int64_t positions, float scale, int batched, float *ws, float *out) {
+#ifdef CKA_HAVE_FMA
+    if (ck_cpu_level() >= 1) { cka_attention_fma(q, hd, k, k_stride, v, v_stride, positions, scale, batched, ws, out); return; }
+#endif
+    (void)ck_cpu_level();  // fills the f16 table
+    cka_attention(q, hd, k, k_stride, v, v_stride, positions, scale, batched, ws, out);
+}
+
+void dc_swiglu(int64_t n, const float *gate, const float *up, float *out) {
+#ifdef CKA_HAVE_FMA
+    if (ck_cpu_level() >= 1) { cka_swiglu_fma(n, gate, up, out); return; }
+#endif
+    cka_swiglu(n, gate, up, out);
+}
