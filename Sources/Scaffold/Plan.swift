@@ -287,11 +287,6 @@ public enum PlanBuilder {
         var routes = (proposal.routes ?? []).map { r -> PlannedRoute in
             var r = r; r.method = r.method.uppercased(); return r
         }
-        // Small models copy the plan prompt's example route (/items) into unrelated projects: keep a
-        // route the description never mentions only when the description pins no routes at all.
-        if !rules.routes.isEmpty {
-            routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }
-        }
         // pinned routes are always there, with their pinned query parameters
         for pr in rules.routes {
             if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
@@ -314,6 +309,12 @@ public enum PlanBuilder {
         let plan = ProjectPlan(kind: kind, port: spec.pinned.port ?? proposal.port ?? 5000, files: planFiles, routes: routes,
                                forms: forms, elementIDs: spec.pinned.elementIDs, jsonKeys: spec.pinned.jsonKeys, source: "model")
         try validate(plan)
-        return plan
+        // Small models copy the plan prompt's example route (/items) into unrelated projects: once the
+        // proposal is valid, keep a route the description never mentions only when it pins no routes.
+        var result = plan
+        if !rules.routes.isEmpty {
+            result.routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }
+        }
+        return result
     }
 }

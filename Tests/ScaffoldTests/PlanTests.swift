@@ -104,6 +104,14 @@ final class PlanTests: XCTestCase {
         XCTAssertTrue(plan.routes.contains { $0.method == "GET" && $0.path == "/" })
     }
 
+    func testRoutesTheDescriptionNeverNamesAreDroppedWhenItPinsRoutes() throws {
+        let s = try spec("circle_api")
+        // The plan prompt's example route, copied by a small model into an unrelated project.
+        let answer = #"{"kind": "json-api", "port": 5000, "files": [{"path": "app.py", "purpose": "the API"}], "routes": [{"method": "GET", "path": "/items", "purpose": "list items"}, {"method": "GET", "path": "/area", "purpose": "area"}]}"#
+        let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+        XCTAssertEqual(plan.routes.map(\.path), ["/area"])
+    }
+
     func testMalformedModelPlansAreRejected() throws {
         let s = try spec("circle_api")
         let bad = [
