@@ -32,7 +32,7 @@ public final class LanguageModel {
     /// (whole UTF-8 characters, never part of a stop string). Return false from `onText` to cancel.
     public func generate(prompt: [Int32], options: GenerationOptions,
                          onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
-        guard !prompt.isEmpty else { throw ModelError.contextFull(needed: 0, capacity: model.contextLength) }
+        guard !prompt.isEmpty else { throw ModelError.emptyPrompt }
         guard prompt.count < model.contextLength else {
             throw ModelError.contextFull(needed: prompt.count + 1, capacity: model.contextLength)
         }

@@ -5,6 +5,7 @@ import CKernels
 public enum ModelError: Error, CustomStringConvertible {
     case contextFull(needed: Int, capacity: Int)
     case invalidToken(Int32, vocabularySize: Int)
+    case emptyPrompt
 
     public var description: String {
         switch self {
@@ -12,6 +13,8 @@ public enum ModelError: Error, CustomStringConvertible {
             return "the prompt and answer need \(needed) tokens but the context holds \(capacity); shorten the prompt, lower --max-tokens or raise --ctx-size"
         case .invalidToken(let t, let n):
             return "token id \(t) is outside the vocabulary (0..<\(n))"
+        case .emptyPrompt:
+            return "the prompt has no tokens; give the model some text to continue"
         }
     }
 }
