@@ -315,6 +315,14 @@ public enum PlanBuilder {
         if !rules.routes.isEmpty {
             result.routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }
         }
+        // The same holds for files (templates/items.html, static/items.js, …): beyond the files the
+        // project's kind needs, keep only those the description names.
+        let described = spec.description.lowercased()
+        result.files.removeAll { f in
+            guard !rules.files.contains(where: { $0.path == f.path }) else { return false }
+            let stem = (f.path as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? f.path
+            return !described.contains(f.path.lowercased()) && !described.contains(stem.lowercased())
+        }
         return result
     }
 }

@@ -112,6 +112,15 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(plan.routes.map(\.path), ["/area"])
     }
 
+    func testFilesTheDescriptionNeverNamesAreDropped() throws {
+        let s = try spec("bmi_form")
+        let answer = #"{"kind": "wtforms", "port": 5000, "files": [{"path": "app.py", "purpose": "routes"}, {"path": "forms.py", "purpose": "form"}, {"path": "templates/items.html", "purpose": "list"}, {"path": "static/items.js", "purpose": "js"}, {"path": "templates/index.html", "purpose": "page"}], "routes": [{"method": "GET", "path": "/", "purpose": "form"}]}"#
+        let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+        XCTAssertFalse(plan.files.contains { $0.path.contains("items") }, "\(plan.files.map(\.path))")
+        XCTAssertTrue(plan.files.contains { $0.path == "forms.py" })
+        XCTAssertTrue(plan.files.contains { $0.path == "app.py" })
+    }
+
     func testMalformedModelPlansAreRejected() throws {
         let s = try spec("circle_api")
         let bad = [
