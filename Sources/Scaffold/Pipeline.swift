@@ -149,7 +149,7 @@ public final class Pipeline {
                 for (path, errors) in targets {
                     say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
                     let file = plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "")
-                    let content = try generateFile(file, repairError: errors)
+                    let content = try generateFile(file, repairError: errors, round: rounds)
                     contents[path] = content
                     try write(content, path: path, in: temp)
                     records[path]?.repairs += 1
@@ -347,7 +347,9 @@ public final class Pipeline {
     }
 
     /// Generates one file; re-asks when the answer has no usable code (or a .py answer does not parse).
-    func generateFile(_ file: PlannedFile, repairError: String?) throws -> String {
+    /// Generates one file; `round` (repair rounds) varies the seed so a second repair of the same error
+    /// does not replay the first answer token for token.
+    func generateFile(_ file: PlannedFile, repairError: String?, round: Int = 0) throws -> String {
         var ctx = try promptContext(target: file)
         let template: String
         if let repairError {
@@ -366,6 +368,7 @@ public final class Pipeline {
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
             var sampling = options.sampling
             if attempt > 1 { sampling.seed &+= UInt64(attempt) }
+            if round > 0 { sampling.seed &+= UInt64(round) &* 7919 }
             let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template)
             if var r = record {
                 r.promptTokens += rec.promptTokens; r.generatedTokens += rec.generatedTokens; r.seconds += rec.seconds; r.asks += 1
