@@ -209,9 +209,31 @@ public enum PlanBuilder {
                            elementIDs: pins.elementIDs, jsonKeys: pins.jsonKeys, source: "rules")
     }
 
+    /// Whether the description says the field takes whole numbers ("people (…, a whole number)"):
+    /// the field named last before "whole number"/"integer" (within 60 characters) is the one meant.
+    static func isWholeNumber(_ name: String, in text: String) -> Bool {
+        let names = Set(PinnedFacts.extract(from: text).fieldNames + [name])
+        let ns = text as NSString
+        guard let phrase = try? NSRegularExpression(pattern: #"\b(?:whole numbers?|integers?)\b"#, options: [.caseInsensitive]) else { return false }
+        for m in phrase.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            let start = max(0, m.range.location - 60)
+            let window = ns.substring(with: NSRange(location: start, length: m.range.location - start))
+            var best: (pos: Int, name: String)? = nil
+            for n in names {
+                guard let re = try? NSRegularExpression(pattern: "\\b" + NSRegularExpression.escapedPattern(for: n) + "\\b", options: [.caseInsensitive]) else { continue }
+                let w = window as NSString
+                if let last = re.matches(in: window, range: NSRange(location: 0, length: w.length)).last,
+                   best == nil || last.range.location > best!.pos { best = (last.range.location, n) }
+            }
+            if best?.name == name { return true }
+        }
+        return false
+    }
+
     static func fieldType(for name: String, in text: String) -> String {
         let lower = text.lowercased()
         if name.lowercased().contains("email") { return "EmailField" }
+        if isWholeNumber(name, in: text) { return "IntegerField" }
         if lower.contains("number field") || lower.contains("number fields") || lower.contains("numeric") { return "FloatField" }
         if ["age", "count", "quantity", "people", "year"].contains(name.lowercased()) { return "IntegerField" }
         if ["weight", "height", "radius", "amount", "price", "width", "length", "bill"].contains(name.lowercased()) { return "FloatField" }
@@ -299,6 +321,15 @@ public enum PlanBuilder {
             // pinned field names must be in the first form
             for name in spec.pinned.fieldNames where !forms.flatMap(\.fields).contains(where: { $0.name == name }) {
                 forms[0].fields.append(PlannedField(name: name, type: fieldType(for: name, in: spec.description), label: name.capitalized))
+            }
+            // "number fields" take decimals (72.5 kg); models often plan IntegerField. Whole numbers
+            // only where the description says so.
+            let numeric: Set<String> = ["IntegerField", "FloatField", "DecimalField"]
+            for i in forms.indices {
+                for j in forms[i].fields.indices where numeric.contains(forms[i].fields[j].type) {
+                    let wanted = fieldType(for: forms[i].fields[j].name, in: spec.description)
+                    if numeric.contains(wanted) { forms[i].fields[j].type = wanted }
+                }
             }
         } else { forms = [] }
         var planFiles = files

@@ -157,10 +157,11 @@ public struct Verifier {
         self.environment = environment; self.renderer = renderer; self.progress = progress
     }
 
-    static let timeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "pins": 40,
+    static let timeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "behaviour": 60, "pins": 40,
                                              "javascript": 60, "serve": 70, "tests": 180]
 
-    public func verify(project: URL, plan: ProjectPlan) throws -> VerificationReport {
+    /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
+    public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = []) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         let harness = try renderer.url(for: "tools/verify_app.py")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
@@ -173,6 +174,7 @@ public struct Verifier {
         let input: [String: Any] = [
             "port": plan.port,
             "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan))),
+            "behaviour": try JSONSerialization.jsonObject(with: JSONEncoder().encode(behaviour)),
             "pins": ["elementIDs": plan.elementIDs, "fieldNames": plan.forms.flatMap { $0.fields.map(\.name) },
                      "kind": plan.kind.rawValue, "pageFile": pageFile, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
         ]
@@ -186,7 +188,7 @@ public struct Verifier {
 
         var results: [CheckResult] = []
         func failed(_ name: String) -> Bool { results.first { $0.name == name }?.status == "failed" }
-        for name in ["compile", "templates", "import", "routes", "pins", "javascript", "serve", "tests"] {
+        for name in ["compile", "templates", "import", "routes", "behaviour", "pins", "javascript", "serve", "tests"] {
             let blockedBy: [String]
             switch name {
             case "compile", "templates": blockedBy = []

@@ -146,6 +146,103 @@ def check_routes(probes):
     RESULT["summary"] = "; ".join(done)
 
 
+def _same(actual, expected):
+    """JSON values equal; numbers within a relative 1e-6 (12.566370614359172 vs 12.5663706144)."""
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return actual is expected
+    if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
+        return abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
+    return actual == expected
+
+
+def check_behaviour(data):
+    """Requests whose outcome the description states (status, JSON values and keys, texts), in order,
+    on one app instance: creates first, so that `<id>` in later URLs is the id a create returned."""
+    checks = data.get("behaviour", [])
+    if not checks:
+        RESULT["summary"] = "skipped: the description states no behaviour these rules can check"
+        return
+    try:
+        app = load_app()
+    except BaseException:  # noqa: BLE001
+        tb = traceback.format_exc()
+        fail(project_file_from_tb(tb), tb)
+        return
+    page_file = data.get("pins", {}).get("pageFile", "app.py")
+    client = client_for(app)
+    created_id = None
+    passed, failed = 0, 0
+    for c in checks:
+        url = c["url"]
+        if "<" in url:
+            url = re.sub(r"<[^>]*>", str(created_id if created_id is not None else 1), url)
+        kw = {}
+        if c.get("form") is not None:
+            kw["data"] = c["form"]
+        if c.get("json") is not None:
+            kw["json"] = c["json"]
+        label = f"{c['method']} {url}"
+        if c.get("json") is not None:
+            label += " with JSON body " + json.dumps(c["json"])
+        if c.get("form") is not None:
+            label += " with form data " + json.dumps(c["form"])
+        said = f'The description says: "{c["source"]}"'
+        try:
+            resp = client.open(url, method=c["method"], **kw)
+        except BaseException:  # noqa: BLE001
+            tb = traceback.format_exc()
+            failed += 1
+            if failed <= 5:
+                fail(project_file_from_tb(tb, c.get("file", "app.py")), f"{label} raised an exception:\n{tb[-1500:]}\n{said}")
+            continue
+        body = resp.get_data(as_text=True)
+        problems = []
+        blame = c.get("file", "app.py")
+        if resp.status_code not in c["status"]:
+            problems.append(f"expected status {' or '.join(map(str, c['status']))}")
+        if c.get("jsonSubset") or c.get("jsonKeys") or c.get("jsonType"):
+            value = resp.get_json(silent=True)
+            if value is None:
+                problems.append("expected a JSON answer")
+            else:
+                if c.get("jsonType") == "list" and not isinstance(value, list):
+                    problems.append("expected a JSON list")
+                if c.get("jsonKeys") or c.get("jsonSubset"):
+                    if not isinstance(value, dict):
+                        problems.append("expected a JSON object")
+                    else:
+                        missing = [k for k in c.get("jsonKeys", []) if k not in value]
+                        if missing:
+                            problems.append("the JSON object has no " + ", ".join(f'"{k}"' for k in missing) + " key")
+                        for k, v in (c.get("jsonSubset") or {}).items():
+                            if k in value and not _same(value[k], v):
+                                problems.append(f'"{k}" is {json.dumps(value[k])}, expected {json.dumps(v)}')
+        import html as _html
+        shown = body + "\n" + _html.unescape(body)
+        for t in c.get("texts", []):
+            if t not in shown:
+                problems.append(f'the answer does not show "{t}"')
+                sources = {p.name: p.read_text(errors="replace") for p in ROOT.glob("*.py")}
+                if t in sources.get("forms.py", "") or t in sources.get("app.py", ""):
+                    blame = page_file  # the message exists but the page does not render it
+        for t in c.get("forbidden", []):
+            if t in shown:
+                problems.append(f'the answer shows "{t}", which it must not for this input')
+        if c["method"] == "POST" and resp.status_code in (200, 201) and created_id is None:
+            value = resp.get_json(silent=True)
+            if isinstance(value, dict) and isinstance(value.get("id"), (int, str)):
+                created_id = value["id"]
+        if problems:
+            failed += 1
+            if failed <= 5:
+                fail(blame, f"{label} answered {resp.status_code} {body.strip()[:300]!r}: {'; '.join(problems)}. {said}")
+        else:
+            passed += 1
+    if failed > 5:
+        fail(None, f"... and {failed - 5} more statement(s) of the description do not hold")
+    RESULT["summary"] = f"{passed} of {len(checks)} stated behaviours hold"
+
+
 def page_sources(app):
     """HTML of every GET page without parameters, plus static files."""
     client = client_for(app)
@@ -292,7 +389,7 @@ def check_serve(probes_and_pins):
 
 
 CHECKS = {"compile": check_compile, "templates": check_templates, "import": check_import,
-          "routes": check_routes, "pins": check_pins, "javascript": check_javascript, "serve": check_serve}
+          "routes": check_routes, "behaviour": check_behaviour, "pins": check_pins, "javascript": check_javascript, "serve": check_serve}
 
 
 def main():

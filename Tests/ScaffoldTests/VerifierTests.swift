@@ -81,6 +81,57 @@ final class VerifierTests: XCTestCase {
         try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>")
         let r = try verify()
         XCTAssertEqual(r.checks.first { $0.name == "compile" }?.failures.first?.file, "app.py")
-        XCTAssertEqual(r.checks.filter { $0.status == "skipped" }.map(\.name), ["import", "routes", "pins", "javascript", "serve", "tests"])
+        XCTAssertEqual(r.checks.filter { $0.status == "skipped" }.map(\.name), ["import", "routes", "behaviour", "pins", "javascript", "serve", "tests"])
+    }
+
+    /// An app that answers every route but breaks what the description states: radius 0 rejected,
+    /// the area rounded, errors without an "error" key. `routes` passes; `behaviour` must not.
+    func testBehaviourTheDescriptionStatesIsChecked() throws {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("specs/circle_api.txt")
+        let spec = ProjectSpec(description: try String(contentsOf: url, encoding: .utf8))
+        var apiPlan = PlanBuilder.ruleBased(spec)
+        apiPlan.port = 5064
+        let behaviour = BehaviourRules.checks(for: spec, plan: apiPlan)
+        func run() throws -> CheckResult {
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: behaviour)
+            XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "passed")
+            return r.checks.first { $0.name == "behaviour" }!
+        }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
+        let good = """
+        import math
+        from flask import Flask, jsonify, request
+        app = Flask(__name__)
+
+        @app.route("/area")
+        def area():
+            try:
+                r = float(request.args["radius"])
+            except (KeyError, ValueError):
+                return jsonify({"error": "bad radius"}), 400
+            if r < 0:
+                return jsonify({"error": "negative radius"}), 400
+            return jsonify({"radius": r, "area": math.pi * r * r})
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5064)
+        """
+        try put("app.py", good)
+        var check = try run()
+        XCTAssertEqual(check.status, "passed", check.failures.map(\.message).joined(separator: "\n"))
+        XCTAssertEqual(check.summary, "6 of 6 stated behaviours hold")
+
+        try put("app.py", good.replacingOccurrences(of: "if r < 0:", with: "if r <= 0:")
+            .replacingOccurrences(of: "math.pi * r * r", with: "round(math.pi * r * r, 2)")
+            .replacingOccurrences(of: #"{"error": "bad radius"}"#, with: #"{"message": "bad radius"}"#))
+        check = try run()
+        XCTAssertEqual(check.status, "failed")
+        let messages = check.failures.map(\.message).joined(separator: "\n")
+        XCTAssertEqual(Set(check.failures.map(\.file)), ["app.py"])
+        XCTAssertTrue(messages.contains(#""area" is 12.57, expected 12.566370614359172"#), messages)
+        XCTAssertTrue(messages.contains("GET /area?radius=0 answered 400"), messages)
+        XCTAssertTrue(messages.contains("A radius of 0 is allowed"), messages)
+        XCTAssertTrue(messages.contains(#"GET /area?radius=abc answered 400 '{"message":"bad radius"}': the JSON object has no "error" key"#), messages)
+        XCTAssertEqual(check.summary, "2 of 6 stated behaviours hold")
     }
 }
