@@ -296,7 +296,7 @@ public final class Pipeline {
             throw ScaffoldError.generation("generation failed for \(label): \(error)")
         }
         let tps = Double(out.generatedTokens) / max(out.seconds, 0.001)
-        say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok, stop: \(out.stopReason)")
+        say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(out.stopReason)")
         return (out, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
                                           generatedTokens: out.generatedTokens, seconds: out.seconds, asks: 1, repairs: 0))
     }

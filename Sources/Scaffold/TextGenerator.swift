@@ -40,9 +40,11 @@ public struct GenerationOutput: Sendable {
     public var generatedTokens: Int
     public var seconds: Double
     public var stopReason: String
-    public init(text: String, promptTokens: Int, generatedTokens: Int, seconds: Double, stopReason: String) {
+    /// Prompt tokens the generator did not have to run again (a prefix shared with its previous request).
+    public var reusedPromptTokens: Int
+    public init(text: String, promptTokens: Int, generatedTokens: Int, seconds: Double, stopReason: String, reusedPromptTokens: Int = 0) {
         self.text = text; self.promptTokens = promptTokens; self.generatedTokens = generatedTokens
-        self.seconds = seconds; self.stopReason = stopReason
+        self.seconds = seconds; self.stopReason = stopReason; self.reusedPromptTokens = reusedPromptTokens
     }
 }
 

@@ -30,14 +30,16 @@ final class EngineTextGenerator: TextGenerator {
             throw ModelError.contextFull(needed: prompt.count + s.maxTokens, capacity: model.model.contextLength)
         }
         let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
-                                        stopStrings: request.stop + (try model.chatTemplate().stopStrings))
+                                        stopStrings: request.stop + (try model.chatTemplate().stopStrings),
+                                        reusePromptPrefix: true)
         let t0 = Date()
         let r = try model.generate(prompt: prompt, options: options) { piece in
             onToken(piece)
             return true
         }
         return GenerationOutput(text: r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
-                                seconds: Date().timeIntervalSince(t0), stopReason: r.stopReason.rawValue)
+                                seconds: Date().timeIntervalSince(t0), stopReason: r.stopReason.rawValue,
+                                reusedPromptTokens: r.reusedPromptTokens)
     }
 }
 

@@ -133,4 +133,32 @@ final class ModelTests: XCTestCase {
         XCTAssertFalse(stopped.text.contains(stop))
         XCTAssertTrue(greedy.text.hasPrefix(stopped.text))
     }
+
+    /// A prompt that starts like the previous call's runs only its new tokens, and answers the same.
+    func testPromptPrefixReuse() throws {
+        let path = try TestModels.require(TestModels.testModel)
+        let lm = try LanguageModel(path: path, threads: 2, contextLength: 1024)
+        let system = ChatMessage(role: .system, content: "You are a helpful assistant who writes small Python programs for beginners, with short comments.")
+        let first = try lm.chatPrompt([system, ChatMessage(role: .user, content: "Write a function that adds two numbers.")])
+        let second = try lm.chatPrompt([system, ChatMessage(role: .user, content: "Write a function that reverses a string.")])
+        var shared = 0
+        while first[shared] == second[shared] { shared += 1 }
+        XCTAssertGreaterThan(shared, 20)
+        let reuse = GenerationOptions(maxTokens: 24, sampling: .greedy, reusePromptPrefix: true)
+        let a = try lm.generate(prompt: first, options: reuse)
+        XCTAssertEqual(a.reusedPromptTokens, 0)
+        let b = try lm.generate(prompt: second, options: reuse)
+        XCTAssertEqual(b.reusedPromptTokens, shared)
+        // the same prompt again: everything but its last token is kept
+        let c = try lm.generate(prompt: second, options: reuse)
+        XCTAssertEqual(c.reusedPromptTokens, second.count - 1)
+        let fresh = try lm.generate(prompt: second, options: GenerationOptions(maxTokens: 24, sampling: .greedy))
+        XCTAssertEqual(fresh.reusedPromptTokens, 0)
+        XCTAssertEqual(b.tokens, fresh.tokens)
+        XCTAssertEqual(c.tokens, fresh.tokens)
+        // after a call without reuse, the cache holds that call's tokens: reuse starts from them
+        let d = try lm.generate(prompt: first, options: reuse)
+        XCTAssertEqual(d.reusedPromptTokens, shared)
+        XCTAssertEqual(d.tokens, a.tokens)
+    }
 }

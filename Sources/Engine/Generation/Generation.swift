@@ -6,11 +6,18 @@ public struct GenerationOptions: Sendable {
     public var sampling = SamplingParameters()
     /// Generation stops when the text contains one of these; the stop string itself is not returned.
     public var stopStrings: [String] = []
+    /// Keep the keys/values of the previous call's tokens that this prompt starts with, and run
+    /// only the rest (requests that share a long system prompt and context skip most of the
+    /// prompt pass). Off by default: a prompt then always runs from position 0 in the same
+    /// batches, as the reference fixtures were made.
+    public var reusePromptPrefix = false
 
-    public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), stopStrings: [String] = []) {
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), stopStrings: [String] = [],
+                reusePromptPrefix: Bool = false) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopStrings = stopStrings
+        self.reusePromptPrefix = reusePromptPrefix
     }
 }
 
@@ -27,6 +34,8 @@ public struct GenerationResult: Sendable {
     public var text: String
     public var tokens: [Int32]
     public var promptTokenCount: Int
+    /// Prompt tokens whose keys/values were kept from the previous call (`reusePromptPrefix`).
+    public var reusedPromptTokens = 0
     public var promptSeconds: Double
     public var generationSeconds: Double
     public var stopReason: StopReason

@@ -8,6 +8,8 @@ public final class LanguageModel {
     public let model: TransformerModel
     /// The chat template, or the error detecting it gave (raised only when a chat prompt is built).
     private let chatTemplateResult: Result<ChatTemplate, Error>
+    /// The tokens whose keys/values `generate` left in the cache, in order (for `reusePromptPrefix`).
+    private var cachedTokens: [Int32] = []
 
     /// Loads a model. `threads` defaults to the number of cores; `contextLength` to min(4096, trained).
     public init(path: String, threads: Int? = nil, contextLength: Int? = nil) throws {
@@ -36,7 +38,14 @@ public final class LanguageModel {
         guard prompt.count < model.contextLength else {
             throw ModelError.contextFull(needed: prompt.count + 1, capacity: model.contextLength)
         }
-        model.reset()
+        // Reuse the cached prefix only when the cache still holds exactly what generate left there.
+        var reused = 0
+        if options.reusePromptPrefix, model.cache.count == cachedTokens.count {
+            let limit = min(cachedTokens.count, prompt.count - 1) // at least one token runs, for the logits
+            while reused < limit && cachedTokens[reused] == prompt[reused] { reused += 1 }
+        }
+        model.cache.truncate(to: reused)
+        cachedTokens = []
         var sampler = Sampler(options.sampling)
         var stops = StopStringFilter(options.stopStrings)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
@@ -45,7 +54,8 @@ public final class LanguageModel {
         var reason = StopReason.maxTokens
 
         let t0 = Date()
-        var logits = try model.forward(prompt)
+        var logits = try model.forward(Array(prompt[reused...]))
+        cachedTokens = prompt
         let promptSeconds = Date().timeIntervalSince(t0)
         let t1 = Date()
         var firstTokenTime: Date?
@@ -61,7 +71,9 @@ public final class LanguageModel {
             if stopped { reason = .stopString; break }
             if generated.count >= options.maxTokens { break }
             if model.cache.count >= model.contextLength { reason = .contextFull; break }
+            cachedTokens = []
             logits = try model.forward([next])
+            cachedTokens = history
         }
         if reason != .stopString {
             let (shown, _) = stops.append(decoder.finish())
@@ -69,7 +81,9 @@ public final class LanguageModel {
             if !rest.isEmpty { _ = onText(rest) }
         }
         let genSeconds = Date().timeIntervalSince(firstTokenTime ?? t1)
-        return GenerationResult(text: stops.text, tokens: generated, promptTokenCount: prompt.count,
-                                promptSeconds: promptSeconds, generationSeconds: genSeconds, stopReason: reason)
+        var result = GenerationResult(text: stops.text, tokens: generated, promptTokenCount: prompt.count,
+                                      promptSeconds: promptSeconds, generationSeconds: genSeconds, stopReason: reason)
+        result.reusedPromptTokens = reused
+        return result
     }
 }
