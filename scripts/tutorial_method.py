@@ -33,12 +33,14 @@ def main():
     ap.add_argument("--out", required=True, help="directory to write app.py (and templates/index.html) into")
     ap.add_argument("--model", default="qwen2.5-coder-0.5b-instruct")
     ap.add_argument("--max-tokens", type=int, default=2048)
+    ap.add_argument("--threads", type=int, default=None, help="threads for the engine (default: all cores)")
     ap.add_argument("--deepcoder", default=str(HERE.parent / ".build" / "release" / "deepcoder"))
     args = ap.parse_args()
 
     prompt = Path(args.spec).read_text(encoding="utf-8").strip()
     r = subprocess.run([args.deepcoder, "generate", "--model", args.model, "--temperature", "0",
-                        "-n", str(args.max_tokens), "--quiet", "-p", prompt],
+                        "-n", str(args.max_tokens), "--quiet", "-p", prompt]
+                       + (["--threads", str(args.threads)] if args.threads else []),
                        capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stderr)
