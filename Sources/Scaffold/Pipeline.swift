@@ -81,6 +81,7 @@ public final class Pipeline {
     var records: [String: FileGenerationRecord] = [:]
     var planRecord: FileGenerationRecord?
     var contents: [String: String] = [:]   // generated files by path
+    var skeleton: AppSkeleton = .none
     var dumpCount = 0
 
     public init(generator: any TextGenerator, options: NewOptions, progress: @escaping (String) -> Void = { _ in }) {
@@ -128,11 +129,13 @@ public final class Pipeline {
         say("plan", "\(plan.kind.rawValue) from \(plan.source): files \(plan.files.map(\.path).joined(separator: ", ")); routes \(plan.routes.map { "\($0.method) \($0.path)" }.joined(separator: ", "))")
         try writeMeta(temp, verification: nil)
 
-        // files
-        for file in plan.generatedFiles {
+        // files (app.py from a template when the plan fixes it: the model writes the page)
+        skeleton = AppSkeleton.choose(for: plan)
+        if skeleton == .renderIndex { try writeSkeletonApp(temp) }
+        for file in skeleton.modelFiles(plan) {
             let content = try generateFile(file, repairError: nil)
             contents[file.path] = content
-            try write(content, path: file.path, in: temp)
+            if file.path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: file.path, in: temp) }
         }
         try writeSkeleton(temp)
 
@@ -148,10 +151,10 @@ public final class Pipeline {
                 rounds += 1
                 for (path, errors) in targets {
                     say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
-                    let file = plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "")
+                    let file = skeleton.modelFiles(plan).first { $0.path == path } ?? PlannedFile(path: path, purpose: "")
                     let content = try generateFile(file, repairError: errors, round: rounds)
                     contents[path] = content
-                    try write(content, path: path, in: temp)
+                    if path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: path, in: temp) }
                     records[path]?.repairs += 1
                 }
                 report = try runVerification(verifier, temp)
@@ -324,6 +327,7 @@ public final class Pipeline {
     func promptContext(target: PlannedFile) throws -> [String: Any] {
         let written: [[String: Any]] = plan.generatedFiles.compactMap { f in
             guard f.path != target.path, let c = contents[f.path] else { return nil }
+            if target.path == AppSkeleton.pagePath && f.path == "app.py" { return nil } // app.py is the page
             let text = c.count > 8000 ? String(c.prefix(8000)) + "\n… (truncated)" : c
             return ["path": f.path, "lang": Self.fenceLanguage(f.path), "content": text.trimmingCharacters(in: .newlines)]
         }
@@ -407,6 +411,15 @@ public final class Pipeline {
 
     // MARK: - skeleton + metadata
 
+    /// Writes the tool's app.py for `skeleton` (with the model's page embedded for `.embedPage`).
+    func writeSkeletonApp(_ dir: URL) throws {
+        guard let source = try skeleton.appSource(plan: plan, projectName: spec.projectName, page: contents[AppSkeleton.pagePath], renderer: renderer) else { return }
+        let text = source.trimmingCharacters(in: .newlines) + "\n"
+        contents["app.py"] = text
+        try write(text, path: "app.py", in: dir)
+        say("skeleton", "app.py from the template (\(skeleton == .embedPage ? "the page embedded as a string" : "renders templates/index.html"))")
+    }
+
     func writeSkeleton(_ dir: URL) throws {
         let probes = Probes.make(for: plan)
         var used = Set<String>()
@@ -451,7 +464,7 @@ public final class Pipeline {
         }
         let id = generator.identity
         let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, sampling: options.sampling,
-                           plan: planRecord, files: plan.generatedFiles.compactMap { records[$0.path] }, repairRounds: rounds,
+                           plan: planRecord, files: skeleton.modelFiles(plan).compactMap { records[$0.path] }, repairRounds: rounds,
                            verification: verification?.checks)
         try write(String(decoding: try enc.encode(g), as: UTF8.self) + "\n", path: ".deepcoder/generation.json", in: dir)
     }
@@ -482,11 +495,16 @@ public final class Pipeline {
     func repairTargets(_ report: VerificationReport) -> [(String, String)] {
         var order: [String] = []
         var errors: [String: [String]] = [:]
-        let generated = Set(plan.generatedFiles.map(\.path))
+        let modelFiles = skeleton.modelFiles(plan)
+        let generated = Set(modelFiles.map(\.path))
         for check in report.checks where check.status == "failed" {
             for f in check.failures {
                 guard var file = f.file else { continue }
-                if !generated.contains(file) { file = generated.contains("app.py") ? "app.py" : (plan.generatedFiles.first?.path ?? "app.py") }
+                // the tool's own files (skeleton, tests, a tool-written app.py) are not repaired: the model's are
+                if !generated.contains(file) {
+                    file = generated.contains("app.py") ? "app.py"
+                        : (modelFiles.first { $0.path == AppSkeleton.pagePath || $0.path.hasPrefix("templates/") }?.path ?? modelFiles.first?.path ?? "app.py")
+                }
                 if errors[file] == nil { order.append(file) }
                 errors[file, default: []].append("[\(check.name)] \(f.message)")
             }

@@ -124,45 +124,102 @@ final class PipelineTests: XCTestCase {
 
     func testBrokenAppIsRepaired() throws {
         try requireVenv()
-        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("tip_repair"), strict: true)
-        let report = try run(gen, options(try spec("tip_repair")))
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("area_repair"), strict: true)
+        let report = try run(gen, options(try spec("area_repair")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.planSource, "rules", "the malformed plan answer falls back to the rule-based plan")
-        XCTAssertEqual(report.kind, "jinja-pages")
+        XCTAssertEqual(report.kind, "json-api")
         XCTAssertEqual(report.repairRounds, 1)
         let repairRequests = gen.requests.filter(ScriptedGenerator.isRepairRequest)
         XCTAssertEqual(repairRequests.count, 1)
         let repairPrompt = repairRequests[0].messages.last!.content
-        XCTAssertTrue(repairPrompt.contains("TemplateNotFound") || repairPrompt.contains("tip.html"), "the error is in the repair prompt:\n\(repairPrompt)")
-        XCTAssertTrue(repairPrompt.contains("render_template(\"tip.html\")"), "the current file is in the repair prompt")
+        XCTAssertTrue(repairPrompt.contains("NameError") && repairPrompt.contains("math"), "the error is in the repair prompt:\n\(repairPrompt)")
+        XCTAssertTrue(repairPrompt.contains("The description says:"), "a broken promise quotes the description:\n\(repairPrompt)")
+        XCTAssertTrue(repairPrompt.contains("return jsonify({\"radius\": radius"), "the current file is in the repair prompt")
         let dir = work.appendingPathComponent("project")
-        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8).contains("index.html"))
+        XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8).contains("import math"))
         let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(".deepcoder/plan.json"))) as! [String: Any]
         XCTAssertEqual(plan["source"] as? String, "rules")
         let generation = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(".deepcoder/generation.json"))) as! [String: Any]
         let app = (generation["files"] as! [[String: Any]]).first { $0["path"] as? String == "app.py" }!
         XCTAssertEqual(app["repairs"] as? Int, 1)
         XCTAssertTrue((app["template"] as? String ?? "").contains("prompts/repair.mustache"))
+        XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed")
     }
 
     func testUnrepairableAppIsStillWrittenAndCommittedWithExitCode1() throws {
         try requireVenv()
         // the same broken app, and a model that repeats its mistake
-        let src = fixtures.appendingPathComponent("tip_repair")
+        let src = fixtures.appendingPathComponent("area_repair")
         let gen = ScriptedGenerator { req, _ in
             let file = ScriptedGenerator.requestedFile(in: req)
             let name = file.map { $0.replacingOccurrences(of: "/", with: "__") + ".txt" } ?? "plan.txt"
             return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
         }
-        let report = try run(gen, options(try spec("tip_repair"), maxRepairs: 1))
+        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertTrue(report.verification.hasPrefix("failed ("), report.verification)
         XCTAssertTrue(report.checks.contains { $0.name == "routes" && $0.status == "failed" })
+        XCTAssertTrue(report.checks.contains { $0.name == "behaviour" && $0.status == "failed" })
         let dir = work.appendingPathComponent("project")
         let commit = try GitStore.headCommit(in: dir)
         let verify = commit.trailers.first { $0.key == "Deepcoder-Verify" }?.value ?? ""
         XCTAssertTrue(verify.hasPrefix("failed (") && verify.contains("routes"), verify)
+    }
+
+    // MARK: app.py from a template when the plan fixes it
+
+    func testOnePageAppIsWrittenByTheToolAndTheModelWritesThePage() throws {
+        try requireVenv()
+        // the scripted app.py renders a template that does not exist: it must not be used
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("tip_repair"), strict: true)
+        let report = try run(gen, options(try spec("tip_repair")))
+        XCTAssertEqual(report.kind, "jinja-pages")
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertEqual(gen.requests.compactMap(ScriptedGenerator.requestedFile), ["templates/index.html"])
+        let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(app.contains("render_template(\"index.html\")") && app.contains("port=5059"), app)
+        // the page prompt shows the tool's app.py as a file already written
+        XCTAssertTrue(gen.requests[1].messages.last!.content.contains("render_template(\"index.html\")"))
+    }
+
+    func testEmbeddedPageIsWrappedIntoAppPyAsARawString() throws {
+        try requireVenv()
+        let page = #"""
+        <!DOCTYPE html>
+        <html><body>
+          <input id="radius"> <button id="calculate" type="button">Go</button> <p id="result"></p>
+          <script>
+            document.getElementById("calculate").onclick = () => {
+              const r = parseFloat(document.getElementById("radius").value);
+              document.getElementById("result").textContent = isNaN(r) || r < 0 ? "invalid\n" : (Math.PI * r * r).toFixed(2);
+            };
+          </script>
+        </body></html>
+        """#
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else { return #"{"kind": "single-file", "files": ["app.py"]}"# }
+            XCTAssertEqual(file, "page.html")
+            return "Here is the page:\n```html\n\(page)\n```\n"
+        }
+        let description = #"Create a web page with HTML and JavaScript to calculate the area of a circle (<input id="radius">, <button id="calculate">, id="result"). Publish it with flask on port 5066. Embed the HTML and JavaScript into the python code of the flask server."#
+        let report = try run(gen, options(description))
+        XCTAssertEqual(report.kind, "single-file")
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let dir = work.appendingPathComponent("project")
+        XCTAssertEqual(Pipeline.listFiles(dir).filter { !$0.hasPrefix(".deepcoder/") }, [".gitignore", "README.md", "app.py", "requirements.txt", "tests/test_app.py"])
+        let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
+        XCTAssertTrue(app.contains(#"PAGE = r"""<!DOCTYPE html>"#), app)
+        XCTAssertTrue(app.contains(#""invalid\n""#), "the JavaScript keeps its backslash escape:\n\(app)")
+        XCTAssertTrue(app.contains("port=5066"))
+    }
+
+    func testPythonRawStringPicksASafeQuote() {
+        XCTAssertEqual(AppSkeleton.pythonRawString(#"<p>a\b</p>"#), "r\"\"\"<p>a\\b</p>\n\"\"\"")
+        XCTAssertEqual(AppSkeleton.pythonRawString(#"x = """doc""" "#), "r'''x = \"\"\"doc\"\"\"\n'''")
+        // both triple quotes: an escaped plain string
+        XCTAssertEqual(AppSkeleton.pythonRawString(#"""" ''' \ end"#), #""""\"\"\" ''' \\ end"# + "\n\"\"\"")
     }
 
     // MARK: re-asking on unusable answers

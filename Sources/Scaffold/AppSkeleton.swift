@@ -1,0 +1,59 @@
+import Foundation
+
+/// When a project's app.py follows from the plan alone, the tool writes it from a template and the
+/// model writes only the page: a page served at GET / needs no Python the model could get wrong
+/// (small models forget the route, call render_template on a string, or run the server on import).
+public enum AppSkeleton: Equatable, Sendable {
+    /// app.py is the model's (JSON APIs, forms, several routes).
+    case none
+    /// jinja-pages with one page: app.py renders templates/index.html at GET /.
+    case renderIndex
+    /// single-file: the model writes `page.html`; app.py embeds it as a string and serves it at GET /.
+    case embedPage
+
+    /// The file the model writes in place of app.py for `.embedPage`; never written to the project.
+    public static let pagePath = "page.html"
+
+    public static func choose(for plan: ProjectPlan) -> AppSkeleton {
+        let onlyRoot = plan.routes.count == 1 && plan.routes[0].method == "GET" && plan.routes[0].path == "/" && plan.routes[0].query.isEmpty
+        guard onlyRoot else { return .none }
+        switch plan.kind {
+        case .singleFile: return .embedPage
+        case .jinjaPages where plan.pages == ["templates/index.html"]: return .renderIndex
+        default: return .none
+        }
+    }
+
+    /// The files the model writes, in order.
+    public func modelFiles(_ plan: ProjectPlan) -> [PlannedFile] {
+        switch self {
+        case .none: return plan.generatedFiles
+        case .renderIndex: return plan.generatedFiles.filter { $0.path != "app.py" }
+        case .embedPage:
+            return [PlannedFile(path: Self.pagePath, purpose: "the complete HTML page with its CSS and JavaScript; app.py serves it as a string at GET /")]
+                + plan.generatedFiles.filter { $0.path != "app.py" }
+        }
+    }
+
+    /// app.py for this skeleton (nil for `.none`); `page` is the model's page for `.embedPage`.
+    public func appSource(plan: ProjectPlan, projectName: String, page: String?, renderer: TemplateRenderer) throws -> String? {
+        switch self {
+        case .none: return nil
+        case .renderIndex:
+            return try renderer.render("skeleton/app/render_index.py.mustache", ["port": plan.port, "projectName": projectName])
+        case .embedPage:
+            return try renderer.render("skeleton/app/embed_page.py.mustache",
+                                       ["port": plan.port, "projectName": projectName, "page": Self.pythonRawString(page ?? "")])
+        }
+    }
+
+    /// `text` as a Python raw triple-quoted string literal (the page's JavaScript keeps its backslashes).
+    static func pythonRawString(_ text: String) -> String {
+        var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !body.contains("\"\"\"") && !body.hasSuffix("\"") && !body.hasSuffix("\\") { return "r\"\"\"" + body + "\n\"\"\"" }
+        if !body.contains("'''") && !body.hasSuffix("'") && !body.hasSuffix("\\") { return "r'''" + body + "\n'''" }
+        // both kinds of triple quotes: a plain string with escapes
+        body = body.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"\"\"", with: "\\\"\\\"\\\"")
+        return "\"\"\"" + body + "\n\"\"\""
+    }
+}
