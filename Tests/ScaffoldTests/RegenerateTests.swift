@@ -204,6 +204,38 @@ final class RegenerateTests: XCTestCase {
         XCTAssertEqual(try GitStore.blob("README.md", at: "HEAD", in: project), Data("# my notes\n".utf8))
     }
 
+    // MARK: verification
+
+    func testRegenVerifiesTheProjectRepairsOnlyTheNamedFileAndCommitsAFailure() throws {
+        do { try PythonEnvironment().ensure() } catch { throw XCTSkip("no verification venv (pip unreachable?): \(error)") }
+        // a good answer passes
+        var o = regenOptions()
+        o.verify = true
+        let good = try ProjectHistory.regen(project, generator: regenGenerator(), options: o)
+        XCTAssertTrue(good.outcome.passed, good.outcome.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertEqual(good.exitCode, 0)
+        XCTAssertTrue(try GitStore.commit("HEAD", in: project).trailer("Deepcoder-Verify")?.hasPrefix("passed") == true)
+
+        // a broken answer is repaired (only app.py is asked again), still broken: committed, marked failed
+        let broken = "```python\nfrom flask import Flask\nimport no_such_module_here\n\napp = Flask(__name__)\n```"
+        let gen = ScriptedGenerator { req, _ in ScriptedGenerator.requestedFile(in: req) == "app.py" ? broken : "" }  // repairs too
+        let readme = try read("README.md")
+        o.maxRepairs = 1
+        let bad = try ProjectHistory.regen(project, generator: gen, options: o)
+        XCTAssertFalse(bad.outcome.passed)
+        XCTAssertEqual(bad.exitCode, 1)
+        XCTAssertEqual(bad.outcome.repairRounds, 1)
+        let asked = gen.requests.compactMap { ScriptedGenerator.requestedFile(in: $0) }
+        XCTAssertEqual(Set(asked), ["app.py"], "only the regenerated file is repaired")
+        XCTAssertEqual(gen.requests.filter(ScriptedGenerator.isRepairRequest).count, 1)
+        let head = try GitStore.commit("HEAD", in: project)
+        XCTAssertEqual(head.id, bad.commit)
+        XCTAssertTrue(head.trailer("Deepcoder-Verify")?.hasPrefix("failed (") == true, head.message)
+        XCTAssertTrue(try read("app.py").contains("no_such_module_here"))
+        XCTAssertEqual(try read("README.md"), readme)
+        XCTAssertEqual(try GitStore.status(in: project), [], "verification leaves nothing behind in the project")
+    }
+
     // MARK: undo / restore / diff
 
     func testUndoRestoresThePreviousTreeAndRefusesWhenItCannot() throws {
