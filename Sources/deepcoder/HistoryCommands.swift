@@ -161,6 +161,9 @@ struct Regen: ParsableCommand {
             print("Verification: \(o.verification)\(o.repairRounds > 0 ? " after \(o.repairRounds) repair round(s)" : "")")
             for c in o.checks where c.status == "failed" {
                 print("  FAIL \(c.name): \(c.summary.prefix(200))")
+                for f in c.failures.prefix(3) {
+                    print("       \(f.file ?? "-"): " + (f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))
+                }
             }
             print("See the change with `deepcoder diff`; take it back with `deepcoder undo`.")
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
