@@ -38,7 +38,7 @@ public enum GitStore {
         return try body()
     }
 
-    /// `git init` + `git add -A` + one commit on HEAD. The author is the user's git identity
+    /// `git init` + `git add -A` + one commit on HEAD (on top of the current HEAD when there is one). The author is the user's git identity
     /// (user.name/user.email from git config) when there is one, else `fallback`.
     /// Returns the commit id (hex).
     @discardableResult
@@ -54,6 +54,7 @@ public enum GitStore {
             defer { git_index_free(index) }
             var paths = git_strarray(strings: nil, count: 0)
             try check(git_index_add_all(index, &paths, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil), "add all")
+            try check(git_index_update_all(index, &paths, nil, nil), "stage deletions")
             try check(git_index_write(index), "write index")
             var treeID = git_oid()
             try check(git_index_write_tree(&treeID, index), "write tree")
@@ -69,8 +70,16 @@ public enum GitStore {
             }
             defer { git_signature_free(sig) }
 
+            // on an existing history the commit goes on top of HEAD
+            var parent: OpaquePointer?
+            var headID = git_oid()
+            if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
+                try check(git_commit_lookup(&parent, repo, &headID), "lookup HEAD")
+            }
+            defer { git_commit_free(parent) }
+            var parents: [OpaquePointer?] = [parent]
             var commitID = git_oid()
-            try check(git_commit_create(&commitID, repo, "HEAD", sig, sig, "UTF-8", message, tree, 0, nil), "commit")
+            try check(git_commit_create(&commitID, repo, "HEAD", sig, sig, "UTF-8", message, tree, parent == nil ? 0 : 1, &parents), "commit")
             return oidString(commitID)
         }
     }

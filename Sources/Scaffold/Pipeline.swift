@@ -83,6 +83,8 @@ public final class Pipeline {
     var contents: [String: String] = [:]   // generated files by path
     var skeleton: AppSkeleton = .none
     var dumpCount = 0
+    /// set by `deepcoder regen` (Regenerate.swift): files asked with prompts/regen.mustache
+    var regenRequest: RegenRequest?
 
     public init(generator: any TextGenerator, options: NewOptions, progress: @escaping (String) -> Void = { _ in }) {
         self.generator = generator
@@ -360,6 +362,9 @@ public final class Pipeline {
             template = "prompts/repair.mustache"
             ctx["current"] = (contents[file.path] ?? "").trimmingCharacters(in: .newlines)
             ctx["error"] = String(repairError.suffix(3000))
+        } else if let extra = regenPromptContext(for: file) {
+            template = "prompts/regen.mustache"
+            ctx.merge(extra) { $1 }
         } else {
             template = "prompts/file.mustache"
         }
@@ -484,6 +489,8 @@ public final class Pipeline {
         Deepcoder-Seed: \(s.seed)
         Deepcoder-Sampling: \(sampling)
         Deepcoder-Engine: \(id.engine)
+        Deepcoder-Kind: new
+        Deepcoder-Max-Repairs: \(options.maxRepairs)
         Deepcoder-Verify: \(verifyLine)
 
         """

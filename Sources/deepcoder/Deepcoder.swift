@@ -12,6 +12,6 @@ struct Deepcoder: ParsableCommand {
         Models live in $DEEPCODER_HOME/models (default ~/.cache/deepcoder/models); see `deepcoder models`.
         """,
         version: EngineInfo.version,
-        subcommands: [New.self, Generate.self, Tokenize.self, Bench.self, Models.self]
+        subcommands: [New.self, Regen.self, Log.self, Diff.self, Undo.self, Restore.self, Reproduce.self, Generate.self, Tokenize.self, Bench.self, Models.self]
     )
 }

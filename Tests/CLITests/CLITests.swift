@@ -55,7 +55,14 @@ final class CLITests: XCTestCase {
     func testHelpListsTheCommands() throws {
         let r = try run(["--help"])
         XCTAssertEqual(r.status, 0)
-        for c in ["new", "generate", "tokenize", "bench", "models"] { XCTAssertTrue(r.stdout.contains(c), "help lacks \(c): \(r.stdout)") }
+        for c in ["new", "regen", "log", "diff", "undo", "restore", "reproduce", "generate", "tokenize", "bench", "models"] {
+            XCTAssertTrue(r.stdout.contains(c), "help lacks \(c): \(r.stdout)")
+        }
+        for (c, flag) in [("regen", "--commit-first"), ("log", "-n"), ("diff", "FILE"), ("undo", "uncommitted"), ("restore", "--to"), ("reproduce", "SHA-256")] {
+            let h = try run([c, "--help"])
+            XCTAssertEqual(h.status, 0, c)
+            XCTAssertTrue(h.stdout.contains(flag) && h.stdout.contains("-C"), "\(c) --help lacks \(flag): \(h.stdout)")
+        }
     }
 
     func testMissingModelIsExit3WithTheFix() throws {
@@ -153,5 +160,144 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: target.path), "a failed run must leave no directory")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "no temp directories left beside the target")
+    }
+
+    // MARK: regen / log / diff / undo / restore / reproduce
+
+    static let twoDecimals = """
+    ```python
+    import math
+
+    from flask import Flask, jsonify, request
+
+    app = Flask(__name__)
+
+
+    @app.route("/area")
+    def area():
+        raw = request.args.get("radius")
+        try:
+            radius = float(raw)
+        except (TypeError, ValueError):
+            return jsonify({"error": "radius must be a number"}), 400
+        if not math.isfinite(radius) or radius < 0:
+            return jsonify({"error": "radius must be a non-negative number"}), 400
+        return jsonify({"radius": radius, "area": round(math.pi * radius * radius, 2)})
+
+
+    if __name__ == "__main__":
+        app.run(host="127.0.0.1", port=5057)
+    ```
+    """
+
+    func testRegenLogDiffUndoRestoreReproduceOnScriptedAnswers() throws {
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("circle")
+        let spec = scriptedApp.appendingPathComponent("spec.txt").path
+        let first = try run(["new", "--spec-file", spec, "-o", target.path, "--no-verify"], env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let app = try Data(contentsOf: target.appendingPathComponent("app.py"))
+        let readme = try Data(contentsOf: target.appendingPathComponent("README.md"))
+
+        let u0 = try run(["undo", "-C", target.path])
+        XCTAssertEqual(u0.status, 2, u0.stderr)
+        XCTAssertTrue(u0.stderr.contains("first commit"), u0.stderr)
+
+        // the regen answers: the fixture with another app.py
+        let answers = try tempDir()
+        try FileManager.default.copyItem(at: scriptedApp.appendingPathComponent("plan.txt"), to: answers.appendingPathComponent("plan.txt"))
+        try Self.twoDecimals.write(to: answers.appendingPathComponent("app.py.txt"), atomically: true, encoding: .utf8)
+        let env = ["DEEPCODER_SCRIPTED_DIR": answers.path]
+        let regenArgs = ["regen", "app.py", "--instruction", "show the area with two decimals", "--no-verify"]
+
+        // a hand edit: refused, listed, untouched
+        try Data("# mine\n".utf8).write(to: target.appendingPathComponent("README.md"))
+        let refused = try run(regenArgs, env: env, cwd: target)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("README.md") && refused.stderr.contains("--commit-first") && refused.stderr.contains("--force"), refused.stderr)
+        XCTAssertEqual(try Data(contentsOf: target.appendingPathComponent("app.py")), app)
+        XCTAssertEqual(try Data(contentsOf: target.appendingPathComponent("README.md")), Data("# mine\n".utf8))
+        try readme.write(to: target.appendingPathComponent("README.md"))
+
+        let r = try run(regenArgs, env: env, cwd: target)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Regenerated app.py"), r.stdout)
+        let regenerated = try String(contentsOf: target.appendingPathComponent("app.py"), encoding: .utf8)
+        XCTAssertTrue(regenerated.contains("round(math.pi"), regenerated)
+        XCTAssertEqual(try Data(contentsOf: target.appendingPathComponent("README.md")), readme)
+
+        let log = try run(["log", "-C", target.path])
+        XCTAssertEqual(log.status, 0, log.stderr)
+        let lines = log.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, log.stdout)
+        XCTAssertTrue(lines[0].contains("regen") && lines[0].contains("app.py") && lines[0].contains("seed 42"), lines[0])
+        XCTAssertTrue(lines[1].contains("instruction: show the area with two decimals"), lines[1])
+        XCTAssertTrue(lines[2].contains(" new ") && lines[2].contains("verify skipped"), lines[2])
+        XCTAssertEqual(try run(["log", "-n", "1"], cwd: target).stdout.split(separator: "\n").count, 2)
+
+        let diff = try run(["diff"], cwd: target)
+        XCTAssertEqual(diff.status, 0, diff.stderr)
+        XCTAssertTrue(diff.stdout.contains("+    return jsonify({\"radius\": radius, \"area\": round(math.pi * radius * radius, 2)})"), diff.stdout)
+        let diffFirst = try run(["diff", "HEAD~1", "README.md"], cwd: target)
+        XCTAssertTrue(diffFirst.stdout.contains("diff --git a/README.md b/README.md\nnew file mode") && !diffFirst.stdout.contains("diff --git a/app.py"), diffFirst.stdout)
+
+        // reproduce both generations on the same scripted answers
+        let rep = try run(["reproduce"], env: env, cwd: target)
+        XCTAssertEqual(rep.status, 0, rep.stdout + rep.stderr)
+        XCTAssertTrue(rep.stdout.contains("identical"), rep.stdout)
+        let repNew = try run(["reproduce", "HEAD~1"], env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path], cwd: target)
+        XCTAssertEqual(repNew.status, 0, repNew.stdout + repNew.stderr)
+        // other answers: differs, exit 1, the file named
+        let repOther = try run(["reproduce"], env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path], cwd: target)
+        XCTAssertEqual(repOther.status, 1, repOther.stdout + repOther.stderr)
+        XCTAssertTrue(repOther.stdout.contains("differs  app.py"), repOther.stdout)
+
+        let undo = try run(["undo"], cwd: target)
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        XCTAssertEqual(try Data(contentsOf: target.appendingPathComponent("app.py")), app)
+
+        let restore = try run(["restore", "app.py", "--to", "HEAD~1"], cwd: target)
+        XCTAssertEqual(restore.status, 0, restore.stderr)
+        XCTAssertTrue(try String(contentsOf: target.appendingPathComponent("app.py"), encoding: .utf8).contains("round(math.pi"))
+        let kinds = try run(["log"], cwd: target).stdout.split(separator: "\n").filter { !$0.contains("instruction:") }.map { $0.split(separator: " ", omittingEmptySubsequences: true)[3] }
+        XCTAssertEqual(kinds, ["restore", "undo", "regen", "new"])
+        let missing = try run(["restore", "nope.py", "--to", "HEAD~1"], cwd: target)
+        XCTAssertEqual(missing.status, 2)
+
+        // not a project
+        let outside = try run(["log", "-C", dir.path])
+        XCTAssertEqual(outside.status, 2, outside.stderr)
+        XCTAssertTrue(outside.stderr.contains("deepcoder new"), outside.stderr)
+    }
+
+    /// `deepcoder reproduce` on the test model (greedy is not needed: the seed is recorded) for a `new` and a
+    /// `regen` commit, without verification (this is about the generated bytes; a verifying run takes minutes
+    /// more on the test model and fails anyway since a 135M model's apps do not work).
+    func testReproduceOnTheTestModelForNewAndRegen() throws {
+        _ = try testModelPath()
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("circle")
+        let new = try run(["new", "A JSON API with GET /area?radius=R that returns the area of a circle as JSON", "-o", target.path,
+                           "--model", "smollm2-135m-instruct", "--no-verify", "--max-tokens", "400"])
+        XCTAssertEqual(new.status, 0, new.stderr)
+        let regen = try run(["regen", "app.py", "--instruction", "round the area to two decimals", "--no-verify", "--max-tokens", "400"], cwd: target)
+        XCTAssertEqual(regen.status, 0, regen.stderr)
+        let log = try run(["log"], cwd: target)
+        XCTAssertTrue(log.stdout.contains("model smollm2-135m-instruct"), log.stdout)
+
+        let a = try run(["reproduce", "HEAD~1"], cwd: target)
+        XCTAssertEqual(a.status, 0, a.stdout + a.stderr)
+        XCTAssertTrue(a.stdout.contains("identical") && a.stdout.contains("(new)"), a.stdout)
+        let b = try run(["reproduce"], cwd: target)
+        XCTAssertEqual(b.status, 0, b.stdout + b.stderr)
+        XCTAssertTrue(b.stdout.contains("identical") && b.stdout.contains("(regen)"), b.stdout)
+
+        // a commit made with other weights (here: scripted, SHA-256 all zeros) is not reproduced on this model
+        let scripted = dir.appendingPathComponent("scripted")
+        XCTAssertEqual(try run(["new", "--spec-file", scriptedApp.appendingPathComponent("spec.txt").path, "-o", scripted.path, "--no-verify"],
+                               env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path]).status, 0)
+        let wrong = try run(["reproduce", "--model", "smollm2-135m-instruct"], cwd: scripted)
+        XCTAssertEqual(wrong.status, 3, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("SHA-256"), wrong.stderr)
     }
 }
