@@ -1,4 +1,5 @@
 import CKernels
+@testable import Engine
 import Foundation
 import XCTest
 
@@ -355,7 +356,7 @@ final class KernelTests: XCTestCase {
             let n = dc_block_elements(type) == 256 ? 1024 : 896
             let rows = 13
             let w = randomWeights(type, rows: rows, n: n, rng: &rng)
-            for ntok in [1, 5] {
+            for ntok in [1, 2, 5, 8] {  // 2 and 8 fill whole GEMM token tiles, 5 leaves a remainder
                 let x = activations(type, n: n, ntok: ntok, rng: &rng)
                 let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: 13)
                 dc_force_portable(1)
@@ -370,6 +371,36 @@ final class KernelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The batched GEMM path (ntok >= 2) and the decode path (ntok = 1) against the portable path on
+    /// whole tensors of the installed qwen2.5-coder-0.5b model (Q5_0, Q8_0, Q4_K, Q6_K; n up to 4864).
+    func testFastPathEqualsPortableOnModelTensors() throws {
+        let path = try TestModels.require(TestModels.defaultModel)
+        let file = try GGUFFile(path: path)
+        var picked: [Int32: GGUFTensorInfo] = [:]
+        for t in file.tensors where t.dimensions.count == 2 && t.name.hasPrefix("blk.") {
+            let type = Int32(t.type.rawValue)
+            if picked[type] == nil || (picked[type]!.rowLength < t.rowLength) { picked[type] = t }
+        }
+        XCTAssertEqual(Set(picked.keys), Set([DC_TYPE_Q5_0, DC_TYPE_Q8_0, DC_TYPE_Q4_K, DC_TYPE_Q6_K].map { Int32($0) }))
+        var rng = Rng(state: 7)
+        var worst = 0.0
+        for (type, t) in picked.sorted(by: { $0.key < $1.key }) {
+            let n = t.rowLength, rows = min(t.rowCount, 67)  // 67: whole 4-row tiles plus 3 single rows
+            let w = [UInt8](UnsafeRawBufferPointer(start: file.data(of: t), count: rows * t.rowBytes))
+            for ntok in [1, 4, 7] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+                let portable = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows, portable: true)
+                for i in 0..<fast.count {
+                    let tol = 1e-4 * max(1, abs(Double(portable[i])))
+                    worst = max(worst, abs(Double(fast[i]) - Double(portable[i])) / max(1, abs(Double(portable[i]))))
+                    XCTAssertEqual(Double(fast[i]), Double(portable[i]), accuracy: tol, "\(t.name) (\(t.type)) ntok \(ntok) index \(i)")
+                }
+            }
+        }
+        print("KernelTests: model tensors, worst fast-vs-portable difference \(worst) (relative to max(1, |x|))")
     }
 
     // MARK: - Conversions and helpers
