@@ -403,6 +403,37 @@ final class KernelTests: XCTestCase {
         print("KernelTests: model tensors, worst fast-vs-portable difference \(worst) (relative to max(1, |x|))")
     }
 
+    /// Attention and SwiGLU: the vectorised kernels give bit-identical results to the scalar ones.
+    func testAttentionAndSwigluFastEqualPortable() {
+        var rng = Rng(state: 11)
+        let hd = 64, ctx = 200
+        let k = (0..<(ctx * hd)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+        let v = (0..<(ctx * hd)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+        let q = (0..<hd).map { _ in rng.float() * 3 }
+        var ws = [Float](repeating: 0, count: Int(dc_attention_workspace(Int64(hd), Int64(ctx))))
+        func run(_ positions: Int, _ batched: Int32, portable: Bool) -> [Float] {
+            var out = [Float](repeating: .nan, count: hd)
+            dc_force_portable(portable ? 1 : 0)
+            defer { dc_force_portable(0) }
+            dc_attention_head(q, Int64(hd), k, Int64(hd), v, Int64(hd), Int64(positions), 0.125, batched, &ws, &out)
+            return out
+        }
+        for positions in [1, 15, 16, 17, 100, 200] {
+            for batched: Int32 in [0, 1] {
+                let a = run(positions, batched, portable: false), b = run(positions, batched, portable: true)
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "attention positions \(positions) batched \(batched)")
+            }
+        }
+        let n = 1000
+        let g = (0..<n).map { i in rng.float() * Float(1 + i % 40) }, u = (0..<n).map { _ in rng.float() }
+        var y1 = [Float](repeating: 0, count: n), y2 = y1
+        dc_swiglu(Int64(n), g, u, &y1)
+        dc_force_portable(1)
+        dc_swiglu(Int64(n), g, u, &y2)
+        dc_force_portable(0)
+        XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern), "swiglu")
+    }
+
     // MARK: - Conversions and helpers
 
     func testHalfAndBFloatConversions() {
