@@ -2,12 +2,14 @@
 # Compare deepcoder's engine against llama.cpp's own llama-bench on the same GGUF files.
 #
 #   scripts/bench.sh [--models "smollm2-135m-instruct qwen2.5-coder-0.5b-instruct"] [--threads "1 2"]
-#                    [--write docs/PERFORMANCE.md] [--build-only] [--skip-deepcoder]
+#                    [--pp 512] [--tg 64] [--reps 3] [--write docs/PERFORMANCE.md] [--build-only]
+#                    [--skip-deepcoder]
 #
 # llama-bench is built once from the llama-cpp-python==0.3.36 sdist (the same llama.cpp that made
 # the reference fixtures) and cached under ${DEEPCODER_HOME:-~/.cache/deepcoder}/llama-bench-0.3.36/.
-# Both tools run prompt processing of 128 tokens (pp128) and generation of 64 tokens (tg64),
-# 3 repetitions each; the table reports tokens/s and deepcoder/llama.cpp ratios.
+# Both tools run prompt processing of 512 tokens (pp512) and generation of 64 tokens (tg64),
+# 3 repetitions each; the table reports tokens/s, deepcoder/llama.cpp ratios, deepcoder's first-token
+# latency after the prompt, and the fraction of the measured memory read bandwidth its generation uses.
 set -euo pipefail
 
 LLAMA_CPP_PY_VERSION=0.3.36
@@ -23,16 +25,19 @@ THREADS="2"
 WRITE=""
 BUILD_ONLY=0
 SKIP_DEEPCODER=0
-PP=128
+PP=512
 TG=64
 REPS=3
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --models|-m) MODELS="$2"; shift 2 ;;
         --threads|-t) THREADS="$2"; shift 2 ;;
+        --pp) PP="$2"; shift 2 ;;
+        --tg) TG="$2"; shift 2 ;;
+        --reps) REPS="$2"; shift 2 ;;
         --write) WRITE="$2"; shift 2 ;;
         --build-only) BUILD_ONLY=1; shift ;;
         --skip-deepcoder) SKIP_DEEPCODER=1; shift ;;
@@ -155,25 +160,26 @@ print(pick(pp, 0), pick(0, tg))
 EOF
 }
 
-deepcoder_numbers() { # FILE THREADS -> "pp tg"
-    if [ "$SKIP_DEEPCODER" = 1 ] || [ ! -x "$DEEPCODER" ]; then echo "- -"; return; fi
+deepcoder_numbers() { # FILE THREADS -> "pp tg first_token_ms bandwidth_GBs tg_fraction"
+    if [ "$SKIP_DEEPCODER" = 1 ] || [ ! -x "$DEEPCODER" ]; then echo "- - - - -"; return; fi
     local out="$JSON_TMP/deepcoder.json"
     local rc=0
-    "$DEEPCODER" bench --model "$1" -p "$PP" -n "$TG" --threads "$2" --repetitions "$REPS" --json \
+    "$DEEPCODER" bench --model "$1" -p "$PP" -n "$TG" --threads "$2" --repetitions "$REPS" --bandwidth --json \
         >"$out" 2>"$JSON_TMP/deepcoder.err" || rc=$?
     if [ "$rc" != 0 ]; then
-        log "deepcoder bench failed on $1 (exit $rc):"; tail -n 20 "$JSON_TMP/deepcoder.err" >&2; echo "- -"; return
+        log "deepcoder bench failed on $1 (exit $rc):"; tail -n 20 "$JSON_TMP/deepcoder.err" >&2; echo "- - - - -"; return
     fi
     "$PYTHON" - "$out" <<'EOF'
 import json, sys
 lines = [l for l in open(sys.argv[1]).read().splitlines() if l.strip().startswith("{")]
 if not lines:
     print("bench.sh: deepcoder bench printed no JSON line", file=sys.stderr)
-    print("- -")
+    print("- - - - -")
     sys.exit(0)
 d = json.loads(lines[-1])
-f = lambda k: ("%.2f" % d[k]) if isinstance(d.get(k), (int, float)) else "-"
-print(f("pp_tokens_per_s"), f("tg_tokens_per_s"))
+f = lambda k, fmt="%.2f": (fmt % d[k]) if isinstance(d.get(k), (int, float)) else "-"
+print(f("pp_tokens_per_s"), f("tg_tokens_per_s"), f("first_token_ms", "%.0f"), f("read_bandwidth_gbs", "%.1f"),
+      ("%.0f%%" % (100 * d["tg_bandwidth_fraction"])) if isinstance(d.get("tg_bandwidth_fraction"), (int, float)) else "-")
 EOF
 }
 
@@ -199,8 +205,8 @@ TABLE="$JSON_TMP/table.md"
     echo "CPU: $cpu_model ($(nproc) cores); flags: ${cpu_flags:-unknown}"
     echo "llama.cpp: llama-bench from llama-cpp-python $LLAMA_CPP_PY_VERSION (GGML_NATIVE=ON); $REPS repetitions; tokens/s"
     echo
-    echo "| model | threads | llama.cpp pp$PP | deepcoder pp$PP | ratio | llama.cpp tg$TG | deepcoder tg$TG | ratio |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| model | threads | llama.cpp pp$PP | deepcoder pp$PP | ratio | llama.cpp tg$TG | deepcoder tg$TG | ratio | deepcoder first token after $PP tokens (ms) | read bandwidth (GB/s) | tg share of it |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$TABLE"
 
 for m in $MODELS; do
@@ -209,11 +215,12 @@ for m in $MODELS; do
     label="$m"; [ -f "$m" ] && label="$(basename "$m")"
     for t in $THREADS; do
         log "benchmarking $label with $t thread(s)"
-        l_pp=""; l_tg=""; d_pp=""; d_tg=""
+        l_pp=""; l_tg=""; d_pp=""; d_tg=""; d_ft=""; d_bw=""; d_fr=""
         read -r l_pp l_tg < <(llama_numbers "$file" "$t") || true
-        read -r d_pp d_tg < <(deepcoder_numbers "$file" "$t") || true
+        read -r d_pp d_tg d_ft d_bw d_fr < <(deepcoder_numbers "$file" "$t") || true
         l_pp="${l_pp:--}"; l_tg="${l_tg:--}"; d_pp="${d_pp:--}"; d_tg="${d_tg:--}"
-        echo "| $label | $t | $l_pp | $d_pp | $(ratio "$d_pp" "$l_pp") | $l_tg | $d_tg | $(ratio "$d_tg" "$l_tg") |" >>"$TABLE"
+        d_ft="${d_ft:--}"; d_bw="${d_bw:--}"; d_fr="${d_fr:--}"
+        echo "| $label | $t | $l_pp | $d_pp | $(ratio "$d_pp" "$l_pp") | $l_tg | $d_tg | $(ratio "$d_tg" "$l_tg") | $d_ft | $d_bw | $d_fr |" >>"$TABLE"
     done
 done
 

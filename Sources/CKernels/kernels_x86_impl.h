@@ -516,6 +516,347 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
 // (A Q5_0 kernel taking 4 blocks per 512-bit register with VBMI/BITALG reached 24.5 GB/s from L2 vs
 // 18 here, but its lane order cannot reproduce ggml's sums; exact greedy tokens come first.)
 
+// ------------------------------ batched GEMM (prompt processing, ntok >= 2) -----------------------
+// A prompt chunk multiplies every weight row with many activation rows. The tile path above decodes
+// a weight block again for every token; here a tile of CK_GM rows x CK_GN tokens keeps CK_GM decoded
+// weight blocks in registers and reuses each for CK_GN tokens (and each activation block for CK_GM
+// rows), with all CK_GM * CK_GN accumulators in registers. AVX-512 has 32 vector registers: 4 x 4;
+// AVX2 has 16: 4 x 2.
+//
+// Results per output are independent of the tile shape:
+//  - Q8_0 / Q5_0 / Q4_0 follow llamafile's tinyBLAS_Q0_AVX, which llama.cpp uses for these types at
+//    >= 2 tokens: per 32-block, acc = fma(set1(dw * dy), float(8 lane sums), acc), then one 8-lane
+//    sum (the integer lane sums are exact whatever instructions form them);
+//  - Q4_K and Q6_K give exactly what k_q4_K / k_q6_K above give (same integer lanes, same float steps).
+// Measured, 1 thread, 64 tokens, L2/L3-resident weights (GMAC/s, old tile path -> this, with the
+// decoded tiles described below): n=896: Q5_0 32 -> 49, Q8_0 49 -> 49, Q4_K 39 -> 73, Q6_K 42 -> 75;
+// n=4864: Q5_0 33 -> 50, Q8_0 49 -> 48, Q4_K 35 -> 66, Q6_K 38 -> 69 (machine under load 7-10).
+#define CK_GM 4
+#if CK_VNNI
+#define CK_GN 4
+#else
+#define CK_GN 2
+#endif
+
+// One 32-element weight block as bytes u with w = u - off (off = 8 Q4_0, 16 Q5_0, 128 Q8_0 on VNNI;
+// AVX2 Q8_0 stays signed and uses the sign trick, since (w + 128) * y pairs overflow maddubs).
+CKI __m256i ck_q0_bytes(int type, const char *blk) {
+    if (type == DC_TYPE_Q5_0) {
+        const ck_q5_0 *x = (const ck_q5_0 *)blk;
+        return ck_or_hibits(ck_nibbles(x->qs), x->qh);
+    }
+    if (type == DC_TYPE_Q4_0) return ck_nibbles(((const ck_q4_0 *)blk)->qs);
+    const __m256i w = _mm256_loadu_si256((const __m256i *)((const ck_q8_0 *)blk)->qs);
+#if CK_VNNI
+    return _mm256_xor_si256(w, _mm256_set1_epi8((char)0x80));
+#else
+    return w;
+#endif
+}
+
+CKI int ck_q0_offset(int type) { return type == DC_TYPE_Q5_0 ? 16 : type == DC_TYPE_Q4_0 ? 8 : CK_VNNI ? 128 : 0; }
+
+// The weight tile of the Q0 types is decoded once into u[b][i] (32 bytes, w = u - off) and dw[b][i]
+// (float) before its token tiles run: Q5_0 decoding (nibbles, high-bit masks, f16 scale) was done
+// again for every token tile. Measured (1 thread, 64 tokens, n=896): Q5_0 34 -> 49 GMAC/s.
+CKI void ck_q0_decode_tile(int type, int rm, int64_t nb, const char *const *w, __m256i *u, float *dw, size_t pf) {
+    const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
+    for (int i = 0; i < rm; i++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const char *blk = w[i] + (size_t)b * bs;
+            if (pf) _mm_prefetch(blk + pf, _MM_HINT_T0);
+            _mm256_storeu_si256(u + b * CK_GM + i, ck_q0_bytes(type, blk));
+            dw[b * CK_GM + i] = ck_h2f_cvt(*(const uint16_t *)blk);
+        }
+    }
+}
+
+// RM decoded rows (u, dw from ck_q0_decode_tile, starting at row i0) x RN tokens (y[j]) over nb blocks;
+// out[j * os + i] for row i.
+CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const float *dw, const ck_q8_0 *const *y,
+              float *out, int64_t os) {
+    const int off = ck_q0_offset(type);
+    __m256 acc[CK_GM][CK_GN];
+    for (int i = 0; i < RM; i++)
+        for (int j = 0; j < RN; j++) acc[i][j] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        __m256i ub[CK_GM];
+        __m256 dwb[CK_GM];
+        for (int i = 0; i < RM; i++) {
+            ub[i] = _mm256_loadu_si256(u + b * CK_GM + i);
+            dwb[i] = _mm256_broadcast_ss(dw + b * CK_GM + i);
+        }
+        for (int j = 0; j < RN; j++) {
+            const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
+            const __m256 dy = _mm256_set1_ps(ck_h2f_cvt(y[j][b].d));
+            const __m256i base = off ? ck_neg_offset(_mm256_set1_epi8((char)off), yv) : _mm256_setzero_si256();
+            for (int i = 0; i < RM; i++) {
+                __m256i s;
+                if (off) s = ck_dot_us(base, ub[i], yv);
+                else s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(ub[i], ub[i]), _mm256_sign_epi8(yv, ub[i])),
+                                           _mm256_set1_epi16(1));
+                acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dwb[i], dy), _mm256_cvtepi32_ps(s), acc[i][j]);
+            }
+        }
+    }
+    for (int j = 0; j < RN; j++)
+        for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
+}
+
+// Q4_K: per super-block the integer lanes of every (row, token) pair are summed in registers, then
+// folded into the float accumulators with k_q4_K's formula. The min correction is formed for 4 tokens
+// per instruction (horizontal sums per pair were a third of the work): n=896 63 -> 73, n=4864 60 -> 66.
+CKI void g_q4_K(int RM, int RN, int64_t nb, const char *const *w, const ck_q8_K *const *y,
+                float *out, int64_t os, size_t pf) {
+    __m256 acc[CK_GM][CK_GN];
+    __m128 ms[CK_GM];  // min corrections, lane j = token j (CK_GN <= 4)
+    for (int i = 0; i < RM; i++) {
+        ms[i] = _mm_setzero_ps();
+        for (int j = 0; j < RN; j++) acc[i][j] = _mm256_setzero_ps();
+    }
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q4_K *x[CK_GM];
+        __m256i sc16[CK_GM];
+        __m256i isum[CK_GM][CK_GN];
+        __m128i bsp[4];  // pair sums of the activation's bsums: (bsums[2k] + bsums[2k+1]), k < 8
+        float dyj[4] = {0, 0, 0, 0};
+        for (int j = 0; j < 4; j++) {
+            bsp[j] = j < RN ? _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[j][b].bsums), _mm_loadu_si128((const __m128i *)y[j][b].bsums + 1))
+                            : _mm_setzero_si128();
+            if (j < RN) dyj[j] = y[j][b].d;
+        }
+        const __m128 dyv = _mm_loadu_ps(dyj);
+        for (int i = 0; i < RM; i++) {
+            x[i] = (const ck_q4_K *)w[i] + b;
+            if (pf) ck_prefetch_range((const char *)x[i] + pf, sizeof(ck_q4_K));
+            const __m128i sm = ck_k4_scales_vec(x[i]->scales);
+            sc16[i] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+            const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+            // sum_k mins[k] * bsp_j[k] for the 4 tokens at once: lane j of summ (exact integers)
+            const __m128i summ = _mm_hadd_epi32(_mm_hadd_epi32(_mm_madd_epi16(mins16, bsp[0]), _mm_madd_epi16(mins16, bsp[1])),
+                                                _mm_hadd_epi32(_mm_madd_epi16(mins16, bsp[2]), _mm_madd_epi16(mins16, bsp[3])));
+            // k_q4_K's ms += (dmin * dy) * summ (one fma after contraction), four tokens per instruction
+            ms[i] = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(ck_h2f_cvt(x[i]->dmin)), dyv), _mm_cvtepi32_ps(summ), ms[i]);
+            for (int j = 0; j < RN; j++) isum[i][j] = _mm256_setzero_si256();
+        }
+        for (int c = 0; c < 4; c++) {
+            __m256i ylo[CK_GN], yhi[CK_GN];
+            for (int j = 0; j < RN; j++) {
+                ylo[j] = _mm256_loadu_si256((const __m256i *)(y[j][b].qs + 64 * c));
+                yhi[j] = _mm256_loadu_si256((const __m256i *)(y[j][b].qs + 64 * c + 32));
+            }
+            for (int i = 0; i < RM; i++) {
+                const __m256i qv = _mm256_loadu_si256((const __m256i *)(x[i]->qs + 32 * c));
+                const __m256i lo = _mm256_and_si256(qv, m4);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
+                const __m256i slo = _mm256_shuffle_epi8(sc16[i], ck_lane16_mask(2 * c));
+                const __m256i shi = _mm256_shuffle_epi8(sc16[i], ck_lane16_mask(2 * c + 1));
+                for (int j = 0; j < RN; j++) {
+                    isum[i][j] = ck_dot_ww(isum[i][j], _mm256_maddubs_epi16(lo, ylo[j]), slo);
+                    isum[i][j] = ck_dot_ww(isum[i][j], _mm256_maddubs_epi16(hi, yhi[j]), shi);
+                }
+            }
+        }
+        for (int i = 0; i < RM; i++)
+            for (int j = 0; j < RN; j++)
+                acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f_cvt(x[i]->d) * y[j][b].d), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+    }
+    for (int i = 0; i < RM; i++) {
+        float m[4];
+        _mm_storeu_ps(m, ms[i]);
+        for (int j = 0; j < RN; j++) out[j * os + i] = ck_hsum_ps(acc[i][j]) - m[j];
+    }
+}
+
+// Q6_K: as k_q6_K (the -32 offset folded into the integer lanes through the activation's bsums). The
+// 6-bit values of a row tile are unpacked once into bytes (q6[b][i][256], in k_q6_K's chunk order)
+// before the token tiles run. Measured (1 thread, 64 tokens, n=896 / 4864): 47 -> 75 / 40 -> 69 GMAC/s.
+CKI void ck_q6_K_decode_tile(int rm, int64_t nb, const char *const *w, uint8_t *q6, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    for (int i = 0; i < rm; i++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const ck_q6_K *x = (const ck_q6_K *)w[i] + b;
+            if (pf) ck_prefetch_range((const char *)x + pf, sizeof(ck_q6_K));
+            uint8_t *d = q6 + ((size_t)b * CK_GM + i) * 256;
+            for (int h = 0; h < 2; h++) {
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h));
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(x->ql + 64 * h + 32));
+                const __m256i hv = _mm256_loadu_si256((const __m256i *)(x->qh + 32 * h));
+                __m256i *o = (__m256i *)(d + 128 * h);
+                _mm256_storeu_si256(o + 0, _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 4), m30)));
+                _mm256_storeu_si256(o + 1, _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hv, 2), m30)));
+                _mm256_storeu_si256(o + 2, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hv, m30)));
+                _mm256_storeu_si256(o + 3, _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                                           _mm256_and_si256(_mm256_srli_epi16(hv, 2), m30)));
+            }
+        }
+    }
+}
+
+// RM rows (row pointers w[i] for scales and d; unpacked values q6 + 256 * i per super-block) x RN tokens.
+CKI void g_q6_K(int RM, int RN, int64_t nb, const char *const *w, const uint8_t *q6, const ck_q8_K *const *y,
+                float *out, int64_t os) {
+    __m256 acc[CK_GM][CK_GN];
+    for (int i = 0; i < RM; i++)
+        for (int j = 0; j < RN; j++) acc[i][j] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q6_K *x[CK_GM];
+        __m256i isum[CK_GM][CK_GN];
+        __m256i s16[CK_GM][2];
+        for (int i = 0; i < RM; i++) {
+            x[i] = (const ck_q6_K *)w[i] + b;
+            const __m128i sc8 = _mm_loadu_si128((const __m128i *)x[i]->scales);
+            const __m256i sc16all = _mm256_cvtepi8_epi16(sc8);
+            s16[i][0] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(sc8));
+            s16[i][1] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_unpackhi_epi64(sc8, sc8)));
+            for (int j = 0; j < RN; j++)
+                isum[i][j] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                    _mm256_slli_epi32(_mm256_madd_epi16(sc16all, _mm256_loadu_si256((const __m256i *)y[j][b].bsums)), 5));
+        }
+        const uint8_t *qb = q6 + (size_t)b * CK_GM * 256;
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 4; c++) {
+                __m256i yv[CK_GN];
+                for (int j = 0; j < RN; j++) yv[j] = _mm256_loadu_si256((const __m256i *)(y[j][b].qs + 128 * h + 32 * c));
+                // scale lanes: chunk c uses sc[8h+2c] for its first 16 elements, sc[8h+2c+1] for the rest
+                const __m256i msk = _mm256_setr_epi8(
+                    4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1,
+                    4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1, 4 * c, 4 * c + 1,
+                    4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3,
+                    4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3, 4 * c + 2, 4 * c + 3);
+                for (int i = 0; i < RM; i++) {
+                    const __m256i q = _mm256_loadu_si256((const __m256i *)(qb + 256 * i + 128 * h + 32 * c));
+                    const __m256i sc = _mm256_shuffle_epi8(s16[i][h], msk);
+                    for (int j = 0; j < RN; j++) isum[i][j] = ck_dot_ww(isum[i][j], _mm256_maddubs_epi16(q, yv[j]), sc);
+                }
+            }
+        }
+        for (int i = 0; i < RM; i++)
+            for (int j = 0; j < RN; j++)
+                acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f_cvt(x[i]->d) * y[j][b].d), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+    }
+    for (int j = 0; j < RN; j++)
+        for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
+}
+
+// One RM x RN tile of `type`; RM and RN are constants at every call site below so the loops unroll.
+CKI void g_tile(int type, int RM, int RN, int64_t n, const char *const *w, const void *const *y,
+                float *out, int64_t os, size_t pf) {
+    switch (type) {
+    case DC_TYPE_Q4_K: g_q4_K(RM, RN, n / CK_QKK, w, (const ck_q8_K *const *)y, out, os, pf); break;
+    default: break;
+    }
+}
+
+// The tile kernels specialised for every (type, rows, tokens) shape that occurs.
+#define CK_GTILE_RN(TYPE, RM, W, O)                                                                    \
+    switch (tn) {                                                                                      \
+    case 4: g_tile(TYPE, RM, 4 > CK_GN ? CK_GN : 4, n, W, yr, O, os, pf); break;                       \
+    case 3: g_tile(TYPE, RM, 3 > CK_GN ? CK_GN : 3, n, W, yr, O, os, pf); break;                       \
+    case 2: g_tile(TYPE, RM, 2, n, W, yr, O, os, pf); break;                                           \
+    default: g_tile(TYPE, RM, 1, n, W, yr, O, os, pf); break;                                          \
+    }
+#define CK_GTYPE(TYPE)                                                                                 \
+    case TYPE:                                                                                         \
+        if (rm == CK_GM) { CK_GTILE_RN(TYPE, CK_GM, wr, o) }                                           \
+        else for (int i = 0; i < rm; i++) { const char *w1[1] = {wr[i]}; CK_GTILE_RN(TYPE, 1, w1, o + i) } \
+        break;
+
+static void ck_gemm_tile(int type, int rm, int tn, int64_t n, const char *const *wr, const void *const *yr,
+                         float *o, int64_t os, size_t pf) {
+    switch (type) {
+    CK_GTYPE(DC_TYPE_Q4_K)
+    default: break;
+    }
+}
+#undef CK_GTYPE
+#undef CK_GTILE_RN
+
+#define CK_Q0_RN(TYPE, RM, I, O)                                                                       \
+    switch (tn) {                                                                                      \
+    case 4: g_q0(TYPE, RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), y, O, os); break;             \
+    case 3: g_q0(TYPE, RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), y, O, os); break;             \
+    case 2: g_q0(TYPE, RM, 2, nb, u + (I), dw + (I), y, O, os); break;                                 \
+    default: g_q0(TYPE, RM, 1, nb, u + (I), dw + (I), y, O, os); break;                                \
+    }
+#define CK_Q0TYPE(TYPE)                                                                                \
+    case TYPE:                                                                                         \
+        if (rm == CK_GM) { CK_Q0_RN(TYPE, CK_GM, 0, o) }                                               \
+        else for (int i = 0; i < rm; i++) { CK_Q0_RN(TYPE, 1, i, o + i) }                               \
+        break;
+
+static void ck_gemm_q0_tile(int type, int rm, int tn, int64_t nb, const __m256i *u, const float *dw,
+                            const ck_q8_0 *const *y, float *o, int64_t os) {
+    switch (type) {
+    CK_Q0TYPE(DC_TYPE_Q8_0) CK_Q0TYPE(DC_TYPE_Q5_0) CK_Q0TYPE(DC_TYPE_Q4_0)
+    default: break;
+    }
+}
+#undef CK_Q0TYPE
+#undef CK_Q0_RN
+
+#define CK_Q6_RN(RM, I, O)                                                                             \
+    switch (tn) {                                                                                      \
+    case 4: g_q6_K(RM, 4 > CK_GN ? CK_GN : 4, nb, w + (I), q6 + 256 * (I), y, O, os); break;           \
+    case 3: g_q6_K(RM, 3 > CK_GN ? CK_GN : 3, nb, w + (I), q6 + 256 * (I), y, O, os); break;           \
+    case 2: g_q6_K(RM, 2, nb, w + (I), q6 + 256 * (I), y, O, os); break;                               \
+    default: g_q6_K(RM, 1, nb, w + (I), q6 + 256 * (I), y, O, os); break;                              \
+    }
+static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, const uint8_t *q6,
+                              const ck_q8_K *const *y, float *o, int64_t os) {
+    if (rm == CK_GM) { CK_Q6_RN(CK_GM, 0, o) }
+    else for (int i = 0; i < rm; i++) { CK_Q6_RN(1, i, o + i) }
+}
+#undef CK_Q6_RN
+
+static _Thread_local uint8_t ck_q6_buf[(CK_MAXNB / 8) * CK_GM * 256] __attribute__((aligned(64)));
+static _Thread_local __m256i ck_q0_u[CK_MAXNB * CK_GM];
+static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
+
+// Rows [r0, r1) x tokens [0, ntok): each CK_GM-row weight tile (a few KB, L1-resident) is run against
+// all tokens, CK_GN at a time; while the first token tile runs, the next row tile is prefetched.
+CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                 int64_t r0, int64_t r1, float *out, int64_t os) {
+    const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
+    for (int64_t r = r0; r < r1; r += CK_GM) {
+        const int rm = r1 - r >= CK_GM ? CK_GM : (int)(r1 - r);
+        const char *wr[CK_GM];
+        for (int i = 0; i < CK_GM; i++) wr[i] = wb + (size_t)(r + (i < rm ? i : 0)) * ws;
+        if (q0) {
+            const int64_t nb = n / CK_QK;
+            __m256i *u = ck_q0_u;
+            float *dw = ck_q0_dw;
+            ck_q0_decode_tile(type, rm, nb, wr, u, dw, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
+            for (int64_t t = 0; t < ntok; t += CK_GN) {
+                const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
+                const ck_q8_0 *y[CK_GN];
+                for (int j = 0; j < CK_GN; j++) y[j] = (const ck_q8_0 *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+                ck_gemm_q0_tile(type, rm, tn, nb, u, dw, y, out + t * os + r, os);
+            }
+            continue;
+        }
+        if (type == DC_TYPE_Q6_K) {
+            const int64_t nb = n / CK_QKK;
+            ck_q6_K_decode_tile(rm, nb, wr, ck_q6_buf, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
+            for (int64_t t = 0; t < ntok; t += CK_GN) {
+                const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
+                const ck_q8_K *y[CK_GN];
+                for (int j = 0; j < CK_GN; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+                ck_gemm_q6_K_tile(rm, tn, nb, wr, ck_q6_buf, y, out + t * os + r, os);
+            }
+            continue;
+        }
+        for (int64_t t = 0; t < ntok; t += CK_GN) {
+            const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
+            const void *yr[CK_GN];
+            for (int j = 0; j < CK_GN; j++) yr[j] = xb + (size_t)(t + (j < tn ? j : 0)) * xs;
+            const size_t pf = (t == 0 && r + 2 * CK_GM <= r1) ? (size_t)CK_GM * ws : 0;
+            ck_gemm_tile(type, rm, tn, n, wr, yr, out + t * os + r, os, pf);
+        }
+    }
+}
+
 // ------------------------------------------- driver -----------------------------------------------
 // Prefetch distance: whole 4-row tiles, at least 4 KB ahead. With the hardware prefetcher alone the
 // 4-row tile loop streamed Q6_K at 6.1 GB/s and Q4_K at 9.0 GB/s (4864x896, 1 thread); one tile ahead
@@ -608,6 +949,11 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
         default:
             break;
         }
+    }
+    if (ntok >= 2 && (((type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0) && n / CK_QK <= CK_MAXNB) ||
+                      type == DC_TYPE_Q4_K || (type == DC_TYPE_Q6_K && n / CK_QKK <= CK_MAXNB / 8))) {
+        ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        return 1;
     }
     switch (type) {
     case DC_TYPE_Q8_0:

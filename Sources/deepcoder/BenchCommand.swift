@@ -7,18 +7,23 @@ struct Bench: ParsableCommand {
         abstract: "Measure prompt processing and generation speed (like llama-bench).",
         discussion: """
         Runs a prompt of -p random tokens through the model, then generates -n tokens one at a time,
-        --repetitions times, and reports the median tokens/s of each. scripts/bench.sh compares the
-        figures with llama.cpp's llama-bench on the same file.
+        --repetitions times, and reports the median tokens/s of each and the median first-token latency
+        (prompt pass plus picking the first token). --bandwidth also measures the machine's memory read
+        bandwidth with the same threads and the fraction of it that generation achieves (weight bytes
+        streamed per token x tokens/s). scripts/bench.sh compares the figures with llama.cpp's
+        llama-bench on the same file.
         """
     )
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: [.customShort("p"), .customLong("prompt-tokens")], help: "Prompt length in tokens.")
-    var promptTokens: Int = 128
+    var promptTokens: Int = 512
     @Option(name: [.customShort("n"), .customLong("gen-tokens")], help: "Generated tokens.")
     var genTokens: Int = 64
     @Option(name: [.customShort("r"), .customLong("repetitions")], help: "Runs to take the median of.")
     var repetitions: Int = 3
+    @Flag(name: .long, help: "Also measure memory read bandwidth and the fraction generation achieves.")
+    var bandwidth = false
     @Flag(name: .long, help: "Print one JSON line.")
     var json = false
 
@@ -38,14 +43,17 @@ struct Bench: ParsableCommand {
             var rng = SplitMix64(seed: 42)
             let vocab = UInt64(m.vocabularySize)
             let prompt = (0..<promptTokens).map { _ in Int32(rng.next() % vocab) }
-            var pp: [Double] = [], tg: [Double] = []
+            var pp: [Double] = [], tg: [Double] = [], ttft: [Double] = []
             // One warm-up pass faults the weights in from the page cache.
             m.reset(); _ = try m.forward(Array(prompt.prefix(8)))
             for _ in 0..<repetitions {
                 m.reset()
                 let t0 = Date()
-                _ = try m.forward(prompt)
-                pp.append(Double(promptTokens) / Date().timeIntervalSince(t0))
+                let first = try m.forward(prompt)
+                let dt = Date().timeIntervalSince(t0)
+                _ = Sampler.argmax(first)
+                ttft.append(Date().timeIntervalSince(t0) * 1000)
+                pp.append(Double(promptTokens) / dt)
                 m.reset()
                 var tok = prompt[0]
                 let t1 = Date()
@@ -57,20 +65,34 @@ struct Bench: ParsableCommand {
             }
             func median(_ a: [Double]) -> Double { let s = a.sorted(); return s[s.count / 2] }
             let file = URL(fileURLWithPath: lm.file.url.path).lastPathComponent
+            let weightBytes = m.weightBytesPerToken
+            let bw = bandwidth ? measureReadBandwidth(pool: m.pool) : 0
+            let achieved = Double(weightBytes) * median(tg)
             if json {
-                let obj: [String: Any] = [
+                var obj: [String: Any] = [
+                    "first_token_ms": (median(ttft) * 10).rounded() / 10,
+                    "weight_bytes_per_token": weightBytes,
                     "model": file, "threads": m.pool.threadCount, "n_prompt": promptTokens, "n_gen": genTokens,
                     "repetitions": repetitions, "kernels": EngineInfo.kernelISA,
                     "pp_tokens_per_s": (median(pp) * 100).rounded() / 100,
                     "tg_tokens_per_s": (median(tg) * 100).rounded() / 100,
                     "pp_samples": pp.map { ($0 * 100).rounded() / 100 }, "tg_samples": tg.map { ($0 * 100).rounded() / 100 },
                 ]
+                if bandwidth {
+                    obj["read_bandwidth_gbs"] = (bw / 1e9 * 100).rounded() / 100
+                    obj["tg_bandwidth_fraction"] = (achieved / bw * 1000).rounded() / 1000
+                }
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print("model      \(file)  threads \(m.pool.threadCount)  kernels \(EngineInfo.kernelISA)")
                 print(String(format: "pp%-6d   %8.2f tokens/s  (median of %d)", promptTokens, median(pp), repetitions))
                 print(String(format: "tg%-6d   %8.2f tokens/s  (median of %d)", genTokens, median(tg), repetitions))
+                print(String(format: "first token after a %d-token prompt: %.1f ms (median)", promptTokens, median(ttft)))
+                if bandwidth {
+                    print(String(format: "read bandwidth %.1f GB/s (%d threads); generation streams %.0f MB/token = %.1f GB/s, %.0f%% of it",
+                                 bw / 1e9, m.pool.threadCount, Double(weightBytes) / 1e6, achieved / 1e9, achieved / bw * 100))
+                }
             }
         }
     }

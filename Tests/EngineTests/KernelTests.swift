@@ -1,4 +1,5 @@
 import CKernels
+@testable import Engine
 import Foundation
 import XCTest
 
@@ -355,7 +356,7 @@ final class KernelTests: XCTestCase {
             let n = dc_block_elements(type) == 256 ? 1024 : 896
             let rows = 13
             let w = randomWeights(type, rows: rows, n: n, rng: &rng)
-            for ntok in [1, 5] {
+            for ntok in [1, 2, 5, 8] {  // 2 and 8 fill whole GEMM token tiles, 5 leaves a remainder
                 let x = activations(type, n: n, ntok: ntok, rng: &rng)
                 let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: 13)
                 dc_force_portable(1)
@@ -370,6 +371,67 @@ final class KernelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// The batched GEMM path (ntok >= 2) and the decode path (ntok = 1) against the portable path on
+    /// whole tensors of the installed qwen2.5-coder-0.5b model (Q5_0, Q8_0, Q4_K, Q6_K; n up to 4864).
+    func testFastPathEqualsPortableOnModelTensors() throws {
+        let path = try TestModels.require(TestModels.defaultModel)
+        let file = try GGUFFile(path: path)
+        var picked: [Int32: GGUFTensorInfo] = [:]
+        for t in file.tensors where t.dimensions.count == 2 && t.name.hasPrefix("blk.") {
+            let type = Int32(t.type.rawValue)
+            if picked[type] == nil || (picked[type]!.rowLength < t.rowLength) { picked[type] = t }
+        }
+        XCTAssertEqual(Set(picked.keys), Set([DC_TYPE_Q5_0, DC_TYPE_Q8_0, DC_TYPE_Q4_K, DC_TYPE_Q6_K].map { Int32($0) }))
+        var rng = Rng(state: 7)
+        var worst = 0.0
+        for (type, t) in picked.sorted(by: { $0.key < $1.key }) {
+            let n = t.rowLength, rows = min(t.rowCount, 67)  // 67: whole 4-row tiles plus 3 single rows
+            let w = [UInt8](UnsafeRawBufferPointer(start: file.data(of: t), count: rows * t.rowBytes))
+            for ntok in [1, 4, 7] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+                let portable = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows, portable: true)
+                for i in 0..<fast.count {
+                    let tol = 1e-4 * max(1, abs(Double(portable[i])))
+                    worst = max(worst, abs(Double(fast[i]) - Double(portable[i])) / max(1, abs(Double(portable[i]))))
+                    XCTAssertEqual(Double(fast[i]), Double(portable[i]), accuracy: tol, "\(t.name) (\(t.type)) ntok \(ntok) index \(i)")
+                }
+            }
+        }
+        print("KernelTests: model tensors, worst fast-vs-portable difference \(worst) (relative to max(1, |x|))")
+    }
+
+    /// Attention and SwiGLU: the vectorised kernels give bit-identical results to the scalar ones.
+    func testAttentionAndSwigluFastEqualPortable() {
+        var rng = Rng(state: 11)
+        let hd = 64, ctx = 200
+        let k = (0..<(ctx * hd)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+        let v = (0..<(ctx * hd)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+        let q = (0..<hd).map { _ in rng.float() * 3 }
+        var ws = [Float](repeating: 0, count: Int(dc_attention_workspace(Int64(hd), Int64(ctx))))
+        func run(_ positions: Int, _ batched: Int32, portable: Bool) -> [Float] {
+            var out = [Float](repeating: .nan, count: hd)
+            dc_force_portable(portable ? 1 : 0)
+            defer { dc_force_portable(0) }
+            dc_attention_head(q, Int64(hd), k, Int64(hd), v, Int64(hd), Int64(positions), 0.125, batched, &ws, &out)
+            return out
+        }
+        for positions in [1, 15, 16, 17, 100, 200] {
+            for batched: Int32 in [0, 1] {
+                let a = run(positions, batched, portable: false), b = run(positions, batched, portable: true)
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "attention positions \(positions) batched \(batched)")
+            }
+        }
+        let n = 1000
+        let g = (0..<n).map { i in rng.float() * Float(1 + i % 40) }, u = (0..<n).map { _ in rng.float() }
+        var y1 = [Float](repeating: 0, count: n), y2 = y1
+        dc_swiglu(Int64(n), g, u, &y1)
+        dc_force_portable(1)
+        dc_swiglu(Int64(n), g, u, &y2)
+        dc_force_portable(0)
+        XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern), "swiglu")
     }
 
     // MARK: - Conversions and helpers

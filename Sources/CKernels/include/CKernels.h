@@ -104,6 +104,10 @@ void dc_attention_head(const float *q, int64_t hd, const uint16_t *k, int64_t k_
 /// out[i] = silu(gate[i]) * up[i] with ggml's vectorised expf (ggml_vec_swiglu_f32).
 void dc_swiglu(int64_t n, const float *gate, const float *up, float *out);
 
+/// Reads `bytes` bytes at `p` (8-byte words) and returns a checksum, so a caller can time pure memory
+/// reads (deepcoder bench --bandwidth).
+uint64_t dc_read_bytes(const void *p, size_t bytes);
+
 /// A spin-wait hint for the thread pool (x86 PAUSE).
 static inline void dc_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -112,6 +112,15 @@ public final class TransformerModel {
         for p in [x, xn, q, k, v, attn, gateBuf, upBuf, scores, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
     }
 
+    /// Bytes of weights a single-token forward pass streams: every tensor once, except the token
+    /// embedding table, of which one row is read (unless it doubles as the output projection).
+    public var weightBytesPerToken: Int {
+        let tied = file.tensorInfo("output.weight") == nil
+        return file.tensors.reduce(0) { sum, t in
+            t.name == "token_embd.weight" && !tied ? sum + t.rowBytes : sum + t.byteCount
+        }
+    }
+
     public var contextLength: Int { cache.capacity }
     public var vocabularySize: Int { config.vocabularySize }
 
