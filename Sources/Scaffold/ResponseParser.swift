@@ -128,6 +128,8 @@ public enum ResponseParser {
             if isHeaderLine(firstLine, path: path) { s += 100 }
             if let t = tagLanguage(b.info) { if t == lang { s += 30 } else if t != .text { s -= 30 } }
             else if guessLanguage(b.body) == lang { s += 20 }
+            // "Run it with:\n```bash\npython app.py\n```" names the file but is not the file
+            if lang != .text && (isShellBlock(b)) { s -= 150 }
             // the complete file is usually the longest block
             s += min(20, b.body.count / 200)
             if b.closed { s += 1 }
@@ -137,6 +139,17 @@ public enum ResponseParser {
         var bestScore = Int.min
         for b in blocks { let sc = score(b); if sc > bestScore { best = b; bestScore = sc } }
         return best
+    }
+
+    static let shellTags: Set<String> = ["bash", "sh", "shell", "console", "zsh", "cmd", "powershell", "bat", "terminal"]
+    static let shellCommands = ["$ ", "python ", "python3 ", "pip ", "pip3 ", "flask ", "cd ", "mkdir ", "export ", "curl ", "source ", "touch ", "set ", "./"]
+
+    /// A block of shell commands: tagged as a shell, or a few lines that all start like a command.
+    static func isShellBlock(_ b: Block) -> Bool {
+        let tag = b.info.split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "{" }).first.map { $0.lowercased() } ?? ""
+        if shellTags.contains(tag) { return true }
+        let lines = b.body.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        return !lines.isEmpty && lines.count <= 6 && lines.allSatisfy { l in shellCommands.contains { l.hasPrefix($0) } }
     }
 
     static func guessLanguage(_ body: String) -> Language {
