@@ -194,7 +194,8 @@ public final class Pipeline {
     }
 
     func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
-        do { return try verifier.verify(project: dir, plan: plan, behaviour: BehaviourRules.checks(for: spec, plan: plan)) } catch {
+        do { return try verifier.verify(project: dir, plan: plan, behaviour: BehaviourRules.checks(for: spec, plan: plan),
+                                         wantsJavaScript: spec.pinned.wantsJavaScript) } catch {
             say("verify", "could not run verification: \(error)")
             return VerificationReport(checks: [CheckResult(name: "environment", status: "failed", summary: "\(error)", failures: [], seconds: 0)])
         }

@@ -161,7 +161,7 @@ public struct Verifier {
                                              "javascript": 60, "serve": 70, "tests": 180]
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
-    public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = []) throws -> VerificationReport {
+    public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], wantsJavaScript: Bool = false) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         let harness = try renderer.url(for: "tools/verify_app.py")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
@@ -176,7 +176,7 @@ public struct Verifier {
             "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan))),
             "behaviour": try JSONSerialization.jsonObject(with: JSONEncoder().encode(behaviour)),
             "pins": ["elementIDs": plan.elementIDs, "fieldNames": plan.forms.flatMap { $0.fields.map(\.name) },
-                     "kind": plan.kind.rawValue, "pageFile": pageFile, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
+                     "kind": plan.kind.rawValue, "pageFile": pageFile, "wantsJavaScript": wantsJavaScript, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
         ]
         try JSONSerialization.data(withJSONObject: input).write(to: inputURL)
 

@@ -263,7 +263,7 @@ def page_sources(app):
 def check_pins(probes_and_pins):
     pins = probes_and_pins.get("pins", {})
     ids, fields, kind = pins.get("elementIDs", []), pins.get("fieldNames", []), pins.get("kind", "")
-    if not ids and not (fields and kind == "wtforms"):
+    if not ids and not (fields and kind == "wtforms") and not pins.get("wantsJavaScript") and kind not in ("single-file", "jinja-pages", "wtforms"):
         RESULT["summary"] = "nothing pinned"
         return
     try:
@@ -287,6 +287,28 @@ def check_pins(probes_and_pins):
             if not re.search(r"""\bname\s*=\s*["']?%s["'\s>/]""" % re.escape(f), html):
                 fail(pins.get("formFile", "forms.py"),
                      f'the form on GET / has no field named "{f}" (the description pins it); forms.py must define `{f} = ...Field(...)` and the template must render form.{f}')
+    # the description asks for JavaScript: the page must have some
+    static_js = (ROOT / "static").is_dir() and any((ROOT / "static").rglob("*.js"))
+    if pins.get("wantsJavaScript") and kind != "json-api" and not re.search(r"<script\b", html, re.I) and not static_js:
+        fail(page_file, "the description asks for JavaScript in the page, but the page has no <script>: "
+                        "add a <script> at the end of <body> that does the work in the browser")
+    # every form on the page posts to a route the app has
+    adapter = app.url_map.bind("localhost")
+    for m in re.finditer(r"<form\b([^>]*)>", html, re.I):
+        attrs = m.group(1)
+        action = re.search(r"""\baction\s*=\s*["']([^"']*)["']""", attrs, re.I)
+        method = re.search(r"""\bmethod\s*=\s*["']?(\w+)""", attrs, re.I)
+        url = action.group(1) if action else "/"
+        if not url.startswith("/") or "{" in url:
+            continue
+        verb = (method.group(1) if method else "GET").upper()
+        try:
+            adapter.match(url.split("?")[0], method=verb)
+        except Exception as e:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect
+            if type(e).__name__ in ("NotFound", "MethodNotAllowed"):
+                fail(page_file, f'the page has <form action="{url}" method="{verb.lower()}">, but the app has no {verb} {url} route'
+                                + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
+                                   if pins.get("wantsJavaScript") else ""))
     RESULT["summary"] = f"pages {sorted(pages)}: {len(ids)} id(s), {len(fields)} field(s) checked"
 
 

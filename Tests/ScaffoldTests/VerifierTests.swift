@@ -134,4 +134,36 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(messages.contains(#"GET /area?radius=abc answered 400 '{"message":"bad radius"}': the JSON object has no "error" key"#), messages)
         XCTAssertEqual(check.summary, "2 of 6 stated behaviours hold")
     }
+
+    /// A page the description wants JavaScript in, written as a form that posts to a route the app
+    /// does not have (what the 0.5B model wrote for the tutorial's second prompt), fails `pins`.
+    func testPageWithoutScriptPostingToAMissingRouteFails() throws {
+        let app = #"""
+        from flask import Flask
+        app = Flask(__name__)
+        PAGE = r"""<html><body><form action="/calculate" method="post"><input id="radius"><button type="submit">Go</button></form><div id="output"></div></body></html>"""
+
+        @app.route("/")
+        def index():
+            return PAGE
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5065)
+        """#
+        try put("app.py", app)
+        let pagePlan = ProjectPlan(kind: .singleFile, port: 5065, files: [PlannedFile(path: "app.py", purpose: "")],
+                                   routes: [PlannedRoute(method: "GET", path: "/", purpose: "")])
+        let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
+        let pins = try XCTUnwrap(r.checks.first { $0.name == "pins" })
+        XCTAssertEqual(pins.status, "failed")
+        let text = pins.failures.map(\.message).joined(separator: "\n")
+        XCTAssertTrue(text.contains("the page has no <script>"), text)
+        XCTAssertTrue(text.contains(#"<form action="/calculate" method="post">, but the app has no POST /calculate route"#), text)
+        XCTAssertEqual(Set(pins.failures.map(\.file)), ["app.py"])
+        // the same page with its script and a button instead of the form passes
+        try put("app.py", app.replacingOccurrences(of: #"<form action="/calculate" method="post">"#, with: "")
+            .replacingOccurrences(of: "</form>", with: "<script>document.getElementById('output').textContent = '';</script>"))
+        let ok = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
+        XCTAssertEqual(ok.checks.first { $0.name == "pins" }?.status, "passed", "\(ok.checks.first { $0.name == "pins" }!.failures)")
+    }
 }
