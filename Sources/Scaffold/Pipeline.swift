@@ -377,7 +377,11 @@ public final class Pipeline {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
             var sampling = options.sampling
-            if attempt > 1 { sampling.seed &+= UInt64(attempt) }
+            if attempt > 1 {
+                sampling.seed &+= UInt64(attempt)
+                // a re-ask at the same low temperature tends to return the same answer
+                sampling.temperature = max(sampling.temperature, attempt == 2 ? 0.6 : 0.9)
+            }
             if round > 0 { sampling.seed &+= UInt64(round) &* 7919 }
             let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template)
             if var r = record {
@@ -392,6 +396,10 @@ public final class Pipeline {
                 let content = try ResponseParser.extractFile(out.text, path: file.path)
                 if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
                     throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
+                }
+                if repairError != nil, attempt < max(1, options.maxAsks),
+                   content.trimmingCharacters(in: .whitespacesAndNewlines) == (contents[file.path] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) {
+                    throw ResponseParser.Failure.noCode("it is the same file as before, and the check still fails with the error above; change the file so that it passes")
                 }
                 return content
             } catch {

@@ -168,6 +168,29 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.hasPrefix("failed (") && verify.contains("routes"), verify)
     }
 
+    /// A repair answer that repeats the current file is asked again, hotter, instead of being verified again.
+    func testRepairThatRepeatsTheFileIsAskedAgainHotter() throws {
+        try requireVenv()
+        let src = fixtures.appendingPathComponent("area_repair")
+        var repairAsks: [GenerationRequest] = []
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else { return "no plan" }
+            if ScriptedGenerator.isRepairRequest(req) {
+                repairAsks.append(req)
+                let name = repairAsks.count == 1 ? "app.py.txt" : "repair__app.py.txt"
+                return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
+            }
+            return try String(contentsOf: src.appendingPathComponent(file.replacingOccurrences(of: "/", with: "__") + ".txt"), encoding: .utf8)
+        }
+        let report = try run(gen, options(try spec("area_repair")))
+        XCTAssertEqual(report.exitCode, 0, report.verification)
+        XCTAssertEqual(report.repairRounds, 1)
+        XCTAssertEqual(repairAsks.count, 2)
+        XCTAssertTrue(repairAsks[1].messages.last!.content.contains("it is the same file as before"), repairAsks[1].messages.last!.content)
+        XCTAssertGreaterThanOrEqual(repairAsks[1].sampling.temperature, 0.6)
+        XCTAssertNotEqual(repairAsks[1].sampling.seed, repairAsks[0].sampling.seed)
+    }
+
     // MARK: app.py from a template when the plan fixes it
 
     func testOnePageAppIsWrittenByTheToolAndTheModelWritesThePage() throws {
