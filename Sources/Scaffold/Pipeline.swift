@@ -397,9 +397,18 @@ public final class Pipeline {
                 if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
                     throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
                 }
-                if repairError != nil, attempt < max(1, options.maxAsks),
+                if let repairError, attempt < max(1, options.maxAsks),
                    content.trimmingCharacters(in: .whitespacesAndNewlines) == (contents[file.path] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) {
-                    throw ResponseParser.Failure.noCode("it is the same file as before, and the check still fails with the error above; change the file so that it passes")
+                    // Small models copy the current file out of the repair prompt. Ask for the file
+                    // from scratch instead, with the error as a warning.
+                    say("repair", "\(file.path): the answer repeats the failing file; asking for a new one without it")
+                    var fresh = try promptContext(target: file)
+                    fresh["current"] = nil
+                    let base = try renderer.render("prompts/file.mustache", fresh).trimmingCharacters(in: .whitespacesAndNewlines)
+                    messages = [ChatTurn(role: .system, content: try systemPrompt()),
+                                ChatTurn(role: .user, content: base + "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\n```")]
+                    lastProblem = "the answer repeated the failing file"
+                    continue
                 }
                 return content
             } catch {

@@ -292,6 +292,14 @@ def check_pins(probes_and_pins):
     if pins.get("wantsJavaScript") and kind != "json-api" and not re.search(r"<script\b", html, re.I) and not static_js:
         fail(page_file, "the description asks for JavaScript in the page, but the page has no <script>: "
                         "add a <script> at the end of <body> that does the work in the browser")
+    # the script looks up elements the page has
+    present = set(re.findall(r"""\bid\s*=\s*["']?([A-Za-z][\w-]*)""", html))
+    scripts = "\n".join(re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S | re.I))
+    wanted = re.findall(r"""getElementById\(\s*["']([A-Za-z][\w-]*)["']\s*\)""", scripts)
+    wanted += re.findall(r"""querySelector\(\s*["']#([A-Za-z][\w-]*)["']\s*\)""", scripts)
+    for i in sorted(set(wanted) - present):
+        if not re.search(r"""\.id\s*=\s*["']%s["']""" % re.escape(i), scripts):  # not created by the script itself
+            fail(page_file, f'the script looks up the element with id "{i}", but the page has no element with id="{i}"')
     # every form on the page posts to a route the app has
     adapter = app.url_map.bind("localhost")
     for m in re.finditer(r"<form\b([^>]*)>", html, re.I):

@@ -186,7 +186,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 0, report.verification)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertEqual(repairAsks.count, 2)
-        XCTAssertTrue(repairAsks[1].messages.last!.content.contains("it is the same file as before"), repairAsks[1].messages.last!.content)
+        let second = repairAsks[1].messages.last!.content
+        XCTAssertTrue(second.contains("Checking the project failed with an earlier version of this file") && second.contains("NameError"), second)
+        XCTAssertFalse(second.contains("The current `app.py`"), "the failing file is not shown again:\n\(second)")
+        XCTAssertEqual(repairAsks[1].messages.count, 2)
         XCTAssertGreaterThanOrEqual(repairAsks[1].sampling.temperature, 0.6)
         XCTAssertNotEqual(repairAsks[1].sampling.seed, repairAsks[0].sampling.seed)
     }

@@ -160,6 +160,12 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(text.contains("the page has no <script>"), text)
         XCTAssertTrue(text.contains(#"<form action="/calculate" method="post">, but the app has no POST /calculate route"#), text)
         XCTAssertEqual(Set(pins.failures.map(\.file)), ["app.py"])
+        // a script that looks up an element the page does not have
+        try put("app.py", app.replacingOccurrences(of: "</form>", with: "</form><script>document.getElementById('calculate').onclick = null;</script>"))
+        let lookup = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
+        let lookupText = lookup.checks.first { $0.name == "pins" }!.failures.map(\.message).joined(separator: "\n")
+        XCTAssertTrue(lookupText.contains(#"the script looks up the element with id "calculate", but the page has no element with id="calculate""#), lookupText)
+        XCTAssertFalse(lookupText.contains("has no <script>"), lookupText)
         // the same page with its script and a button instead of the form passes
         try put("app.py", app.replacingOccurrences(of: #"<form action="/calculate" method="post">"#, with: "")
             .replacingOccurrences(of: "</form>", with: "<script>document.getElementById('output').textContent = '';</script>"))
