@@ -227,7 +227,8 @@ final class RegenerateTests: XCTestCase {
         XCTAssertEqual(bad.outcome.repairRounds, 1)
         let asked = gen.requests.compactMap { ScriptedGenerator.requestedFile(in: $0) }
         XCTAssertEqual(Set(asked), ["app.py"], "only the regenerated file is repaired")
-        XCTAssertEqual(gen.requests.filter(ScriptedGenerator.isRepairRequest).count, 1)
+        // one repair round; its answer repeats the failing file, so it is asked afresh until the asks run out (3)
+        XCTAssertEqual(gen.requests.filter(ScriptedGenerator.isRepairRequest).count, 3)
         let head = try GitStore.commit("HEAD", in: project)
         XCTAssertEqual(head.id, bad.commit)
         XCTAssertTrue(head.trailer("Deepcoder-Verify")?.hasPrefix("failed (") == true, head.message)
