@@ -107,19 +107,7 @@ public enum GitStore {
             var tree: OpaquePointer?
             try check(git_commit_tree(&tree, commit), "commit tree")
             defer { git_tree_free(tree) }
-            var files: [String] = []
-            final class Box { var files: [String] = [] }
-            let box = Box()
-            let cb: git_treewalk_cb = { root, entry, payload in
-                guard let entry, let payload else { return 0 }
-                if git_tree_entry_type(entry) == GIT_OBJECT_BLOB {
-                    let b = Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue()
-                    b.files.append(String(cString: root!) + String(cString: git_tree_entry_name(entry)))
-                }
-                return 0
-            }
-            try check(git_tree_walk(tree, GIT_TREEWALK_PRE, cb, Unmanaged.passUnretained(box).toOpaque()), "walk tree")
-            files = box.files.sorted()
+            let files = try blobFiles(of: tree!)
             return CommitInfo(id: oidString(oid), message: message,
                               authorName: String(cString: author.name), authorEmail: String(cString: author.email),
                               trailers: try trailers(of: message), files: files)

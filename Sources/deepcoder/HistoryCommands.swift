@@ -104,22 +104,7 @@ struct Regen: ParsableCommand {
     var model: String?
     @Option(help: "Threads for the inference engine.")
     var threads: Int?
-    @Option(help: "Sampling seed.")
-    var seed: UInt64 = 42
-    @Option(help: "Sampling temperature.")
-    var temperature: Double = 0.2
-    @Option(name: .customLong("top-k"), help: "Top-k sampling.")
-    var topK: Int = 40
-    @Option(name: .customLong("top-p"), help: "Top-p (nucleus) sampling.")
-    var topP: Double = 0.95
-    @Option(name: .customLong("min-p"), help: "Min-p sampling.")
-    var minP: Double = 0.05
-    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1.0 = off).")
-    var repeatPenalty: Double = 1.0
-    @Option(name: .customLong("max-tokens"), help: "Maximum tokens per generated file.")
-    var maxTokens: Int = 2048
-    @Option(name: .customLong("max-repairs"), help: "Repair rounds after a failed verification.")
-    var maxRepairs: Int = 2
+    @OptionGroup var generation: GenerationFlags
     @Flag(name: .customLong("no-verify"), help: "Skip verification.")
     var noVerify = false
     @Flag(name: .customLong("commit-first"), help: "Commit uncommitted changes as a manual commit, then regenerate.")
@@ -136,17 +121,14 @@ struct Regen: ParsableCommand {
         try runHistoryCommand {
             guard !files.isEmpty else { throw ScaffoldError.usage("name the files to regenerate, e.g. `deepcoder regen app.py --instruction \"…\"`") }
             guard !(commitFirst && force) else { throw ScaffoldError.usage("--commit-first and --force exclude each other") }
-            guard maxRepairs >= 0, maxTokens > 0, temperature >= 0, topK >= 0, (0...1).contains(topP) else {
-                throw ScaffoldError.usage("bad sampling or repair option")
-            }
+            let sampling = try generation.sampling()
             let root = try project.root()
             let paths = try files.map { try project.projectPath($0, root: root) }
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let options = RegenOptions(
                 files: paths, instruction: instruction, description: spec, replan: replan,
-                sampling: Scaffold.SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                                   repeatPenalty: repeatPenalty, seed: seed, maxTokens: maxTokens),
-                maxRepairs: maxRepairs, verify: !noVerify,
+                sampling: sampling,
+                maxRepairs: generation.maxRepairs, verify: !noVerify,
                 templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL })
             // refuse a dirty tree before loading a model
             let policy: DirtyPolicy = commitFirst ? .commitFirst : force ? .force : .refuse

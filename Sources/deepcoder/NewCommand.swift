@@ -29,30 +29,7 @@ struct New: ParsableCommand {
 
     @Option(help: "Threads for the inference engine.")
     var threads: Int?
-
-    @Option(help: "Sampling seed.")
-    var seed: UInt64 = 42
-
-    @Option(help: "Sampling temperature.")
-    var temperature: Double = 0.2
-
-    @Option(name: .customLong("top-k"), help: "Top-k sampling.")
-    var topK: Int = 40
-
-    @Option(name: .customLong("top-p"), help: "Top-p (nucleus) sampling.")
-    var topP: Double = 0.95
-
-    @Option(name: .customLong("min-p"), help: "Min-p sampling.")
-    var minP: Double = 0.05
-
-    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1.0 = off).")
-    var repeatPenalty: Double = 1.0
-
-    @Option(name: .customLong("max-tokens"), help: "Maximum tokens per generated file.")
-    var maxTokens: Int = 2048
-
-    @Option(name: .customLong("max-repairs"), help: "Repair rounds after a failed verification.")
-    var maxRepairs: Int = 2
+    @OptionGroup var generation: GenerationFlags
 
     @Flag(name: .customLong("no-verify"), help: "Skip verification (no venv, no checks).")
     var noVerify = false
@@ -86,21 +63,17 @@ struct New: ParsableCommand {
         do {
             let text = try readDescription().trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { throw ScaffoldError.usage("the description is empty") }
-            guard maxRepairs >= 0, maxTokens > 0, temperature >= 0, topK >= 0, (0...1).contains(topP) else {
-                throw ScaffoldError.usage("bad sampling or repair option")
-            }
+            let sampling = try generation.sampling()
             if let templates {
                 var isDir: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: templates, isDirectory: &isDir), isDir.boolValue else {
                     throw ScaffoldError.usage("--templates \(templates) is not a directory")
                 }
             }
-            let sampling = Scaffold.SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                           repeatPenalty: repeatPenalty, seed: seed, maxTokens: maxTokens)
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let options = NewOptions(description: text,
                                      outputDirectory: output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
-                                     sampling: sampling, maxRepairs: maxRepairs, verify: !noVerify,
+                                     sampling: sampling, maxRepairs: generation.maxRepairs, verify: !noVerify,
                                      templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
                                      workingDirectory: cwd)
             // refuse a non-empty target before loading a model
