@@ -46,6 +46,17 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         return s
     }
 
+    /// "GET /area?radius=0 → status 200, a JSON object with the key "error"", for prompts.
+    public var expectation: String {
+        var parts = ["status " + status.map(String.init).joined(separator: " or ")]
+        if let jsonType { parts.append("a JSON \(jsonType)") }
+        if !jsonKeys.isEmpty { parts.append("a JSON object with the key" + (jsonKeys.count > 1 ? "s " : " ") + jsonKeys.map { "\"\($0)\"" }.joined(separator: ", ")) }
+        if let jsonSubset, !jsonSubset.isEmpty { parts.append("JSON with " + Self.jsonText(jsonSubset)) }
+        for t in texts { parts.append("the page shows \"\(t)\"") }
+        for t in forbidden { parts.append("the page does not show \"\(t)\"") }
+        return "\(label) → " + parts.joined(separator: ", ")
+    }
+
     static func jsonText(_ obj: [String: JSONScalar]) -> String {
         "{" + obj.sorted { $0.key < $1.key }.map { k, v -> String in
             let value: String

@@ -146,21 +146,10 @@ public final class Pipeline {
         var rounds = 0
         if options.verify {
             let verifier = Verifier(environment: options.pythonEnvironment, renderer: renderer, progress: { [weak self] in self?.say("verify", $0) })
-            report = try runVerification(verifier, temp)
-            while let r = report, !r.passed, rounds < options.maxRepairs {
-                let targets = repairTargets(r)
-                if targets.isEmpty { say("repair", "no file to blame for: \(r.failedNames.joined(separator: ", ")); not repairing"); break }
-                rounds += 1
-                for (path, errors) in targets {
-                    say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
-                    let file = skeleton.modelFiles(plan).first { $0.path == path } ?? PlannedFile(path: path, purpose: "")
-                    let content = try generateFile(file, repairError: errors, round: rounds)
-                    contents[path] = content
-                    if path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: path, in: temp) }
-                    records[path]?.repairs += 1
-                }
-                report = try runVerification(verifier, temp)
-            }
+            let files = skeleton.modelFiles(plan)
+            let (r, n) = try verifyAndRepair(temp, verifier: verifier, targets: repairTargets,
+                                             file: { path in files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "") })
+            report = r; rounds = n
         } else {
             say("verify", "skipped (--no-verify)")
         }
@@ -195,6 +184,7 @@ public final class Pipeline {
 
     func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
         do { return try verifier.verify(project: dir, plan: plan, behaviour: BehaviourRules.checks(for: spec, plan: plan),
+                                         page: PageRules.checks(for: spec, plan: plan),
                                          wantsJavaScript: spec.pinned.wantsJavaScript) } catch {
             say("verify", "could not run verification: \(error)")
             return VerificationReport(checks: [CheckResult(name: "environment", status: "failed", summary: "\(error)", failures: [], seconds: 0)])
@@ -275,20 +265,21 @@ public final class Pipeline {
 
     // MARK: - generation
 
-    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String) throws -> (GenerationOutput, FileGenerationRecord) {
-        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [])
+    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "") throws -> (GenerationOutput, FileGenerationRecord) {
+        let prefill = generator.continuesPrefill ? prefill : ""
+        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill)
         // debugging aid: DEEPCODER_DUMP_PROMPTS=DIR writes every request's messages there
         if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
             dumpCount += 1
             let name = String(format: "%02d-", dumpCount) + label.replacingOccurrences(of: #"[^A-Za-z0-9.]+"#, with: "_", options: .regularExpression) + ".txt"
-            let text = messages.map { "=== \($0.role.rawValue)\n\($0.content)" }.joined(separator: "\n")
+            let text = messages.map { "=== \($0.role.rawValue)\n\($0.content)" }.joined(separator: "\n") + (prefill.isEmpty ? "" : "\n=== prefill\n" + prefill)
             try? FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
             try? text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         var count = 0
         var lastReport = Date()
         let t0 = Date()
-        let out: GenerationOutput
+        var out: GenerationOutput
         do {
             out = try generator.generate(request) { [self] _ in
                 count += 1
@@ -301,6 +292,7 @@ public final class Pipeline {
         } catch {
             throw ScaffoldError.generation("generation failed for \(label): \(error)")
         }
+        out.text = prefill + out.text
         let tps = Double(out.generatedTokens) / max(out.seconds, 0.001)
         say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(out.stopReason)")
         return (out, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
@@ -350,13 +342,27 @@ public final class Pipeline {
             "targetPurpose": target.purpose,
             "targetLang": Self.fenceLanguage(target.path),
             "guide": try guide(for: target.path),
+            "acceptance": acceptance(for: target.path),
+            "hasAcceptance": !acceptance(for: target.path).isEmpty,
         ]
+    }
+
+    /// The checks verification will run that `path` answers for, as prompt lines: the description's
+    /// statements turned into requests and page uses with their expected outcomes. A small model
+    /// follows "GET /area?radius=0 → status 200" where it misses "A radius of 0 is allowed".
+    func acceptance(for path: String) -> [String] {
+        guard path.hasSuffix(".py") || path.hasSuffix(".html") else { return [] }
+        var lines = PageRules.checks(for: spec, plan: plan).filter { $0.file == path }.map(\.expectation)
+        if path.hasSuffix(".py") || plan.kind == .wtforms {
+            lines += BehaviourRules.checks(for: spec, plan: plan).map(\.expectation)
+        }
+        return Array(lines.prefix(16))
     }
 
     /// Generates one file; re-asks when the answer has no usable code (or a .py answer does not parse).
     /// Generates one file; `round` (repair rounds) varies the seed so a second repair of the same error
     /// does not replay the first answer token for token.
-    func generateFile(_ file: PlannedFile, repairError: String?, round: Int = 0) throws -> String {
+    func generateFile(_ file: PlannedFile, repairError: String?, round: Int = 0, faultLine: Int? = nil) throws -> String {
         var ctx = try promptContext(target: file)
         let template: String
         if let repairError {
@@ -373,6 +379,7 @@ public final class Pipeline {
         var messages = [ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)]
         var record: FileGenerationRecord? = records[file.path]
         var lastProblem = ""
+        var resume: String?  // the failing file up to the fault, for the model to continue
         for attempt in 1...max(1, options.maxAsks) {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
@@ -383,7 +390,7 @@ public final class Pipeline {
                 sampling.temperature = max(sampling.temperature, attempt == 2 ? 0.6 : 0.9)
             }
             if round > 0 { sampling.seed &+= UInt64(round) &* 7919 }
-            let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template)
+            let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template, prefill: try resume ?? prefill(for: file))
             if var r = record {
                 r.promptTokens += rec.promptTokens; r.generatedTokens += rec.generatedTokens; r.seconds += rec.seconds; r.asks += 1
                 if repairError != nil && r.template != template { r.template += "," + template }
@@ -407,6 +414,13 @@ public final class Pipeline {
                     let base = try renderer.render("prompts/file.mustache", fresh).trimmingCharacters(in: .whitespacesAndNewlines)
                     messages = [ChatTurn(role: .system, content: try systemPrompt()),
                                 ChatTurn(role: .user, content: base + "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\n```")]
+                    // With a line to blame, the answer starts as the failing file up to the function
+                    // holding that line: the model rewrites from there instead of copying the mistake.
+                    if let faultLine, generator.continuesPrefill, file.path.hasSuffix(".py"),
+                       let head = Self.resumePrefix(contents[file.path] ?? "", faultLine: faultLine) {
+                        resume = "```python\n" + head
+                        say("repair", "\(file.path): the model continues the file from before line \(faultLine)")
+                    }
                     lastProblem = "the answer repeated the failing file"
                     continue
                 }
@@ -419,6 +433,89 @@ public final class Pipeline {
             }
         }
         throw ScaffoldError.generation("the model gave no usable \(file.path) after \(options.maxAsks) asks: \(lastProblem)")
+    }
+
+    /// The start of an answer that the tool can write itself because the plan fixes it; the model
+    /// continues from there. Small models otherwise drop or rename what the description pins: the
+    /// 0.5B wrote the tutorial's second page as a form posting to a route that did not exist, and
+    /// the BMI form's template with `{{ form.weight.data }}` where the input should be.
+    /// Not used for regen, whose instruction may change exactly these parts.
+    func prefill(for file: PlannedFile) throws -> String {
+        guard regenRequest == nil else { return "" }
+        if spec.pinned.wantsJavaScript,
+           (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
+            return try pagePrefill()
+        }
+        if plan.kind == .wtforms, let ctx = formPageContext() {
+            if file.path == "app.py" { return try render("skeleton/prefill/wtforms_app.py.mustache", ctx) }
+            if file.path == ctx["page"] as? String { return try render("skeleton/prefill/wtforms_page.html.mustache", ctx) }
+        }
+        return ""
+    }
+
+    func render(_ template: String, _ ctx: [String: Any]) throws -> String {
+        renderer.exists(template) ? try renderer.render(template, ctx) : ""
+    }
+
+    static func label(_ id: String) -> String { let n = PageRules.names(id)[0]; return n.prefix(1).uppercased() + n.dropFirst() }
+
+    /// A JavaScript page: the elements with the description's exact ids, up to `<script>`.
+    func pagePrefill() throws -> String {
+        let elements = PageRules.elements(spec.description)
+        let inputs = elements.filter { $0.tag != "button" }, buttons = elements.filter { $0.tag == "button" }
+        guard !inputs.isEmpty, !buttons.isEmpty, inputs.allSatisfy({ $0.tag == "input" }) else { return "" }
+        let taken = Set(elements.map(\.id))
+        return try render("skeleton/prefill/js_page.html.mustache", [
+            "title": spec.projectName,
+            "inputs": inputs.map { ["id": $0.id, "label": Self.label($0.id)] },
+            "buttons": buttons.map { ["id": $0.id, "label": Self.label($0.id)] },
+            "outputs": spec.pinned.elementIDs.filter { !taken.contains($0) }.map { ["id": $0] },
+        ])
+    }
+
+    /// A one-page WTForms app (one form, one template, GET and POST on one path): what app.py's view
+    /// and the template's form must say.
+    func formPageContext() -> [String: Any]? {
+        guard plan.forms.count == 1, plan.pages.count == 1, let form = plan.forms.first,
+              let post = plan.routes.first(where: { $0.method == "POST" && !$0.path.contains("<") }),
+              plan.routes.contains(where: { $0.method == "GET" && $0.path == post.path }),
+              plan.routes.allSatisfy({ $0.path == post.path }) else { return nil }
+        let fields = form.fields.filter { $0.name != "csrf_token" }
+        let page = plan.pages[0]
+        var ctx: [String: Any] = [
+            "title": spec.projectName, "form": form.className, "path": post.path, "page": page,
+            "template": String(page.dropFirst("templates/".count)),
+            "function": post.path == "/" ? "index" : post.path.replacingOccurrences(of: #"[^A-Za-z0-9]+"#, with: "_", options: .regularExpression).trimmingCharacters(in: CharacterSet(charactersIn: "_")),
+            "fields": fields.filter { $0.type != "SubmitField" }.map { ["name": $0.name] },
+        ]
+        if let submit = fields.first(where: { $0.type == "SubmitField" }) { ctx["submit"] = ["name": submit.name] }
+        return ctx
+    }
+
+    /// The lines of `source` before the function that holds `faultLine` (1-based), through its `def`
+    /// line; before `faultLine` itself when it is at module level. nil when nothing would be kept.
+    static func resumePrefix(_ source: String, faultLine: Int) -> String? {
+        let lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count else { return nil }
+        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
+        let fault = faultLine - 1
+        var end = fault  // lines[..<end] are kept
+        let faultIndent = indent(lines[fault])
+        if faultIndent > 0 {
+            var i = fault - 1
+            while i >= 0 {
+                let l = lines[i]
+                if !l.trimmingCharacters(in: .whitespaces).isEmpty, indent(l) < faultIndent,
+                   l.trimmingCharacters(in: .whitespaces).range(of: #"^(async\s+)?def\s"#, options: .regularExpression) != nil {
+                    end = i + 1
+                    break
+                }
+                i -= 1
+            }
+        }
+        let head = lines[..<end].joined(separator: "\n")
+        guard !head.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return head + "\n"
     }
 
     /// nil when `source` parses as Python 3 (checked with python3's ast), else the error.
@@ -512,6 +609,45 @@ public final class Pipeline {
         Deepcoder-Verify: \(verifyLine)
 
         """
+    }
+
+    /// Writes a generated file: the page of an `.embedPage` project goes into the tool's app.py.
+    func store(_ content: String, path: String, in dir: URL) throws {
+        contents[path] = content
+        if path == AppSkeleton.pagePath && skeleton == .embedPage { try writeSkeletonApp(dir) } else { try write(content, path: path, in: dir) }
+    }
+
+    /// Verifies `dir`, then repairs the files `targets` blames, up to `maxRepairs` rounds. A repair can
+    /// make a project worse (a 1.5B model once "fixed" a failing status code into an app that no
+    /// longer started); the best version seen (`VerificationReport.isBetter`) is the one kept.
+    func verifyAndRepair(_ dir: URL, verifier: Verifier, targets: (VerificationReport) -> [(String, String)],
+                         file: (String) -> PlannedFile) throws -> (VerificationReport, Int) {
+        var report = try runVerification(verifier, dir)
+        var best = (report: report, contents: contents)
+        var rounds = 0
+        while !report.passed, rounds < options.maxRepairs {
+            let blamed = targets(report)
+            if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
+            rounds += 1
+            for (path, errors) in blamed {
+                say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
+                let line = report.checks.lazy.flatMap(\.failures).first { $0.file == path && $0.line != nil }?.line
+                let content = try generateFile(file(path), repairError: errors, round: rounds, faultLine: line)
+                try store(content, path: path, in: dir)
+                records[path]?.repairs += 1
+            }
+            report = try runVerification(verifier, dir)
+            if report.isBetter(than: best.report) { best = (report, contents) }
+        }
+        if best.report.isBetter(than: report) {
+            say("repair", "the repairs made it worse (\(report.scoreText) vs \(best.report.scoreText)); keeping the best version")
+            for (path, content) in best.contents where contents[path] != content {
+                if path == "app.py" && skeleton == .embedPage { continue }  // rewritten with the page
+                try store(content, path: path, in: dir)
+            }
+            report = best.report
+        }
+        return (report, rounds)
     }
 
     // MARK: - repair

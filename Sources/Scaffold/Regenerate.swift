@@ -184,21 +184,10 @@ public enum Regenerator {
         var rounds = 0
         if options.verify {
             let verifier = Verifier(environment: options.pythonEnvironment, renderer: pipeline.renderer, progress: { pipeline.say("verify", $0) })
-            report = try pipeline.runVerification(verifier, dir)
-            while let r = report, !r.passed, rounds < options.maxRepairs {
-                let targets = repairTargets(pipeline.repairTargets(r), named: order)
-                if targets.isEmpty { pipeline.say("repair", "no regenerated file to blame for: \(r.failedNames.joined(separator: ", ")); not repairing"); break }
-                rounds += 1
-                for (path, errors) in targets {
-                    pipeline.say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
-                    let file = plan.files.first { $0.path == path }!
-                    let content = try pipeline.generateFile(file, repairError: errors, round: rounds)
-                    pipeline.contents[path] = content
-                    try pipeline.write(content, path: path, in: dir)
-                    pipeline.records[path]?.repairs += 1
-                }
-                report = try pipeline.runVerification(verifier, dir)
-            }
+            let (r, n) = try pipeline.verifyAndRepair(dir, verifier: verifier,
+                                                      targets: { Self.repairTargets(pipeline.repairTargets($0), named: order) },
+                                                      file: { path in plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "") })
+            report = r; rounds = n
         } else {
             pipeline.say("verify", "skipped (--no-verify)")
         }

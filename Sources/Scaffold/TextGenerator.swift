@@ -29,8 +29,11 @@ public struct GenerationRequest: Sendable {
     public var messages: [ChatTurn]
     public var sampling: SamplingOptions
     public var stop: [String]
-    public init(messages: [ChatTurn], sampling: SamplingOptions, stop: [String] = []) {
-        self.messages = messages; self.sampling = sampling; self.stop = stop
+    /// The start of the answer, written by the tool; the model continues it. Only sent to generators
+    /// that `continuesPrefill`; the returned text is then the continuation alone.
+    public var prefill: String
+    public init(messages: [ChatTurn], sampling: SamplingOptions, stop: [String] = [], prefill: String = "") {
+        self.messages = messages; self.sampling = sampling; self.stop = stop; self.prefill = prefill
     }
 }
 
@@ -59,7 +62,13 @@ public struct GeneratorIdentity: Sendable {
 
 public protocol TextGenerator: AnyObject {
     var identity: GeneratorIdentity { get }
+    /// True when the generator continues `GenerationRequest.prefill` instead of answering from scratch.
+    var continuesPrefill: Bool { get }
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput
+}
+
+extension TextGenerator {
+    public var continuesPrefill: Bool { false }
 }
 
 /// What a scripted generator is asked: which pipeline step (from the request's first line
@@ -72,6 +81,8 @@ public struct ScriptedGeneratorError: Error, CustomStringConvertible {
 /// A `TextGenerator` for tests: answers from a list (in order) or from a closure on the request.
 /// It streams the answer word by word through `onToken` and records every request it got.
 public final class ScriptedGenerator: TextGenerator, @unchecked Sendable {
+    /// Scripted answers are whole answers unless a test sets this: then they continue the prefill.
+    public var continuesPrefill = false
     public let identity: GeneratorIdentity
     private let answer: (GenerationRequest, Int) throws -> String
     private let lock = NSLock()

@@ -41,6 +41,10 @@ public struct CheckFailure: Sendable, Codable, Equatable {
     /// The project file the failure points at (nil when no file is to blame, e.g. a busy port).
     public var file: String?
     public var message: String
+    /// The line of `file` the failure points at: a traceback's frame, a syntax error, or the last
+    /// line a request ran before giving an answer the description rules out.
+    public var line: Int?
+    public init(file: String?, message: String, line: Int? = nil) { self.file = file; self.message = message; self.line = line }
 }
 
 public struct CheckResult: Sendable, Codable {
@@ -57,6 +61,18 @@ public struct VerificationReport: Sendable, Codable {
     public var checks: [CheckResult]
     public var passed: Bool { checks.allSatisfy(\.passed) }
     public var failedNames: [String] { checks.filter { !$0.passed }.map(\.name) }
+
+    /// Checks that passed and failures reported; with the checks in harness order (compile before
+    /// import before behaviour), an app that no longer starts fails more checks than one with a
+    /// wrong status code.
+    public var passedCount: Int { checks.filter { $0.status == "passed" }.count }
+    public var failureCount: Int { checks.reduce(0) { $0 + ($1.status == "failed" ? max(1, $1.failures.count) : 0) } }
+    public var scoreText: String { "\(passedCount) checks passed, \(failureCount) failures" }
+
+    /// More checks passed, or as many with fewer failures.
+    public func isBetter(than other: VerificationReport) -> Bool {
+        passedCount != other.passedCount ? passedCount > other.passedCount : failureCount < other.failureCount
+    }
 }
 
 /// A route request made by verification and by the generated tests.
@@ -161,7 +177,8 @@ public struct Verifier {
                                              "javascript": 60, "serve": 70, "tests": 180]
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
-    public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], wantsJavaScript: Bool = false) throws -> VerificationReport {
+    public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
+                       wantsJavaScript: Bool = false) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         let harness = try renderer.url(for: "tools/verify_app.py")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
@@ -169,12 +186,16 @@ public struct Verifier {
         defer { try? FileManager.default.removeItem(at: work) }
         let harnessCopy = work.appendingPathComponent("verify_app.py")
         try FileManager.default.copyItem(at: harness, to: harnessCopy)
+        let simCopy = work.appendingPathComponent("page_sim.js")
+        try FileManager.default.copyItem(at: try renderer.url(for: "tools/page_sim.js"), to: simCopy)
         let inputURL = work.appendingPathComponent("input.json")
         let pageFile = plan.pages.first ?? "app.py"
         let input: [String: Any] = [
             "port": plan.port,
             "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan))),
             "behaviour": try JSONSerialization.jsonObject(with: JSONEncoder().encode(behaviour)),
+            "page": try JSONSerialization.jsonObject(with: JSONEncoder().encode(page)),
+            "pageSim": simCopy.path,
             "pins": ["elementIDs": plan.elementIDs, "fieldNames": plan.forms.flatMap { $0.fields.map(\.name) },
                      "kind": plan.kind.rawValue, "pageFile": pageFile, "wantsJavaScript": wantsJavaScript, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
         ]

@@ -6,6 +6,7 @@ import Scaffold
 final class EngineTextGenerator: TextGenerator {
     let model: LanguageModel
     let identity: GeneratorIdentity
+    var continuesPrefill: Bool { true }
 
     init(model: LanguageModel, identity: GeneratorIdentity) {
         self.model = model
@@ -20,7 +21,8 @@ final class EngineTextGenerator: TextGenerator {
             case .assistant: return ChatMessage(role: .assistant, content: turn.content)
             }
         }
-        let prompt = try model.chatPrompt(messages)
+        var prompt = try model.chatPrompt(messages)
+        if !request.prefill.isEmpty { prompt += model.tokenizer.encode(request.prefill, addSpecial: false, parseSpecial: false) }
         let s = request.sampling
         let params = SamplingParameters(temperature: Float(s.temperature), topK: s.topK, topP: Float(s.topP),
                                         minP: Float(s.minP), repeatPenalty: Float(s.repeatPenalty), seed: s.seed)

@@ -20,9 +20,24 @@ ROOT = Path.cwd().resolve()
 RESULT = {"ok": True, "summary": "", "failures": []}
 
 
-def fail(file, message):
+def fail(file, message, line=None):
+    """Records a failure blamed on `file`; `line` is the line of that file the failure points at
+    (given, or the last frame of a traceback in the message that lies in the file)."""
     RESULT["ok"] = False
-    RESULT["failures"].append({"file": file, "message": message[-3000:]})
+    if line is None and file and file.endswith(".py"):
+        for f, n in re.findall(r'File "([^"]+)", line (\d+)', message):
+            try:
+                if str(Path(f).resolve().relative_to(ROOT)) == file:
+                    line = int(n)
+            except (ValueError, OSError):
+                continue
+        m = re.match(r"%s, line (\d+)" % re.escape(file), message)
+        if line is None and m:
+            line = int(m.group(1))
+    failure = {"file": file, "message": message[-3000:]}
+    if line is not None:
+        failure["line"] = line
+    RESULT["failures"].append(failure)
 
 
 def project_file_from_tb(tb_text, default="app.py"):
@@ -48,6 +63,56 @@ def project_file_from_tb(tb_text, default="app.py"):
         if tm:
             found = tm[-1]
     return found
+
+
+def traced(call):
+    """Runs call() and returns (result, lines): the project lines (file, number, text) it ran, in order,
+    so that a wrong answer can be traced to the statement that produced it."""
+    ran = []
+    root = str(ROOT) + os.sep
+
+    def tracer(frame, event, _arg):
+        fn = frame.f_code.co_filename
+        if not fn.startswith(root) or not fn.endswith(".py") or (os.sep + "tests" + os.sep) in fn[len(root) - 1:]:
+            return None
+        if event == "line":
+            ran.append((fn[len(root):], frame.f_lineno))
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        result = call()
+    finally:
+        sys.settrace(None)
+    return result, ran
+
+
+def trace_text(ran, limit=8):
+    """The last project lines a request ran, with their source, for a repair prompt."""
+    if not ran:
+        return ""
+    import linecache
+    tail = []
+    for f, n in ran:
+        if tail and tail[-1] == (f, n):
+            continue
+        tail.append((f, n))
+    tail = tail[-limit:]
+    lines = [f"  {f}:{n}: {linecache.getline(str(ROOT / f), n).strip()}" for f, n in tail]
+    return "\nThe last lines of the project this request ran (the answer comes from the last of them):\n" + "\n".join(lines)
+
+
+def field_lines(names):
+    """The lines of forms.py (or app.py) that define these form fields."""
+    out = []
+    for src in ("forms.py", "app.py"):
+        path = ROOT / src
+        if not path.exists():
+            continue
+        for i, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if any(re.match(r"\s*%s\s*=\s*\w*Field\(" % re.escape(n), line) for n in names):
+                out.append(f"  {src}:{i}: {line.strip()}")
+    return ("\nThe form's fields are defined here:\n" + "\n".join(out)) if out else ""
 
 
 def py_files():
@@ -188,7 +253,7 @@ def check_behaviour(data):
             label += " with form data " + json.dumps(c["form"])
         said = f'The description says: "{c["source"]}"'
         try:
-            resp = client.open(url, method=c["method"], **kw)
+            resp, ran = traced(lambda: client.open(url, method=c["method"], **kw))
         except BaseException:  # noqa: BLE001
             tb = traceback.format_exc()
             failed += 1
@@ -235,7 +300,12 @@ def check_behaviour(data):
         if problems:
             failed += 1
             if failed <= 5:
-                fail(blame, f"{label} answered {resp.status_code} {body.strip()[:300]!r}: {'; '.join(problems)}. {said}")
+                where = trace_text(ran)
+                if c.get("form"):
+                    where += field_lines(list(c["form"]))
+                in_blamed = [n for f, n in ran if f == blame]
+                fail(blame, f"{label} answered {resp.status_code} {body.strip()[:300]!r}: {'; '.join(problems)}. {said}{where}",
+                     line=in_blamed[-1] if in_blamed else None)
         else:
             passed += 1
     if failed > 5:
@@ -351,7 +421,69 @@ def check_javascript(probes_and_pins):
                 fail(file, f"JavaScript syntax error in {label}:\n{err[-1500:]}")
         finally:
             os.unlink(tf.name)
-    RESULT["summary"] = f"{len(scripts)} script(s) checked"
+    summary = f"{len(scripts)} script(s) checked"
+    checks = probes_and_pins.get("page", [])
+    if checks and not RESULT["failures"]:
+        summary += "; " + run_page_checks(node, app, checks, page_file, probes_and_pins.get("pageSim"))
+    RESULT["summary"] = summary
+
+
+def run_page_checks(node, app, checks, page_file, sim):
+    """Uses the page as the description says a user would (type, click, read) with page_sim.js."""
+    client = client_for(app)
+    resp = client.get("/")
+    html = resp.get_data(as_text=True)
+    scripts = []
+    for m in re.finditer(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I):
+        src = re.search(r"""\bsrc\s*=\s*["']([^"']+)["']""", m.group(1))
+        if src:
+            if re.match(r"^(https?:)?//", src.group(1)):
+                continue  # a CDN library: not available offline, and not the page's own logic
+            r = client.get(src.group(1))
+            scripts.append(r.get_data(as_text=True) if r.status_code == 200 else "")
+        else:
+            scripts.append(m.group(2))
+    runs = [{"inputs": c["inputs"], "click": c["click"], "read": sorted({*c.get("shows", {}), *c.get("hides", {})} - {"*"})} for c in checks]
+    try:
+        r = subprocess.run([node, sim], input=json.dumps({"html": html, "scripts": scripts, "runs": runs}),
+                           capture_output=True, text=True, timeout=30)
+        results = json.loads(r.stdout.strip().splitlines()[-1])["runs"]
+    except Exception as e:  # noqa: BLE001
+        return f"page checks not run: {e}"
+    passed, failed = 0, 0
+    for c, res in zip(checks, results):
+        texts = res.get("texts", {})
+        problems = []
+        if res.get("error"):
+            problems.append(f"the script failed: {res['error']}")
+        for el, want in c.get("shows", {}).items():
+            got = texts.get("*" if el == "*" else el)
+            where = "the page" if el == "*" else f"#{el}"
+            if got is None:
+                problems.append(f"the page has no element with id=\"{el}\"")
+                continue
+            for t in want:
+                if t.lower() not in got.lower():
+                    problems.append(f"{where} shows {got[:120]!r}, expected it to show \"{t}\"")
+        for el, bad in c.get("hides", {}).items():
+            got = texts.get("*" if el == "*" else el) or ""
+            where = "the page" if el == "*" else f"#{el}"
+            for t in bad:
+                if re.search(r"(?<![A-Za-z])%s(?![A-Za-z])" % re.escape(t), got, re.I):
+                    problems.append(f"{where} shows {got[:120]!r}, which must not contain \"{t}\" for this input")
+        if res.get("requests"):
+            problems.append("the script sent a request to the server (" + ", ".join(res["requests"][:3]) + "); it must calculate in the browser")
+        if problems:
+            failed += 1
+            if failed <= 5:
+                typed = ", ".join(f'{k}="{v}"' for k, v in sorted(c["inputs"].items()))
+                fail(c.get("file", page_file), f"Typing {typed} and clicking #{c['click']}: " + "; ".join(problems)
+                     + f'. The description says: "{c["source"]}"')
+        else:
+            passed += 1
+    if failed > 5:
+        fail(page_file, f"... and {failed - 5} more use(s) of the page that the description states do not work")
+    return f"{passed} of {len(checks)} stated uses of the page work"
 
 
 def port_open(port):

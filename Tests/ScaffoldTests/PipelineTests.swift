@@ -100,6 +100,57 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    /// A one-page WTForms app: the tool starts app.py's view and the template's form from the plan;
+    /// the model continues both.
+    func testOnePageFormAppIsPrefilledFromThePlan() throws {
+        try requireVenv()
+        let src = fixtures.appendingPathComponent("bmi_form")
+        let appRest = """
+            if form.validate_on_submit():
+                metres = form.height.data / 100
+                bmi = form.weight.data / (metres * metres)
+                cat = "Underweight" if bmi < 18.5 else "Normal weight" if bmi < 25 else "Overweight" if bmi < 30 else "Obese"
+                result = {"bmi": f"{bmi:.1f}", "category": cat}
+            return render_template("index.html", form=form, result=result)
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5058)
+        ```
+        """
+        let pageRest = """
+            {% if result %}<p>BMI: {{ result.bmi }}</p><p>{{ result.category }}</p>{% endif %}
+        </body>
+        </html>
+        ```
+        """
+        var prefills: [String: String] = [:]
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else {
+                return try String(contentsOf: src.appendingPathComponent("plan.txt"), encoding: .utf8)
+            }
+            prefills[file] = req.prefill
+            switch file {
+            case "app.py": return appRest
+            case "templates/index.html": return pageRest
+            default: return try String(contentsOf: src.appendingPathComponent("forms.py.txt"), encoding: .utf8)
+            }
+        }
+        gen.continuesPrefill = true
+        let report = try run(gen, options(try spec("bmi_form")))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertEqual(prefills["forms.py"], "", "forms.py is the model's alone")
+        let app = try XCTUnwrap(prefills["app.py"])
+        XCTAssertTrue(app.hasPrefix("```python\nfrom flask import Flask, render_template\nfrom forms import BMIForm\n"), app)
+        XCTAssertTrue(app.hasSuffix("@app.route(\"/\", methods=[\"GET\", \"POST\"])\ndef index():\n    form = BMIForm()\n    result = None\n"), app)
+        let page = try XCTUnwrap(prefills["templates/index.html"])
+        for part in [#"<form method="post" action="/">"#, "{{ form.hidden_tag() }}", "{{ form.weight() }}", "{% for error in form.height.errors %}", "<button type=\"submit\">"] {
+            XCTAssertTrue(page.contains(part), "\(part) in\n\(page)")
+        }
+        let html = try String(contentsOf: work.appendingPathComponent("project/templates/index.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("{{ form.weight() }}") && html.contains("{{ result.category }}"), html)
+    }
+
     func testGoodWTFormsAppPassesVerification() throws {
         try requireVenv()
         let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("bmi_form"), strict: true)
@@ -168,6 +219,98 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.hasPrefix("failed (") && verify.contains("routes"), verify)
     }
 
+    /// A repair that makes the project worse (here: the app no longer imports) is undone: the best
+    /// version seen is written, committed and reported.
+    func testRepairThatMakesItWorseIsNotKept() throws {
+        try requireVenv()
+        let src = fixtures.appendingPathComponent("area_repair")
+        let worse = "```python\nfrom flask import Flask\nimport no_such_module\napp = Flask(__name__)\n```\n"
+        let gen = ScriptedGenerator { req, _ in
+            if ScriptedGenerator.isRepairRequest(req) { return worse }
+            let file = ScriptedGenerator.requestedFile(in: req)
+            let name = file.map { $0.replacingOccurrences(of: "/", with: "__") + ".txt" } ?? "plan.txt"
+            return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
+        }
+        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertEqual(report.repairRounds, 1)
+        XCTAssertEqual(report.checks.first { $0.name == "import" }?.status, "passed", "the kept version imports")
+        XCTAssertEqual(report.checks.first { $0.name == "routes" }?.status, "failed")
+        let dir = work.appendingPathComponent("project")
+        let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
+        XCTAssertTrue(app.contains("def area()") && !app.contains("no_such_module"), app)
+        XCTAssertTrue(lines.contains { $0.contains("the repairs made it worse") }, lines.joined(separator: "\n"))
+        let verify = try GitStore.headCommit(in: dir).trailers.first { $0.key == "Deepcoder-Verify" }?.value ?? ""
+        XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
+    }
+
+    func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
+        let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
+        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n")
+        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 4), "import math\nfrom flask import Flask\n\n", "module level: cut before the line")
+        XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 1), "nothing would be kept")
+        XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 99))
+    }
+
+    /// A repair that repeats the failing file is asked afresh, and the answer starts as the file up
+    /// to the function the failure points at (the line a behaviour check traced), for the model to continue.
+    func testRepeatedRepairResumesBeforeTheFaultyFunction() throws {
+        try requireVenv()
+        let app = """
+        import math
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/area")
+        def area():
+            try:
+                r = float(request.args["radius"])
+            except (KeyError, ValueError):
+                return jsonify({"error": "bad radius"}), 400
+            if r <= 0:
+                return jsonify({"error": "radius must be positive"}), 400
+            return jsonify({"radius": r, "area": math.pi * r * r})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5068)
+        """
+        var prefills: [String] = []
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}]}"# }
+            prefills.append(req.prefill)
+            if !req.prefill.isEmpty {
+                // continue after `def area():`
+                let body = app.components(separatedBy: "def area():\n")[1].replacingOccurrences(of: "if r <= 0:", with: "if r < 0:")
+                return body + "\n```\n"
+            }
+            return "```python\n\(app)\n```\n"
+        }
+        gen.continuesPrefill = true
+        var opts = options("""
+            Create a flask endpoint for the area of a circle.
+            - Running `python app.py` starts the Flask server on port 5068.
+            - GET /area?radius=<number> responds with status 200 and the JSON object {"radius": <the radius>, "area": <pi * radius * radius>}.
+            - A radius of 0 is allowed (area 0).
+            - If the radius parameter is missing, is not a number, or is negative, respond with status 400 and a JSON object that has an "error" key.
+            """, maxRepairs: 1)
+        opts.maxAsks = 2
+        let report = try run(gen, opts)
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertEqual(prefills.count, 3, "the file, its repair (a copy), the fresh ask")
+        XCTAssertEqual(prefills[2], "```python\n" + app.components(separatedBy: "def area():\n")[0] + "def area():\n")
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 14") }, lines.joined(separator: "\n"))
+        // the file prompt lists what verification will check
+        let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "app.py" }).messages.last!.content
+        XCTAssertTrue(prompt.contains("Verification will check these (from the description); the project must pass every one:\n"), prompt)
+        XCTAssertTrue(prompt.contains("\n- GET /area?radius=0 → status 200\n"), prompt)
+        XCTAssertTrue(prompt.contains(#"\#n- GET /area?radius=abc → status 400, a JSON object with the key "error"\#n"#), prompt)
+    }
+
     /// A repair answer that repeats the current file is asked again, hotter, instead of being verified again.
     func testRepairThatRepeatsTheFileIsAskedAgainHotter() throws {
         try requireVenv()
@@ -208,6 +351,55 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(app.contains("render_template(\"index.html\")") && app.contains("port=5059"), app)
         // the page prompt shows the tool's app.py as a file already written
         XCTAssertTrue(gen.requests[1].messages.last!.content.contains("render_template(\"index.html\")"))
+    }
+
+    /// A page whose elements the description pins starts with them, written by the tool; the model
+    /// continues with the script, and the stated uses of the page are checked by running it.
+    func testPinnedPageElementsArePrefilledAndTheModelWritesTheScript() throws {
+        try requireVenv()
+        let script = """
+                document.getElementById("calculate").addEventListener("click", () => {
+                    const raw = document.getElementById("radius").value.trim();
+                    const r = parseFloat(raw);
+                    const out = document.getElementById("result");
+                    out.textContent = raw === "" || isNaN(r) || r < 0 ? "Invalid radius" : "Area: " + (Math.PI * r * r).toFixed(WRONG);
+                });
+            </script>
+        </body>
+        </html>
+        ```
+        """
+        var decimals = "3"
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else { return #"{"kind": "single-file", "files": ["app.py"]}"# }
+            XCTAssertEqual(file, "page.html")
+            XCTAssertTrue(req.prefill.hasPrefix("```html\n<!DOCTYPE html>"), req.prefill)
+            for element in [#"<input id="radius""#, #"<button id="calculate" type="button">"#, #"<div id="result""#] {
+                XCTAssertTrue(req.prefill.contains(element), "\(element) in\n\(req.prefill)")
+            }
+            XCTAssertTrue(req.prefill.hasSuffix("<script>\n"), req.prefill)
+            defer { decimals = "2" }  // the repair gets it right
+            return script.replacingOccurrences(of: "WRONG", with: decimals)
+        }
+        gen.continuesPrefill = true
+        let description = """
+        Create a web page with HTML and JavaScript to calculate the area of a circle. Publish it with flask on port 5067. Embed the HTML and JavaScript into the python code of the flask server.
+        - The page contains an <input id="radius">, a <button id="calculate"> and an element with id="result".
+        - Clicking the button shows the area in #result with exactly 2 decimals, e.g. radius 2 gives 12.57.
+        - If the radius is empty, not a number, or negative, #result shows a message containing the word "invalid".
+        """
+        let report = try run(gen, options(description))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertEqual(report.repairRounds, 1, "3 decimals show 12.566, not 12.57")
+        let repair = try XCTUnwrap(gen.requests.first(where: ScriptedGenerator.isRepairRequest))
+        XCTAssertTrue(repair.messages.last!.content.contains(#"expected it to show "12.57""#), repair.messages.last!.content)
+        let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "page.html" }).messages.last!.content
+        XCTAssertTrue(prompt.contains(#"\#n- typing radius="2", then clicking #calculate → the page shows "12.57", #result does not show "invalid"\#n"#), prompt)
+        XCTAssertTrue(prompt.contains(#"\#n- typing radius="0", then clicking #calculate → #result does not show "invalid"\#n"#), prompt)
+        let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" })
+        XCTAssertTrue(js.summary.contains("5 of 5 stated uses of the page work"), js.summary)
+        let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(app.contains(#"<input id="radius" name="radius">"#) && app.contains("toFixed(2)"), app)
     }
 
     func testEmbeddedPageIsWrappedIntoAppPyAsARawString() throws {

@@ -131,6 +131,9 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(messages.contains(#""area" is 12.57, expected 12.566370614359172"#), messages)
         XCTAssertTrue(messages.contains("GET /area?radius=0 answered 400"), messages)
         XCTAssertTrue(messages.contains("A radius of 0 is allowed"), messages)
+        // the failure names the statement that gave the wrong answer
+        XCTAssertTrue(messages.contains("The last lines of the project this request ran (the answer comes from the last of them):\n  "), messages)
+        XCTAssertTrue(messages.contains("  app.py:8: r = float(request.args[\"radius\"])\n  app.py:11: if r <= 0:\n  app.py:12: return jsonify({\"error\": \"negative radius\"}), 400"), messages)
         XCTAssertTrue(messages.contains(#"GET /area?radius=abc answered 400 '{"message":"bad radius"}': the JSON object has no "error" key"#), messages)
         XCTAssertEqual(check.summary, "2 of 6 stated behaviours hold")
     }
@@ -171,5 +174,46 @@ final class VerifierTests: XCTestCase {
             .replacingOccurrences(of: "</form>", with: "<script>document.getElementById('output').textContent = '';</script>"))
         let ok = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
         XCTAssertEqual(ok.checks.first { $0.name == "pins" }?.status, "passed", "\(ok.checks.first { $0.name == "pins" }!.failures)")
+    }
+
+    /// The page's script is run as the description says a user would use it; a real model's page
+    /// that the suite's browser tests fail (0 called invalid, 2.5 people accepted) fails here too.
+    func testPageScriptIsUsedAsTheDescriptionStates() throws {
+        let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+        let spec = ProjectSpec(description: try String(contentsOf: fixtures.appendingPathComponent("specs/tip_calculator_js.txt"), encoding: .utf8))
+        var pagePlan = PlanBuilder.ruleBased(spec)
+        pagePlan.port = 5066
+        XCTAssertEqual(pagePlan.kind, .jinjaPages)
+        let page = PageRules.checks(for: spec, plan: pagePlan)
+        try put("app.py", app.replacingOccurrences(of: "5062", with: "5066"))
+        let real = try String(contentsOf: fixtures.appendingPathComponent("apps/tip_page_js/index.html.txt"), encoding: .utf8)
+        func run(_ html: String) throws -> CheckResult {
+            try put("templates/index.html", html)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
+                .verify(project: dir, plan: pagePlan, page: page, wantsJavaScript: true)
+            return try XCTUnwrap(r.checks.first { $0.name == "javascript" })
+        }
+        let bad = try run(real)
+        if bad.status == "skipped" { throw XCTSkip("node is not installed: \(bad.summary)") }
+        XCTAssertEqual(bad.status, "failed")
+        let text = bad.failures.map(\.message).joined(separator: "\n")
+        XCTAssertTrue(text.contains(#"Typing bill="0", people="4", tip-percent="15" and clicking #calculate: #error shows 'invalid', which must not contain "invalid""#), text)
+        XCTAssertTrue(text.contains(#"people="2.5""#) && text.contains(#"expected it to show "invalid""#), text)
+        XCTAssertTrue(text.contains("The description says: \"Invalid input"), text)
+        XCTAssertEqual(Set(bad.failures.map(\.file)), ["templates/index.html"])
+        XCTAssertTrue(bad.summary.contains("of \(page.count) stated uses of the page work"), bad.summary)
+
+        let fixed = real.replacingOccurrences(of: "bill <= 0", with: "bill < 0").replacingOccurrences(of: "tipPercent <= 0", with: "tipPercent < 0")
+            .replacingOccurrences(of: "parseInt(document.getElementById(\"people\").value)", with: "Number(document.getElementById(\"people\").value)")
+            .replacingOccurrences(of: "people < 1 ||", with: "people < 1 || !Number.isInteger(people) ||")
+        XCTAssertNotEqual(fixed, real)
+        let good = try run(fixed)
+        XCTAssertEqual(good.status, "passed", good.failures.map(\.message).joined(separator: "\n"))
+        XCTAssertTrue(good.summary.contains("\(page.count) of \(page.count) stated uses of the page work"), good.summary)
+
+        // no script at all: the example shows nothing
+        let none = try run("<html><body><input id=\"bill\"><input id=\"tip-percent\"><input id=\"people\"><button id=\"calculate\">Go</button><div id=\"tip-amount\"></div><div id=\"total\"></div><div id=\"per-person\"></div><div id=\"error\"></div></body></html>")
+        XCTAssertEqual(none.status, "failed")
+        XCTAssertTrue(none.failures[0].message.contains(#"expected it to show "15.00""#), none.failures[0].message)
     }
 }

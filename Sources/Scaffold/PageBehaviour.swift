@@ -1,0 +1,176 @@
+import Foundation
+
+/// One use of a JavaScript page the description states an outcome for: type `inputs` into the
+/// elements with those ids, click `click`, then the elements must show `shows` and must not show
+/// `hides` (texts compared case-insensitively; the id "*" means any element with an id). Checked by
+/// verification's `javascript` check, which runs the page's scripts in node against a small DOM
+/// (`Templates/tools/page_sim.js`).
+public struct PageCheck: Sendable, Codable, Equatable {
+    public var inputs: [String: String]
+    public var click: String
+    public var shows: [String: [String]]
+    public var hides: [String: [String]]
+    /// The description's sentence this check comes from.
+    public var source: String
+    /// The project file to blame when the check fails.
+    public var file: String
+
+    public init(inputs: [String: String], click: String, shows: [String: [String]] = [:], hides: [String: [String]] = [:],
+                source: String, file: String) {
+        self.inputs = inputs; self.click = click; self.shows = shows; self.hides = hides; self.source = source; self.file = file
+    }
+
+    /// "typing radius="2", then clicking #calculate → the page shows "12.57", #result does not show "invalid"", for prompts.
+    public var expectation: String {
+        var parts: [String] = []
+        for (id, texts) in shows.sorted(by: { $0.key < $1.key }) {
+            parts += texts.map { (id == "*" ? "the page shows" : "#\(id) shows") + " \"\($0)\"" }
+        }
+        for (id, texts) in hides.sorted(by: { $0.key < $1.key }) where id != "*" {
+            parts += texts.map { "#\(id) does not show \"\($0)\"" }
+        }
+        return "\(label) → " + parts.joined(separator: ", ")
+    }
+
+    /// `bill="100", people="4", then click #calculate`
+    public var label: String {
+        let typed = inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
+        return (typed.isEmpty ? "" : "typing \(typed), then ") + "clicking #\(click)"
+    }
+}
+
+/// Reads page checks from a description that pins a page's elements (`<input id="radius">`,
+/// `<button id="calculate">`) and states what clicking does: a worked example ("radius 2 gives
+/// 12.57", "Example: bill 100, tip 15, people 4 gives 15.00, 115.00 and 28.75") and the inputs it
+/// calls invalid ("If the radius is empty, not a number, or negative, #result shows a message
+/// containing the word "invalid""). As with `BehaviourRules`, only what the rules read with
+/// confidence becomes a check; a page description they cannot read gives none.
+public enum PageRules {
+    struct PinnedElement { var tag: String; var id: String }
+
+    static func matches(_ pattern: String, _ text: String, _ options: NSRegularExpression.Options = [.caseInsensitive]) -> [[String?]] {
+        PinnedFacts.matches(pattern, in: text, options: options)
+    }
+
+    static func elements(_ description: String) -> [PinnedElement] {
+        var seen = Set<String>()
+        return matches(#"<(input|button|select|textarea)\b[^>]*?\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, description).compactMap { m in
+            guard let tag = m[1]?.lowercased(), let id = m[2], seen.insert(id).inserted else { return nil }
+            return PinnedElement(tag: tag, id: id)
+        }
+    }
+
+    /// The words a description uses for an input: "tip-percent" → ["tip percent", "tip"].
+    static func names(_ id: String) -> [String] {
+        var spaced = id.replacingOccurrences(of: #"([a-z])([A-Z])"#, with: "$1 $2", options: .regularExpression)
+        spaced = spaced.replacingOccurrences(of: #"[-_]+"#, with: " ", options: .regularExpression).lowercased()
+        let first = spaced.split(separator: " ").first.map(String.init) ?? spaced
+        return first == spaced ? [spaced] : [spaced, first]
+    }
+
+    /// Where an input is first named in `text` (its full name preferred), as a character offset.
+    static func position(of id: String, in text: String) -> Int? {
+        let lower = text.lowercased() as NSString
+        for name in names(id) {
+            let r = lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#, options: .regularExpression)
+            if r.location != NSNotFound { return r.location }
+        }
+        return nil
+    }
+
+    /// Values the words of `segment` call invalid, as typed text.
+    static func invalidValues(_ segment: String) -> [(word: String, value: String)] {
+        let lower = segment.lowercased()
+        var out: [(String, String)] = []
+        func has(_ p: String) -> Bool { lower.range(of: p, options: .regularExpression) != nil }
+        if has(#"\bempty\b|\bmissing\b|\bblank\b"#) { out.append(("empty", "")) }
+        if has(#"\bnot a (?:valid )?number\b|\bnon-numeric\b|\bnot numeric\b"#) { out.append(("not a number", "abc")) }
+        if has(#"\bnegative\b"#) { out.append(("negative", "-5")) }
+        if has(#"\bzero\b"#) { out.append(("zero", "0")) }
+        if let m = matches(#"\bless than (\d+)\b"#, lower).first, let n = m[1].flatMap(Int.init) { out.append(("less than \(n)", String(n - 1))) }
+        if has(#"\bnot (?:a )?whole number\b|\bnot an integer\b"#) { out.append(("not a whole number", "2.5")) }
+        return out
+    }
+
+    /// "negative" is invalid but zero is not said to be: 0 is a valid value.
+    static func zeroIsValid(_ segment: String) -> Bool {
+        let lower = segment.lowercased()
+        return lower.contains("negative") && lower.range(of: #"\bzero\b|\bless than\b|\bpositive\b|greater than|at least|\b0\b"#, options: .regularExpression) == nil
+    }
+
+    public static func checks(for spec: ProjectSpec, plan: ProjectPlan) -> [PageCheck] {
+        guard plan.kind == .singleFile || plan.kind == .jinjaPages, spec.pinned.wantsJavaScript else { return [] }
+        let description = spec.description
+        let pinned = elements(description)
+        let inputs = pinned.filter { $0.tag != "button" }.map(\.id)
+        let buttons = pinned.filter { $0.tag == "button" }.map(\.id)
+        guard !inputs.isEmpty, let click = buttons.first else { return [] }
+        let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
+        let lines = BehaviourRules.units(description)
+        let never = ["NaN", "Infinity", "undefined"]
+        var out: [PageCheck] = []
+
+        // the worked example
+        var example: [String: String] = [:]
+        var exampleLine: String?
+        for line in lines {
+            guard let m = matches(#"(?:e\.g\.|\bexample\b|\bfor instance\b)[:,]?\s*(.*?)\s+(?:gives|returns|shows|yields|results in|displays|->|→|=>)\s+(.*?)(?:\(|\.\s|\.$|;|$)"#, line).first,
+                  let given = m[1], let result = m[2] else { continue }
+            var values: [String: String] = [:]
+            for id in inputs {
+                for name in names(id) {
+                    let p = #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b\s*(?:of|=|:|is)?\s*(-?\d+(?:\.\d+)?)\b"#
+                    if let v = matches(p, given).first?[1] { values[id] = v; break }
+                }
+            }
+            let expected = matches(#"-?\d[\d,]*(?:\.\d+)?"#, result).compactMap { $0[0] }
+            guard values.count == inputs.count, !expected.isEmpty else { continue }
+            example = values
+            exampleLine = line
+            out.append(PageCheck(inputs: values, click: click, shows: ["*": expected], hides: ["*": never], source: line, file: file))
+            break
+        }
+
+        // invalid inputs: "… shows a message containing the word "invalid" in #error"
+        for line in lines {
+            guard let word = matches(#"(?:word|text|message)\s+["“]([^"”]{1,40})["”]"#, line).first?[1] else { continue }
+            let mentioned = matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, line).compactMap { $0[1] ?? $0[2] }
+            let target = mentioned.first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
+            // each input's own words: from where the line names it to where it names the next input
+            let lower = line
+            let located = inputs.compactMap { id in position(of: id, in: lower).map { (id, $0) } }.sorted { $0.1 < $1.1 }
+            var segments: [(id: String, text: String)] = []
+            if inputs.count == 1 {
+                segments = [(inputs[0], line)]
+            } else {
+                guard !example.isEmpty else { continue }
+                let ns = line as NSString
+                for (i, (id, start)) in located.enumerated() {
+                    let end = i + 1 < located.count ? located[i + 1].1 : ns.length
+                    segments.append((id, ns.substring(with: NSRange(location: start, length: end - start))))
+                }
+            }
+            var added = false
+            for (id, segment) in segments {
+                for (_, value) in invalidValues(segment) {
+                    var typed = example
+                    typed[id] = value
+                    out.append(PageCheck(inputs: typed, click: click, shows: [target: [word]], hides: ["*": never], source: line, file: file))
+                    added = true
+                }
+                // zero is valid when only negatives are called invalid, unless the description says otherwise about this input
+                let elsewhere = lines.filter { $0 != line && position(of: id, in: $0) != nil }.joined(separator: " ")
+                if zeroIsValid(segment), elsewhere.lowercased().range(of: #"\bpositive\b|greater than (?:0|zero)|\bnon-?zero\b"#, options: .regularExpression) == nil {
+                    var typed = example
+                    typed[id] = "0"
+                    out.append(PageCheck(inputs: typed, click: click, hides: [target: [word], "*": never], source: line, file: file))
+                }
+            }
+            // a valid example must not show the message
+            if added, let exampleLine, let i = out.firstIndex(where: { $0.source == exampleLine }) {
+                out[i].hides[target, default: []].append(word)
+            }
+        }
+        return out
+    }
+}
