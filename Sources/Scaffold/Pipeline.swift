@@ -630,8 +630,8 @@ public final class Pipeline {
             if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
             rounds += 1
             for (path, errors) in blamed {
-                say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)")
                 let line = report.checks.lazy.flatMap(\.failures).first { $0.file == path && $0.line != nil }?.line
+                say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)\(line.map { " (a failure points at line \($0))" } ?? "")")
                 let content = try generateFile(file(path), repairError: errors, round: rounds, faultLine: line)
                 try store(content, path: path, in: dir)
                 records[path]?.repairs += 1

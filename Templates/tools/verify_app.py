@@ -20,17 +20,24 @@ ROOT = Path.cwd().resolve()
 RESULT = {"ok": True, "summary": "", "failures": []}
 
 
+def tb_line(tb_text, file):
+    """The line of the last traceback frame in the project file `file`, or None."""
+    line = None
+    for f, n in re.findall(r'File "([^"]+)", line (\d+)', tb_text):
+        try:
+            if str(Path(f).resolve().relative_to(ROOT)) == file:
+                line = int(n)
+        except (ValueError, OSError):
+            continue
+    return line
+
+
 def fail(file, message, line=None):
     """Records a failure blamed on `file`; `line` is the line of that file the failure points at
     (given, or the last frame of a traceback in the message that lies in the file)."""
     RESULT["ok"] = False
     if line is None and file and file.endswith(".py"):
-        for f, n in re.findall(r'File "([^"]+)", line (\d+)', message):
-            try:
-                if str(Path(f).resolve().relative_to(ROOT)) == file:
-                    line = int(n)
-            except (ValueError, OSError):
-                continue
+        line = tb_line(message, file)
         m = re.match(r"%s, line (\d+)" % re.escape(file), message)
         if line is None and m:
             line = int(m.group(1))
@@ -65,10 +72,11 @@ def project_file_from_tb(tb_text, default="app.py"):
     return found
 
 
-def traced(call):
-    """Runs call() and returns (result, lines): the project lines (file, number, text) it ran, in order,
-    so that a wrong answer can be traced to the statement that produced it."""
-    ran = []
+def traced(call, ran=None):
+    """Runs call() and returns (result, lines): the project lines (file, number) it ran, in order, so
+    that a wrong answer can be traced to the statement that produced it. `ran` (a list) also receives
+    them when call() raises."""
+    ran = [] if ran is None else ran
     root = str(ROOT) + os.sep
 
     def tracer(frame, event, _arg):
@@ -194,15 +202,20 @@ def check_routes(probes):
             kw["data"] = p["form"]
         if p.get("json") is not None:
             kw["json"] = p["json"]
+        ran = []
         try:
-            resp = client.open(p["url"], method=p["method"], **kw)
+            resp, ran = traced(lambda: client.open(p["url"], method=p["method"], **kw), ran)
         except BaseException:  # noqa: BLE001
             tb = traceback.format_exc()
-            fail(project_file_from_tb(tb), f"{label} raised an exception:\n{tb}")
+            blame = project_file_from_tb(tb)
+            in_blamed = [n for f, n in ran if f == blame]
+            line = tb_line(tb, blame) or (in_blamed[-1] if in_blamed else None)
+            fail(blame, f"{label} raised an exception:\n{tb}{trace_text(ran)}", line=line)
             continue
         body = resp.get_data(as_text=True)
         if resp.status_code >= 500:
-            fail("app.py", f"{label} answered {resp.status_code}: {body[:800]}")
+            in_app = [n for f, n in ran if f == "app.py"]
+            fail("app.py", f"{label} answered {resp.status_code}: {body[:800]}{trace_text(ran)}", line=in_app[-1] if in_app else None)
         elif resp.status_code == 405:
             fail("app.py", f"{label} answered 405 Method Not Allowed: the route does not accept {p['method']}")
         elif resp.status_code == 404 and p.get("mustExist"):
@@ -252,13 +265,17 @@ def check_behaviour(data):
         if c.get("form") is not None:
             label += " with form data " + json.dumps(c["form"])
         said = f'The description says: "{c["source"]}"'
+        ran = []
         try:
-            resp, ran = traced(lambda: client.open(url, method=c["method"], **kw))
+            resp, ran = traced(lambda: client.open(url, method=c["method"], **kw), ran)
         except BaseException:  # noqa: BLE001
             tb = traceback.format_exc()
             failed += 1
             if failed <= 5:
-                fail(project_file_from_tb(tb, c.get("file", "app.py")), f"{label} raised an exception:\n{tb[-1500:]}\n{said}")
+                blame = project_file_from_tb(tb, c.get("file", "app.py"))
+                in_blamed = [n for f, n in ran if f == blame]
+                line = tb_line(tb, blame) or (in_blamed[-1] if in_blamed else None)
+                fail(blame, f"{label} raised an exception:\n{tb[-1500:]}\n{said}{trace_text(ran)}", line=line)
             continue
         body = resp.get_data(as_text=True)
         problems = []

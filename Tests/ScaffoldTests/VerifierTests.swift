@@ -133,6 +133,7 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(messages.contains("A radius of 0 is allowed"), messages)
         // the failure names the statement that gave the wrong answer
         XCTAssertTrue(messages.contains("The last lines of the project this request ran (the answer comes from the last of them):\n  "), messages)
+        XCTAssertEqual(check.failures.first { $0.message.contains("GET /area?radius=0 answered") }?.line, 12, "the line repairs resume before")
         XCTAssertTrue(messages.contains("  app.py:8: r = float(request.args[\"radius\"])\n  app.py:11: if r <= 0:\n  app.py:12: return jsonify({\"error\": \"negative radius\"}), 400"), messages)
         XCTAssertTrue(messages.contains(#"GET /area?radius=abc answered 400 '{"message":"bad radius"}': the JSON object has no "error" key"#), messages)
         XCTAssertEqual(check.summary, "2 of 6 stated behaviours hold")

@@ -12,11 +12,14 @@ public final class LanguageModel {
     private var cachedTokens: [Int32] = []
 
     /// Loads a model. `threads` defaults to the number of cores; `contextLength` to min(4096, trained).
-    public init(path: String, threads: Int? = nil, contextLength: Int? = nil) throws {
+    /// `batchSize`: prompt tokens per forward chunk (default 64; `DEEPCODER_BATCH` overrides it, for
+    /// measuring).
+    public init(path: String, threads: Int? = nil, contextLength: Int? = nil, batchSize: Int? = nil) throws {
         file = try GGUFFile(path: path)
         tokenizer = try BPETokenizer(Vocabulary(file: file))
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        model = try TransformerModel(file: file, contextLength: contextLength, threads: max(1, n))
+        let batch = batchSize ?? ProcessInfo.processInfo.environment["DEEPCODER_BATCH"].flatMap(Int.init) ?? 64
+        model = try TransformerModel(file: file, contextLength: contextLength, threads: max(1, n), batchSize: max(1, min(batch, 1024)))
         let template = file.string("tokenizer.chat_template")
         chatTemplateResult = Result { try ChatTemplate.detect(template) }
     }
