@@ -314,6 +314,20 @@ public enum BehaviourRules {
 
     // MARK: - WTForms pages
 
+    /// The message a description pins for number fields that must be positive ("greater than zero …
+    /// for a zero or negative value the message is exactly "Must be a positive number.""), with
+    /// whether zero is rejected too (false: only negatives are).
+    public static func nonPositiveMessage(_ description: String) -> (message: String, rejectsZero: Bool)? {
+        for line in units(description) {
+            let lower = line.lowercased()
+            guard lower.contains("zero") || lower.contains("negative") || lower.contains("positive") else { continue }
+            guard let message = matches(#"(?:message|error)[^"“]{0,40}(?:exactly|is|reads|says)\s+["“]([^"”\n]{1,80})["”]"#, line).first?[1] else { continue }
+            let rejectsZero = lower.range(of: #"\bzero\b|greater than 0|\bpositive\b"#, options: .regularExpression) != nil
+            return (message, rejectsZero)
+        }
+        return nil
+    }
+
     static func formChecks(_ spec: ProjectSpec, plan: ProjectPlan) -> [BehaviourCheck] {
         guard let post = plan.routes.first(where: { $0.method == "POST" && !$0.path.contains("<") }) else { return [] }
         let fields = plan.forms.flatMap(\.fields).filter { $0.name != "submit" && $0.name != "csrf_token" }

@@ -446,6 +446,9 @@ public final class Pipeline {
            (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
             return try pagePrefill()
         }
+        if plan.kind == .wtforms, file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
+            return try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
+        }
         if plan.kind == .wtforms, let ctx = formPageContext() {
             if file.path == "app.py" { return try render("skeleton/prefill/wtforms_app.py.mustache", ctx) }
             if file.path == ctx["page"] as? String { return try render("skeleton/prefill/wtforms_page.html.mustache", ctx) }
@@ -459,7 +462,8 @@ public final class Pipeline {
 
     static func label(_ id: String) -> String { let n = PageRules.names(id)[0]; return n.prefix(1).uppercased() + n.dropFirst() }
 
-    /// A JavaScript page: the elements with the description's exact ids, up to `<script>`.
+    /// A JavaScript page: the elements with the description's exact ids, then the script up to the
+    /// first button's click handler (the 0.5B once wrote a calculation that nothing called).
     func pagePrefill() throws -> String {
         let elements = PageRules.elements(spec.description)
         let inputs = elements.filter { $0.tag != "button" }, buttons = elements.filter { $0.tag == "button" }
@@ -470,7 +474,22 @@ public final class Pipeline {
             "inputs": inputs.map { ["id": $0.id, "label": Self.label($0.id)] },
             "buttons": buttons.map { ["id": $0.id, "label": Self.label($0.id)] },
             "outputs": spec.pinned.elementIDs.filter { !taken.contains($0) }.map { ["id": $0] },
+            "click": ["id": buttons[0].id],
         ])
+    }
+
+    /// forms.py up to its class line: the imports the planned fields need and, when the description
+    /// pins a message for zero or negative numbers, the validator that raises it (the 1.5B wrote
+    /// `NumberRange(min=0)`, which accepts zero, in every repair although the guide warned against it).
+    func formsContext(_ form: PlannedForm) -> [String: Any] {
+        let types = Set(form.fields.map(\.type)).subtracting(["SubmitField"]).sorted() + ["SubmitField"]
+        var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", ")]
+        let numeric = form.fields.contains { ["FloatField", "IntegerField", "DecimalField"].contains($0.type) }
+        if numeric, let rule = BehaviourRules.nonPositiveMessage(spec.description) {
+            ctx["validator"] = ["name": rule.rejectsZero ? "positive" : "not_negative", "test": rule.rejectsZero ? "<= 0" : "< 0",
+                                "message": rule.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")]
+        }
+        return ctx
     }
 
     /// A one-page WTForms app (one form, one template, GET and POST on one path): what app.py's view

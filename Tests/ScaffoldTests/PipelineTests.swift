@@ -100,8 +100,8 @@ final class PipelineTests: XCTestCase {
         }
     }
 
-    /// A one-page WTForms app: the tool starts app.py's view and the template's form from the plan;
-    /// the model continues both.
+    /// A one-page WTForms app: the tool starts forms.py (with the validator for the pinned message),
+    /// app.py's view and the template's form from the plan; the model continues each.
     func testOnePageFormAppIsPrefilledFromThePlan() throws {
         try requireVenv()
         let src = fixtures.appendingPathComponent("bmi_form")
@@ -133,13 +133,29 @@ final class PipelineTests: XCTestCase {
             switch file {
             case "app.py": return appRest
             case "templates/index.html": return pageRest
-            default: return try String(contentsOf: src.appendingPathComponent("forms.py.txt"), encoding: .utf8)
+            default:
+                return "    weight = FloatField(\"Weight (kg)\", validators=[InputRequired(), positive])\n    height = FloatField(\"Height (cm)\", validators=[InputRequired(), positive])\n    submit = SubmitField(\"Calculate\")\n```\n"
             }
         }
         gen.continuesPrefill = true
         let report = try run(gen, options(try spec("bmi_form")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        XCTAssertEqual(prefills["forms.py"], "", "forms.py is the model's alone")
+        // forms.py: imports, the validator for the pinned message, the class line
+        XCTAssertEqual(prefills["forms.py"], """
+            ```python
+            from flask_wtf import FlaskForm
+            from wtforms import FloatField, SubmitField
+            from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
+
+            def positive(form, field):
+                if field.data is not None and field.data <= 0:
+                    raise ValidationError("Must be a positive number.")
+
+
+            class BMIForm(FlaskForm):
+
+            """)
         let app = try XCTUnwrap(prefills["app.py"])
         XCTAssertTrue(app.hasPrefix("```python\nfrom flask import Flask, render_template\nfrom forms import BMIForm\n"), app)
         XCTAssertTrue(app.hasSuffix("@app.route(\"/\", methods=[\"GET\", \"POST\"])\ndef index():\n    form = BMIForm()\n    result = None\n"), app)
@@ -358,7 +374,6 @@ final class PipelineTests: XCTestCase {
     func testPinnedPageElementsArePrefilledAndTheModelWritesTheScript() throws {
         try requireVenv()
         let script = """
-                document.getElementById("calculate").addEventListener("click", () => {
                     const raw = document.getElementById("radius").value.trim();
                     const r = parseFloat(raw);
                     const out = document.getElementById("result");
@@ -377,7 +392,7 @@ final class PipelineTests: XCTestCase {
             for element in [#"<input id="radius""#, #"<button id="calculate" type="button">"#, #"<div id="result""#] {
                 XCTAssertTrue(req.prefill.contains(element), "\(element) in\n\(req.prefill)")
             }
-            XCTAssertTrue(req.prefill.hasSuffix("<script>\n"), req.prefill)
+            XCTAssertTrue(req.prefill.hasSuffix("<script>\n        document.getElementById(\"calculate\").addEventListener(\"click\", function () {\n"), req.prefill)
             defer { decimals = "2" }  // the repair gets it right
             return script.replacingOccurrences(of: "WRONG", with: decimals)
         }
