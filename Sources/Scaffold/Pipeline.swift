@@ -380,6 +380,7 @@ public final class Pipeline {
         var record: FileGenerationRecord? = records[file.path]
         var lastProblem = ""
         var resume: String?  // the failing file up to the fault, for the model to continue
+        var avoid: String?   // the failing file's line that decided the wrong answer
         for attempt in 1...max(1, options.maxAsks) {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
@@ -404,6 +405,13 @@ public final class Pipeline {
                 if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
                     throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
                 }
+                if let avoid, attempt < max(1, options.maxAsks),
+                   content.components(separatedBy: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == avoid }) {
+                    // The rewrite kept the line that gave the wrong answer: once more, hotter.
+                    say("repair", "\(file.path): the answer keeps `\(avoid)`; asking again")
+                    lastProblem = "the answer kept the failing line"
+                    continue
+                }
                 if let repairError, attempt < max(1, options.maxAsks),
                    content.trimmingCharacters(in: .whitespacesAndNewlines) == (contents[file.path] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) {
                     // Small models copy the current file out of the repair prompt. Ask for the file
@@ -412,15 +420,24 @@ public final class Pipeline {
                     var fresh = try promptContext(target: file)
                     fresh["current"] = nil
                     let base = try renderer.render("prompts/file.mustache", fresh).trimmingCharacters(in: .whitespacesAndNewlines)
-                    messages = [ChatTurn(role: .system, content: try systemPrompt()),
-                                ChatTurn(role: .user, content: base + "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\n```")]
+                    var note = "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\n```"
                     // With a line to blame, the answer starts as the failing file up to the function
-                    // holding that line: the model rewrites from there instead of copying the mistake.
-                    if let faultLine, generator.continuesPrefill, file.path.hasSuffix(".py"),
-                       let head = Self.resumePrefix(contents[file.path] ?? "", faultLine: faultLine) {
-                        resume = "```python\n" + head
-                        say("repair", "\(file.path): the model continues the file from before line \(faultLine)")
+                    // holding that line: the model rewrites from there instead of copying the mistake,
+                    // and is told which line decided the wrong answer.
+                    if let faultLine, file.path.hasSuffix(".py") {
+                        let current = contents[file.path] ?? ""
+                        // only when an allowed request was refused: the branch that refused it is wrong
+                        if repairError.range(of: #"answered 4\d\d [^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
+                           let line = Self.decidingLine(current, faultLine: faultLine) {
+                            avoid = line
+                            note += "\nThe line `\(line)` of the earlier version is what gave the wrong answer: do not write it again."
+                        }
+                        if generator.continuesPrefill, let head = Self.resumePrefix(current, faultLine: faultLine) {
+                            resume = "```python\n" + head
+                            say("repair", "\(file.path): the model continues the file from before line \(faultLine)")
+                        }
                     }
+                    messages = [ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: base + note)]
                     lastProblem = "the answer repeated the failing file"
                     continue
                 }
@@ -509,6 +526,22 @@ public final class Pipeline {
         ]
         if let submit = fields.first(where: { $0.type == "SubmitField" }) { ctx["submit"] = ["name": submit.name] }
         return ctx
+    }
+
+    /// The condition that refused an allowed request: the `if`/`elif` just above `faultLine` (1-based),
+    /// the `return`/`raise` it guards; trimmed. nil when there is none.
+    static func decidingLine(_ source: String, faultLine: Int) -> String? {
+        let lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count else { return nil }
+        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
+        let fault = lines[faultLine - 1]
+        let t = fault.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix("return") || t.hasPrefix("raise") else { return nil }
+        var i = faultLine - 2
+        while i >= 0 && lines[i].trimmingCharacters(in: .whitespaces).isEmpty { i -= 1 }
+        guard i >= 0, indent(lines[i]) < indent(fault) else { return nil }
+        let condition = lines[i].trimmingCharacters(in: .whitespaces)
+        return condition.range(of: #"^(if|elif)\b"#, options: .regularExpression) != nil ? condition : nil
     }
 
     /// The lines of `source` before the function that holds `faultLine` (1-based), through its `def`

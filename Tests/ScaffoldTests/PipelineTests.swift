@@ -294,29 +294,35 @@ final class PipelineTests: XCTestCase {
             app.run(host="127.0.0.1", port=5068)
         """
         var prefills: [String] = []
+        var resumed = 0
         let gen = ScriptedGenerator { req, _ in
             guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}]}"# }
             prefills.append(req.prefill)
             if !req.prefill.isEmpty {
-                // continue after `def area():`
-                let body = app.components(separatedBy: "def area():\n")[1].replacingOccurrences(of: "if r <= 0:", with: "if r < 0:")
-                return body + "\n```\n"
+                // continue after `def area():`; the first continuation keeps the refusing line
+                let body = app.components(separatedBy: "def area():\n")[1]
+                resumed += 1
+                return (resumed == 1 ? body : body.replacingOccurrences(of: "if r <= 0:", with: "if r < 0:")) + "\n```\n"
             }
             return "```python\n\(app)\n```\n"
         }
         gen.continuesPrefill = true
-        var opts = options("""
+        var opts0 = options("""
             Create a flask endpoint for the area of a circle.
             - Running `python app.py` starts the Flask server on port 5068.
             - GET /area?radius=<number> responds with status 200 and the JSON object {"radius": <the radius>, "area": <pi * radius * radius>}.
             - A radius of 0 is allowed (area 0).
             - If the radius parameter is missing, is not a number, or is negative, respond with status 400 and a JSON object that has an "error" key.
             """, maxRepairs: 1)
-        opts.maxAsks = 2
-        let report = try run(gen, opts)
+        opts0.maxAsks = 3
+        let report = try run(gen, opts0)
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        XCTAssertEqual(prefills.count, 3, "the file, its repair (a copy), the fresh ask")
+        XCTAssertEqual(prefills.count, 4, "the file, its repair (a copy), the fresh ask (keeps `if r <= 0:`), once more")
         XCTAssertEqual(prefills[2], "```python\n" + app.components(separatedBy: "def area():\n")[0] + "def area():\n")
+        XCTAssertEqual(prefills[3], prefills[2])
+        let fresh = gen.requests[3].messages.last!.content
+        XCTAssertTrue(fresh.contains("The line `if r <= 0:` of the earlier version is what gave the wrong answer: do not write it again."), fresh)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: the answer keeps `if r <= 0:`; asking again") }, lines.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n"), written)
         XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 14") }, lines.joined(separator: "\n"))
