@@ -98,6 +98,78 @@ public enum PageRules {
         return lower.contains("negative") && lower.range(of: #"\bzero\b|\bless than\b|\bpositive\b|greater than|at least|\b0\b"#, options: .regularExpression) == nil
     }
 
+    struct InvalidStatement {
+        var line: String
+        /// The message the page must show, and the element it shows it in ("*": anywhere).
+        var word: String
+        var target: String
+        /// Each input's own part of the line (from where it is named to where the next input is).
+        var segments: [(id: String, text: String)]
+    }
+
+    static func invalidStatements(_ lines: [String], inputs: [String], buttons: [String]) -> [InvalidStatement] {
+        var out: [InvalidStatement] = []
+        for line in lines {
+            guard let word = matches(#"(?:word|text|message)\s+["“]([^"”]{1,40})["”]"#, line).first?[1] else { continue }
+            let mentioned = matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, line).compactMap { $0[1] ?? $0[2] }
+            let target = mentioned.first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
+            let located = inputs.compactMap { id in position(of: id, in: line).map { (id, $0) } }.sorted { $0.1 < $1.1 }
+            var segments: [(id: String, text: String)] = []
+            if inputs.count == 1 {
+                segments = [(inputs[0], line)]
+            } else {
+                let ns = line as NSString
+                for (i, (id, start)) in located.enumerated() {
+                    let end = i + 1 < located.count ? located[i + 1].1 : ns.length
+                    segments.append((id, ns.substring(with: NSRange(location: start, length: end - start))))
+                }
+            }
+            guard segments.contains(where: { !invalidValues($0.text).isEmpty }) else { continue }
+            out.append(InvalidStatement(line: line, word: word, target: target, segments: segments))
+        }
+        return out
+    }
+
+    /// What the description calls invalid for each input, as a JavaScript condition on the number
+    /// the input holds (`x` stands for it; empty and non-numbers are NaN): `!Number.isFinite(x) || x < 0`.
+    public struct Validation: Sendable, Equatable {
+        public var conditions: [(id: String, condition: String)]
+        public var message: String
+        public var target: String
+        public var source: String
+        public static func == (a: Validation, b: Validation) -> Bool {
+            a.conditions.map { "\($0.id)=\($0.condition)" } == b.conditions.map { "\($0.id)=\($0.condition)" }
+                && a.message == b.message && a.target == b.target && a.source == b.source
+        }
+    }
+
+    /// nil unless the description pins the inputs, names an element for the message, and says
+    /// what is invalid for every input.
+    public static func validation(for spec: ProjectSpec) -> Validation? {
+        let pinned = elements(spec.description)
+        let inputs = pinned.filter { $0.tag == "input" }.map(\.id)
+        let buttons = pinned.filter { $0.tag == "button" }.map(\.id)
+        guard !inputs.isEmpty, !buttons.isEmpty, inputs.count == pinned.count - buttons.count else { return nil }
+        guard let statement = invalidStatements(BehaviourRules.units(spec.description), inputs: inputs, buttons: buttons).first,
+              statement.target != "*", Set(statement.segments.map(\.id)) == Set(inputs) else { return nil }
+        var conditions: [(String, String)] = []
+        for id in inputs {
+            let segment = statement.segments.first { $0.id == id }!.text
+            var parts = ["!Number.isFinite(x)"]
+            for (word, value) in invalidValues(segment) {
+                switch word {
+                case "negative": parts.append("x < 0")
+                case "zero": parts.append("x === 0")
+                case "not a whole number": parts.append("!Number.isInteger(x)")
+                case let w where w.hasPrefix("less than"): parts.append("x < \(Int(value)! + 1)")
+                default: break  // empty, not a number: NaN
+                }
+            }
+            conditions.append((id, parts.joined(separator: " || ")))
+        }
+        return Validation(conditions: conditions, message: statement.word, target: statement.target, source: statement.line)
+    }
+
     public static func checks(for spec: ProjectSpec, plan: ProjectPlan) -> [PageCheck] {
         guard plan.kind == .singleFile || plan.kind == .jinjaPages, spec.pinned.wantsJavaScript else { return [] }
         let description = spec.description
@@ -132,24 +204,9 @@ public enum PageRules {
         }
 
         // invalid inputs: "… shows a message containing the word "invalid" in #error"
-        for line in lines {
-            guard let word = matches(#"(?:word|text|message)\s+["“]([^"”]{1,40})["”]"#, line).first?[1] else { continue }
-            let mentioned = matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, line).compactMap { $0[1] ?? $0[2] }
-            let target = mentioned.first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
-            // each input's own words: from where the line names it to where it names the next input
-            let lower = line
-            let located = inputs.compactMap { id in position(of: id, in: lower).map { (id, $0) } }.sorted { $0.1 < $1.1 }
-            var segments: [(id: String, text: String)] = []
-            if inputs.count == 1 {
-                segments = [(inputs[0], line)]
-            } else {
-                guard !example.isEmpty else { continue }
-                let ns = line as NSString
-                for (i, (id, start)) in located.enumerated() {
-                    let end = i + 1 < located.count ? located[i + 1].1 : ns.length
-                    segments.append((id, ns.substring(with: NSRange(location: start, length: end - start))))
-                }
-            }
+        for statement in invalidStatements(lines, inputs: inputs, buttons: buttons) {
+            let (line, word, target, segments) = (statement.line, statement.word, statement.target, statement.segments)
+            if inputs.count > 1 && example.isEmpty { continue }  // the other inputs need valid values
             var added = false
             for (id, segment) in segments {
                 for (_, value) in invalidValues(segment) {

@@ -486,13 +486,40 @@ public final class Pipeline {
         let inputs = elements.filter { $0.tag != "button" }, buttons = elements.filter { $0.tag == "button" }
         guard !inputs.isEmpty, !buttons.isEmpty, inputs.allSatisfy({ $0.tag == "input" }) else { return "" }
         let taken = Set(elements.map(\.id))
-        return try render("skeleton/prefill/js_page.html.mustache", [
-            "title": spec.projectName,
-            "inputs": inputs.map { ["id": $0.id, "label": Self.label($0.id)] },
-            "buttons": buttons.map { ["id": $0.id, "label": Self.label($0.id)] },
-            "outputs": spec.pinned.elementIDs.filter { !taken.contains($0) }.map { ["id": $0] },
+        let outputs = spec.pinned.elementIDs.filter { !taken.contains($0) }
+        func html(_ t: String) -> String {
+            t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var ctx: [String: Any] = [
+            "title": html(spec.projectName),
+            "inputs": inputs.map { ["id": $0.id, "label": html(Self.label($0.id))] },
+            "buttons": buttons.map { ["id": $0.id, "label": html(Self.label($0.id))] },
+            "outputs": outputs.map { ["id": $0] },
             "click": ["id": buttons[0].id],
-        ])
+        ]
+        // the checks the description states for invalid input, as code: the model writes the calculation
+        if let v = PageRules.validation(for: spec) {
+            let names = Dictionary(uniqueKeysWithValues: v.conditions.map { ($0.id, Self.jsName($0.id)) })
+            ctx["validation"] = [
+                "inputs": v.conditions.map { ["name": names[$0.id]!, "id": $0.id] },
+                "condition": v.conditions.map { c in
+                    "(" + c.condition.replacingOccurrences(of: #"\bx\b"#, with: names[c.id]!, options: .regularExpression) + ")"
+                }.joined(separator: " || "),
+                "target": v.target,
+                "message": v.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
+                "clear": outputs.filter { $0 != v.target }.map { ["id": $0] },
+            ] as [String: Any]
+        }
+        return try render("skeleton/prefill/js_page.html.mustache", ctx)
+    }
+
+    /// A JavaScript variable name for an element id: "tip-percent" → "tipPercent".
+    static func jsName(_ id: String) -> String {
+        let parts = id.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        var name = (parts.first ?? "value").lowercased() + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        if name.first?.isNumber ?? true { name = "v" + name }
+        let reserved: Set<String> = ["delete", "new", "default", "function", "class", "var", "let", "const", "return", "in", "do", "if", "for", "switch", "case", "this", "void", "with", "typeof", "instanceof", "document", "window", "event", "name", "status", "top", "parent", "self", "length"]
+        return reserved.contains(name) ? name + "Value" : name
     }
 
     /// forms.py up to its class line: the imports the planned fields need and, when the description

@@ -62,4 +62,19 @@ final class PageBehaviourTests: XCTestCase {
         XCTAssertTrue(checks(vague).isEmpty)
         XCTAssertTrue(checks(try spec("circle_api")).isEmpty)
     }
+
+    func testInvalidInputsBecomeConditionsPerInput() throws {
+        let v = try XCTUnwrap(PageRules.validation(for: try spec("tip_calculator_js")))
+        XCTAssertEqual(v.conditions.map(\.id), ["bill", "tip-percent", "people"])
+        XCTAssertEqual(v.conditions.map(\.condition), ["!Number.isFinite(x) || x < 0", "!Number.isFinite(x) || x < 0",
+                                                        "!Number.isFinite(x) || x < 1 || !Number.isInteger(x)"])
+        XCTAssertEqual(v.target, "error")
+        XCTAssertEqual(v.message, "invalid")
+        let circle = try XCTUnwrap(PageRules.validation(for: try spec("circle_page_js")))
+        XCTAssertEqual(circle.conditions.map(\.condition), ["!Number.isFinite(x) || x < 0"])
+        XCTAssertEqual(circle.target, "result")
+        // no element named for the message: the tool does not guess where it goes
+        let vague = ProjectSpec(description: #"A page with <input id="a"> and <button id="go">. If a is empty, show a message with the word "invalid"."#)
+        XCTAssertNil(PageRules.validation(for: vague))
+    }
 }

@@ -398,7 +398,18 @@ final class PipelineTests: XCTestCase {
             for element in [#"<input id="radius""#, #"<button id="calculate" type="button">"#, #"<div id="result""#] {
                 XCTAssertTrue(req.prefill.contains(element), "\(element) in\n\(req.prefill)")
             }
-            XCTAssertTrue(req.prefill.hasSuffix("<script>\n        document.getElementById(\"calculate\").addEventListener(\"click\", function () {\n"), req.prefill)
+            XCTAssertTrue(req.prefill.contains("<script>\n        document.getElementById(\"calculate\").addEventListener(\"click\", function () {\n"), req.prefill)
+            // the invalid inputs the description names, as code
+            XCTAssertTrue(req.prefill.hasSuffix("""
+                            const radius = Number(document.getElementById("radius").value.trim() || NaN);
+                            if ((!Number.isFinite(radius) || radius < 0)) {
+                                document.getElementById("result").textContent = "invalid";
+                                return;
+                            }
+                            document.getElementById("result").textContent = "";
+                            // valid numbers: radius 
+
+                """), req.prefill)
             defer { decimals = "2" }  // the repair gets it right
             return script.replacingOccurrences(of: "WRONG", with: decimals)
         }
@@ -421,6 +432,36 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(js.summary.contains("5 of 5 stated uses of the page work"), js.summary)
         let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains(#"<input id="radius" name="radius">"#) && app.contains("toFixed(2)"), app)
+    }
+
+    /// The validation the tool writes from the description and the checks verification derives from it
+    /// agree: with a right calculation after it, the tip calculator passes all of its page checks.
+    func testToolWrittenValidationPassesTheDescriptionsPageChecks() throws {
+        try requireVenv()
+        let description = try String(contentsOf: fixtures.deletingLastPathComponent().appendingPathComponent("specs/tip_calculator_js.txt"), encoding: .utf8)
+            .replacingOccurrences(of: "port 5000", with: "port 5069")
+        XCTAssertTrue(description.contains("port 5069"))
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return "no plan" }
+            XCTAssertTrue(req.prefill.contains("const tipPercent = Number(document.getElementById(\"tip-percent\").value.trim() || NaN);"), req.prefill)
+            return """
+                        const tip = bill * tipPercent / 100;
+                        document.getElementById("tip-amount").textContent = tip.toFixed(2);
+                        document.getElementById("total").textContent = (bill + tip).toFixed(2);
+                        document.getElementById("per-person").textContent = ((bill + tip) / people).toFixed(2);
+                    });
+                </script>
+            </body>
+            </html>
+            ```
+            """
+        }
+        gen.continuesPrefill = true
+        let report = try run(gen, options(description))
+        let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" })
+        XCTAssertEqual(js.status, "passed", js.failures.map(\.message).joined(separator: "\n"))
+        XCTAssertTrue(js.summary.hasSuffix("12 of 12 stated uses of the page work"), js.summary)
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
     }
 
     func testEmbeddedPageIsWrappedIntoAppPyAsARawString() throws {
