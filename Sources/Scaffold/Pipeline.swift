@@ -463,6 +463,10 @@ public final class Pipeline {
            (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
             return try pagePrefill()
         }
+        if plan.kind == .jsonAPI, file.path == "app.py" {
+            // the 1.5B imported WTForms into a JSON API and validated request.form against the guide
+            return try render("skeleton/prefill/json_api.py.mustache", [:])
+        }
         if plan.kind == .wtforms, file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
             return try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
         }

@@ -298,6 +298,9 @@ final class PipelineTests: XCTestCase {
         let gen = ScriptedGenerator { req, _ in
             guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}]}"# }
             prefills.append(req.prefill)
+            if req.prefill.hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), !req.prefill.contains("def area():") {
+                return app.components(separatedBy: "app = Flask(__name__)\n")[1] + "\n```\n"  // a JSON API starts with its imports
+            }
             if !req.prefill.isEmpty {
                 // continue after `def area():`; the first continuation keeps the refusing line
                 let body = app.components(separatedBy: "def area():\n")[1]
@@ -318,14 +321,15 @@ final class PipelineTests: XCTestCase {
         let report = try run(gen, opts0)
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(prefills.count, 4, "the file, its repair (a copy), the fresh ask (keeps `if r <= 0:`), once more")
-        XCTAssertEqual(prefills[2], "```python\n" + app.components(separatedBy: "def area():\n")[0] + "def area():\n")
+        XCTAssertTrue(prefills[2].hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), prefills[2])
+        XCTAssertTrue(prefills[2].hasSuffix("\n@app.route(\"/area\")\ndef area():\n") && !prefills[2].contains("radius"), prefills[2])
         XCTAssertEqual(prefills[3], prefills[2])
         let fresh = gen.requests[3].messages.last!.content
         XCTAssertTrue(fresh.contains("The line `if r <= 0:` of the earlier version is what gave the wrong answer: do not write it again."), fresh)
         XCTAssertTrue(lines.contains { $0.contains("app.py: the answer keeps `if r <= 0:`; asking again") }, lines.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n"), written)
-        XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 14") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n\nfrom flask import Flask, jsonify, request\n"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 16") }, lines.joined(separator: "\n"))
         // the file prompt lists what verification will check
         let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "app.py" }).messages.last!.content
         XCTAssertTrue(prompt.contains("Verification will check these (from the description); the project must pass every one:\n"), prompt)
