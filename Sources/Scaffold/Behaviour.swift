@@ -317,13 +317,13 @@ public enum BehaviourRules {
     /// The message a description pins for number fields that must be positive ("greater than zero …
     /// for a zero or negative value the message is exactly "Must be a positive number.""), with
     /// whether zero is rejected too (false: only negatives are).
-    public static func nonPositiveMessage(_ description: String) -> (message: String, rejectsZero: Bool)? {
+    public static func nonPositiveMessage(_ description: String) -> (message: String, rejectsZero: Bool, line: String)? {
         for line in units(description) {
             let lower = line.lowercased()
             guard lower.contains("zero") || lower.contains("negative") || lower.contains("positive") else { continue }
             guard let message = matches(#"(?:message|error)[^"“]{0,40}(?:exactly|is|reads|says)\s+["“]([^"”\n]{1,80})["”]"#, line).first?[1] else { continue }
             let rejectsZero = lower.range(of: #"\bzero\b|greater than 0|\bpositive\b"#, options: .regularExpression) != nil
-            return (message, rejectsZero)
+            return (message, rejectsZero, line)
         }
         return nil
     }

@@ -532,10 +532,24 @@ public final class Pipeline {
     func formsContext(_ form: PlannedForm) -> [String: Any] {
         let types = Set(form.fields.map(\.type)).subtracting(["SubmitField"]).sorted() + ["SubmitField"]
         var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", ")]
-        let numeric = form.fields.contains { ["FloatField", "IntegerField", "DecimalField"].contains($0.type) }
-        if numeric, let rule = BehaviourRules.nonPositiveMessage(spec.description) {
-            ctx["validator"] = ["name": rule.rejectsZero ? "positive" : "not_negative", "test": rule.rejectsZero ? "<= 0" : "< 0",
-                                "message": rule.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")]
+        let numericTypes: Set<String> = ["FloatField", "IntegerField", "DecimalField"]
+        let numeric = form.fields.contains { numericTypes.contains($0.type) }
+        guard numeric, let rule = BehaviourRules.nonPositiveMessage(spec.description) else { return ctx }
+        func py(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+        let validator = rule.rejectsZero ? "positive" : "not_negative"
+        ctx["validator"] = ["name": validator, "test": rule.rejectsZero ? "<= 0" : "< 0", "message": py(rule.message)]
+        // all fields numbers, and the rule names them ("Both fields … must be greater than zero"):
+        // the field lines are known too
+        let fields = form.fields.filter { $0.type != "SubmitField" && $0.name != "csrf_token" }
+        let lower = rule.line.lowercased()
+        let named = fields.filter { lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: $0.name.lowercased()) + #"\b"#, options: .regularExpression) != nil }
+        let applies = !named.isEmpty ? named
+            : (lower.range(of: #"\b(both|all|each|every)\b"#, options: .regularExpression) != nil ? fields : [])
+        if !fields.isEmpty, fields.allSatisfy({ numericTypes.contains($0.type) }), !applies.isEmpty {
+            ctx["fields"] = fields.map { f -> [String: String] in
+                let checks = applies.contains(f) ? "InputRequired(), \(validator)" : "InputRequired()"
+                return ["name": f.name, "type": f.type, "label": py(f.label.isEmpty ? Self.label(f.name) : f.label), "validators": checks]
+            }
         }
         return ctx
     }

@@ -134,13 +134,13 @@ final class PipelineTests: XCTestCase {
             case "app.py": return appRest
             case "templates/index.html": return pageRest
             default:
-                return "    weight = FloatField(\"Weight (kg)\", validators=[InputRequired(), positive])\n    height = FloatField(\"Height (cm)\", validators=[InputRequired(), positive])\n    submit = SubmitField(\"Calculate\")\n```\n"
+                return "    submit = SubmitField(\"Calculate\")\n```\n"
             }
         }
         gen.continuesPrefill = true
         let report = try run(gen, options(try spec("bmi_form")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        // forms.py: imports, the validator for the pinned message, the class line
+        // forms.py: imports, the validator for the pinned message, the class, the fields ("Both fields … greater than zero")
         XCTAssertEqual(prefills["forms.py"], """
             ```python
             from flask_wtf import FlaskForm
@@ -154,6 +154,8 @@ final class PipelineTests: XCTestCase {
 
 
             class BMIForm(FlaskForm):
+                weight = FloatField("Weight (kg)", validators=[InputRequired(), positive])
+                height = FloatField("Height (cm)", validators=[InputRequired(), positive])
 
             """)
         let app = try XCTUnwrap(prefills["app.py"])
