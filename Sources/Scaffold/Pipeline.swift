@@ -729,7 +729,14 @@ public final class Pipeline {
             for (path, errors) in blamed {
                 let line = report.checks.lazy.flatMap(\.failures).first { $0.file == path && $0.line != nil }?.line
                 say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)\(line.map { " (a failure points at line \($0))" } ?? "")")
-                let content = try generateFile(file(path), repairError: errors, round: rounds, faultLine: line)
+                let content: String
+                do {
+                    content = try generateFile(file(path), repairError: errors, round: rounds, faultLine: line)
+                } catch ScaffoldError.generation(let why) {
+                    // an unusable repair answer is no reason to lose the project: keep what is there
+                    say("repair", "\(path): no usable repair (\(why)); keeping the current version")
+                    continue
+                }
                 try store(content, path: path, in: dir)
                 records[path]?.repairs += 1
             }

@@ -339,6 +339,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(prompt.contains(#"\#n- GET /area?radius=abc → status 400, a JSON object with the key "error"\#n"#), prompt)
     }
 
+    /// A repair the model never answers usably (here: prose, every time) keeps the project as it was:
+    /// written, committed, exit 1, never a run that loses it.
+    func testUnusableRepairAnswersKeepTheProject() throws {
+        try requireVenv()
+        let src = fixtures.appendingPathComponent("area_repair")
+        let gen = ScriptedGenerator { req, _ in
+            if ScriptedGenerator.isRepairRequest(req) || req.messages.last!.content.contains("Checking the project failed") {
+                return "I am sorry, I cannot fix this."
+            }
+            let file = ScriptedGenerator.requestedFile(in: req)
+            let name = file.map { $0.replacingOccurrences(of: "/", with: "__") + ".txt" } ?? "plan.txt"
+            if req.messages.count > 2 { return "Still no code." }  // the parse re-asks
+            return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
+        }
+        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: no usable repair (") && $0.contains("keeping the current version") }, lines.joined(separator: "\n"))
+        let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(app.contains("def area()"), app)
+        XCTAssertTrue(try GitStore.headCommit(in: work.appendingPathComponent("project")).trailers.contains { $0.key == "Deepcoder-Verify" && $0.value.hasPrefix("failed") })
+    }
+
     /// A repair answer that repeats the current file is asked again, hotter, instead of being verified again.
     func testRepairThatRepeatsTheFileIsAskedAgainHotter() throws {
         try requireVenv()
