@@ -380,7 +380,7 @@ public final class Pipeline {
         var record: FileGenerationRecord? = records[file.path]
         var lastProblem = ""
         var resume: String?  // the failing file up to the fault, for the model to continue
-        var avoid: String?   // the failing file's line that decided the wrong answer
+        var avoid: [String] = []  // the failing file's conditions that refused allowed requests
         for attempt in 1...max(1, options.maxAsks) {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
@@ -405,10 +405,10 @@ public final class Pipeline {
                 if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
                     throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
                 }
-                if let avoid, attempt < max(1, options.maxAsks),
-                   content.components(separatedBy: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == avoid }) {
-                    // The rewrite kept the line that gave the wrong answer: once more, hotter.
-                    say("repair", "\(file.path): the answer keeps `\(avoid)`; asking again")
+                if attempt < max(1, options.maxAsks),
+                   let kept = content.components(separatedBy: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: avoid.contains) {
+                    // The rewrite kept a line that gave the wrong answer: once more, hotter.
+                    say("repair", "\(file.path): the answer keeps `\(kept)`; asking again")
                     lastProblem = "the answer kept the failing line"
                     continue
                 }
@@ -426,15 +426,20 @@ public final class Pipeline {
                     // and is told which line decided the wrong answer.
                     if let faultLine, file.path.hasSuffix(".py") {
                         let current = contents[file.path] ?? ""
-                        // only when an allowed request was refused: the branch that refused it is wrong
-                        if repairError.range(of: #"answered 4\d\d [^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
-                           let line = Self.decidingLine(current, faultLine: faultLine) {
-                            avoid = line
-                            note += "\nThe line `\(line)` of the earlier version is what gave the wrong answer: do not write it again."
+                        let traced = Self.tracedLines(repairError, file: file.path)
+                        // only when an allowed request was refused: the branches that refused it are wrong
+                        if repairError.range(of: #"answered 4\d\d [^\n]*expected status 2\d\d"#, options: .regularExpression) != nil {
+                            avoid = Self.refusingConditions(traced)
+                            if avoid.isEmpty, let line = Self.decidingLine(current, faultLine: faultLine) { avoid = [line] }
+                            for line in avoid {
+                                note += "\nThe line `\(line)` of the earlier version is what gave the wrong answer: do not write it again."
+                            }
                         }
-                        if generator.continuesPrefill, let head = Self.resumePrefix(current, faultLine: faultLine) {
+                        // from the first function the failing request ran (a helper defined above the route counts)
+                        let first = min(faultLine, traced.map(\.line).min() ?? faultLine)
+                        if generator.continuesPrefill, let head = Self.resumePrefix(current, faultLine: first) {
                             resume = "```python\n" + head
-                            say("repair", "\(file.path): the model continues the file from before line \(faultLine)")
+                            say("repair", "\(file.path): the model continues the file from before line \(first)")
                         }
                     }
                     messages = [ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: base + note)]
@@ -571,6 +576,26 @@ public final class Pipeline {
         ]
         if let submit = fields.first(where: { $0.type == "SubmitField" }) { ctx["submit"] = ["name": submit.name] }
         return ctx
+    }
+
+    /// The project lines of `file` listed in the traces of verification's messages
+    /// ("  app.py:15: if value <= 0:"), in order.
+    static func tracedLines(_ errors: String, file: String) -> [(line: Int, text: String)] {
+        let pattern = "^  " + NSRegularExpression.escapedPattern(for: file) + #":(\d+): (.*)$"#
+        return PinnedFacts.matches(pattern, in: errors, options: [.anchorsMatchLines]).compactMap { m in
+            guard let n = m[1].flatMap(Int.init), let text = m[2] else { return nil }
+            return (n, text.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// Conditions in a trace that were followed by a `return`/`raise`: the branches that answered.
+    static func refusingConditions(_ traced: [(line: Int, text: String)]) -> [String] {
+        var out: [String] = []
+        for (a, b) in zip(traced, traced.dropFirst())
+        where a.text.range(of: #"^(if|elif)\b"#, options: .regularExpression) != nil && (b.text.hasPrefix("return") || b.text.hasPrefix("raise")) && b.line > a.line {
+            if !out.contains(a.text) { out.append(a.text) }
+        }
+        return out
     }
 
     /// The condition that refused an allowed request: the `if`/`elif` just above `faultLine` (1-based),

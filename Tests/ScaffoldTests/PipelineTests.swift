@@ -262,6 +262,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
     }
 
+    /// A refusal decided in a helper: both conditions that answered are named, and the rewrite
+    /// starts before the helper (a 1.5B answer: `value <= 0` inside validate_radius).
+    func testTracedConditionsInAHelperAreAllNamed() {
+        let error = """
+        [behaviour] GET /area?radius=0 answered 400 '{"error":"Invalid radius parameter"}': expected status 200. The description says: "A radius of 0 is allowed (area 0)."
+        The last lines of the project this request ran (the answer comes from the last of them):
+          app.py:23: raw = request.args.get("radius")
+          app.py:24: if not raw:
+          app.py:27: if not validate_radius(raw):
+          app.py:13: try:
+          app.py:14: value = float(radius)
+          app.py:15: if not math.isfinite(value) or value <= 0:
+          app.py:16: return False
+          app.py:28: return jsonify({"error": "Invalid radius parameter"}), 400
+        """
+        let traced = Pipeline.tracedLines(error, file: "app.py")
+        XCTAssertEqual(traced.map(\.line), [23, 24, 27, 13, 14, 15, 16, 28])
+        XCTAssertEqual(Pipeline.refusingConditions(traced), ["if not math.isfinite(value) or value <= 0:"],
+                       "a condition is blamed only when its own return follows it")
+        XCTAssertTrue(Pipeline.tracedLines(error, file: "forms.py").isEmpty)
+    }
+
     func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
         let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
         XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n")
@@ -331,7 +353,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("app.py: the answer keeps `if r <= 0:`; asking again") }, lines.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n\nfrom flask import Flask, jsonify, request\n"), written)
-        XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 16") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 1") }, lines.joined(separator: "\n"))
         // the file prompt lists what verification will check
         let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "app.py" }).messages.last!.content
         XCTAssertTrue(prompt.contains("Verification will check these (from the description); the project must pass every one:\n"), prompt)
