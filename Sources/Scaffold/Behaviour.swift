@@ -235,8 +235,21 @@ public enum BehaviourRules {
                 if line.range(of: #"\bthe (?:created|updated)\b|\bwith that\b"#, options: [.regularExpression, .caseInsensitive]) != nil { keys = resourceKeys }
                 // an update answers with the changed values
                 let subset: [String: JSONScalar]? = (method == "PUT" || method == "PATCH") && !keys.isEmpty ? body : nil
-                add(BehaviourCheck(method: method, url: fullURL, json: body, status: ok, jsonSubset: subset, jsonKeys: keys,
+                // "(optionally "done", default false)": the default when absent, the value when given
+                var optional: (key: String, byDefault: JSONScalar, given: JSONScalar)?
+                if method == "POST", let b = body, !keys.isEmpty,
+                   let m = matches(#"optional(?:ly)?\s+"([A-Za-z_]\w*)"[^.;]{0,20}?default(?:s to|:)?\s+(true|false|-?\d+(?:\.\d+)?)\b"#, line).first,
+                   let key = m[1], let raw = m[2], b[key] == nil, resourceKeys.contains(key) {
+                    optional = raw == "true" || raw == "false" ? (key, .bool(raw == "true"), .bool(raw != "true"))
+                        : (key, .number(Double(raw)!), .number(Double(raw)! + 1))
+                }
+                add(BehaviourCheck(method: method, url: fullURL, json: body, status: ok,
+                                   jsonSubset: optional.map { [$0.key: $0.byDefault] } ?? subset, jsonKeys: keys,
                                    jsonType: jsonType(line), source: line))
+                if let optional, let b = body {
+                    add(BehaviourCheck(method: method, url: fullURL, json: b.merging([optional.key: optional.given]) { $1 }, status: ok,
+                                       jsonSubset: [optional.key: optional.given], jsonKeys: keys, source: line))
+                }
                 // the error cases the same statement names for this route
                 if let notFound = matches(#"\b(404)\b[^.;]*?(?:no such|not found|does not exist|unknown)|(?:no such|not found|does not exist|unknown)[^.;]*?\b(404)\b"#, line).first,
                    notFound[1] != nil || notFound[2] != nil, path.contains("<") {

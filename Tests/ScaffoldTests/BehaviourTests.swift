@@ -39,6 +39,11 @@ final class BehaviourTests: XCTestCase {
         let create = try XCTUnwrap(find(checks, "POST", "/todos", json: ["title": .string("Buy milk")]), labels)
         XCTAssertEqual(create.status, [201])
         XCTAssertEqual(Set(create.jsonKeys), ["id", "title", "done"])
+        // "(optionally "done", default false)"
+        XCTAssertEqual(create.jsonSubset, ["done": .bool(false)], labels)
+        let withDone = try XCTUnwrap(find(checks, "POST", "/todos", json: ["title": .string("Buy milk"), "done": .bool(true)]), labels)
+        XCTAssertEqual(withDone.jsonSubset, ["done": .bool(true)])
+        XCTAssertEqual(withDone.status, [201])
         XCTAssertEqual(find(checks, "POST", "/todos", json: [:])?.status, [400], labels)
         XCTAssertEqual(find(checks, "POST", "/todos", json: ["title": .string("")])?.status, [400], labels)
         XCTAssertEqual(find(checks, "POST", "/todos", json: ["title": .number(123)])?.status, [400], labels)
