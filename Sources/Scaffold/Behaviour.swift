@@ -25,6 +25,9 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     /// Texts the answer body must contain / must not contain.
     public var texts: [String]
     public var forbidden: [String]
+    /// Pinned output formats the answer must show, with any numbers in place of the example's
+    /// (same number of decimals): "BMI: 22.9" is met by "BMI: 141.8".
+    public var formats: [String] = []
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.
@@ -54,6 +57,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         if let jsonSubset, !jsonSubset.isEmpty { parts.append("JSON with " + Self.jsonText(jsonSubset)) }
         for t in texts { parts.append("the page shows \"\(t)\"") }
         for t in forbidden { parts.append("the page does not show \"\(t)\"") }
+        for f in formats { parts.append("the page shows text like \"\(f)\" (its number for this input, written the same way)") }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
@@ -360,6 +364,16 @@ public enum BehaviourRules {
             out.append(BehaviourCheck(method: "POST", url: post.path, form: valid, status: [200],
                                       forbidden: ["Not a valid integer", "Not a valid float", "Not a valid decimal"] + errorTexts,
                                       source: numberLine, file: "forms.py"))
+        }
+        // a result format the description pins ("written as "BMI: 22.9""): valid input shows it
+        for line in lines {
+            for m in matches(#"(?:written|shown|displayed|formatted|printed)\s+as\s+["“]([^"”\n]{1,60})["”]"#, line) {
+                guard let text = m[1], text.range(of: #"\d"#, options: .regularExpression) != nil else { continue }
+                var c = BehaviourCheck(method: "POST", url: post.path, form: valid, status: [200], forbidden: errorTexts,
+                                       source: line, file: plan.pages.first ?? "app.py")
+                c.formats = [text]
+                out.append(c)
+            }
         }
         // "for a zero or negative value the message is exactly "Must be a positive number.""
         for line in lines {

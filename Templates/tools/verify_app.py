@@ -233,6 +233,16 @@ def _same(actual, expected):
     return actual == expected
 
 
+def format_pattern(text):
+    """A pinned output format as a pattern: "BMI: 22.9" matches "BMI: 141.8" (same decimals)."""
+    out, pos = "", 0
+    for m in re.finditer(r"\d+(?:\.(\d+))?", text):
+        out += re.escape(text[pos:m.start()])
+        out += r"-?\d+\.\d{%d}(?!\d)" % len(m.group(1)) if m.group(1) else r"-?\d+(?![\d.])"
+        pos = m.end()
+    return out + re.escape(text[pos:])
+
+
 def check_behaviour(data):
     """Requests whose outcome the description states (status, JSON values and keys, texts), in order,
     on one app instance: creates first, so that `<id>` in later URLs is the id a create returned."""
@@ -307,6 +317,9 @@ def check_behaviour(data):
                 sources = {p.name: p.read_text(errors="replace") for p in ROOT.glob("*.py")}
                 if t in sources.get("forms.py", "") or t in sources.get("app.py", ""):
                     blame = page_file  # the message exists but the page does not render it
+        for f in c.get("formats", []):
+            if not re.search(format_pattern(f), shown):
+                problems.append(f'the answer shows nothing like "{f}" (the format the description pins, with this input\'s number)')
         for t in c.get("forbidden", []):
             if t in shown:
                 problems.append(f'the answer shows "{t}", which it must not for this input')

@@ -68,6 +68,12 @@ final class BehaviourTests: XCTestCase {
         let zero = checks.filter { $0.texts == ["Must be a positive number."] }
         XCTAssertEqual(zero.count, 4) // weight and height, 0 and -5
         XCTAssertTrue(zero.contains { $0.form?["height"] == "-5" && $0.form?["weight"] == "70.5" })
+        // "written as "BMI: 22.9"": valid input shows a BMI written that way
+        let format = try XCTUnwrap(checks.first { !$0.formats.isEmpty })
+        XCTAssertEqual(format.formats, ["BMI: 22.9"])
+        XCTAssertEqual(format.status, [200])
+        XCTAssertEqual(format.file, "templates/index.html")
+        XCTAssertTrue(format.expectation.hasSuffix(#"the page shows text like "BMI: 22.9" (its number for this input, written the same way)"#), format.expectation)
         // a text field in the form: no numeric rules
         plan.forms[0].fields.append(PlannedField(name: "note", type: "StringField", label: "Note"))
         XCTAssertTrue(BehaviourRules.checks(for: s, plan: plan).isEmpty)

@@ -217,4 +217,23 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(none.status, "failed")
         XCTAssertTrue(none.failures[0].message.contains(#"expected it to show "15.00""#), none.failures[0].message)
     }
+
+    /// A pinned output format is met by any number written the same way, and not by a bare number.
+    func testPinnedResultFormat() throws {
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
+        let formPlan = ProjectPlan(kind: .jsonAPI, port: 5070, files: [PlannedFile(path: "app.py", purpose: "")],
+                                   routes: [PlannedRoute(method: "POST", path: "/", purpose: "")])
+        var check = BehaviourCheck(method: "POST", url: "/", form: ["weight": "70.5"], status: [200], source: "written as \"BMI: 22.9\"")
+        check.formats = ["BMI: 22.9"]
+        func run(_ shown: String) throws -> CheckResult {
+            try put("app.py", "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>\(shown)</p>'\n")
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check])
+            return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
+        }
+        XCTAssertEqual(try run("BMI: 141.8").status, "passed")
+        let bare = try run("Result: 0.4")
+        XCTAssertEqual(bare.status, "failed")
+        XCTAssertTrue(bare.failures[0].message.contains(#"shows nothing like "BMI: 22.9""#), bare.failures[0].message)
+        XCTAssertEqual(try run("BMI: 141.83").status, "failed", "one decimal, as pinned")
+    }
 }
