@@ -1,0 +1,126 @@
+import Foundation
+
+// The start of an answer that the tool writes itself because the plan or the description fixes it;
+// the model continues from there (`GenerationRequest.prefill`, templates in Templates/skeleton/prefill/).
+extension Pipeline {
+    /// The start of an answer that the tool can write itself because the plan fixes it; the model
+    /// continues from there. Small models otherwise drop or rename what the description pins: the
+    /// 0.5B wrote the tutorial's second page as a form posting to a route that did not exist, and
+    /// the BMI form's template with `{{ form.weight.data }}` where the input should be.
+    /// Not used for regen, whose instruction may change exactly these parts.
+    func prefill(for file: PlannedFile) throws -> String {
+        guard regenRequest == nil else { return "" }
+        if spec.pinned.wantsJavaScript,
+           (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
+            return try pagePrefill()
+        }
+        if plan.kind == .jsonAPI, file.path == "app.py" {
+            // the 1.5B imported WTForms into a JSON API and validated request.form against the guide
+            return try render("skeleton/prefill/json_api.py.mustache", [:])
+        }
+        if plan.kind == .wtforms, file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
+            return try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
+        }
+        if plan.kind == .wtforms, let ctx = formPageContext() {
+            if file.path == "app.py" { return try render("skeleton/prefill/wtforms_app.py.mustache", ctx) }
+            if file.path == ctx["page"] as? String { return try render("skeleton/prefill/wtforms_page.html.mustache", ctx) }
+        }
+        return ""
+    }
+
+    func render(_ template: String, _ ctx: [String: Any]) throws -> String {
+        renderer.exists(template) ? try renderer.render(template, ctx) : ""
+    }
+
+    static func label(_ id: String) -> String { let n = PageRules.names(id)[0]; return n.prefix(1).uppercased() + n.dropFirst() }
+
+    /// A JavaScript page: the elements with the description's exact ids, then the script up to the
+    /// first button's click handler (the 0.5B once wrote a calculation that nothing called).
+    func pagePrefill() throws -> String {
+        let elements = PageRules.elements(spec.description)
+        let inputs = elements.filter { $0.tag != "button" }, buttons = elements.filter { $0.tag == "button" }
+        guard !inputs.isEmpty, !buttons.isEmpty, inputs.allSatisfy({ $0.tag == "input" }) else { return "" }
+        let taken = Set(elements.map(\.id))
+        let outputs = spec.pinned.elementIDs.filter { !taken.contains($0) }
+        func html(_ t: String) -> String {
+            t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var ctx: [String: Any] = [
+            "title": html(spec.projectName),
+            "inputs": inputs.map { ["id": $0.id, "label": html(Self.label($0.id))] },
+            "buttons": buttons.map { ["id": $0.id, "label": html(Self.label($0.id))] },
+            "outputs": outputs.map { ["id": $0] },
+            "click": ["id": buttons[0].id],
+        ]
+        // the checks the description states for invalid input, as code: the model writes the calculation
+        if let v = PageRules.validation(for: spec) {
+            let names = Dictionary(uniqueKeysWithValues: v.conditions.map { ($0.id, Self.jsName($0.id)) })
+            ctx["validation"] = [
+                "inputs": v.conditions.map { ["name": names[$0.id]!, "id": $0.id] },
+                "condition": v.conditions.map { c in
+                    "(" + c.condition.replacingOccurrences(of: #"\bx\b"#, with: names[c.id]!, options: .regularExpression) + ")"
+                }.joined(separator: " || "),
+                "target": v.target,
+                "message": v.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
+                "clear": outputs.filter { $0 != v.target }.map { ["id": $0] },
+            ] as [String: Any]
+        }
+        return try render("skeleton/prefill/js_page.html.mustache", ctx)
+    }
+
+    /// A JavaScript variable name for an element id: "tip-percent" → "tipPercent".
+    static func jsName(_ id: String) -> String {
+        let parts = id.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        var name = (parts.first ?? "value").lowercased() + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        if name.first?.isNumber ?? true { name = "v" + name }
+        let reserved: Set<String> = ["delete", "new", "default", "function", "class", "var", "let", "const", "return", "in", "do", "if", "for", "switch", "case", "this", "void", "with", "typeof", "instanceof", "document", "window", "event", "name", "status", "top", "parent", "self", "length"]
+        return reserved.contains(name) ? name + "Value" : name
+    }
+
+    /// forms.py up to its class line: the imports the planned fields need and, when the description
+    /// pins a message for zero or negative numbers, the validator that raises it (the 1.5B wrote
+    /// `NumberRange(min=0)`, which accepts zero, in every repair although the guide warned against it).
+    func formsContext(_ form: PlannedForm) -> [String: Any] {
+        let types = Set(form.fields.map(\.type)).subtracting(["SubmitField"]).sorted() + ["SubmitField"]
+        var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", ")]
+        let numericTypes: Set<String> = ["FloatField", "IntegerField", "DecimalField"]
+        let numeric = form.fields.contains { numericTypes.contains($0.type) }
+        guard numeric, let rule = BehaviourRules.nonPositiveMessage(spec.description) else { return ctx }
+        func py(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+        let validator = rule.rejectsZero ? "positive" : "not_negative"
+        ctx["validator"] = ["name": validator, "test": rule.rejectsZero ? "<= 0" : "< 0", "message": py(rule.message)]
+        // all fields numbers, and the rule names them ("Both fields … must be greater than zero"):
+        // the field lines are known too
+        let fields = form.fields.filter { $0.type != "SubmitField" && $0.name != "csrf_token" }
+        let lower = rule.line.lowercased()
+        let named = fields.filter { lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: $0.name.lowercased()) + #"\b"#, options: .regularExpression) != nil }
+        let applies = !named.isEmpty ? named
+            : (lower.range(of: #"\b(both|all|each|every)\b"#, options: .regularExpression) != nil ? fields : [])
+        if !fields.isEmpty, fields.allSatisfy({ numericTypes.contains($0.type) }), !applies.isEmpty {
+            ctx["fields"] = fields.map { f -> [String: String] in
+                let checks = applies.contains(f) ? "InputRequired(), \(validator)" : "InputRequired()"
+                return ["name": f.name, "type": f.type, "label": py(f.label.isEmpty ? Self.label(f.name) : f.label), "validators": checks]
+            }
+        }
+        return ctx
+    }
+
+    /// A one-page WTForms app (one form, one template, GET and POST on one path): what app.py's view
+    /// and the template's form must say.
+    func formPageContext() -> [String: Any]? {
+        guard plan.forms.count == 1, plan.pages.count == 1, let form = plan.forms.first,
+              let post = plan.routes.first(where: { $0.method == "POST" && !$0.path.contains("<") }),
+              plan.routes.contains(where: { $0.method == "GET" && $0.path == post.path }),
+              plan.routes.allSatisfy({ $0.path == post.path }) else { return nil }
+        let fields = form.fields.filter { $0.name != "csrf_token" }
+        let page = plan.pages[0]
+        var ctx: [String: Any] = [
+            "title": spec.projectName, "form": form.className, "path": post.path, "page": page,
+            "template": String(page.dropFirst("templates/".count)),
+            "function": post.path == "/" ? "index" : post.path.replacingOccurrences(of: #"[^A-Za-z0-9]+"#, with: "_", options: .regularExpression).trimmingCharacters(in: CharacterSet(charactersIn: "_")),
+            "fields": fields.filter { $0.type != "SubmitField" }.map { ["name": $0.name] },
+        ]
+        if let submit = fields.first(where: { $0.type == "SubmitField" }) { ctx["submit"] = ["name": submit.name] }
+        return ctx
+    }
+}

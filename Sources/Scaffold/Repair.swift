@@ -1,0 +1,134 @@
+import Foundation
+
+// Verify, blame files, regenerate them with the errors, keep the best version seen; and the helpers
+// that point a repeated repair at the lines that gave a wrong answer.
+extension Pipeline {
+    /// Writes a generated file: the page of an `.embedPage` project goes into the tool's app.py.
+    func store(_ content: String, path: String, in dir: URL) throws {
+        contents[path] = content
+        if path == AppSkeleton.pagePath && skeleton == .embedPage { try writeSkeletonApp(dir) } else { try write(content, path: path, in: dir) }
+    }
+
+    /// Verifies `dir`, then repairs the files `targets` blames, up to `maxRepairs` rounds. A repair can
+    /// make a project worse (a 1.5B model once "fixed" a failing status code into an app that no
+    /// longer started); the best version seen (`VerificationReport.isBetter`) is the one kept.
+    func verifyAndRepair(_ dir: URL, verifier: Verifier, targets: (VerificationReport) -> [(String, String)],
+                         file: (String) -> PlannedFile) throws -> (VerificationReport, Int) {
+        var report = try runVerification(verifier, dir)
+        var best = (report: report, contents: contents)
+        var rounds = 0
+        while !report.passed, rounds < options.maxRepairs {
+            let blamed = targets(report)
+            if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
+            rounds += 1
+            for (path, errors) in blamed {
+                let line = report.checks.lazy.flatMap(\.failures).first { $0.file == path && $0.line != nil }?.line
+                say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)\(line.map { " (a failure points at line \($0))" } ?? "")")
+                let content: String
+                do {
+                    content = try generateFile(file(path), repairError: errors, round: rounds, faultLine: line)
+                } catch ScaffoldError.generation(let why) {
+                    // an unusable repair answer is no reason to lose the project: keep what is there
+                    say("repair", "\(path): no usable repair (\(why)); keeping the current version")
+                    continue
+                }
+                try store(content, path: path, in: dir)
+                records[path]?.repairs += 1
+            }
+            report = try runVerification(verifier, dir)
+            if report.isBetter(than: best.report) { best = (report, contents) }
+        }
+        if best.report.isBetter(than: report) {
+            say("repair", "the repairs made it worse (\(report.scoreText) vs \(best.report.scoreText)); keeping the best version")
+            for (path, content) in best.contents where contents[path] != content {
+                if path == "app.py" && skeleton == .embedPage { continue }  // rewritten with the page
+                try store(content, path: path, in: dir)
+            }
+            report = best.report
+        }
+        return (report, rounds)
+    }
+
+    /// Files to regenerate with the errors that point at them; only files the model wrote.
+    func repairTargets(_ report: VerificationReport) -> [(String, String)] {
+        var order: [String] = []
+        var errors: [String: [String]] = [:]
+        let modelFiles = skeleton.modelFiles(plan)
+        let generated = Set(modelFiles.map(\.path))
+        for check in report.checks where check.status == "failed" {
+            for f in check.failures {
+                guard var file = f.file else { continue }
+                // the tool's own files (skeleton, tests, a tool-written app.py) are not repaired: the model's are
+                if !generated.contains(file) {
+                    file = generated.contains("app.py") ? "app.py"
+                        : (modelFiles.first { $0.path == AppSkeleton.pagePath || $0.path.hasPrefix("templates/") }?.path ?? modelFiles.first?.path ?? "app.py")
+                }
+                if errors[file] == nil { order.append(file) }
+                errors[file, default: []].append("[\(check.name)] \(f.message)")
+            }
+        }
+        return order.map { ($0, errors[$0]!.joined(separator: "\n\n")) }
+    }
+
+    /// The project lines of `file` listed in the traces of verification's messages
+    /// ("  app.py:15: if value <= 0:"), in order.
+    static func tracedLines(_ errors: String, file: String) -> [(line: Int, text: String)] {
+        let pattern = "^  " + NSRegularExpression.escapedPattern(for: file) + #":(\d+): (.*)$"#
+        return PinnedFacts.matches(pattern, in: errors, options: [.anchorsMatchLines]).compactMap { m in
+            guard let n = m[1].flatMap(Int.init), let text = m[2] else { return nil }
+            return (n, text.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    /// Conditions in a trace that were followed by a `return`/`raise`: the branches that answered.
+    static func refusingConditions(_ traced: [(line: Int, text: String)]) -> [String] {
+        var out: [String] = []
+        for (a, b) in zip(traced, traced.dropFirst())
+        where a.text.range(of: #"^(if|elif)\b"#, options: .regularExpression) != nil && (b.text.hasPrefix("return") || b.text.hasPrefix("raise")) && b.line > a.line {
+            if !out.contains(a.text) { out.append(a.text) }
+        }
+        return out
+    }
+
+    /// The condition that refused an allowed request: the `if`/`elif` just above `faultLine` (1-based),
+    /// the `return`/`raise` it guards; trimmed. nil when there is none.
+    static func decidingLine(_ source: String, faultLine: Int) -> String? {
+        let lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count else { return nil }
+        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
+        let fault = lines[faultLine - 1]
+        let t = fault.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix("return") || t.hasPrefix("raise") else { return nil }
+        var i = faultLine - 2
+        while i >= 0 && lines[i].trimmingCharacters(in: .whitespaces).isEmpty { i -= 1 }
+        guard i >= 0, indent(lines[i]) < indent(fault) else { return nil }
+        let condition = lines[i].trimmingCharacters(in: .whitespaces)
+        return condition.range(of: #"^(if|elif)\b"#, options: .regularExpression) != nil ? condition : nil
+    }
+
+    /// The lines of `source` before the function that holds `faultLine` (1-based), through its `def`
+    /// line; before `faultLine` itself when it is at module level. nil when nothing would be kept.
+    static func resumePrefix(_ source: String, faultLine: Int) -> String? {
+        let lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count else { return nil }
+        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
+        let fault = faultLine - 1
+        var end = fault  // lines[..<end] are kept
+        let faultIndent = indent(lines[fault])
+        if faultIndent > 0 {
+            var i = fault - 1
+            while i >= 0 {
+                let l = lines[i]
+                if !l.trimmingCharacters(in: .whitespaces).isEmpty, indent(l) < faultIndent,
+                   l.trimmingCharacters(in: .whitespaces).range(of: #"^(async\s+)?def\s"#, options: .regularExpression) != nil {
+                    end = i + 1
+                    break
+                }
+                i -= 1
+            }
+        }
+        let head = lines[..<end].joined(separator: "\n")
+        guard !head.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return head + "\n"
+    }
+}
