@@ -18,6 +18,9 @@ extension Pipeline {
         var best = (report: report, contents: contents)
         var rounds = 0
         while !report.passed, rounds < options.maxRepairs {
+            report = try knownFixes(dir, verifier: verifier, report: report, files: Set(targets(report).map(\.0)))
+            if report.isBetter(than: best.report) { best = (report, contents) }
+            if report.passed { break }
             let blamed = targets(report)
             if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
             rounds += 1
@@ -84,6 +87,54 @@ extension Pipeline {
             }
         }
         return report
+    }
+
+    /// Fixes for errors whose cure is known, tried before asking the model again and kept only when
+    /// verification gets better. One so far: a function that assigns a module-level name without
+    /// `global` (UnboundLocalError; both models wrote `next_id += 1` so in their todo APIs).
+    func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
+        var report = report
+        for path in files.sorted() where path.hasSuffix(".py") {
+            for failure in report.checks.filter({ $0.status == "failed" }).flatMap(\.failures) where failure.file == path {
+                guard let line = failure.line, let source = contents[path],
+                      let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],
+                      let fixed = Self.addGlobal(name, source: source, faultLine: line) else { continue }
+                try store(fixed, path: path, in: dir)
+                let r = try runVerification(verifier, dir)
+                if r.isBetter(than: report) {
+                    say("repair", "\(path): added `global \(name)` to the function at line \(line) (\(r.scoreText), was \(report.scoreText))")
+                    report = r
+                    records[path]?.repairs += 1
+                } else {
+                    try store(source, path: path, in: dir)
+                }
+                break
+            }
+        }
+        return report
+    }
+
+    /// `source` with `global name` as the first statement of the function holding `faultLine`, when
+    /// `name` is assigned at module level; nil otherwise.
+    static func addGlobal(_ name: String, source: String, faultLine: Int) -> String? {
+        var lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count,
+              lines.contains(where: { $0.range(of: "^" + name + #"\s*="#, options: .regularExpression) != nil }) else { return nil }
+        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
+        var i = faultLine - 1
+        while i >= 0, lines[i].trimmingCharacters(in: .whitespaces).range(of: #"^(async\s+)?def\s"#, options: .regularExpression) == nil || indent(lines[i]) >= indent(lines[faultLine - 1]) {
+            i -= 1
+        }
+        guard i >= 0, i + 1 < lines.count else { return nil }
+        var body = i + 1
+        while body < lines.count, lines[body].trimmingCharacters(in: .whitespaces).isEmpty { body += 1 }
+        guard body < lines.count, indent(lines[body]) > indent(lines[i]) else { return nil }
+        if lines[i + 1..<lines.count].prefix(while: { indent($0) > indent(lines[i]) || $0.trimmingCharacters(in: .whitespaces).isEmpty })
+            .contains(where: { $0.trimmingCharacters(in: .whitespaces).range(of: #"^global\b.*\b"# + name + #"\b"#, options: .regularExpression) != nil }) {
+            return nil  // already global
+        }
+        lines.insert(String(repeating: " ", count: indent(lines[body])) + "global \(name)", at: body)
+        return lines.joined(separator: "\n")
     }
 
     /// `line` with one comparison against a number flipped at its boundary, each way it can be.

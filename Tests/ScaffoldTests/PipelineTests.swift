@@ -334,6 +334,54 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(Pipeline.boundaryFlips("if a < b:"), [], "only comparisons with a number")
     }
 
+    /// An UnboundLocalError from a module-level counter is fixed without asking the model again.
+    func testMissingGlobalIsFixedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+        items = []
+        next_id = 1
+
+
+        @app.route("/items", methods=["POST"])
+        def create():
+            data = request.get_json(silent=True) or {}
+            item = {"id": next_id, "name": data.get("name", "")}
+            items.append(item)
+            next_id += 1
+            return jsonify(item), 201
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5072)
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5072, "files": ["app.py"], "routes": [{"method": "POST", "path": "/items"}]}"# }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "fixed before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            Create an in-memory item API with Flask.
+            - Running `python app.py` starts the Flask server on port 5072.
+            - POST /items with a JSON body {"name": "..."} creates an item and responds 201 with the created item {"id": <integer>, "name": <string>}.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.contains("def create():\n    global next_id\n    data = "), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: added `global next_id` to the function at line 11") }, lines.joined(separator: "\n"))
+    }
+
+    func testMissingGlobalIsAddedToTheFunction() {
+        let src = "todos = []\nnext_id = 1\n\n@app.route('/todos', methods=['POST'])\ndef create():\n    data = 1\n    todo = {\"id\": next_id}\n    next_id += 1\n    return todo\n"
+        XCTAssertEqual(Pipeline.addGlobal("next_id", source: src, faultLine: 7),
+                       "todos = []\nnext_id = 1\n\n@app.route('/todos', methods=['POST'])\ndef create():\n    global next_id\n    data = 1\n    todo = {\"id\": next_id}\n    next_id += 1\n    return todo\n")
+        XCTAssertNil(Pipeline.addGlobal("counter", source: src, faultLine: 7), "not a module-level name")
+        let fixed = Pipeline.addGlobal("next_id", source: src, faultLine: 7)!
+        XCTAssertNil(Pipeline.addGlobal("next_id", source: fixed, faultLine: 8), "already global")
+    }
+
     func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
         let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
         XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n")
