@@ -28,6 +28,8 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     /// Pinned output formats the answer must show, with any numbers in place of the example's
     /// (same number of decimals): "BMI: 22.9" is met by "BMI: 141.8".
     public var formats: [String] = []
+    /// A create whose id must be one no earlier create of this run was given.
+    public var newID: Bool = false
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.
@@ -326,7 +328,18 @@ public enum BehaviourRules {
         }
         // creates first (later checks use the item they make), then reads, updates, deletes
         var seen = Set<String>()
+        // "Ids … are never reused, even after a delete": a create after the deletes gets a new id
+        var after: [BehaviourCheck] = []
+        if !deletes.isEmpty, var create = creates.first(where: { $0.status.contains(where: { (200..<300).contains($0) }) && !$0.jsonKeys.isEmpty }),
+           let line = lines.first(where: { $0.range(of: #"\b(?:never|not) (?:be )?reused\b"#, options: [.regularExpression, .caseInsensitive]) != nil }) {
+            create.newID = true
+            create.source = line
+            create.jsonSubset = nil
+            after.append(create)
+        }
+        var seenAfter = Set<String>()
         return (creates + reads + updates + deletes).filter { seen.insert($0.label + " \($0.status)").inserted }
+            + after.filter { seenAfter.insert($0.label).inserted }
     }
 
     // MARK: - WTForms pages

@@ -259,6 +259,7 @@ def check_behaviour(data):
     page_file = data.get("pins", {}).get("pageFile", "app.py")
     client = client_for(app)
     created_id = None
+    given_ids = []
     passed, failed = 0, 0
     for c in checks:
         url = c["url"]
@@ -323,10 +324,14 @@ def check_behaviour(data):
         for t in c.get("forbidden", []):
             if t in shown:
                 problems.append(f'the answer shows "{t}", which it must not for this input')
-        if c["method"] == "POST" and resp.status_code in (200, 201) and created_id is None:
+        if c["method"] == "POST" and resp.status_code in (200, 201):
             value = resp.get_json(silent=True)
-            if isinstance(value, dict) and isinstance(value.get("id"), (int, str)):
-                created_id = value["id"]
+            if isinstance(value, dict) and isinstance(value.get("id"), (int, str)) and not isinstance(value.get("id"), bool):
+                if c.get("newID") and value["id"] in given_ids:
+                    problems.append(f"id {value['id']} was given to an earlier item (one that was deleted); ids must never be reused")
+                given_ids.append(value["id"])
+                if created_id is None:
+                    created_id = value["id"]
         if problems:
             failed += 1
             if failed <= 5:

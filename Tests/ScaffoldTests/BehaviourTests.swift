@@ -55,7 +55,12 @@ final class BehaviourTests: XCTestCase {
         XCTAssertEqual(find(checks, "PUT", "/todos/<id>", json: ["title": .string("")])?.status, [400], labels)
         XCTAssertEqual(find(checks, "PUT", "/todos/999999")?.status, [404], labels)
         XCTAssertEqual(find(checks, "DELETE", "/todos/<id>")?.status, [200, 204], labels)
-        XCTAssertEqual(checks.last?.method, "DELETE", labels)
+        // "never reused, even after a delete": a create after the deletes must get a new id
+        let reuse = try XCTUnwrap(checks.last, labels)
+        XCTAssertEqual(reuse.method, "POST", labels)
+        XCTAssertTrue(reuse.newID)
+        XCTAssertTrue(reuse.source.contains("never reused"), reuse.source)
+        XCTAssertEqual(checks.dropLast().last?.method, "DELETE", labels)
     }
 
     func testNumberFormFieldsTakeDecimalsAndShowThePinnedMessage() throws {
