@@ -30,6 +30,8 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     public var formats: [String] = []
     /// A create whose id must be one no earlier create of this run was given.
     public var newID: Bool = false
+    /// The text matched by `formats` must differ from what the previous check's answer showed.
+    public var differsFromPrevious: Bool = false
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.
@@ -386,6 +388,13 @@ public enum BehaviourRules {
                                        source: line, file: plan.pages.first ?? "app.py")
                 c.formats = [text]
                 out.append(c)
+                // and it depends on the input: other valid values (each field scaled differently) show another result
+                var other = c
+                other.form = Dictionary(uniqueKeysWithValues: numeric.enumerated().map { i, f in
+                    (f.name, f.type.hasPrefix("Integer") ? String(4 * (i + 2)) : String(70.5 * Double(i + 2)))
+                })
+                other.differsFromPrevious = true
+                out.append(other)
             }
         }
         // "for a zero or negative value the message is exactly "Must be a positive number.""

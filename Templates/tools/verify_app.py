@@ -260,6 +260,7 @@ def check_behaviour(data):
     client = client_for(app)
     created_id = None
     given_ids = []
+    last_format = None  # (input, text) of the last answer that showed a pinned format
     passed, failed = 0, 0
     for c in checks:
         url = c["url"]
@@ -319,8 +320,13 @@ def check_behaviour(data):
                 if t in sources.get("forms.py", "") or t in sources.get("app.py", ""):
                     blame = page_file  # the message exists but the page does not render it
         for f in c.get("formats", []):
-            if not re.search(format_pattern(f), shown):
+            found = re.search(format_pattern(f), shown)
+            if not found:
                 problems.append(f'the answer shows nothing like "{f}" (the format the description pins, with this input\'s number)')
+            elif c.get("differsFromPrevious") and last_format and found.group(0) == last_format[1]:
+                problems.append(f'it shows "{found.group(0)}", as it did for {last_format[0]}: the result does not depend on the input')
+            if found:
+                last_format = (json.dumps(c.get("form") or c.get("json")), found.group(0))
         for t in c.get("forbidden", []):
             if t in shown:
                 problems.append(f'the answer shows "{t}", which it must not for this input')

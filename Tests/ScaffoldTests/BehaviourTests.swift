@@ -79,6 +79,9 @@ final class BehaviourTests: XCTestCase {
         XCTAssertEqual(format.status, [200])
         XCTAssertEqual(format.file, "templates/index.html")
         XCTAssertTrue(format.expectation.hasSuffix(#"the page shows text like "BMI: 22.9" (its number for this input, written the same way)"#), format.expectation)
+        let other = try XCTUnwrap(checks.first { $0.differsFromPrevious })
+        XCTAssertEqual(other.form, ["weight": "141.0", "height": "211.5"])
+        XCTAssertEqual(other.formats, ["BMI: 22.9"])
         // a text field in the form: no numeric rules
         plan.forms[0].fields.append(PlannedField(name: "note", type: "StringField", label: "Note"))
         XCTAssertTrue(BehaviourRules.checks(for: s, plan: plan).isEmpty)

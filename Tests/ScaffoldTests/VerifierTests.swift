@@ -235,5 +235,19 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(bare.status, "failed")
         XCTAssertTrue(bare.failures[0].message.contains(#"shows nothing like "BMI: 22.9""#), bare.failures[0].message)
         XCTAssertEqual(try run("BMI: 141.83").status, "failed", "one decimal, as pinned")
+        // a result that does not depend on the input
+        var other = check
+        other.form = ["weight": "141"]
+        other.differsFromPrevious = true
+        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>BMI: %.1f</p>' % (float(request.form['weight']) / 1000)\n")
+        func both() throws -> CheckResult {
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check, other])
+            return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
+        }
+        let constant = try both()
+        XCTAssertEqual(constant.status, "failed")
+        XCTAssertTrue(constant.failures[0].message.contains(#"it shows "BMI: 0.1", as it did for {"weight": "70.5"}: the result does not depend on the input"#), constant.failures[0].message)
+        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>BMI: %.1f</p>' % (float(request.form['weight']) * 2)\n")
+        XCTAssertEqual(try both().status, "passed")
     }
 }
