@@ -381,6 +381,7 @@ public final class Pipeline {
         var lastProblem = ""
         var resume: String?  // the failing file up to the fault, for the model to continue
         var avoid: [String] = []  // the failing file's conditions that refused allowed requests
+        var unparsable: String?   // the last first-time answer that was code but not valid Python
         for attempt in 1...max(1, options.maxAsks) {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
@@ -403,6 +404,7 @@ public final class Pipeline {
             do {
                 let content = try ResponseParser.extractFile(out.text, path: file.path)
                 if file.path.hasSuffix(".py"), let err = Self.pythonSyntaxError(content) {
+                    if repairError == nil { unparsable = content }
                     throw ResponseParser.Failure.noCode("it is not valid Python: \(err)")
                 }
                 if attempt < max(1, options.maxAsks),
@@ -453,6 +455,12 @@ public final class Pipeline {
                 messages.append(ChatTurn(role: .assistant, content: out.text))
                 messages.append(ChatTurn(role: .user, content: "Your answer could not be used as \(file.path): \(lastProblem). Answer again with only the complete content of \(file.path) in one ```\(Self.fenceLanguage(file.path)) code block, with no explanation."))
             }
+        }
+        // Python code with a syntax error is still code: write it, and let verification report the error
+        // and the repairs fix it, rather than end the run without a project (prose is never written).
+        if let unparsable {
+            say("generate", "\(file.path): writing the last answer, which is not valid Python; verification will say where")
+            return unparsable
         }
         throw ScaffoldError.generation("the model gave no usable \(file.path) after \(options.maxAsks) asks: \(lastProblem)")
     }

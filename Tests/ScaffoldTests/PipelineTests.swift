@@ -481,6 +481,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(try GitStore.headCommit(in: work.appendingPathComponent("project")).trailers.contains { $0.key == "Deepcoder-Verify" && $0.value.hasPrefix("failed") })
     }
 
+    /// A first answer that is code but never valid Python is written and handed to the repairs
+    /// (the 0.5B's loan form: three answers cut off mid-statement), not a run that ends with no project.
+    func testCodeWithASyntaxErrorIsWrittenAndRepaired() throws {
+        try requireVenv()
+        let src = fixtures.appendingPathComponent("area_repair")
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else {
+                return try String(contentsOf: src.appendingPathComponent("plan.txt"), encoding: .utf8)
+            }
+            if ScriptedGenerator.isRepairRequest(req) {
+                return try String(contentsOf: src.appendingPathComponent("repair__app.py.txt"), encoding: .utf8)
+            }
+            XCTAssertEqual(file, "app.py")
+            return "```python\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/area')\ndef area(:\n    return 'x'\n```\n"
+        }
+        let report = try run(gen, options(try spec("area_repair")))
+        XCTAssertTrue(lines.contains { $0.contains("app.py: writing the last answer, which is not valid Python") }, lines.joined(separator: "\n"))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        XCTAssertGreaterThanOrEqual(report.repairRounds, 1)
+    }
+
     /// A repair answer that repeats the current file is asked again, hotter, instead of being verified again.
     func testRepairThatRepeatsTheFileIsAskedAgainHotter() throws {
         try requireVenv()
