@@ -1,16 +1,257 @@
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField, StringField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms import FloatField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+
 
 class LoanPaymentForm(FlaskForm):
-    amount = FloatField("Loan amount (kg)", validators=[InputRequired()])
-    rate = FloatField("Yearly interest rate in percent", validators=[InputRequired()])
-    years = IntegerField("Number of years", validators=[InputRequired()])
-    
-    # Add submit field
-    submit = SubmitField("Calculate")
-    
-    # Add positive validator for amount and years
-    def positive(form, field):
+    amount = FloatField("Amount (kg)", validators=[InputRequired()])
+    rate = FloatField("Rate (percent)", validators=[InputRequired()])
+    years = IntegerField("Years", validators=[InputRequired()])
+
+    def validate_amount(self, field):
         if field.data is not None and field.data <= 0:
             raise ValidationError("<the exact message>")
+
+    def validate_rate(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError("<the exact message>")
+
+    def validate_years(self, field):
+        if field.data is not None and field.data <= 0:
+            raise ValidationError("<the exact message>")
+
+    def validate(self):
+        if not self.amount.isnumeric():
+            raise ValidationError("<the exact message>")
+        if not self.rate.isnumeric():
+            raise ValidationError("<the exact message>")
+        if not self.years.isnumeric():
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError("<the exact message>")
+        if self.amount <= 0:
+            raise ValidationError("<the exact message>")
+        if self.rate <= 0:
+            raise ValidationError("<the exact message>")
+        if self.years <= 0:
+            raise ValidationError

@@ -1,25 +1,28 @@
-from flask import Flask, jsonify, request
 import math
+
+from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 
-@app.route('/area', methods=['GET'])
-def area():
+@app.route('/', methods=['GET'])
+def index():
+    return jsonify({"status": "OK"}), 200
+
+@app.route('/calculate', methods=['POST'])
+def calculate():
     raw = request.args.get("name")
     if not raw:
-        return jsonify({"error": "name is required"}), 400
+        return jsonify({"error": "missing name"}), 400
     try:
         value = float(raw)
         if not math.isfinite(value):
-            return jsonify({"error": "value must be a number"}), 400
-    except TypeError:
-        return jsonify({"error": "value must be a number"}), 400
-    except ValueError:
-        return jsonify({"error": "value must be a number"}), 400
-    if not isinstance(value, int):
-        return jsonify({"error": "value must be an integer"}), 400
-    if value < 0:
-        return jsonify({"error": "value must be a non-negative number"}), 400
+            return jsonify({"error": "negative number"}), 400
+    except (TypeError, ValueError):
+        return jsonify({"error": "..."}), 400
+
+    if value == 0:
+        return jsonify({"error": "0 is not a valid circle area"}), 400
+
     area = math.pi * value ** 2
     return jsonify({"area": area}), 200
 

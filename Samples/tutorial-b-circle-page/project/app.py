@@ -12,30 +12,42 @@ PAGE = r"""<!DOCTYPE html>
     <style>
         body {
             font-family: Arial, sans-serif;
-            margin: 20px;
+            margin: 0;
+            padding: 0;
         }
-        input[type="number"] {
+        input[type="text"] {
             width: 100%;
             padding: 10px;
             margin-bottom: 10px;
         }
         button {
-            padding: 10px;
+            padding: 10px 20px;
             margin-bottom: 10px;
         }
-        #output {
-            font-size: 24px;
+        output {
             margin-top: 20px;
         }
     </style>
 </head>
 <body>
     <h1>Area Circle</h1>
-    <form action="/calculate" method="post">
-        <input type="number" id="radius" name="radius" placeholder="Enter the radius">
-        <button type="submit">Calculate Area</button>
-    </form>
-    <div id="output"></div>
+    <div id="calculate"></div>
+    <button type="button" id="calculateButton">Calculate Area</button>
+
+    <script>
+        document.getElementById("calculateButton").addEventListener("click", () => {
+            const input = document.getElementById("calculate");
+            const value = parseFloat(input.value);
+
+            if (isNaN(value) || !isFinite(value) || value < 0) {
+                document.getElementById("calculate").textContent = "Invalid input";
+                return;
+            }
+
+            const area = Math.PI * Math.pow(value, 2);
+            document.getElementById("calculate").textContent = `The area of the circle is: ${area.toFixed(2)}`;
+        });
+    </script>
 </body>
 </html>
 """
