@@ -326,6 +326,7 @@ public final class Pipeline {
             let text = c.count > 8000 ? String(c.prefix(8000)) + "\n… (truncated)" : c
             return ["path": f.path, "lang": Self.fenceLanguage(f.path), "content": text.trimmingCharacters(in: .newlines)]
         }
+        let acceptance = acceptance(for: target.path)
         return [
             "projectName": spec.projectName,
             "description": spec.description,
@@ -342,8 +343,8 @@ public final class Pipeline {
             "targetPurpose": target.purpose,
             "targetLang": Self.fenceLanguage(target.path),
             "guide": try guide(for: target.path),
-            "acceptance": acceptance(for: target.path),
-            "hasAcceptance": !acceptance(for: target.path).isEmpty,
+            "acceptance": acceptance,
+            "hasAcceptance": !acceptance.isEmpty,
         ]
     }
 

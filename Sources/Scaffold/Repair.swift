@@ -71,17 +71,12 @@ extension Pipeline {
                 let original = all[number - 1]
                 for mutant in Self.boundaryFlips(original) {
                     all[number - 1] = mutant
-                    let candidate = all.joined(separator: "\n")
-                    try store(candidate, path: path, in: dir)
-                    let r = try runVerification(verifier, dir)
-                    if r.isBetter(than: report) {
-                        say("repair", "\(path):\(number): `\(original.trimmingCharacters(in: .whitespaces))` → `\(mutant.trimmingCharacters(in: .whitespaces))` (\(r.scoreText), was \(report.scoreText))")
+                    if let r = try keepIfBetter(all.joined(separator: "\n"), path: path, dir: dir, verifier: verifier, than: report,
+                                                what: "\(path):\(number): `\(original.trimmingCharacters(in: .whitespaces))` → `\(mutant.trimmingCharacters(in: .whitespaces))`") {
                         report = r
-                        records[path]?.repairs += 1
                         break
                     }
                     all[number - 1] = original
-                    try store(source, path: path, in: dir)
                 }
                 if report.passed { return report }
             }
@@ -99,19 +94,42 @@ extension Pipeline {
                 guard let line = failure.line, let source = contents[path],
                       let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],
                       let fixed = Self.addGlobal(name, source: source, faultLine: line) else { continue }
-                try store(fixed, path: path, in: dir)
-                let r = try runVerification(verifier, dir)
-                if r.isBetter(than: report) {
-                    say("repair", "\(path): added `global \(name)` to the function at line \(line) (\(r.scoreText), was \(report.scoreText))")
-                    report = r
-                    records[path]?.repairs += 1
-                } else {
-                    try store(source, path: path, in: dir)
-                }
+                report = try keepIfBetter(fixed, path: path, dir: dir, verifier: verifier, than: report,
+                                          what: "\(path): added `global \(name)` to the function at line \(line)") ?? report
                 break
             }
         }
         return report
+    }
+
+    /// Writes `candidate` as `path` and verifies; keeps it and returns the new report when it is
+    /// better than `report`, else puts the file back and returns nil.
+    func keepIfBetter(_ candidate: String, path: String, dir: URL, verifier: Verifier, than report: VerificationReport,
+                      what: String) throws -> VerificationReport? {
+        let original = contents[path] ?? ""
+        try store(candidate, path: path, in: dir)
+        let r = try runVerification(verifier, dir)
+        guard r.isBetter(than: report) else {
+            try store(original, path: path, in: dir)
+            return nil
+        }
+        say("repair", "\(what) (\(r.scoreText), was \(report.scoreText))")
+        records[path]?.repairs += 1
+        return r
+    }
+
+    static func indent(_ line: String) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }
+
+    /// The index of the `def` line of the function holding `lines[index]`, or nil at module level.
+    static func enclosingDef(_ lines: [String], of index: Int) -> Int? {
+        let level = indent(lines[index])
+        var i = index - 1
+        while i >= 0 {
+            let t = lines[i].trimmingCharacters(in: .whitespaces)
+            if !t.isEmpty, indent(lines[i]) < level, t.range(of: #"^(async\s+)?def\s"#, options: .regularExpression) != nil { return i }
+            i -= 1
+        }
+        return nil
     }
 
     /// `source` with `global name` as the first statement of the function holding `faultLine`, when
@@ -120,12 +138,7 @@ extension Pipeline {
         var lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count,
               lines.contains(where: { $0.range(of: "^" + name + #"\s*="#, options: .regularExpression) != nil }) else { return nil }
-        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
-        var i = faultLine - 1
-        while i >= 0, lines[i].trimmingCharacters(in: .whitespaces).range(of: #"^(async\s+)?def\s"#, options: .regularExpression) == nil || indent(lines[i]) >= indent(lines[faultLine - 1]) {
-            i -= 1
-        }
-        guard i >= 0, i + 1 < lines.count else { return nil }
+        guard let i = enclosingDef(lines, of: faultLine - 1), i + 1 < lines.count else { return nil }
         var body = i + 1
         while body < lines.count, lines[body].trimmingCharacters(in: .whitespaces).isEmpty { body += 1 }
         guard body < lines.count, indent(lines[body]) > indent(lines[i]) else { return nil }
@@ -194,7 +207,6 @@ extension Pipeline {
     static func decidingLine(_ source: String, faultLine: Int) -> String? {
         let lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count else { return nil }
-        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
         let fault = lines[faultLine - 1]
         let t = fault.trimmingCharacters(in: .whitespaces)
         guard t.hasPrefix("return") || t.hasPrefix("raise") else { return nil }
@@ -210,22 +222,8 @@ extension Pipeline {
     static func resumePrefix(_ source: String, faultLine: Int) -> String? {
         let lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count else { return nil }
-        func indent(_ l: String) -> Int { l.prefix { $0 == " " || $0 == "\t" }.count }
-        let fault = faultLine - 1
-        var end = fault  // lines[..<end] are kept
-        let faultIndent = indent(lines[fault])
-        if faultIndent > 0 {
-            var i = fault - 1
-            while i >= 0 {
-                let l = lines[i]
-                if !l.trimmingCharacters(in: .whitespaces).isEmpty, indent(l) < faultIndent,
-                   l.trimmingCharacters(in: .whitespaces).range(of: #"^(async\s+)?def\s"#, options: .regularExpression) != nil {
-                    end = i + 1
-                    break
-                }
-                i -= 1
-            }
-        }
+        // lines[..<end] are kept: through the enclosing `def`, or up to the fault at module level
+        let end = enclosingDef(lines, of: faultLine - 1).map { $0 + 1 } ?? faultLine - 1
         let head = lines[..<end].joined(separator: "\n")
         guard !head.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         return head + "\n"
