@@ -7,6 +7,7 @@
 // row; the tile loop runs all tokens over the same 4 rows so the weight tile stays in L1.
 
 #include <immintrin.h>
+#include <stdlib.h>
 
 #define CKI static inline __attribute__((always_inline))
 
@@ -478,12 +479,13 @@ CKI float k1_q4_1(int64_t nb, const ck_q4_1 *w, const ck_q8_1 *y, const float *d
 }
 
 
-// Q4_K single row: the activation-side pair sums of bsums are prepared once per call, the min
-// correction stays in a float vector (no horizontal sum per super-block) and the two vpdpwssd chains
-// are independent. Measured vs k_q4_K(1, ...): L2-resident 20.8 -> 23.3 GB/s, DRAM 17.6 -> 18.8 GB/s.
+// Q4_K single row, in llama.cpp's order for Q4_K (its repacked gemv, see ck_q4_K_r8 below): per
+// super-block the exact integer sums of the scaled dots and of the min corrections each take one fma,
+// acc - accm at the end. The activation-side pair sums of bsums are prepared once per call and the
+// two vpdpwssd chains are independent. Measured vs k_q4_K(1, ...): L2-resident 20.8 -> 23.3 GB/s,
+// DRAM 17.6 -> 18.8 GB/s (before the per-super-block sums, which are off the streaming path).
 CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i *bsp, size_t pfd) {
-    __m256 acc = _mm256_setzero_ps();
-    __m128 macc = _mm_setzero_ps();
+    __m128 acc = _mm_setzero_ps(), accm = _mm_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
         const ck_q4_K *x = &w[b];
         ck_prefetch_range((const char *)x + pfd, sizeof(ck_q4_K));
@@ -492,7 +494,6 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
         const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)dd)), _mm_set1_ps(y[b].d));
         const __m128i sm = ck_k4_scales_vec(x->scales);
         const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
-        macc = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(mins16, bsp[b])), _mm_shuffle_ps(dm, dm, 0x55), macc);
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         const int8_t *yq = y[b].qs;
         __m256i sumi = _mm256_setzero_si256(), sumi2 = _mm256_setzero_si256();
@@ -505,11 +506,12 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
             sumi = ck_dot_ww(sumi, p0, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c)));
             sumi2 = ck_dot_ww(sumi2, p1, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c + 1)));
         }
-        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi, sumi2)), acc);
+        const int tot = ck_hsum_i32(_mm256_add_epi32(sumi, sumi2));
+        const int totm = ck_hsum_i32x4(_mm_madd_epi16(mins16, bsp[b]));
+        acc = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), tot), dm, acc);
+        accm = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), totm), _mm_shuffle_ps(dm, dm, 0x55), accm);
     }
-    __m128 m = _mm_add_ps(macc, _mm_movehl_ps(macc, macc));
-    m = _mm_add_ss(m, _mm_movehdup_ps(m));
-    return ck_hsum_ps(acc) - _mm_cvtss_f32(m);
+    return _mm_cvtss_f32(_mm_sub_ss(acc, accm));
 }
 
 
@@ -810,6 +812,356 @@ static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, 
 }
 #undef CK_Q6_RN
 
+// ---------------------------- Q4_K GEMM, 8 rows interleaved per vector ---------------------------
+// llama.cpp runs Q4_K prompts through weights repacked 8 rows at a time (its q4_K_8x8 layout): one
+// 32-bit lane per weight row, the activation's 4 bytes broadcast to all lanes. A row tile here is
+// decoded into the same arrangement (ck_q4_K_r8), so each output follows that kernel's float steps:
+//  - tokens in whole groups of 4 (llama.cpp's gemm): per 64-element group s of a super-block,
+//      acc = fma(float(sc[2s]*dot[2s] + sc[2s+1]*dot[2s+1]), d*dy, acc),
+//      accm = fma(float(min[2s]*bsum[2s] + min[2s+1]*bsum[2s+1]), dmin*dy, accm);
+//  - the remaining 1-3 tokens (llama.cpp's gemv): the same with one fma per super-block;
+//  - result acc - accm.
+// The integer sums are exact, so the results equal llama.cpp's to the bit (tested through the greedy
+// fixtures). One vpdpbusd multiplies 32 bytes; the scales are applied once per 32 elements with
+// vpmulld (VNNI), or by vpmaddwd right after vpmaddubsw (AVX2, llama.cpp's own way).
+// Measured (1 thread, 64 tokens, 1536 rows, random blocks, GMAC/s; the 4x4 tile kernel g_q4_K, which
+// summed in k_q4_K's order, -> this): n=1536 63 -> 142 (AVX2 46 -> 85), n=8960 63 -> 142 (AVX2 47 -> 81).
+// (An intermediate version with one lane per sub-block instead of per row reached 102: the per-row
+// lanes need no horizontal sums and store 8 outputs at once.)
+typedef struct {
+    uint8_t q[8][8][32];  // [sub-block k][4-byte position p][row i * 4 + e] = row i's element 32k + 4p + e
+    int32_t sc[8][8];     // [k][row]: scale (VNNI) or scale in both 16-bit halves (AVX2 vpmaddwd)
+    int32_t mn[4][8];     // [group s][row]: min[2s] | min[2s+1] << 16
+    float d[8], dmin[8];
+} ck_q4_K_r8;
+
+#if CK_VNNI
+#define CK_R8N 4  // tokens per tile: 4 x (2 integer + 2 float accumulators) + weights in 32 registers
+#else
+#define CK_R8N 2
+#endif
+
+// 8 vectors r[i] to vector v = dword v of every r[i] in lane i (an 8x8 transpose of 32-bit elements).
+CKI void ck_t8x8(__m256i r[8]) {
+    __m256i t[8], u[8];
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = _mm256_unpacklo_epi32(r[k], r[k + 1]);
+        t[k + 1] = _mm256_unpackhi_epi32(r[k], r[k + 1]);
+    }
+    for (int g = 0; g < 8; g += 4) {
+        u[g + 0] = _mm256_unpacklo_epi64(t[g + 0], t[g + 2]);
+        u[g + 1] = _mm256_unpackhi_epi64(t[g + 0], t[g + 2]);
+        u[g + 2] = _mm256_unpacklo_epi64(t[g + 1], t[g + 3]);
+        u[g + 3] = _mm256_unpackhi_epi64(t[g + 1], t[g + 3]);
+    }
+    for (int v = 0; v < 4; v++) {
+        r[v] = _mm256_permute2x128_si256(u[v], u[v + 4], 0x20);
+        r[v + 4] = _mm256_permute2x128_si256(u[v], u[v + 4], 0x31);
+    }
+}
+
+// Decodes super-block b of 8 rows (w[i], rows past rm repeat the last) into o.
+CKI void ck_q4_K_r8_decode(const char *const *w, int64_t b, ck_q4_K_r8 *o, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const ck_q4_K *x[8];
+    for (int i = 0; i < 8; i++) {
+        x[i] = (const ck_q4_K *)w[i] + b;
+        if (pf) ck_prefetch_range((const char *)x[i] + pf, sizeof(ck_q4_K));
+    }
+    for (int c = 0; c < 4; c++) {
+        __m256i lo[8], hi[8];
+        for (int i = 0; i < 8; i++) {
+            const __m256i qv = _mm256_loadu_si256((const __m256i *)(x[i]->qs + 32 * c));
+            lo[i] = _mm256_and_si256(qv, m4);
+            hi[i] = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
+        }
+        ck_t8x8(lo);
+        ck_t8x8(hi);
+        for (int p = 0; p < 8; p++) {
+            _mm256_storeu_si256((__m256i *)o->q[2 * c][p], lo[p]);
+            _mm256_storeu_si256((__m256i *)o->q[2 * c + 1][p], hi[p]);
+        }
+    }
+    for (int i = 0; i < 8; i++) {
+        uint8_t sc[8], mn[8];
+        ck_k4_scales(x[i]->scales, sc, mn);
+        for (int k = 0; k < 8; k++) o->sc[k][i] = CK_VNNI ? sc[k] : sc[k] * 0x10001;
+        for (int s = 0; s < 4; s++) o->mn[s][i] = mn[2 * s] | (mn[2 * s + 1] << 16);
+        o->d[i] = ck_h2f_cvt(x[i]->d);
+        o->dmin[i] = ck_h2f_cvt(x[i]->dmin);
+    }
+}
+
+// 8 decoded rows x RN tokens (y[j], with bsp[j] = the pair sums of its bsums as 4 int32 per
+// super-block); GV = 1 for llama.cpp's gemv order. Stores lanes [0, rm) of out + j * os.
+CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K *const *y, const int32_t *const *bsp,
+                 float *out, int64_t os, int rm) {
+    __m256 acc[CK_R8N], accm[CK_R8N];
+    for (int j = 0; j < RN; j++) acc[j] = accm[j] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q4_K_r8 *x = w + b;
+        __m256 f[CK_R8N], fm[CK_R8N];
+        __m256i tot[CK_R8N], totm[CK_R8N];
+        for (int j = 0; j < RN; j++) {
+            const __m256 dy = _mm256_set1_ps(y[j][b].d);
+            f[j] = _mm256_mul_ps(_mm256_loadu_ps(x->d), dy);
+            fm[j] = _mm256_mul_ps(_mm256_loadu_ps(x->dmin), dy);
+            tot[j] = totm[j] = _mm256_setzero_si256();
+        }
+        for (int s = 0; s < 4; s++) {
+            __m256i ia[CK_R8N], ib[CK_R8N];
+            for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm256_setzero_si256();
+#if !CK_VNNI
+            const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[2 * s]);
+            const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[2 * s + 1]);
+#endif
+            for (int p = 0; p < 8; p++) {
+                const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[2 * s][p]);
+                const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[2 * s + 1][p]);
+                for (int j = 0; j < RN; j++) {
+                    int32_t ya, yb;
+                    memcpy(&ya, y[j][b].qs + 64 * s + 4 * p, 4);
+                    memcpy(&yb, y[j][b].qs + 64 * s + 32 + 4 * p, 4);
+#if CK_VNNI
+                    ia[j] = _mm256_dpbusd_epi32(ia[j], wa, _mm256_set1_epi32(ya));
+                    ib[j] = _mm256_dpbusd_epi32(ib[j], wb, _mm256_set1_epi32(yb));
+#else
+                    ia[j] = _mm256_add_epi32(ia[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wa, _mm256_set1_epi32(ya)), sa));
+                    ib[j] = _mm256_add_epi32(ib[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wb, _mm256_set1_epi32(yb)), sb));
+#endif
+                }
+            }
+            const __m256i mn = _mm256_loadu_si256((const __m256i *)x->mn[s]);
+#if CK_VNNI
+            const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[2 * s]);
+            const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[2 * s + 1]);
+#endif
+            for (int j = 0; j < RN; j++) {
+#if CK_VNNI
+                const __m256i g = _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb));
+#else
+                const __m256i g = _mm256_add_epi32(ia[j], ib[j]);
+#endif
+                const __m256i gm = _mm256_madd_epi16(mn, _mm256_set1_epi32(bsp[j][4 * b + s]));
+                if (GV) {
+                    tot[j] = _mm256_add_epi32(tot[j], g);
+                    totm[j] = _mm256_add_epi32(totm[j], gm);
+                } else {
+                    acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(g), f[j], acc[j]);
+                    accm[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(gm), fm[j], accm[j]);
+                }
+            }
+        }
+        if (GV) {
+            for (int j = 0; j < RN; j++) {
+                acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(tot[j]), f[j], acc[j]);
+                accm[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(totm[j]), fm[j], accm[j]);
+            }
+        }
+    }
+    for (int j = 0; j < RN; j++) {
+        const __m256 r = _mm256_sub_ps(acc[j], accm[j]);
+        if (rm == 8) _mm256_storeu_ps(out + j * os, r);
+        else {
+            float t[8];
+            _mm256_storeu_ps(t, r);
+            for (int i = 0; i < rm; i++) out[j * os + i] = t[i];
+        }
+    }
+}
+
+// ---------------------------- Q6_K GEMM, 8 rows interleaved per vector ---------------------------
+// For 8 or more tokens llama.cpp multiplies Q6_K through its tiled K-quant kernel (ggml-cpu/tiled):
+// per super-block the exact integer T = sum_s scale[s] * (dot[s] - 32 * bsum[s]) over the sixteen
+// 16-element sub-blocks, then out = out + (float(T) * d) * dy, with each product rounded. Below 8
+// tokens it uses its vec_dot (k_q6_K above, through g_q6_K). The 8-row layout is ck_q4_K_r8's, with
+// sixteen sub-blocks of 4 positions. Measured as above (g_q6_K -> this): n=1536 66 -> 123 (AVX2 53 -> 83),
+// n=8960 65 -> 122 (AVX2 50 -> 78). The fma in the last step is what llama.cpp's build (GCC, which
+// contracts its mul + add) executes: with a separate add 8771 of 15232 outputs of a captured
+// ffn_down differed in the last bit, with the fma none.
+typedef struct {
+    uint8_t q[16][4][32];  // [sub-block s][4-byte position p][row i * 4 + e] = row i's element 16s + 4p + e
+    int32_t sc[16][8];     // [s][row]: scale (VNNI) or scale in both 16-bit halves (AVX2 vpmaddwd)
+    int32_t sp[8][8];      // [k][row]: scale[2k] | scale[2k+1] << 16 (for the -32 * bsum term)
+    float d[8];
+} ck_q6_K_r8;
+
+CKI void ck_q6_K_r8_decode(const char *const *w, int64_t b, ck_q6_K_r8 *o, size_t pf) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    const ck_q6_K *x[8];
+    for (int i = 0; i < 8; i++) {
+        x[i] = (const ck_q6_K *)w[i] + b;
+        if (pf) ck_prefetch_range((const char *)x[i] + pf, sizeof(ck_q6_K));
+    }
+    for (int c = 0; c < 8; c++) {  // 32 elements 32c..32c+31 = sub-blocks 2c, 2c+1
+        const int h = c / 4, part = c % 4;
+        __m256i r[8];
+        for (int i = 0; i < 8; i++) {
+            const __m256i l = _mm256_loadu_si256((const __m256i *)(x[i]->ql + 64 * h + 32 * (part & 1)));
+            const __m256i hv = _mm256_loadu_si256((const __m256i *)(x[i]->qh + 32 * h));
+            const __m256i lo = part < 2 ? _mm256_and_si256(l, m4) : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
+            const __m256i hb = part == 0 ? _mm256_slli_epi16(hv, 4) : part == 1 ? _mm256_slli_epi16(hv, 2)
+                             : part == 2 ? hv : _mm256_srli_epi16(hv, 2);
+            r[i] = _mm256_or_si256(lo, _mm256_and_si256(hb, m30));
+        }
+        ck_t8x8(r);  // r[v] = element 32c + 4v.. of every row
+        for (int v = 0; v < 8; v++) _mm256_storeu_si256((__m256i *)o->q[2 * c + v / 4][v % 4], r[v]);
+    }
+    for (int i = 0; i < 8; i++) {
+        for (int k = 0; k < 16; k++) o->sc[k][i] = CK_VNNI ? x[i]->scales[k] : (int32_t)((uint32_t)(uint16_t)x[i]->scales[k] * 0x10001u);
+        for (int k = 0; k < 8; k++)
+            o->sp[k][i] = (int32_t)((uint32_t)(uint16_t)x[i]->scales[2 * k] | ((uint32_t)(uint16_t)x[i]->scales[2 * k + 1] << 16));
+        o->d[i] = ck_h2f_cvt(x[i]->d);
+    }
+}
+
+CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *y, float *out, int64_t os, int rm) {
+    __m256 acc[CK_R8N];
+    for (int j = 0; j < RN; j++) acc[j] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q6_K_r8 *x = w + b;
+        __m256i tot[CK_R8N];
+        for (int j = 0; j < RN; j++) {
+            // -32 * sum_k (scale[2k] * bsum[2k] + scale[2k+1] * bsum[2k+1])
+            __m256i o = _mm256_setzero_si256();
+            for (int k = 0; k < 8; k++) {
+                int32_t bp;
+                memcpy(&bp, y[j][b].bsums + 2 * k, 4);
+                o = _mm256_add_epi32(o, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)x->sp[k]), _mm256_set1_epi32(bp)));
+            }
+            tot[j] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(o, 5));
+        }
+        for (int s = 0; s < 16; s += 2) {
+            __m256i ia[CK_R8N], ib[CK_R8N];
+            for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm256_setzero_si256();
+            const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[s]);
+            const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[s + 1]);
+            for (int p = 0; p < 4; p++) {
+                const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
+                const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p]);
+                for (int j = 0; j < RN; j++) {
+                    int32_t ya, yb;
+                    memcpy(&ya, y[j][b].qs + 16 * s + 4 * p, 4);
+                    memcpy(&yb, y[j][b].qs + 16 * s + 16 + 4 * p, 4);
+#if CK_VNNI
+                    ia[j] = _mm256_dpbusd_epi32(ia[j], wa, _mm256_set1_epi32(ya));
+                    ib[j] = _mm256_dpbusd_epi32(ib[j], wb, _mm256_set1_epi32(yb));
+#else
+                    ia[j] = _mm256_add_epi32(ia[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wa, _mm256_set1_epi32(ya)), sa));
+                    ib[j] = _mm256_add_epi32(ib[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wb, _mm256_set1_epi32(yb)), sb));
+#endif
+                }
+            }
+            for (int j = 0; j < RN; j++) {
+#if CK_VNNI
+                tot[j] = _mm256_add_epi32(tot[j], _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb)));
+#else
+                (void)sa; (void)sb;
+                tot[j] = _mm256_add_epi32(tot[j], _mm256_add_epi32(ia[j], ib[j]));
+#endif
+            }
+        }
+        const __m256 d = _mm256_loadu_ps(x->d);
+        for (int j = 0; j < RN; j++)
+            acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(tot[j]), d), _mm256_set1_ps(y[j][b].d), acc[j]);
+    }
+    for (int j = 0; j < RN; j++) {
+        if (rm == 8) _mm256_storeu_ps(out + j * os, acc[j]);
+        else {
+            float t[8];
+            _mm256_storeu_ps(t, acc[j]);
+            for (int i = 0; i < rm; i++) out[j * os + i] = t[i];
+        }
+    }
+}
+
+static _Thread_local ck_q6_K_r8 ck_r8_w6[CK_MAXNB / 8] __attribute__((aligned(64)));
+
+// Q6_K rows [r0, r1) x tokens [0, ntok), ntok >= 8, in 8-row tiles.
+static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                            int64_t r0, int64_t r1, float *out, int64_t os) {
+    const int64_t nb = n / CK_QKK;
+    for (int64_t r = r0; r < r1; r += 8) {
+        const int rm = r1 - r >= 8 ? 8 : (int)(r1 - r);
+        const char *w[8];
+        for (int i = 0; i < 8; i++) w[i] = wb + (size_t)(r + (i < rm ? i : rm - 1)) * ws;
+        const size_t pf = r + 16 <= r1 ? 8 * ws : 0;
+        for (int64_t b = 0; b < nb; b++) ck_q6_K_r8_decode(w, b, ck_r8_w6 + b, pf);
+        for (int64_t t = 0; t < ntok; t += CK_R8N) {
+            const int tn = ntok - t >= CK_R8N ? CK_R8N : (int)(ntok - t);
+            const ck_q8_K *y[CK_R8N];
+            for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+            float *o = out + t * os + r;
+            switch (tn) {
+#if CK_R8N >= 4
+            case 4: r8_q6_K(4, nb, ck_r8_w6, y, o, os, rm); break;
+            case 3: r8_q6_K(3, nb, ck_r8_w6, y, o, os, rm); break;
+#endif
+            case 2: r8_q6_K(2, nb, ck_r8_w6, y, o, os, rm); break;
+            default: r8_q6_K(1, nb, ck_r8_w6, y, o, os, rm); break;
+            }
+        }
+    }
+}
+
+static _Thread_local ck_q4_K_r8 ck_r8_w[CK_MAXNB / 8] __attribute__((aligned(64)));
+static _Thread_local int32_t *ck_r8_bsp;
+static _Thread_local size_t ck_r8_bspcap;
+
+// Q4_K rows [r0, r1) x tokens [0, ntok) in 8-row tiles. Returns 0 (nothing written) when the
+// activation side buffer cannot be allocated; the caller then uses the 4x4 tile kernel.
+static int ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                           int64_t r0, int64_t r1, float *out, int64_t os) {
+    const int64_t nb = n / CK_QKK;
+    const size_t need = (size_t)(ntok * nb * 4);
+    if (need > ck_r8_bspcap) {
+        free(ck_r8_bsp);
+        ck_r8_bspcap = 0;
+        ck_r8_bsp = (int32_t *)malloc(need * sizeof(int32_t));
+        if (!ck_r8_bsp) return 0;
+        ck_r8_bspcap = need;
+    }
+    for (int64_t t = 0; t < ntok; t++)
+        for (int64_t b = 0; b < nb; b++) {
+            const ck_q8_K *y = (const ck_q8_K *)(xb + (size_t)t * xs) + b;
+            _mm_storeu_si128((__m128i *)(ck_r8_bsp + (t * nb + b) * 4),
+                             _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y->bsums), _mm_loadu_si128((const __m128i *)y->bsums + 1)));
+        }
+    const int64_t ngemm = ntok - ntok % 4;  // llama.cpp: gemm for whole groups of 4 tokens, gemv for the rest
+    for (int64_t r = r0; r < r1; r += 8) {
+        const int rm = r1 - r >= 8 ? 8 : (int)(r1 - r);
+        const char *w[8];
+        for (int i = 0; i < 8; i++) w[i] = wb + (size_t)(r + (i < rm ? i : rm - 1)) * ws;
+        const size_t pf = r + 16 <= r1 ? 8 * ws : 0;
+        for (int64_t b = 0; b < nb; b++) ck_q4_K_r8_decode(w, b, ck_r8_w + b, pf);
+        for (int64_t t = 0; t < ntok;) {
+            const ck_q8_K *y[CK_R8N];
+            const int32_t *bp[CK_R8N];
+            const int gv = t >= ngemm;
+            const int64_t left = (gv ? ntok : ngemm) - t;
+            const int tn = left >= CK_R8N ? CK_R8N : (int)left;
+            for (int j = 0; j < CK_R8N; j++) {
+                const int64_t tj = t + (j < tn ? j : 0);
+                y[j] = (const ck_q8_K *)(xb + (size_t)tj * xs);
+                bp[j] = ck_r8_bsp + tj * nb * 4;
+            }
+            float *o = out + t * os + r;
+#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, ck_r8_w, y, bp, o, os, rm) : r8_q4_K(RN, 0, nb, ck_r8_w, y, bp, o, os, rm))
+            switch (tn) {
+#if CK_R8N >= 4
+            case 4: CK_R8(4); break;
+            case 3: CK_R8(3); break;
+#endif
+            case 2: CK_R8(2); break;
+            default: CK_R8(1); break;
+            }
+#undef CK_R8
+            t += tn;
+        }
+    }
+    return 1;
+}
+
 static _Thread_local uint8_t ck_q6_buf[(CK_MAXNB / 8) * CK_GM * 256] __attribute__((aligned(64)));
 static _Thread_local __m256i ck_q0_u[CK_MAXNB * CK_GM];
 static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
@@ -819,6 +1171,12 @@ static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
 CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
                  int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
+    if (type == DC_TYPE_Q4_K && n / CK_QKK <= CK_MAXNB / 8 && ck_gemm_q4_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os))
+        return;
+    if (type == DC_TYPE_Q6_K && ntok >= 8 && n / CK_QKK <= CK_MAXNB / 8) {
+        ck_gemm_q6_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        return;
+    }
     for (int64_t r = r0; r < r1; r += CK_GM) {
         const int rm = r1 - r >= CK_GM ? CK_GM : (int)(r1 - r);
         const char *wr[CK_GM];

@@ -139,13 +139,41 @@ public final class TransformerModel {
         for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
             throw ModelError.invalidToken(t, vocabularySize: config.vocabularySize)
         }
-        var done = 0
-        while done < tokens.count {
-            let n = min(batchSize, tokens.count - done)
-            forwardChunk(Array(tokens[done..<done + n]), start: start + done, wantLogits: done + n == tokens.count)
-            done += n
+        for r in Self.chunks(count: tokens.count, batch: batchSize) {
+            forwardChunk(Array(tokens[r]), start: start + r.lowerBound, wantLogits: r.upperBound == tokens.count)
         }
         return Array(UnsafeBufferPointer(start: logitsBuf, count: config.vocabularySize))
+    }
+
+    /// How a prompt of `count` tokens is cut into forward chunks of at most `batch` tokens, so that every
+    /// matrix sees the token groups llama.cpp's kernels see (and sums in the same order):
+    /// - llama.cpp evaluates a prompt in micro-batches of 512 tokens; chunks never straddle one;
+    /// - within a micro-batch its Q4_K kernel takes whole groups of 4 tokens and the last `n % 4` alone,
+    ///   so chunks start at multiples of 4 (`batch` is rounded down to one when it is 8 or more);
+    /// - its Q6_K kernel changes at 8 tokens, so a micro-batch's last chunk is not left with 1-7 tokens
+    ///   when the micro-batch has more: it takes 8 from the chunk before.
+    static func chunks(count: Int, batch: Int) -> [Range<Int>] {
+        let ubatch = 512
+        let b = batch >= 8 ? min(batch - batch % 4, ubatch) : max(1, batch)
+        var out: [Range<Int>] = []
+        var u = 0
+        while u < count {
+            let end = min(u + ubatch, count)
+            var c: [Range<Int>] = []
+            var s = u
+            while s < end {
+                c.append(s..<min(s + b, end))
+                s += b
+            }
+            if c.count >= 2, let last = c.last, last.count < 8, c[c.count - 2].count >= 16 {
+                let prev = c[c.count - 2]
+                c[c.count - 2] = prev.lowerBound..<(prev.upperBound - 8)
+                c[c.count - 1] = (prev.upperBound - 8)..<last.upperBound
+            }
+            out += c
+            u = end
+        }
+        return out
     }
 
     private func rmsNorm(_ src: UnsafePointer<Float>, _ weight: [Float], _ dst: UnsafeMutablePointer<Float>, n: Int) {
