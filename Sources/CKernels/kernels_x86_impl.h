@@ -605,72 +605,6 @@ CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const floa
         for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
 }
 
-// Q4_K: per super-block the integer lanes of every (row, token) pair are summed in registers, then
-// folded into the float accumulators with k_q4_K's formula. The min correction is formed for 4 tokens
-// per instruction (horizontal sums per pair were a third of the work): n=896 63 -> 73, n=4864 60 -> 66.
-CKI void g_q4_K(int RM, int RN, int64_t nb, const char *const *w, const ck_q8_K *const *y,
-                float *out, int64_t os, size_t pf) {
-    __m256 acc[CK_GM][CK_GN];
-    __m128 ms[CK_GM];  // min corrections, lane j = token j (CK_GN <= 4)
-    for (int i = 0; i < RM; i++) {
-        ms[i] = _mm_setzero_ps();
-        for (int j = 0; j < RN; j++) acc[i][j] = _mm256_setzero_ps();
-    }
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    for (int64_t b = 0; b < nb; b++) {
-        const ck_q4_K *x[CK_GM];
-        __m256i sc16[CK_GM];
-        __m256i isum[CK_GM][CK_GN];
-        __m128i bsp[4];  // pair sums of the activation's bsums: (bsums[2k] + bsums[2k+1]), k < 8
-        float dyj[4] = {0, 0, 0, 0};
-        for (int j = 0; j < 4; j++) {
-            bsp[j] = j < RN ? _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[j][b].bsums), _mm_loadu_si128((const __m128i *)y[j][b].bsums + 1))
-                            : _mm_setzero_si128();
-            if (j < RN) dyj[j] = y[j][b].d;
-        }
-        const __m128 dyv = _mm_loadu_ps(dyj);
-        for (int i = 0; i < RM; i++) {
-            x[i] = (const ck_q4_K *)w[i] + b;
-            if (pf) ck_prefetch_range((const char *)x[i] + pf, sizeof(ck_q4_K));
-            const __m128i sm = ck_k4_scales_vec(x[i]->scales);
-            sc16[i] = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
-            const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
-            // sum_k mins[k] * bsp_j[k] for the 4 tokens at once: lane j of summ (exact integers)
-            const __m128i summ = _mm_hadd_epi32(_mm_hadd_epi32(_mm_madd_epi16(mins16, bsp[0]), _mm_madd_epi16(mins16, bsp[1])),
-                                                _mm_hadd_epi32(_mm_madd_epi16(mins16, bsp[2]), _mm_madd_epi16(mins16, bsp[3])));
-            // k_q4_K's ms += (dmin * dy) * summ (one fma after contraction), four tokens per instruction
-            ms[i] = _mm_fmadd_ps(_mm_mul_ps(_mm_set1_ps(ck_h2f_cvt(x[i]->dmin)), dyv), _mm_cvtepi32_ps(summ), ms[i]);
-            for (int j = 0; j < RN; j++) isum[i][j] = _mm256_setzero_si256();
-        }
-        for (int c = 0; c < 4; c++) {
-            __m256i ylo[CK_GN], yhi[CK_GN];
-            for (int j = 0; j < RN; j++) {
-                ylo[j] = _mm256_loadu_si256((const __m256i *)(y[j][b].qs + 64 * c));
-                yhi[j] = _mm256_loadu_si256((const __m256i *)(y[j][b].qs + 64 * c + 32));
-            }
-            for (int i = 0; i < RM; i++) {
-                const __m256i qv = _mm256_loadu_si256((const __m256i *)(x[i]->qs + 32 * c));
-                const __m256i lo = _mm256_and_si256(qv, m4);
-                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
-                const __m256i slo = _mm256_shuffle_epi8(sc16[i], ck_lane16_mask(2 * c));
-                const __m256i shi = _mm256_shuffle_epi8(sc16[i], ck_lane16_mask(2 * c + 1));
-                for (int j = 0; j < RN; j++) {
-                    isum[i][j] = ck_dot_ww(isum[i][j], _mm256_maddubs_epi16(lo, ylo[j]), slo);
-                    isum[i][j] = ck_dot_ww(isum[i][j], _mm256_maddubs_epi16(hi, yhi[j]), shi);
-                }
-            }
-        }
-        for (int i = 0; i < RM; i++)
-            for (int j = 0; j < RN; j++)
-                acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(ck_h2f_cvt(x[i]->d) * y[j][b].d), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
-    }
-    for (int i = 0; i < RM; i++) {
-        float m[4];
-        _mm_storeu_ps(m, ms[i]);
-        for (int j = 0; j < RN; j++) out[j * os + i] = ck_hsum_ps(acc[i][j]) - m[j];
-    }
-}
-
 // Q6_K: as k_q6_K (the -32 offset folded into the integer lanes through the activation's bsums). The
 // 6-bit values of a row tile are unpacked once into bytes (q6[b][i][256], in k_q6_K's chunk order)
 // before the token tiles run. Measured (1 thread, 64 tokens, n=896 / 4864): 47 -> 75 / 40 -> 69 GMAC/s.
@@ -741,39 +675,6 @@ CKI void g_q6_K(int RM, int RN, int64_t nb, const char *const *w, const uint8_t 
     for (int j = 0; j < RN; j++)
         for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
 }
-
-// One RM x RN tile of `type`; RM and RN are constants at every call site below so the loops unroll.
-CKI void g_tile(int type, int RM, int RN, int64_t n, const char *const *w, const void *const *y,
-                float *out, int64_t os, size_t pf) {
-    switch (type) {
-    case DC_TYPE_Q4_K: g_q4_K(RM, RN, n / CK_QKK, w, (const ck_q8_K *const *)y, out, os, pf); break;
-    default: break;
-    }
-}
-
-// The tile kernels specialised for every (type, rows, tokens) shape that occurs.
-#define CK_GTILE_RN(TYPE, RM, W, O)                                                                    \
-    switch (tn) {                                                                                      \
-    case 4: g_tile(TYPE, RM, 4 > CK_GN ? CK_GN : 4, n, W, yr, O, os, pf); break;                       \
-    case 3: g_tile(TYPE, RM, 3 > CK_GN ? CK_GN : 3, n, W, yr, O, os, pf); break;                       \
-    case 2: g_tile(TYPE, RM, 2, n, W, yr, O, os, pf); break;                                           \
-    default: g_tile(TYPE, RM, 1, n, W, yr, O, os, pf); break;                                          \
-    }
-#define CK_GTYPE(TYPE)                                                                                 \
-    case TYPE:                                                                                         \
-        if (rm == CK_GM) { CK_GTILE_RN(TYPE, CK_GM, wr, o) }                                           \
-        else for (int i = 0; i < rm; i++) { const char *w1[1] = {wr[i]}; CK_GTILE_RN(TYPE, 1, w1, o + i) } \
-        break;
-
-static void ck_gemm_tile(int type, int rm, int tn, int64_t n, const char *const *wr, const void *const *yr,
-                         float *o, int64_t os, size_t pf) {
-    switch (type) {
-    CK_GTYPE(DC_TYPE_Q4_K)
-    default: break;
-    }
-}
-#undef CK_GTYPE
-#undef CK_GTILE_RN
 
 #define CK_Q0_RN(TYPE, RM, I, O)                                                                       \
     switch (tn) {                                                                                      \
@@ -892,17 +793,19 @@ CKI void ck_q4_K_r8_decode(const char *const *w, int64_t b, ck_q4_K_r8 *o, size_
     }
 }
 
-// 8 decoded rows x RN tokens (y[j], with bsp[j] = the pair sums of its bsums as 4 int32 per
-// super-block); GV = 1 for llama.cpp's gemv order. Stores lanes [0, rm) of out + j * os.
-CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K *const *y, const int32_t *const *bsp,
-                 float *out, int64_t os, int rm) {
+// 8 decoded rows x RN tokens y[j]; GV = 1 for llama.cpp's gemv order. Stores lanes [0, rm) of
+// out + j * os.
+CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K *const *y, float *out, int64_t os, int rm) {
     __m256 acc[CK_R8N], accm[CK_R8N];
     for (int j = 0; j < RN; j++) acc[j] = accm[j] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
         const ck_q4_K_r8 *x = w + b;
         __m256 f[CK_R8N], fm[CK_R8N];
         __m256i tot[CK_R8N], totm[CK_R8N];
+        int32_t bsp[CK_R8N][4];  // sub-block sums of the activation, two int16 per group of 64
         for (int j = 0; j < RN; j++) {
+            _mm_storeu_si128((__m128i *)bsp[j], _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[j][b].bsums),
+                                                               _mm_loadu_si128((const __m128i *)y[j][b].bsums + 1)));
             const __m256 dy = _mm256_set1_ps(y[j][b].d);
             f[j] = _mm256_mul_ps(_mm256_loadu_ps(x->d), dy);
             fm[j] = _mm256_mul_ps(_mm256_loadu_ps(x->dmin), dy);
@@ -942,7 +845,7 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K 
 #else
                 const __m256i g = _mm256_add_epi32(ia[j], ib[j]);
 #endif
-                const __m256i gm = _mm256_madd_epi16(mn, _mm256_set1_epi32(bsp[j][4 * b + s]));
+                const __m256i gm = _mm256_madd_epi16(mn, _mm256_set1_epi32(bsp[j][s]));
                 if (GV) {
                     tot[j] = _mm256_add_epi32(tot[j], g);
                     totm[j] = _mm256_add_epi32(totm[j], gm);
@@ -1105,28 +1008,10 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
 }
 
 static _Thread_local ck_q4_K_r8 ck_r8_w[CK_MAXNB / 8] __attribute__((aligned(64)));
-static _Thread_local int32_t *ck_r8_bsp;
-static _Thread_local size_t ck_r8_bspcap;
-
-// Q4_K rows [r0, r1) x tokens [0, ntok) in 8-row tiles. Returns 0 (nothing written) when the
-// activation side buffer cannot be allocated; the caller then uses the 4x4 tile kernel.
-static int ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
-                           int64_t r0, int64_t r1, float *out, int64_t os) {
+// Q4_K rows [r0, r1) x tokens [0, ntok) in 8-row tiles.
+static void ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                            int64_t r0, int64_t r1, float *out, int64_t os) {
     const int64_t nb = n / CK_QKK;
-    const size_t need = (size_t)(ntok * nb * 4);
-    if (need > ck_r8_bspcap) {
-        free(ck_r8_bsp);
-        ck_r8_bspcap = 0;
-        ck_r8_bsp = (int32_t *)malloc(need * sizeof(int32_t));
-        if (!ck_r8_bsp) return 0;
-        ck_r8_bspcap = need;
-    }
-    for (int64_t t = 0; t < ntok; t++)
-        for (int64_t b = 0; b < nb; b++) {
-            const ck_q8_K *y = (const ck_q8_K *)(xb + (size_t)t * xs) + b;
-            _mm_storeu_si128((__m128i *)(ck_r8_bsp + (t * nb + b) * 4),
-                             _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y->bsums), _mm_loadu_si128((const __m128i *)y->bsums + 1)));
-        }
     const int64_t ngemm = ntok - ntok % 4;  // llama.cpp: gemm for whole groups of 4 tokens, gemv for the rest
     for (int64_t r = r0; r < r1; r += 8) {
         const int rm = r1 - r >= 8 ? 8 : (int)(r1 - r);
@@ -1136,17 +1021,15 @@ static int ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb,
         for (int64_t b = 0; b < nb; b++) ck_q4_K_r8_decode(w, b, ck_r8_w + b, pf);
         for (int64_t t = 0; t < ntok;) {
             const ck_q8_K *y[CK_R8N];
-            const int32_t *bp[CK_R8N];
             const int gv = t >= ngemm;
             const int64_t left = (gv ? ntok : ngemm) - t;
             const int tn = left >= CK_R8N ? CK_R8N : (int)left;
             for (int j = 0; j < CK_R8N; j++) {
                 const int64_t tj = t + (j < tn ? j : 0);
                 y[j] = (const ck_q8_K *)(xb + (size_t)tj * xs);
-                bp[j] = ck_r8_bsp + tj * nb * 4;
             }
             float *o = out + t * os + r;
-#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, ck_r8_w, y, bp, o, os, rm) : r8_q4_K(RN, 0, nb, ck_r8_w, y, bp, o, os, rm))
+#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, ck_r8_w, y, o, os, rm) : r8_q4_K(RN, 0, nb, ck_r8_w, y, o, os, rm))
             switch (tn) {
 #if CK_R8N >= 4
             case 4: CK_R8(4); break;
@@ -1159,7 +1042,6 @@ static int ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb,
             t += tn;
         }
     }
-    return 1;
 }
 
 static _Thread_local uint8_t ck_q6_buf[(CK_MAXNB / 8) * CK_GM * 256] __attribute__((aligned(64)));
@@ -1171,8 +1053,10 @@ static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
 CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
                  int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
-    if (type == DC_TYPE_Q4_K && n / CK_QKK <= CK_MAXNB / 8 && ck_gemm_q4_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os))
+    if (type == DC_TYPE_Q4_K) {
+        ck_gemm_q4_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
         return;
+    }
     if (type == DC_TYPE_Q6_K && ntok >= 8 && n / CK_QKK <= CK_MAXNB / 8) {
         ck_gemm_q6_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
         return;
@@ -1194,7 +1078,7 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
             }
             continue;
         }
-        if (type == DC_TYPE_Q6_K) {
+        {  // Q6_K, 2-7 tokens (llama.cpp's vec_dot order)
             const int64_t nb = n / CK_QKK;
             ck_q6_K_decode_tile(rm, nb, wr, ck_q6_buf, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
             for (int64_t t = 0; t < ntok; t += CK_GN) {
@@ -1203,14 +1087,6 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
                 for (int j = 0; j < CK_GN; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
                 ck_gemm_q6_K_tile(rm, tn, nb, wr, ck_q6_buf, y, out + t * os + r, os);
             }
-            continue;
-        }
-        for (int64_t t = 0; t < ntok; t += CK_GN) {
-            const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
-            const void *yr[CK_GN];
-            for (int j = 0; j < CK_GN; j++) yr[j] = xb + (size_t)(t + (j < tn ? j : 0)) * xs;
-            const size_t pf = (t == 0 && r + 2 * CK_GM <= r1) ? (size_t)CK_GM * ws : 0;
-            ck_gemm_tile(type, rm, tn, n, wr, yr, out + t * os + r, os, pf);
         }
     }
 }
@@ -1309,7 +1185,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
         }
     }
     if (ntok >= 2 && (((type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0) && n / CK_QK <= CK_MAXNB) ||
-                      type == DC_TYPE_Q4_K || (type == DC_TYPE_Q6_K && n / CK_QKK <= CK_MAXNB / 8))) {
+                      ((type == DC_TYPE_Q4_K || type == DC_TYPE_Q6_K) && n / CK_QKK <= CK_MAXNB / 8))) {
         ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
         return 1;
     }
