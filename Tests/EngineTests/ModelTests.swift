@@ -81,6 +81,11 @@ final class ModelTests: XCTestCase {
         try check(TestModels.defaultModel, logitTolerance: 1e-4, identicalAtLeast: 6)
     }
 
+    /// Qwen2.5-Coder-1.5B (Q4_K, Q6_K; the quality model, not installed in CI: skipped there), as the 0.5B.
+    func testQualityModelMatchesLlamaCpp() throws {
+        try check("qwen2.5-coder-1.5b-instruct", logitTolerance: 1e-4, identicalAtLeast: 6)
+    }
+
     /// Prompt chunks keep llama.cpp's token groups: no chunk straddles a 512-token micro-batch, chunks
     /// start at multiples of 4 inside one, and a micro-batch's last chunk has 8+ tokens when it can.
     func testPromptChunksFollowLlamaCppGroups() {
