@@ -64,6 +64,8 @@ public final class TransformerModel {
         guard ctx > 0 else { throw GGUFError(file: file.url.path, reason: "context length must be positive") }
         let E = c.embeddingLength, F = c.feedForwardLength
         let qDim = c.headCount * c.headDim, kvDim = c.headCountKV * c.headDim
+        // weights on 2 MB pages (GGUFFile.loadTensorData); DEEPCODER_MMAP=1 keeps them in the file mapping
+        if ProcessInfo.processInfo.environment["DEEPCODER_MMAP"] != "1" { file.loadTensorData() }
         tokenEmbedding = try WeightMatrix(file: file, name: "token_embd.weight", rows: c.vocabularySize, columns: E)
         outputNorm = try VectorWeight(file: file, name: "output_norm.weight", count: E)
         if file.tensorInfo("output.weight") != nil {
