@@ -194,6 +194,17 @@ CKI void k_q5_1(int R, int64_t nb, const ck_q5_1 *const *w, const ck_q8_1 *y, fl
 
 // ------------------------------------ Q4_K / Q5_K x Q8_K ------------------------------------------
 // 6-bit scales/mins of a Q4_K/Q5_K super-block -> bytes 0..7 scales, 8..15 mins.
+// The same from a 16-byte load (the 4 bytes after the 12 scale bytes are read and ignored: within a
+// Q4_K/Q5_K block they are d/qs bytes) without leaving the vector registers.
+CKI __m128i ck_k4_scales_vec16(const uint8_t *s) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)s);  // u0 u1 u2 u3
+    const __m128i lo = _mm_and_si128(v, _mm_setr_epi32(0x3f3f3f3f, 0x3f3f3f3f, 0, 0));  // sc_lo, mn_lo
+    const __m128i u22 = _mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 4, 0, 0));
+    const __m128i top = _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(v, 6), _mm_set1_epi32(0x03030303)), 4);
+    const __m128i hi = _mm_or_si128(_mm_and_si128(u22, _mm_set1_epi32(0x0f0f0f0f)), top);  // sc_hi, mn_hi
+    return _mm_unpacklo_epi32(lo, hi);
+}
+
 CKI __m128i ck_k4_scales_vec(const uint8_t *s) {
     uint32_t u[4];
     memcpy(u, s, 12);
@@ -485,14 +496,14 @@ CKI float k1_q4_1(int64_t nb, const ck_q4_1 *w, const ck_q8_1 *y, const float *d
 // two vpdpwssd chains are independent. Measured vs k_q4_K(1, ...): L2-resident 20.8 -> 23.3 GB/s,
 // DRAM 17.6 -> 18.8 GB/s (before the per-super-block sums, which are off the streaming path).
 CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i *bsp, size_t pfd) {
-    __m128 acc = _mm_setzero_ps(), accm = _mm_setzero_ps();
+    __m128 acc = _mm_setzero_ps();  // lane 0: sum of the scaled dots, lane 1: of the min corrections
     for (int64_t b = 0; b < nb; b++) {
         const ck_q4_K *x = &w[b];
         ck_prefetch_range((const char *)x + pfd, sizeof(ck_q4_K));
         uint32_t dd;
         memcpy(&dd, &x->d, 4);  // d, dmin
         const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)dd)), _mm_set1_ps(y[b].d));
-        const __m128i sm = ck_k4_scales_vec(x->scales);
+        const __m128i sm = ck_k4_scales_vec16(x->scales);
         const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         const int8_t *yq = y[b].qs;
@@ -506,12 +517,14 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
             sumi = ck_dot_ww(sumi, p0, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c)));
             sumi2 = ck_dot_ww(sumi2, p1, _mm256_shuffle_epi8(sc16, ck_lane16_mask(2 * c + 1)));
         }
-        const int tot = ck_hsum_i32(_mm256_add_epi32(sumi, sumi2));
-        const int totm = ck_hsum_i32x4(_mm_madd_epi16(mins16, bsp[b]));
-        acc = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), tot), dm, acc);
-        accm = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), totm), _mm_shuffle_ps(dm, dm, 0x55), accm);
+        // lane 0: the super-block total, lane 1: its min total (both exact), reduced together in vector
+        // registers; one fma then takes lane 0 with d*dy and lane 1 with dmin*dy
+        const __m256i t = _mm256_add_epi32(sumi, sumi2);
+        const __m128i h = _mm_hadd_epi32(_mm_add_epi32(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1)),
+                                         _mm_madd_epi16(mins16, bsp[b]));
+        acc = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_hadd_epi32(h, h)), dm, acc);
     }
-    return _mm_cvtss_f32(_mm_sub_ss(acc, accm));
+    return _mm_cvtss_f32(_mm_sub_ss(acc, _mm_shuffle_ps(acc, acc, 0x55)));
 }
 
 
