@@ -493,8 +493,10 @@ CKI float k1_q4_1(int64_t nb, const ck_q4_1 *w, const ck_q8_1 *y, const float *d
 // Q4_K single row, in llama.cpp's order for Q4_K (its repacked gemv, see ck_q4_K_r8 below): per
 // super-block the exact integer sums of the scaled dots and of the min corrections each take one fma,
 // acc - accm at the end. The activation-side pair sums of bsums are prepared once per call and the
-// two vpdpwssd chains are independent. Measured vs k_q4_K(1, ...): L2-resident 20.8 -> 23.3 GB/s,
-// DRAM 17.6 -> 18.8 GB/s (before the per-super-block sums, which are off the streaming path).
+// two vpdpwssd chains are independent. Measured (1 thread, n=1536, GB/s of weights, L2-resident / DRAM):
+// the earlier version that summed in ggml's vec_dot order (8 float lanes, no per-super-block totals)
+// 21.7 / 20.0; this order with the totals taken through scalar registers 18.9 / 17.4; as written (both
+// totals reduced in one vector, scales unpacked in vector registers) 21.5 / 18-19.
 CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i *bsp, size_t pfd) {
     __m128 acc = _mm_setzero_ps();  // lane 0: sum of the scaled dots, lane 1: of the min corrections
     for (int64_t b = 0; b < nb; b++) {
