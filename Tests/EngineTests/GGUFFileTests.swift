@@ -36,6 +36,28 @@ final class GGUFFileTests: XCTestCase {
         return url
     }
 
+    /// loadTensorData copies every tensor byte for byte into its own memory, except the ones asked to stay
+    /// in the file mapping (whose pointers do not move).
+    func testLoadTensorDataCopiesEveryTensorExceptTheExcluded() throws {
+        let path = try TestModels.require(TestModels.testModel)
+        let file = try GGUFFile(path: path)
+        let keep = file.tensors[1].name
+        let before = Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, file.data(of: $0)) })
+        let bytes = Dictionary(uniqueKeysWithValues: file.tensors.map {
+            ($0.name, Data(bytes: file.data(of: $0), count: $0.byteCount)) })
+        XCTAssertTrue(file.loadTensorData(except: [keep]))
+        XCTAssertTrue(file.loadTensorData())  // a second call keeps the first copy
+        for t in file.tensors {
+            let p = file.data(of: t)
+            if t.name == keep {
+                XCTAssertEqual(p, before[t.name], "\(t.name) was asked to stay mapped")
+            } else {
+                XCTAssertNotEqual(p, before[t.name], "\(t.name) was not copied")
+            }
+            XCTAssertEqual(Data(bytes: p, count: t.byteCount), bytes[t.name], "\(t.name) differs after the copy")
+        }
+    }
+
     func testTruncatedFilesAreRejectedWithTheFileName() throws {
         for keep in [0, 3, 10, 23, 24, 100, 5000, 1_000_000] {
             let url = try corruptedCopy { b in b = Array(b.prefix(keep)) }

@@ -65,7 +65,10 @@ public final class TransformerModel {
         let E = c.embeddingLength, F = c.feedForwardLength
         let qDim = c.headCount * c.headDim, kvDim = c.headCountKV * c.headDim
         // weights on 2 MB pages (GGUFFile.loadTensorData); DEEPCODER_MMAP=1 keeps them in the file mapping
-        if ProcessInfo.processInfo.environment["DEEPCODER_MMAP"] != "1" { file.loadTensorData() }
+        // (the embedding table stays mapped unless the output projection reuses it: a prompt reads a few rows)
+        if ProcessInfo.processInfo.environment["DEEPCODER_MMAP"] != "1" {
+            file.loadTensorData(except: file.tensorInfo("output.weight") != nil ? ["token_embd.weight"] : [])
+        }
         tokenEmbedding = try WeightMatrix(file: file, name: "token_embd.weight", rows: c.vocabularySize, columns: E)
         outputNorm = try VectorWeight(file: file, name: "output_norm.weight", count: E)
         if file.tensorInfo("output.weight") != nil {
