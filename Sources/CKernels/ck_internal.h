@@ -22,6 +22,12 @@ typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t q
 typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } ck_q6_K;        // 210
 typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } ck_q8_K;                           // 292
 
+// DC_TYPE_Q4_K_X8: 8 Q4_K rows' super-blocks. q[s][p][4i+e] = row i's qs[32s + 4p + e] (its low nibble is
+// element 4p+e of sub-block 2s, its high nibble that of sub-block 2s+1); sc[k][i] = row i's scale k;
+// mn[s][2i + h] = row i's min 2s + h; d / dmin as in the block (f16).
+typedef struct { uint8_t q[4][8][32]; uint8_t sc[8][8]; uint8_t mn[4][16]; uint16_t d[8], dmin[8]; } ck_q4_K_x8;  // 1184
+
+_Static_assert(sizeof(ck_q4_K_x8) == 1184, "q4_K_x8");
 _Static_assert(sizeof(ck_q4_0) == 18, "q4_0");
 _Static_assert(sizeof(ck_q4_1) == 20, "q4_1");
 _Static_assert(sizeof(ck_q5_0) == 22, "q5_0");
@@ -46,6 +52,21 @@ static inline void ck_k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) 
         mn[j] = q[j + 4] & 63;
         sc[j + 4] = (q[j + 8] & 0xF) | ((q[j] >> 6) << 4);
         mn[j + 4] = (q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4);
+    }
+}
+
+// Super-block b of 8 Q4_K rows (w[i] = row i) into o.
+static inline void ck_q4_K_x8_pack(const char *const *w, int64_t b, ck_q4_K_x8 *o) {
+    for (int i = 0; i < 8; i++) {
+        const ck_q4_K *x = (const ck_q4_K *)w[i] + b;
+        for (int s = 0; s < 4; s++)
+            for (int p = 0; p < 8; p++) memcpy(&o->q[s][p][4 * i], x->qs + 32 * s + 4 * p, 4);
+        uint8_t sc[8], mn[8];
+        ck_k4_scales(x->scales, sc, mn);
+        for (int k = 0; k < 8; k++) o->sc[k][i] = sc[k];
+        for (int s = 0; s < 4; s++) { o->mn[s][2 * i] = mn[2 * s]; o->mn[s][2 * i + 1] = mn[2 * s + 1]; }
+        o->d[i] = x->d;
+        o->dmin[i] = x->dmin;
     }
 }
 

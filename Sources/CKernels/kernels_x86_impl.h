@@ -490,7 +490,7 @@ CKI float k1_q4_1(int64_t nb, const ck_q4_1 *w, const ck_q8_1 *y, const float *d
 }
 
 
-// Q4_K single row, in llama.cpp's order for Q4_K (its repacked gemv, see ck_q4_K_r8 below): per
+// Q4_K single row, in llama.cpp's order for Q4_K (its repacked gemv, see r8_q4_K below): per
 // super-block the exact integer sums of the scaled dots and of the min corrections each take one fma,
 // acc - accm at the end. The activation-side pair sums of bsums are prepared once per call and the
 // two vpdpwssd chains are independent. Measured (1 thread, n=1536, GB/s of weights, L2-resident / DRAM):
@@ -731,7 +731,7 @@ static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, 
 // ---------------------------- Q4_K GEMM, 8 rows interleaved per vector ---------------------------
 // llama.cpp runs Q4_K prompts through weights repacked 8 rows at a time (its q4_K_8x8 layout): one
 // 32-bit lane per weight row, the activation's 4 bytes broadcast to all lanes. A row tile here is
-// decoded into the same arrangement (ck_q4_K_r8), so each output follows that kernel's float steps:
+// packed into the same arrangement (ck_q4_K_x8), so each output follows that kernel's float steps:
 //  - tokens in whole groups of 4 (llama.cpp's gemm): per 64-element group s of a super-block,
 //      acc = fma(float(sc[2s]*dot[2s] + sc[2s+1]*dot[2s+1]), d*dy, acc),
 //      accm = fma(float(min[2s]*bsum[2s] + min[2s+1]*bsum[2s+1]), dmin*dy, accm);
@@ -743,14 +743,10 @@ static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, 
 // Measured (1 thread, 64 tokens, 1536 rows, random blocks, GMAC/s; the 4x4 tile kernel g_q4_K, which
 // summed in k_q4_K's order, -> this): n=1536 63 -> 142 (AVX2 46 -> 85), n=8960 63 -> 142 (AVX2 47 -> 81).
 // (An intermediate version with one lane per sub-block instead of per row reached 102: the per-row
-// lanes need no horizontal sums and store 8 outputs at once.)
-typedef struct {
-    uint8_t q[8][8][32];  // [sub-block k][4-byte position p][row i * 4 + e] = row i's element 32k + 4p + e
-    int32_t sc[8][8];     // [k][row]: scale (VNNI) or scale in both 16-bit halves (AVX2 vpmaddwd)
-    int32_t mn[4][8];     // [group s][row]: min[2s] | min[2s+1] << 16
-    float d[8], dmin[8];
-} ck_q4_K_r8;
-
+// lanes need no horizontal sums and store 8 outputs at once.) The model's Q4_K matrices are repacked
+// once at load (DC_TYPE_Q4_K_X8, WeightMatrix.repacked): then a prompt skips the per-call packing
+// (152 GMAC/s at n=1536) and a generated token streams each 8-row group in one pass with this same
+// kernel (RN = 1, gemv order): 1 thread from DRAM 21 -> 24.6 GB/s of weights, L2-resident 38 -> 46.
 #if CK_VNNI
 #define CK_R8N 4  // tokens per tile: 4 x (2 integer + 2 float accumulators) + weights in 32 registers
 #else
@@ -776,45 +772,18 @@ CKI void ck_t8x8(__m256i r[8]) {
     }
 }
 
-// Decodes super-block b of 8 rows (w[i], rows past rm repeat the last) into o.
-CKI void ck_q4_K_r8_decode(const char *const *w, int64_t b, ck_q4_K_r8 *o, size_t pf) {
+// Rows [i0, i1) of an 8-row Q4_K_X8 group (super-blocks w[0..nb)) x RN tokens y[j]; GV = 1 for llama.cpp's
+// gemv order. out[j * os + i] for row i of the group; pf > 0 prefetches that far ahead in the stream.
+CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K *const *y, float *out, int64_t os,
+                 int i0, int i1, size_t pf) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    const ck_q4_K *x[8];
-    for (int i = 0; i < 8; i++) {
-        x[i] = (const ck_q4_K *)w[i] + b;
-        if (pf) ck_prefetch_range((const char *)x[i] + pf, sizeof(ck_q4_K));
-    }
-    for (int c = 0; c < 4; c++) {
-        __m256i lo[8], hi[8];
-        for (int i = 0; i < 8; i++) {
-            const __m256i qv = _mm256_loadu_si256((const __m256i *)(x[i]->qs + 32 * c));
-            lo[i] = _mm256_and_si256(qv, m4);
-            hi[i] = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
-        }
-        ck_t8x8(lo);
-        ck_t8x8(hi);
-        for (int p = 0; p < 8; p++) {
-            _mm256_storeu_si256((__m256i *)o->q[2 * c][p], lo[p]);
-            _mm256_storeu_si256((__m256i *)o->q[2 * c + 1][p], hi[p]);
-        }
-    }
-    for (int i = 0; i < 8; i++) {
-        uint8_t sc[8], mn[8];
-        ck_k4_scales(x[i]->scales, sc, mn);
-        for (int k = 0; k < 8; k++) o->sc[k][i] = CK_VNNI ? sc[k] : sc[k] * 0x10001;
-        for (int s = 0; s < 4; s++) o->mn[s][i] = mn[2 * s] | (mn[2 * s + 1] << 16);
-        o->d[i] = ck_h2f_cvt(x[i]->d);
-        o->dmin[i] = ck_h2f_cvt(x[i]->dmin);
-    }
-}
-
-// 8 decoded rows x RN tokens y[j]; GV = 1 for llama.cpp's gemv order. Stores lanes [0, rm) of
-// out + j * os.
-CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K *const *y, float *out, int64_t os, int rm) {
     __m256 acc[CK_R8N], accm[CK_R8N];
     for (int j = 0; j < RN; j++) acc[j] = accm[j] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; b++) {
-        const ck_q4_K_r8 *x = w + b;
+        const ck_q4_K_x8 *x = w + b;
+        if (pf) ck_prefetch_range((const char *)x + pf, sizeof(ck_q4_K_x8));
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)x->d));
+        const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)x->dmin));
         __m256 f[CK_R8N], fm[CK_R8N];
         __m256i tot[CK_R8N], totm[CK_R8N];
         int32_t bsp[CK_R8N][4];  // sub-block sums of the activation, two int16 per group of 64
@@ -822,20 +791,23 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K 
             _mm_storeu_si128((__m128i *)bsp[j], _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[j][b].bsums),
                                                                _mm_loadu_si128((const __m128i *)y[j][b].bsums + 1)));
             const __m256 dy = _mm256_set1_ps(y[j][b].d);
-            f[j] = _mm256_mul_ps(_mm256_loadu_ps(x->d), dy);
-            fm[j] = _mm256_mul_ps(_mm256_loadu_ps(x->dmin), dy);
+            f[j] = _mm256_mul_ps(d, dy);
+            fm[j] = _mm256_mul_ps(dmin, dy);
             tot[j] = totm[j] = _mm256_setzero_si256();
         }
         for (int s = 0; s < 4; s++) {
             __m256i ia[CK_R8N], ib[CK_R8N];
             for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm256_setzero_si256();
+            __m256i sa = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)x->sc[2 * s]));
+            __m256i sb = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)x->sc[2 * s + 1]));
 #if !CK_VNNI
-            const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[2 * s]);
-            const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[2 * s + 1]);
+            sa = _mm256_or_si256(sa, _mm256_slli_epi32(sa, 16));  // the scale in both 16-bit halves (vpmaddwd)
+            sb = _mm256_or_si256(sb, _mm256_slli_epi32(sb, 16));
 #endif
             for (int p = 0; p < 8; p++) {
-                const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[2 * s][p]);
-                const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[2 * s + 1][p]);
+                const __m256i qv = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
+                const __m256i wa = _mm256_and_si256(qv, m4);
+                const __m256i wb = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
                 for (int j = 0; j < RN; j++) {
                     int32_t ya, yb;
                     memcpy(&ya, y[j][b].qs + 64 * s + 4 * p, 4);
@@ -849,11 +821,7 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K 
 #endif
                 }
             }
-            const __m256i mn = _mm256_loadu_si256((const __m256i *)x->mn[s]);
-#if CK_VNNI
-            const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[2 * s]);
-            const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[2 * s + 1]);
-#endif
+            const __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x->mn[s]));
             for (int j = 0; j < RN; j++) {
 #if CK_VNNI
                 const __m256i g = _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb));
@@ -879,11 +847,11 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K 
     }
     for (int j = 0; j < RN; j++) {
         const __m256 r = _mm256_sub_ps(acc[j], accm[j]);
-        if (rm == 8) _mm256_storeu_ps(out + j * os, r);
+        if (i0 == 0 && i1 == 8) _mm256_storeu_ps(out + j * os, r);
         else {
             float t[8];
             _mm256_storeu_ps(t, r);
-            for (int i = 0; i < rm; i++) out[j * os + i] = t[i];
+            for (int i = i0; i < i1; i++) out[j * os + i] = t[i];
         }
     }
 }
@@ -892,7 +860,7 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_r8 *w, const ck_q8_K 
 // For 8 or more tokens llama.cpp multiplies Q6_K through its tiled K-quant kernel (ggml-cpu/tiled):
 // per super-block the exact integer T = sum_s scale[s] * (dot[s] - 32 * bsum[s]) over the sixteen
 // 16-element sub-blocks, then out = out + (float(T) * d) * dy, with each product rounded. Below 8
-// tokens it uses its vec_dot (k_q6_K above, through g_q6_K). The 8-row layout is ck_q4_K_r8's, with
+// tokens it uses its vec_dot (k_q6_K above, through g_q6_K). The 8-row layout is r8_q4_K's, unpacked, with
 // sixteen sub-blocks of 4 positions. Measured as above (g_q6_K -> this): n=1536 66 -> 123 (AVX2 53 -> 83),
 // n=8960 65 -> 122 (AVX2 50 -> 78). The fma in the last step is what llama.cpp's build (GCC, which
 // contracts its mul + add) executes: with a separate add 8771 of 15232 outputs of a captured
@@ -1022,29 +990,37 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
     }
 }
 
-static _Thread_local ck_q4_K_r8 ck_r8_w[CK_MAXNB / 8] __attribute__((aligned(64)));
-// Q4_K rows [r0, r1) x tokens [0, ntok) in 8-row tiles.
-static void ck_gemm_q4_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
-                            int64_t r0, int64_t r1, float *out, int64_t os) {
+static _Thread_local ck_q4_K_x8 ck_x8_tile[CK_MAXNB / 8] __attribute__((aligned(64)));
+
+// Q4_K (packed here per 8-row tile) or Q4_K_X8 (repacked at load) rows [r0, r1) x tokens [0, ntok).
+// ntok = 1 streams the repacked groups (llama.cpp's gemv order); otherwise whole groups of 4 tokens
+// take its gemm order and the rest its gemv order, as llama.cpp splits a batch.
+static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                              int64_t r0, int64_t r1, float *out, int64_t os) {
     const int64_t nb = n / CK_QKK;
-    const int64_t ngemm = ntok - ntok % 4;  // llama.cpp: gemm for whole groups of 4 tokens, gemv for the rest
-    for (int64_t r = r0; r < r1; r += 8) {
-        const int rm = r1 - r >= 8 ? 8 : (int)(r1 - r);
-        const char *w[8];
-        for (int i = 0; i < 8; i++) w[i] = wb + (size_t)(r + (i < rm ? i : rm - 1)) * ws;
-        const size_t pf = r + 16 <= r1 ? 8 * ws : 0;
-        for (int64_t b = 0; b < nb; b++) ck_q4_K_r8_decode(w, b, ck_r8_w + b, pf);
+    const int64_t ngemm = ntok - ntok % 4;
+    for (int64_t g = r0 / 8; g * 8 < r1; g++) {
+        const int64_t base = g * 8;
+        const int i0 = base < r0 ? (int)(r0 - base) : 0, i1 = r1 - base >= 8 ? 8 : (int)(r1 - base);
+        const ck_q4_K_x8 *w;
+        size_t pf = 0;
+        if (type == DC_TYPE_Q4_K_X8) {
+            w = (const ck_q4_K_x8 *)(wb + (size_t)base * ws);
+            pf = ntok == 1 ? 4096 : 0;
+        } else {
+            const char *rows[8];
+            for (int i = 0; i < 8; i++) rows[i] = wb + (size_t)(base + (i < i1 ? i : i1 - 1)) * ws;
+            for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack(rows, b, ck_x8_tile + b);
+            w = ck_x8_tile;
+        }
         for (int64_t t = 0; t < ntok;) {
             const ck_q8_K *y[CK_R8N];
             const int gv = t >= ngemm;
             const int64_t left = (gv ? ntok : ngemm) - t;
             const int tn = left >= CK_R8N ? CK_R8N : (int)left;
-            for (int j = 0; j < CK_R8N; j++) {
-                const int64_t tj = t + (j < tn ? j : 0);
-                y[j] = (const ck_q8_K *)(xb + (size_t)tj * xs);
-            }
-            float *o = out + t * os + r;
-#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, ck_r8_w, y, o, os, rm) : r8_q4_K(RN, 0, nb, ck_r8_w, y, o, os, rm))
+            for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+            float *o = out + t * os + base;
+#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, w, y, o, os, i0, i1, pf) : r8_q4_K(RN, 0, nb, w, y, o, os, i0, i1, pf))
             switch (tn) {
 #if CK_R8N >= 4
             case 4: CK_R8(4); break;
@@ -1069,7 +1045,7 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
                  int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
     if (type == DC_TYPE_Q4_K) {
-        ck_gemm_q4_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
         return;
     }
     if (type == DC_TYPE_Q6_K && ntok >= 8 && n / CK_QKK <= CK_MAXNB / 8) {
@@ -1146,6 +1122,10 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
                           int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os) {
     const char *wb = (const char *)W, *xb = (const char *)X;
     int64_t blk;
+    if (type == DC_TYPE_Q4_K_X8) {
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        return 1;
+    }
     if (ntok == 1) {
         // decode: rows streamed in order, one at a time (see the single-row kernels above)
         const size_t pfd = ck_pf_distance(ws);

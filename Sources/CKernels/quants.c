@@ -8,7 +8,7 @@ int dc_type_supported(int type) {
     case DC_TYPE_F32: case DC_TYPE_F16: case DC_TYPE_BF16:
     case DC_TYPE_Q4_0: case DC_TYPE_Q4_1: case DC_TYPE_Q5_0: case DC_TYPE_Q5_1:
     case DC_TYPE_Q8_0: case DC_TYPE_Q8_1:
-    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: case DC_TYPE_Q8_K:
+    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: case DC_TYPE_Q8_K: case DC_TYPE_Q4_K_X8:
         return 1;
     default:
         return 0;
@@ -20,7 +20,7 @@ int64_t dc_block_elements(int type) {
     case DC_TYPE_F32: case DC_TYPE_F16: case DC_TYPE_BF16: return 1;
     case DC_TYPE_Q4_0: case DC_TYPE_Q4_1: case DC_TYPE_Q5_0: case DC_TYPE_Q5_1:
     case DC_TYPE_Q8_0: case DC_TYPE_Q8_1: return CK_QK;
-    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: case DC_TYPE_Q8_K: return CK_QKK;
+    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: case DC_TYPE_Q8_K: case DC_TYPE_Q4_K_X8: return CK_QKK;
     default: return 0;
     }
 }
@@ -39,6 +39,7 @@ size_t dc_block_bytes(int type) {
     case DC_TYPE_Q5_K: return sizeof(ck_q5_K);
     case DC_TYPE_Q6_K: return sizeof(ck_q6_K);
     case DC_TYPE_Q8_K: return sizeof(ck_q8_K);
+    case DC_TYPE_Q4_K_X8: return sizeof(ck_q4_K_x8) / 8;  // a row's share of an 8-row group
     default: return 0;
     }
 }
@@ -53,7 +54,7 @@ int dc_vec_dot_type(int type) {
     switch (type) {
     case DC_TYPE_Q4_0: case DC_TYPE_Q5_0: case DC_TYPE_Q8_0: return DC_TYPE_Q8_0;
     case DC_TYPE_Q4_1: case DC_TYPE_Q5_1: return DC_TYPE_Q8_1;
-    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: return DC_TYPE_Q8_K;
+    case DC_TYPE_Q4_K: case DC_TYPE_Q5_K: case DC_TYPE_Q6_K: case DC_TYPE_Q4_K_X8: return DC_TYPE_Q8_K;
     case DC_TYPE_F16: return DC_TYPE_F16;
     case DC_TYPE_BF16: return DC_TYPE_BF16;
     case DC_TYPE_F32: return DC_TYPE_F32;
@@ -504,9 +505,63 @@ float dc_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
     return ck_vec_dot_portable(type, n, w_row, x_row);
 }
 
+void dc_repack_q4_K_x8(const void *src, size_t src_row_stride, int64_t rows, int64_t n, void *dst) {
+    const int64_t nb = n / CK_QKK;
+    ck_q4_K_x8 *o = (ck_q4_K_x8 *)dst;
+    for (int64_t g = 0; g < rows / 8; g++) {
+        const char *w[8];
+        for (int i = 0; i < 8; i++) w[i] = (const char *)src + (size_t)(8 * g + i) * src_row_stride;
+        for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack(w, b, o++);
+    }
+}
+
+// Row i of an 8-row Q4_K_X8 group against one Q8_K row, in llama.cpp's order for Q4_K: exact integer
+// totals of the scaled dots and of the min corrections, one fma each per super-block (its gemv) or per
+// 64 elements (its gemm, which takes the tokens of a batch in whole groups of 4).
+static float dot_q4_K_x8(int64_t n, const ck_q4_K_x8 *g, int i, const ck_q8_K *y, int gemm) {
+    float acc = 0, accm = 0;
+    for (int64_t b = 0; b < n / CK_QKK; b++) {
+        const ck_q4_K_x8 *x = g + b;
+        const float f = ck_f16_to_f32(x->d[i]) * y[b].d, fm = ck_f16_to_f32(x->dmin[i]) * y[b].d;
+        int32_t tot = 0, totm = 0;
+        for (int s = 0; s < 4; s++) {
+            int32_t da = 0, db = 0;
+            for (int p = 0; p < 8; p++)
+                for (int e = 0; e < 4; e++) {
+                    const uint8_t q = x->q[s][p][4 * i + e];
+                    da += (q & 0xF) * y[b].qs[64 * s + 4 * p + e];
+                    db += (q >> 4) * y[b].qs[64 * s + 32 + 4 * p + e];
+                }
+            const int32_t gs = x->sc[2 * s][i] * da + x->sc[2 * s + 1][i] * db;
+            int32_t gm = 0;
+            for (int h = 0; h < 2; h++)
+                gm += x->mn[s][2 * i + h] * (y[b].bsums[4 * s + 2 * h] + y[b].bsums[4 * s + 2 * h + 1]);
+            if (gemm) {
+                acc = fmaf((float)gs, f, acc);
+                accm = fmaf((float)gm, fm, accm);
+            } else {
+                tot += gs;
+                totm += gm;
+            }
+        }
+        if (!gemm) {
+            acc = fmaf((float)tot, f, acc);
+            accm = fmaf((float)totm, fm, accm);
+        }
+    }
+    return acc - accm;
+}
+
 void dc_matmul_portable(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
                         int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os) {
     const char *w = (const char *)W, *x = (const char *)X;
+    if (type == DC_TYPE_Q4_K_X8) {
+        for (int64_t t = 0; t < ntok; t++)
+            for (int64_t r = r0; r < r1; r++)
+                out[t * os + r] = dot_q4_K_x8(n, (const ck_q4_K_x8 *)(w + (size_t)(r / 8) * 8 * ws), (int)(r % 8),
+                                              (const ck_q8_K *)(x + (size_t)t * xs), t < ntok - ntok % 4);
+        return;
+    }
     for (int64_t rb = r0; rb < r1; rb += 4) {
         const int64_t re = rb + 4 < r1 ? rb + 4 : r1;
         for (int64_t t = 0; t < ntok; t++)

@@ -403,6 +403,43 @@ final class KernelTests: XCTestCase {
         print("KernelTests: model tensors, worst fast-vs-portable difference \(worst) (relative to max(1, |x|))")
     }
 
+    /// Q4_K repacked 8 rows at a time (DC_TYPE_Q4_K_X8, what the model runs for its Q4_K matrices): the
+    /// fast paths equal the portable one to the bit (both follow llama.cpp's gemm/gemv order), the portable
+    /// one agrees with plain Q4_K, and row ranges that cut a group of 8 write exactly their rows.
+    func testRepackedQ4_KOnModelTensor() throws {
+        let path = try TestModels.require(TestModels.defaultModel)
+        let file = try GGUFFile(path: path)
+        let t = try XCTUnwrap(file.tensors.first { $0.type == .q4_K && $0.dimensions.count == 2 })
+        let n = t.rowLength, rows = 64
+        let w = [UInt8](UnsafeRawBufferPointer(start: file.data(of: t), count: rows * t.rowBytes))
+        let x8 = Int32(DC_TYPE_Q4_K_X8), q4 = Int32(DC_TYPE_Q4_K)
+        var packed = [UInt8](repeating: 0, count: rows * dc_row_bytes(x8, Int64(n)))
+        w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
+            dc_repack_q4_K_x8(src.baseAddress!, t.rowBytes, Int64(rows), Int64(n), dst.baseAddress!) } }
+        XCTAssertNotEqual(packed, [UInt8](repeating: 0, count: packed.count))
+        var rng = Rng(state: 17)
+        for ntok in [1, 4, 7, 9] {  // gemv only; gemm only; gemm + 3 gemv; gemm + 1 gemv
+            let x = activations(q4, n: n, ntok: ntok, rng: &rng)
+            let fast = matmul(x8, n: n, w: packed, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+            let portable = matmul(x8, n: n, w: packed, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows, portable: true)
+            let plain = matmul(q4, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows, portable: true)
+            let fastPlain = matmul(q4, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+            for i in 0..<fast.count {
+                XCTAssertEqual(fast[i], portable[i], "ntok \(ntok) index \(i): repacked fast vs portable")
+                XCTAssertEqual(fastPlain[i], fast[i], "ntok \(ntok) index \(i): plain Q4_K fast path packs its own tiles")
+                XCTAssertEqual(Double(portable[i]), Double(plain[i]), accuracy: 1e-4 * max(1, abs(Double(plain[i]))))
+            }
+            let part = matmul(x8, n: n, w: packed, rows: rows, x: x, ntok: ntok, r0: 5, r1: 43)
+            for tok in 0..<ntok {
+                for r in 0..<rows {
+                    let v = part[tok * rows + r]
+                    if r < 5 || r >= 43 { XCTAssertTrue(v.isNaN, "row \(r) outside [5, 43) was written") }
+                    else { XCTAssertEqual(v, fast[tok * rows + r]) }
+                }
+            }
+        }
+    }
+
     /// Attention and SwiGLU: the vectorised kernels give bit-identical results to the scalar ones.
     func testAttentionAndSwigluFastEqualPortable() {
         var rng = Rng(state: 11)

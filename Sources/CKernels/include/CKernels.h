@@ -30,6 +30,10 @@ enum {
     DC_TYPE_Q6_K = 14,
     DC_TYPE_Q8_K = 15,
     DC_TYPE_BF16 = 30,
+    /// Not a ggml type: Q4_K rows repacked 8 at a time for the kernels (dc_repack_q4_K_x8), deepcoder's
+    /// in-memory layout. Row r of such a matrix is in the group at W + (r / 8) * 8 * row_stride, where
+    /// row_stride = dc_row_bytes(DC_TYPE_Q4_K_X8, n) (148 bytes per 256 elements: a row's share).
+    DC_TYPE_Q4_K_X8 = 1012,
 };
 
 /// 1 when `type` is one of the ids above that this library supports, else 0.
@@ -44,6 +48,13 @@ size_t dc_row_bytes(int type, int64_t n);
 /// The type activations are converted to before a dot product with weights of `type`, as in ggml:
 /// Q4_0/Q5_0/Q8_0 → Q8_0, Q4_1/Q5_1 → Q8_1, Q4_K/Q5_K/Q6_K → Q8_K, F16 → F16, BF16 → BF16, F32 → F32.
 int dc_vec_dot_type(int type);
+
+/// Repacks `rows` (a multiple of 8) Q4_K rows of `n` elements, `src_row_stride` bytes apart, into `dst`
+/// (rows * dc_row_bytes(DC_TYPE_Q4_K_X8, n) bytes): per group of 8 rows and super-block, the rows'
+/// quant bytes interleaved 4 at a time, then their scales, mins and f16 d / dmin side by side. This is
+/// the arrangement llama.cpp repacks Q4_K into for x86 (read as a reference, not copied): one 32-bit
+/// lane per row, so a dot product yields 8 rows' sums in one vector.
+void dc_repack_q4_K_x8(const void *src, size_t src_row_stride, int64_t rows, int64_t n, void *dst);
 
 /// Dequantizes `n` elements (a multiple of the block size) of `type` from `src` into `dst`.
 void dc_dequantize_row(int type, const void *src, float *dst, int64_t n);

@@ -26,7 +26,7 @@ public final class GGUFFile: @unchecked Sendable {
     private let mapping: UnsafeRawPointer
     private let tensorIndex: [String: Int]
     /// After `loadTensorData()`: the anonymous mapping holding a copy of the tensor data section.
-    private var loaded: (mapping: UnsafeMutableRawPointer, size: Int, data: UnsafeRawPointer)?
+    private var loaded: HugePageMemory?
     private var mappedOnly: Set<String> = []
 
     /// Opens and validates a GGUF file. Throws `GGUFError` for anything malformed.
@@ -162,7 +162,6 @@ public final class GGUFFile: @unchecked Sendable {
 
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: mapping), fileSize)
-        if let l = loaded { munmap(l.mapping, l.size) }
     }
 
     /// Copies the tensor data section into anonymous memory on 2 MB pages (transparent huge pages) and
@@ -180,13 +179,8 @@ public final class GGUFFile: @unchecked Sendable {
         if loaded != nil { return true }
         let count = fileSize - dataOffset
         guard count > 0 else { return false }
-        let huge = 2 << 20
-        let size = (count + huge - 1) / huge * huge + huge  // + huge: room to align the start
-        guard let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
-            return false
-        }
-        let start = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: p) + huge - 1) / huge * huge)!
-        _ = madvise(start, size - huge, 14)  // MADV_HUGEPAGE; a kernel without THP just uses 4 KB pages
+        guard let memory = HugePageMemory(bytes: count) else { return false }
+        let start = memory.pointer
         // the byte ranges to copy: everything but the excluded tensors
         var skip = tensors.filter { except.contains($0.name) }.map { $0.relativeOffset..<($0.relativeOffset + $0.byteCount) }
         skip.sort { $0.lowerBound < $1.lowerBound }
@@ -208,11 +202,8 @@ public final class GGUFFile: @unchecked Sendable {
             }
         }
         if fd >= 0 { close(fd) }
-        guard ok else {
-            munmap(p, size)
-            return false
-        }
-        loaded = (p, size, UnsafeRawPointer(start))
+        guard ok else { return false }
+        loaded = memory
         mappedOnly = except
         return true
     }
@@ -221,10 +212,19 @@ public final class GGUFFile: @unchecked Sendable {
         tensorIndex[name].map { tensors[$0] }
     }
 
+    /// Drops the file mapping's pages of `tensor` from this process (its resident set): for a tensor that
+    /// was read once to build another form of it. The page cache keeps the file; the mapping stays valid.
+    public func releaseMappedPages(of tensor: GGUFTensorInfo) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: mapping) + dataOffset + tensor.relativeOffset
+        let lo = (start + page - 1) / page * page, hi = (start + tensor.byteCount) / page * page
+        if hi > lo { _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), hi - lo, Int32(MADV_DONTNEED)) }
+    }
+
     /// A pointer to a tensor's data (in the file mapping, or in the copy `loadTensorData()` made); valid
     /// as long as this file object lives.
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawPointer {
-        if let l = loaded, !mappedOnly.contains(tensor.name) { return l.data + tensor.relativeOffset }
+        if let l = loaded, !mappedOnly.contains(tensor.name) { return UnsafeRawPointer(l.pointer) + tensor.relativeOffset }
         return mapping + dataOffset + tensor.relativeOffset
     }
 

@@ -64,15 +64,35 @@ public final class TransformerModel {
         guard ctx > 0 else { throw GGUFError(file: file.url.path, reason: "context length must be positive") }
         let E = c.embeddingLength, F = c.feedForwardLength
         let qDim = c.headCount * c.headDim, kvDim = c.headCountKV * c.headDim
-        // weights on 2 MB pages (GGUFFile.loadTensorData); DEEPCODER_MMAP=1 keeps them in the file mapping
-        // (the embedding table stays mapped unless the output projection reuses it: a prompt reads a few rows)
-        if ProcessInfo.processInfo.environment["DEEPCODER_MMAP"] != "1" {
-            file.loadTensorData(except: file.tensorInfo("output.weight") != nil ? ["token_embd.weight"] : [])
+        // Weights on 2 MB pages (GGUFFile.loadTensorData), Q4_K matrices repacked 8 rows at a time
+        // (WeightMatrix.repackedForKernels) instead of copied; the embedding table stays in the file mapping
+        // unless the output projection reuses it (a prompt reads a few of its rows). DEEPCODER_MMAP=1 keeps
+        // every weight in the file mapping as it is.
+        let inMemory = ProcessInfo.processInfo.environment["DEEPCODER_MMAP"] != "1"
+        let separateOutput = file.tensorInfo("output.weight") != nil
+        // one arena for all repacked matrices: a 2 MB page per matrix end would waste ~1 MB each
+        var slots: [String: Int] = [:]
+        var arenaBytes = 0
+        if inMemory {
+            for t in file.tensors where t.name != "token_embd.weight" && WeightMatrix.repacks(t) {
+                slots[t.name] = arenaBytes
+                arenaBytes += (WeightMatrix.repackedBytes(t) + 63) / 64 * 64
+            }
+        }
+        let arena = arenaBytes > 0 ? HugePageMemory(bytes: arenaBytes) : nil
+        if arena == nil { slots = [:] }
+        if inMemory { file.loadTensorData(except: Set(slots.keys).union(separateOutput ? ["token_embd.weight"] : [])) }
+        func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
+            let m = try WeightMatrix(file: file, name: name, rows: rows, columns: columns)
+            guard let arena, let offset = slots[name], let info = file.tensorInfo(name) else { return m }
+            let r = m.repacked(into: arena, at: offset)
+            file.releaseMappedPages(of: info)
+            return r
         }
         tokenEmbedding = try WeightMatrix(file: file, name: "token_embd.weight", rows: c.vocabularySize, columns: E)
         outputNorm = try VectorWeight(file: file, name: "output_norm.weight", count: E)
-        if file.tensorInfo("output.weight") != nil {
-            output = try WeightMatrix(file: file, name: "output.weight", rows: c.vocabularySize, columns: E)
+        if separateOutput {
+            output = try matrix("output.weight", rows: c.vocabularySize, columns: E)
         } else {
             output = tokenEmbedding  // tied embeddings
         }
@@ -82,17 +102,17 @@ public final class TransformerModel {
             let biases = traits.attentionBiases
             ls.append(TransformerLayer(
                 attentionNorm: try VectorWeight(file: file, name: p + "attn_norm.weight", count: E),
-                wq: try WeightMatrix(file: file, name: p + "attn_q.weight", rows: qDim, columns: E),
-                wk: try WeightMatrix(file: file, name: p + "attn_k.weight", rows: kvDim, columns: E),
-                wv: try WeightMatrix(file: file, name: p + "attn_v.weight", rows: kvDim, columns: E),
-                wo: try WeightMatrix(file: file, name: p + "attn_output.weight", rows: E, columns: qDim),
+                wq: try matrix(p + "attn_q.weight", rows: qDim, columns: E),
+                wk: try matrix(p + "attn_k.weight", rows: kvDim, columns: E),
+                wv: try matrix(p + "attn_v.weight", rows: kvDim, columns: E),
+                wo: try matrix(p + "attn_output.weight", rows: E, columns: qDim),
                 bq: biases ? try VectorWeight(file: file, name: p + "attn_q.bias", count: qDim) : nil,
                 bk: biases ? try VectorWeight(file: file, name: p + "attn_k.bias", count: kvDim) : nil,
                 bv: biases ? try VectorWeight(file: file, name: p + "attn_v.bias", count: kvDim) : nil,
                 ffnNorm: try VectorWeight(file: file, name: p + "ffn_norm.weight", count: E),
-                gate: try WeightMatrix(file: file, name: p + "ffn_gate.weight", rows: F, columns: E),
-                up: try WeightMatrix(file: file, name: p + "ffn_up.weight", rows: F, columns: E),
-                down: try WeightMatrix(file: file, name: p + "ffn_down.weight", rows: E, columns: F)))
+                gate: try matrix(p + "ffn_gate.weight", rows: F, columns: E),
+                up: try matrix(p + "ffn_up.weight", rows: F, columns: E),
+                down: try matrix(p + "ffn_down.weight", rows: E, columns: F)))
         }
         layers = ls
         pool = ThreadPool(threads: threads)

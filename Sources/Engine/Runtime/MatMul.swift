@@ -51,7 +51,7 @@ extension WeightMatrix {
     func multiply(_ x: ActivationScratch, tokens ntok: Int, into out: UnsafeMutablePointer<Float>, outStride: Int,
                   pool: ThreadPool) {
         precondition(x.type == type.vecDotType)
-        let t = Int32(type.rawValue), n = Int64(columns), w = data, ws = rowBytes
+        let t = kernelType, n = Int64(columns), w = data, ws = rowBytes
         let xb = UnsafeRawPointer(x.buffer), xs = x.rowStride
         pool.parallelFor(rows, granularity: 16) { range in
             dc_matmul(t, n, w, ws, xb, xs, Int64(ntok), Int64(range.lowerBound), Int64(range.upperBound),
