@@ -772,6 +772,20 @@ CKI void ck_t8x8(__m256i r[8]) {
     }
 }
 
+// acc + for each of 8 rows (one per 32-bit lane of w, 4 unsigned bytes each) its dot with the 4 signed
+// activation bytes at y. On AVX2 the pair products are multiplied by sc (each row's scale in both 16-bit
+// halves) before they are summed; VNNI sums them unscaled and the caller multiplies once per sub-block.
+CKI __m256i ck_r8_dot(__m256i acc, __m256i w, const int8_t *y, __m256i sc) {
+    int32_t v;
+    memcpy(&v, y, 4);
+#if CK_VNNI
+    (void)sc;
+    return _mm256_dpbusd_epi32(acc, w, _mm256_set1_epi32(v));
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(w, _mm256_set1_epi32(v)), sc));
+#endif
+}
+
 // Rows [i0, i1) of an 8-row Q4_K_X8 group (super-blocks w[0..nb)) x RN tokens y[j]; GV = 1 for llama.cpp's
 // gemv order. out[j * os + i] for row i of the group; pf > 0 prefetches that far ahead in the stream.
 CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K *const *y, float *out, int64_t os,
@@ -809,16 +823,8 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K 
                 const __m256i wa = _mm256_and_si256(qv, m4);
                 const __m256i wb = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
                 for (int j = 0; j < RN; j++) {
-                    int32_t ya, yb;
-                    memcpy(&ya, y[j][b].qs + 64 * s + 4 * p, 4);
-                    memcpy(&yb, y[j][b].qs + 64 * s + 32 + 4 * p, 4);
-#if CK_VNNI
-                    ia[j] = _mm256_dpbusd_epi32(ia[j], wa, _mm256_set1_epi32(ya));
-                    ib[j] = _mm256_dpbusd_epi32(ib[j], wb, _mm256_set1_epi32(yb));
-#else
-                    ia[j] = _mm256_add_epi32(ia[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wa, _mm256_set1_epi32(ya)), sa));
-                    ib[j] = _mm256_add_epi32(ib[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wb, _mm256_set1_epi32(yb)), sb));
-#endif
+                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 64 * s + 4 * p, sa);
+                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p, sb);
                 }
             }
             const __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x->mn[s]));
@@ -926,16 +932,8 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
                 const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
                 const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p]);
                 for (int j = 0; j < RN; j++) {
-                    int32_t ya, yb;
-                    memcpy(&ya, y[j][b].qs + 16 * s + 4 * p, 4);
-                    memcpy(&yb, y[j][b].qs + 16 * s + 16 + 4 * p, 4);
-#if CK_VNNI
-                    ia[j] = _mm256_dpbusd_epi32(ia[j], wa, _mm256_set1_epi32(ya));
-                    ib[j] = _mm256_dpbusd_epi32(ib[j], wb, _mm256_set1_epi32(yb));
-#else
-                    ia[j] = _mm256_add_epi32(ia[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wa, _mm256_set1_epi32(ya)), sa));
-                    ib[j] = _mm256_add_epi32(ib[j], _mm256_madd_epi16(_mm256_maddubs_epi16(wb, _mm256_set1_epi32(yb)), sb));
-#endif
+                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 16 * s + 4 * p, sa);
+                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 16 * s + 16 + 4 * p, sb);
                 }
             }
             for (int j = 0; j < RN; j++) {
