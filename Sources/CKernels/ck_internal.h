@@ -84,6 +84,7 @@ void ck_f32_to_f16_row_f16c(const float *src, uint16_t *dst, int64_t n);
 void ck_axpy_f32_avx2(int64_t n, float a, const float *x, float *y);
 void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y);
 float ck_dot_f32_avx2(int64_t n, const float *x, const float *y);
+void ck_q4_K_x8_pack_avx2(const char *const *w, int64_t b, ck_q4_K_x8 *o);
 
 // 0 = portable, 1 = avx2, 2 = avx512vnni (ignores dc_force_portable).
 int ck_cpu_level(void);

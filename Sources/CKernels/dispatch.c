@@ -88,4 +88,5 @@ float ck_dot_f32_avx2(int64_t n, const float *x, const float *y) {
     for (int64_t i = 0; i < n; i++) s += x[i] * y[i];
     return s;
 }
+void ck_q4_K_x8_pack_avx2(const char *const *w, int64_t b, ck_q4_K_x8 *o) { ck_q4_K_x8_pack(w, b, o); }
 #endif

@@ -44,6 +44,8 @@ void ck_axpy_f16_avx2(int64_t n, float a, const uint16_t *x, float *y) {
 
 float ck_dot_f32_avx2(int64_t n, const float *x, const float *y) { return k_f32(n, x, y); }
 
+void ck_q4_K_x8_pack_avx2(const char *const *w, int64_t b, ck_q4_K_x8 *o) { ck_q4_K_x8_pack_simd(w, b, o); }
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)

@@ -772,6 +772,27 @@ CKI void ck_t8x8(__m256i r[8]) {
     }
 }
 
+// ck_q4_K_x8_pack with the quant bytes moved by one 8x8 dword transpose per 32-byte chunk (the scalar
+// version moves them 4 bytes at a time: 1.6 GB/s of weights, a few tenths of a second per model load).
+CKI void ck_q4_K_x8_pack_simd(const char *const *w, int64_t b, ck_q4_K_x8 *o) {
+    const ck_q4_K *x[8];
+    for (int i = 0; i < 8; i++) x[i] = (const ck_q4_K *)w[i] + b;
+    for (int s = 0; s < 4; s++) {
+        __m256i r[8];
+        for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_si256((const __m256i *)(x[i]->qs + 32 * s));
+        ck_t8x8(r);
+        for (int p = 0; p < 8; p++) _mm256_storeu_si256((__m256i *)o->q[s][p], r[p]);
+    }
+    for (int i = 0; i < 8; i++) {
+        uint8_t sc[8], mn[8];
+        ck_k4_scales(x[i]->scales, sc, mn);
+        for (int k = 0; k < 8; k++) o->sc[k][i] = sc[k];
+        for (int s = 0; s < 4; s++) { o->mn[s][2 * i] = mn[2 * s]; o->mn[s][2 * i + 1] = mn[2 * s + 1]; }
+        o->d[i] = x[i]->d;
+        o->dmin[i] = x[i]->dmin;
+    }
+}
+
 // acc + for each of 8 rows (one per 32-bit lane of w, 4 unsigned bytes each) its dot with the 4 signed
 // activation bytes at y. On AVX2 the pair products are multiplied by sc (each row's scale in both 16-bit
 // halves) before they are summed; VNNI sums them unscaled and the caller multiplies once per sub-block.
@@ -1008,7 +1029,7 @@ static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, co
         } else {
             const char *rows[8];
             for (int i = 0; i < 8; i++) rows[i] = wb + (size_t)(base + (i < i1 ? i : i1 - 1)) * ws;
-            for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack(rows, b, ck_x8_tile + b);
+            for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack_simd(rows, b, ck_x8_tile + b);
             w = ck_x8_tile;
         }
         for (int64_t t = 0; t < ntok;) {

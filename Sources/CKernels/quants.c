@@ -506,12 +506,13 @@ float dc_vec_dot(int type, int64_t n, const void *w_row, const void *x_row) {
 }
 
 void dc_repack_q4_K_x8(const void *src, size_t src_row_stride, int64_t rows, int64_t n, void *dst) {
+    void (*pack)(const char *const *, int64_t, ck_q4_K_x8 *) = ck_cpu_level() >= 1 ? ck_q4_K_x8_pack_avx2 : ck_q4_K_x8_pack;
     const int64_t nb = n / CK_QKK;
     ck_q4_K_x8 *o = (ck_q4_K_x8 *)dst;
     for (int64_t g = 0; g < rows / 8; g++) {
         const char *w[8];
         for (int i = 0; i < 8; i++) w[i] = (const char *)src + (size_t)(8 * g + i) * src_row_stride;
-        for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack(w, b, o++);
+        for (int64_t b = 0; b < nb; b++) pack(w, b, o++);
     }
 }
 
