@@ -55,18 +55,23 @@ static inline void ck_k4_scales(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) 
     }
 }
 
+// Row i's scales, mins, d and dmin of one super-block into the 8-row block o.
+static inline void ck_q4_K_x8_pack_scales(const ck_q4_K *x, int i, ck_q4_K_x8 *o) {
+    uint8_t sc[8], mn[8];
+    ck_k4_scales(x->scales, sc, mn);
+    for (int k = 0; k < 8; k++) o->sc[k][i] = sc[k];
+    for (int s = 0; s < 4; s++) { o->mn[s][2 * i] = mn[2 * s]; o->mn[s][2 * i + 1] = mn[2 * s + 1]; }
+    o->d[i] = x->d;
+    o->dmin[i] = x->dmin;
+}
+
 // Super-block b of 8 Q4_K rows (w[i] = row i) into o.
 static inline void ck_q4_K_x8_pack(const char *const *w, int64_t b, ck_q4_K_x8 *o) {
     for (int i = 0; i < 8; i++) {
         const ck_q4_K *x = (const ck_q4_K *)w[i] + b;
         for (int s = 0; s < 4; s++)
             for (int p = 0; p < 8; p++) memcpy(&o->q[s][p][4 * i], x->qs + 32 * s + 4 * p, 4);
-        uint8_t sc[8], mn[8];
-        ck_k4_scales(x->scales, sc, mn);
-        for (int k = 0; k < 8; k++) o->sc[k][i] = sc[k];
-        for (int s = 0; s < 4; s++) { o->mn[s][2 * i] = mn[2 * s]; o->mn[s][2 * i + 1] = mn[2 * s + 1]; }
-        o->d[i] = x->d;
-        o->dmin[i] = x->dmin;
+        ck_q4_K_x8_pack_scales(x, i, o);
     }
 }
 

@@ -193,27 +193,16 @@ CKI void k_q5_1(int R, int64_t nb, const ck_q5_1 *const *w, const ck_q8_1 *y, fl
 }
 
 // ------------------------------------ Q4_K / Q5_K x Q8_K ------------------------------------------
-// 6-bit scales/mins of a Q4_K/Q5_K super-block -> bytes 0..7 scales, 8..15 mins.
-// The same from a 16-byte load (the 4 bytes after the 12 scale bytes are read and ignored: within a
-// Q4_K/Q5_K block they are d/qs bytes) without leaving the vector registers.
-CKI __m128i ck_k4_scales_vec16(const uint8_t *s) {
+// 6-bit scales/mins of a Q4_K/Q5_K super-block -> bytes 0..7 scales, 8..15 mins, from one 16-byte load
+// (the 4 bytes after the 12 scale bytes are read and ignored: within a Q4_K/Q5_K block they are qs/qh
+// bytes) without leaving the vector registers.
+CKI __m128i ck_k4_scales_vec(const uint8_t *s) {
     const __m128i v = _mm_loadu_si128((const __m128i *)s);  // u0 u1 u2 u3
     const __m128i lo = _mm_and_si128(v, _mm_setr_epi32(0x3f3f3f3f, 0x3f3f3f3f, 0, 0));  // sc_lo, mn_lo
     const __m128i u22 = _mm_srlv_epi32(_mm_shuffle_epi32(v, 0xAA), _mm_setr_epi32(0, 4, 0, 0));
     const __m128i top = _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(v, 6), _mm_set1_epi32(0x03030303)), 4);
     const __m128i hi = _mm_or_si128(_mm_and_si128(u22, _mm_set1_epi32(0x0f0f0f0f)), top);  // sc_hi, mn_hi
     return _mm_unpacklo_epi32(lo, hi);
-}
-
-CKI __m128i ck_k4_scales_vec(const uint8_t *s) {
-    uint32_t u[4];
-    memcpy(u, s, 12);
-    const uint32_t m6 = 0x3f3f3f3fu, m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
-    const uint32_t sc_lo = u[0] & m6;
-    const uint32_t sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
-    const uint32_t mn_lo = u[1] & m6;
-    const uint32_t mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
-    return _mm_setr_epi32((int)sc_lo, (int)sc_hi, (int)mn_lo, (int)mn_hi);
 }
 
 // shuffle masks selecting int16 lane j of a 128-bit register, broadcast (j = 0..7)
@@ -505,7 +494,7 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
         uint32_t dd;
         memcpy(&dd, &x->d, 4);  // d, dmin
         const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)dd)), _mm_set1_ps(y[b].d));
-        const __m128i sm = ck_k4_scales_vec16(x->scales);
+        const __m128i sm = ck_k4_scales_vec(x->scales);
         const __m128i mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
         const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
         const int8_t *yq = y[b].qs;
@@ -544,7 +533,8 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
 //  - Q8_0 / Q5_0 / Q4_0 follow llamafile's tinyBLAS_Q0_AVX, which llama.cpp uses for these types at
 //    >= 2 tokens: per 32-block, acc = fma(set1(dw * dy), float(8 lane sums), acc), then one 8-lane
 //    sum (the integer lane sums are exact whatever instructions form them);
-//  - Q4_K and Q6_K give exactly what k_q4_K / k_q6_K above give (same integer lanes, same float steps).
+//  - Q6_K below 8 tokens gives exactly what k_q6_K above gives (same integer lanes, same float steps);
+//    Q4_K, and Q6_K from 8 tokens, run the 8-row kernels further down in llama.cpp's order for them.
 // Measured, 1 thread, 64 tokens, L2/L3-resident weights (GMAC/s, old tile path -> this, with the
 // decoded tiles described below): n=896: Q5_0 32 -> 49, Q8_0 49 -> 49, Q4_K 39 -> 73, Q6_K 42 -> 75;
 // n=4864: Q5_0 33 -> 50, Q8_0 49 -> 48, Q4_K 35 -> 66, Q6_K 38 -> 69 (machine under load 7-10).
@@ -783,14 +773,7 @@ CKI void ck_q4_K_x8_pack_simd(const char *const *w, int64_t b, ck_q4_K_x8 *o) {
         ck_t8x8(r);
         for (int p = 0; p < 8; p++) _mm256_storeu_si256((__m256i *)o->q[s][p], r[p]);
     }
-    for (int i = 0; i < 8; i++) {
-        uint8_t sc[8], mn[8];
-        ck_k4_scales(x[i]->scales, sc, mn);
-        for (int k = 0; k < 8; k++) o->sc[k][i] = sc[k];
-        for (int s = 0; s < 4; s++) { o->mn[s][2 * i] = mn[2 * s]; o->mn[s][2 * i + 1] = mn[2 * s + 1]; }
-        o->d[i] = x[i]->d;
-        o->dmin[i] = x[i]->dmin;
-    }
+    for (int i = 0; i < 8; i++) ck_q4_K_x8_pack_scales(x[i], i, o);
 }
 
 // acc + for each of 8 rows (one per 32-bit lane of w, 4 unsigned bytes each) its dot with the 4 signed
