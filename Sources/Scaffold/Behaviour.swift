@@ -32,6 +32,8 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     public var newID: Bool = false
     /// The text matched by `formats` must differ from what the previous check's answer showed.
     public var differsFromPrevious: Bool = false
+    /// Paths the answer (a page) must link to with `<a href>`.
+    public var links: [String] = []
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.
@@ -62,6 +64,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         for t in texts { parts.append("the page shows \"\(t)\"") }
         for t in forbidden { parts.append("the page does not show \"\(t)\"") }
         for f in formats { parts.append("the page shows text like \"\(f)\" (its number for this input, written the same way)") }
+        if !links.isEmpty { parts.append("the page links to " + links.joined(separator: ", ")) }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
@@ -131,9 +134,9 @@ public enum BehaviourRules {
     /// `"..."` → a sample string, `<number>`/`<integer>` → 2, `<boolean>` → false.
     static func parseObject(_ literal: String) -> [String: JSONScalar]? {
         var text = literal
-        text = text.replacingOccurrences(of: #""\.\.\.""#, with: "\"Buy milk\"", options: .regularExpression)
+        text = text.replacingOccurrences(of: #""\.\.\.""#, with: "\"sample text\"", options: .regularExpression)
         text = text.replacingOccurrences(of: #"<[^>]*\b(?:bool|boolean)\b[^>]*>"#, with: "false", options: [.regularExpression, .caseInsensitive])
-        text = text.replacingOccurrences(of: #"<[^>]*\b(?:string|text|title|name)\b[^>]*>"#, with: "\"Buy milk\"", options: [.regularExpression, .caseInsensitive])
+        text = text.replacingOccurrences(of: #"<[^>]*\b(?:string|text|title|name)\b[^>]*>"#, with: "\"sample text\"", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: #"<[^>]*>"#, with: "2", options: .regularExpression)
         guard let data = text.data(using: .utf8) else { return nil }
         return try? JSONDecoder().decode([String: JSONScalar].self, from: data)
@@ -230,7 +233,7 @@ public enum BehaviourRules {
                     if body == nil, method != "POST", !resourceKeys.isEmpty {
                         // "PUT … with a JSON body containing "title" and/or "done"": a title change
                         if let key = matches(#"containing\s+"([A-Za-z_]\w*)""#, line).first?[1] {
-                            body = [key: key == "done" || Probes.boolNames.contains(key) ? .bool(true) : .string("Buy bread")]
+                            body = [key: ContractReader.explicitTypes(description)[key] == .boolean ? .bool(true) : .string("changed text")]
                         }
                     }
                     if body == nil { continue }

@@ -65,6 +65,10 @@ public struct NewReport: Sendable, Codable {
     public var seconds: Double
     public var exitCode: Int32
     public var howToRun: [String]
+    /// what deepcoder decided where the description is silent (also in the project's README)
+    public var decisions: [String] = []
+    /// statements of the contract no check covered
+    public var notChecked: [String] = []
 }
 
 /// `deepcoder new`: spec → plan → prompts → generate file by file → parse → skeleton → verify →
@@ -78,6 +82,11 @@ public final class Pipeline {
 
     var spec: ProjectSpec
     var plan: ProjectPlan!
+    /// What the app must do (`.deepcoder/contract.json`): read with the plan, checked by verification.
+    var contract: Contract!
+    /// the model's plan answer, read again for the contract
+    var planAnswer = ""
+    var derived: (behaviour: [BehaviourCheck], page: [PageCheck])?
     var records: [String: FileGenerationRecord] = [:]
     var planRecord: FileGenerationRecord?
     var contents: [String: String] = [:]   // generated files by path
@@ -126,8 +135,13 @@ public final class Pipeline {
         var done = false
         defer { if !done { try? FileManager.default.removeItem(at: temp) } }
 
-        // plan
+        // plan and contract
         plan = try makePlan()
+        contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: planAnswer, spec: spec, plan: plan)
+        plan = contract.refine(plan)
+        if let name = contract.name { spec.projectName = name }
+        for d in contract.decisions { say("contract", "decided: \(d)") }
+        for d in contract.dropped { say("contract", "not kept: \(d)") }
         say("plan", "\(plan.kind.rawValue) from \(plan.source): files \(plan.files.map(\.path).joined(separator: ", ")); routes \(plan.routes.map { "\($0.method) \($0.path)" }.joined(separator: ", "))")
         try writeMeta(temp, verification: nil)
 
@@ -139,6 +153,7 @@ public final class Pipeline {
             contents[file.path] = content
             if file.path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: file.path, in: temp) }
         }
+        try completeRoutes(in: temp)
         try writeSkeleton(temp)
 
         // verify + repair
@@ -155,8 +170,8 @@ public final class Pipeline {
         }
         let verifyLine: String
         if let r = report {
-            verifyLine = r.passed ? "passed (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
-                : "failed (\(r.failedNames.joined(separator: ", ")))"
+            verifyLine = (r.passed ? "passed (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
+                : "failed (\(r.failedNames.joined(separator: ", ")))") + "; " + coverageText
         } else { verifyLine = "skipped (--no-verify)" }
         try writeMeta(temp, verification: report, rounds: rounds)
 
@@ -179,13 +194,51 @@ public final class Pipeline {
                          commit: commitID, model: generator.identity.modelName, seconds: Date().timeIntervalSince(start),
                          exitCode: exit,
                          howToRun: ["cd \(target.path)", "\(venvHint) app.py    # then open http://127.0.0.1:\(plan.port)/",
-                                    "\(venvHint) -m pytest -q tests"])
+                                    "\(venvHint) -m pytest -q tests"],
+                         decisions: contract.decisions, notChecked: contract.unchecked)
+    }
+
+    /// The checks verification runs for the description: its statements as the rules read them, then
+    /// the contract's examples, errors and pages those do not cover (marked checked in the contract).
+    /// Computed once per run.
+    func derivedChecks() -> (behaviour: [BehaviourCheck], page: [PageCheck]) {
+        if let derived { return derived }
+        var behaviour = BehaviourRules.checks(for: spec, plan: plan)
+        var page = PageRules.checks(for: spec, plan: plan)
+        if (plan.kind == .singleFile || plan.kind == .jinjaPages) && spec.pinned.wantsJavaScript {
+            let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
+            page += contract.pageChecks(existing: page, file: file)
+        }
+        behaviour += contract.behaviourChecks(existing: behaviour)
+        behaviour += contract.siteChecks(plan: plan, description: spec.description)
+        derived = (behaviour, page)
+        return (behaviour, page)
+    }
+
+    /// How much of what the description states verification checked, e.g. "6 stated behaviours and
+    /// 3 page uses checked; 1 contract statement not checked".
+    var coverageText: String {
+        let c = derivedChecks()
+        var parts: [String] = []
+        if !c.behaviour.isEmpty { parts.append("\(c.behaviour.count) stated behaviour\(c.behaviour.count == 1 ? "" : "s")") }
+        if !c.page.isEmpty { parts.append("\(c.page.count) page use\(c.page.count == 1 ? "" : "s")") }
+        var text = parts.isEmpty ? "no stated behaviour checked (only that the app runs and answers its routes)" : parts.joined(separator: " and ") + " checked"
+        let open = contract?.unchecked.count ?? 0
+        if open > 0 { text += "; \(open) contract statement\(open == 1 ? "" : "s") not checked" }
+        return text
+    }
+
+    /// Parameter types for the probes: the contract's, then the description's own syntax.
+    var parameterTypes: [String: Contract.ValueType] {
+        var types = ContractReader.explicitTypes(spec.description)
+        for e in contract?.endpoints ?? [] { for p in e.params { if let t = p.type { types[p.name] = t } } }
+        return types
     }
 
     func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
-        do { return try verifier.verify(project: dir, plan: plan, behaviour: BehaviourRules.checks(for: spec, plan: plan),
-                                         page: PageRules.checks(for: spec, plan: plan),
-                                         wantsJavaScript: spec.pinned.wantsJavaScript) } catch {
+        let checks = derivedChecks()
+        do { return try verifier.verify(project: dir, plan: plan, behaviour: checks.behaviour, page: checks.page,
+                                         wantsJavaScript: spec.pinned.wantsJavaScript, types: parameterTypes) } catch {
             say("verify", "could not run verification: \(error)")
             return VerificationReport(checks: [CheckResult(name: "environment", status: "failed", summary: "\(error)", failures: [], seconds: 0)])
         }
@@ -240,10 +293,11 @@ public final class Pipeline {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         say("plan", "asking the model for a plan")
         var sampling = options.sampling
-        sampling.maxTokens = min(sampling.maxTokens, 768)
+        sampling.maxTokens = min(sampling.maxTokens, 1200)
         let (out, rec) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
                                  sampling: sampling, label: "plan", template: "prompts/plan.mustache")
         planRecord = rec
+        planAnswer = out.text
         do {
             return try PlanBuilder.fromModelAnswer(out.text, spec: spec)
         } catch {
@@ -259,7 +313,7 @@ public final class Pipeline {
     func pinnedText(port: Int) -> String {
         var pins = spec.pinned
         if pins.port == nil { pins.port = port }
-        let text = pins.bulletList
+        let text = ([pins.bulletList] + (contract?.promptLines ?? [])).filter { !$0.isEmpty }.joined(separator: "\n")
         return text.isEmpty ? "- (none beyond the description)" : text
     }
 
@@ -293,6 +347,10 @@ public final class Pipeline {
             throw ScaffoldError.generation("generation failed for \(label): \(error)")
         }
         out.text = prefill + out.text
+        if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
+            let name = String(format: "%02d-", dumpCount) + "answer.txt"
+            try? out.text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         let tps = Double(out.generatedTokens) / max(out.seconds, 0.001)
         say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(out.stopReason)")
         return (out, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
@@ -353,9 +411,12 @@ public final class Pipeline {
     /// follows "GET /area?radius=0 → status 200" where it misses "A radius of 0 is allowed".
     func acceptance(for path: String) -> [String] {
         guard path.hasSuffix(".py") || path.hasSuffix(".html") else { return [] }
-        var lines = PageRules.checks(for: spec, plan: plan).filter { $0.file == path }.map(\.expectation)
+        let checks = derivedChecks()
+        var lines = checks.page.filter { $0.file == path }.map(\.expectation)
         if path.hasSuffix(".py") || plan.kind == .wtforms {
-            lines += BehaviourRules.checks(for: spec, plan: plan).map(\.expectation)
+            lines += checks.behaviour.map(\.expectation)
+        } else if path.hasPrefix("templates/") {
+            lines += checks.behaviour.filter { $0.file == path }.map(\.expectation)
         }
         return Array(lines.prefix(16))
     }
@@ -489,7 +550,7 @@ public final class Pipeline {
     }
 
     func writeSkeleton(_ dir: URL) throws {
-        let probes = Probes.make(for: plan)
+        let probes = Probes.make(for: plan, types: parameterTypes)
         var used = Set<String>()
         let probeCtx: [[String: Any]] = probes.map { p in
             var base = (p.method.lowercased() + "_" + p.routePath).lowercased()
@@ -510,6 +571,7 @@ public final class Pipeline {
             "modelName": generator.identity.modelName, "seed": options.sampling.seed,
             "routes": plan.routes.map { ["method": $0.method, "path": $0.path, "purpose": $0.purpose] },
             "probes": probeCtx,
+            "hasDecisions": !(contract?.decisions.isEmpty ?? true), "decisions": contract?.decisions ?? [],
         ]
         for (template, path) in [("skeleton/requirements.txt.mustache", "requirements.txt"), ("skeleton/README.md.mustache", "README.md"),
                                  ("skeleton/gitignore.mustache", ".gitignore"), ("skeleton/tests/test_app.py.mustache", "tests/test_app.py")] {
@@ -524,6 +586,7 @@ public final class Pipeline {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try write(String(decoding: try enc.encode(plan), as: UTF8.self) + "\n", path: ".deepcoder/plan.json", in: dir)
+        if let contract { try write(String(decoding: try enc.encode(contract), as: UTF8.self) + "\n", path: ".deepcoder/contract.json", in: dir) }
         guard !records.isEmpty || planRecord != nil else { return }
         struct Generation: Encodable {
             var model: String; var modelSHA256: String; var engine: String; var sampling: SamplingOptions

@@ -154,6 +154,8 @@ public enum PlanBuilder {
         if pins.wantsEmbedded { return .singleFile }
         if pins.wantsWTForms { return .wtforms }
         if pins.wantsJavaScript { return .jinjaPages }
+        // pages and JSON routes together: pages, with the JSON routes beside them
+        if pins.wantsAPI && pins.wantsPage { return .jinjaPages }
         if pins.wantsAPI { return .jsonAPI }
         if pins.wantsPage { return .jinjaPages }
         return nil
@@ -201,7 +203,7 @@ public enum PlanBuilder {
         var forms: [PlannedForm] = []
         if kind == .wtforms {
             let fields = pins.fieldNames.isEmpty ? [PlannedField(name: "value", type: "StringField", label: "Value")]
-                : pins.fieldNames.map { PlannedField(name: $0, type: fieldType(for: $0, in: spec.description), label: $0.replacingOccurrences(of: "_", with: " ").capitalized) }
+                : pins.fieldNames.map { PlannedField(name: $0, type: fieldType(for: $0, in: spec.description) ?? "StringField", label: $0.replacingOccurrences(of: "_", with: " ").capitalized) }
             forms = [PlannedForm(className: formClassName(spec), fields: fields)]
         }
         for i in routes.indices where routes[i].purpose.isEmpty { routes[i].purpose = "as the description says" }
@@ -230,14 +232,13 @@ public enum PlanBuilder {
         return false
     }
 
-    static func fieldType(for name: String, in text: String) -> String {
-        let lower = text.lowercased()
-        if name.lowercased().contains("email") { return "EmailField" }
+    /// A form field's type from what the description says about it: "a whole number"/"an integer"
+    /// next to the field, "number field(s)" for the form's numbers; nil when it says nothing (the
+    /// model's plan decides then).
+    static func fieldType(for name: String, in text: String) -> String? {
         if isWholeNumber(name, in: text) { return "IntegerField" }
-        if lower.contains("number field") || lower.contains("number fields") || lower.contains("numeric") { return "FloatField" }
-        if ["age", "count", "quantity", "people", "year"].contains(name.lowercased()) { return "IntegerField" }
-        if ["weight", "height", "radius", "amount", "price", "width", "length", "bill"].contains(name.lowercased()) { return "FloatField" }
-        return "StringField"
+        if text.range(of: #"\bnumber (?:fields?|inputs?)\b|\bnumeric\b"#, options: [.regularExpression, .caseInsensitive]) != nil { return "FloatField" }
+        return nil
     }
 
     static func formClassName(_ spec: ProjectSpec) -> String {
@@ -320,15 +321,14 @@ public enum PlanBuilder {
             if forms.isEmpty { forms = rules.forms }
             // pinned field names must be in the first form
             for name in spec.pinned.fieldNames where !forms.flatMap(\.fields).contains(where: { $0.name == name }) {
-                forms[0].fields.append(PlannedField(name: name, type: fieldType(for: name, in: spec.description), label: name.capitalized))
+                forms[0].fields.append(PlannedField(name: name, type: fieldType(for: name, in: spec.description) ?? "StringField", label: name.capitalized))
             }
             // "number fields" take decimals (72.5 kg); models often plan IntegerField. Whole numbers
             // only where the description says so.
             let numeric: Set<String> = ["IntegerField", "FloatField", "DecimalField"]
             for i in forms.indices {
                 for j in forms[i].fields.indices where numeric.contains(forms[i].fields[j].type) {
-                    let wanted = fieldType(for: forms[i].fields[j].name, in: spec.description)
-                    if numeric.contains(wanted) { forms[i].fields[j].type = wanted }
+                    if let wanted = fieldType(for: forms[i].fields[j].name, in: spec.description), numeric.contains(wanted) { forms[i].fields[j].type = wanted }
                 }
             }
         } else { forms = [] }

@@ -37,18 +37,19 @@ extension Pipeline {
     /// A JavaScript page: the elements with the description's exact ids, then the script up to the
     /// first button's click handler (the 0.5B once wrote a calculation that nothing called).
     func pagePrefill() throws -> String {
-        let elements = PageRules.elements(spec.description)
-        let inputs = elements.filter { $0.tag != "button" }, buttons = elements.filter { $0.tag == "button" }
-        guard !inputs.isEmpty, !buttons.isEmpty, inputs.allSatisfy({ $0.tag == "input" }) else { return "" }
-        let taken = Set(elements.map(\.id))
-        let outputs = spec.pinned.elementIDs.filter { !taken.contains($0) }
+        // the page's elements as the contract has them: the description's ids, else the model's
+        // reading of the page with the tool's decisions
+        guard PageRules.elements(spec.description).allSatisfy({ $0.tag == "input" || $0.tag == "button" }),
+              let page = contract?.pages.first(where: { !$0.inputs.isEmpty && !$0.buttons.isEmpty }) else { return "" }
+        let inputs = page.inputs, buttons = page.buttons
+        let outputs = page.outputs.map(\.id)
         func html(_ t: String) -> String {
             t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         var ctx: [String: Any] = [
-            "title": html(spec.projectName),
-            "inputs": inputs.map { ["id": $0.id, "label": html(Self.label($0.id))] },
-            "buttons": buttons.map { ["id": $0.id, "label": html(Self.label($0.id))] },
+            "title": html(spec.projectName), "heading": html(page.heading ?? spec.projectName),
+            "inputs": inputs.map { ["id": $0.id, "label": html($0.origin == .description ? Self.label($0.id) : $0.label)] },
+            "buttons": buttons.map { ["id": $0.id, "label": html($0.origin == .description ? Self.label($0.id) : $0.label)] },
             "outputs": outputs.map { ["id": $0] },
             "click": ["id": buttons[0].id],
         ]

@@ -23,6 +23,11 @@ public struct ProjectSpec: Sendable, Codable, Equatable {
         "application", "site", "website", "server", "served", "by", "i", "want", "need", "me", "my", "some",
         "html", "javascript", "js", "jinja", "template", "templates", "provide", "endpoint", "calculate",
         "wtforms", "flask-wtf", "flask-wtf/wtforms", "publish", "new", "tiny", "rest", "restful", "from",
+        "can", "could", "would", "you", "should", "will", "where", "when", "which", "who", "what", "with", "has", "have",
+        "be", "are", "was", "at", "as", "so", "then", "there", "this", "these", "those", "just", "also", "like", "get",
+        "port", "run", "runs", "start", "starts", "embed", "embedded", "embedding", "interface", "exactly", "one", "two",
+        "hey", "hi", "pls", "please", "let", "lets", "let's", "i'd", "i'm", "im", "wanna", "gimme", "give", "quick",
+        "all", "any", "each", "every", "into", "its", "their", "them", "they", "we", "our", "your", "up", "out",
     ]
 
     /// Up to four meaningful words of the first sentence, lower-case, ASCII letters/digits only.
@@ -33,7 +38,7 @@ public struct ProjectSpec: Sendable, Codable, Equatable {
         for raw in sentence.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "/") }) {
             let w = String(raw).filter { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" }
                 .trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-            guard !w.isEmpty, !stopWords.contains(w), !w.contains("/") else { continue }
+            guard w.count > 1, !stopWords.contains(w), !w.contains("/"), w.first?.isLetter == true else { continue }
             if !out.contains(w) { out.append(w) }
             if out.count == 4 { break }
         }

@@ -120,41 +120,41 @@ enum PythonLiteral {
 }
 
 public enum Probes {
-    static let numericNames: Set<String> = ["radius", "weight", "height", "amount", "price", "bill", "width", "length", "age", "count",
-                                            "quantity", "number", "value", "a", "b", "x", "y", "celsius", "fahrenheit", "people", "percent", "tip", "total"]
-    static let boolNames: Set<String> = ["done", "completed", "complete", "active", "enabled", "finished", "checked"]
+    /// A valid value for a parameter: from its type (the contract's, or the description's own
+    /// syntax), never from its name; a number when nothing says otherwise.
+    static func sampleText(_ type: Contract.ValueType?) -> String { (type ?? .number).sampleText }
 
-    static func sampleText(for name: String) -> String {
-        let n = name.lowercased()
-        if n.contains("email") { return "test@example.com" }
-        if numericNames.contains(n) || n.hasSuffix("_kg") || n.hasSuffix("_cm") || n.contains("amount") { return n == "people" ? "2" : "3" }
-        return "test"
-    }
+    static func sampleJSON(_ type: Contract.ValueType?) -> JSONScalar { type?.sampleJSON ?? .string("sample text") }
 
-    static func sampleJSON(for name: String) -> JSONScalar {
-        let n = name.lowercased()
-        if boolNames.contains(n) { return .bool(false) }
-        if numericNames.contains(n) { return .number(2) }
-        return .string(sampleText(for: n) == "3" ? "3" : "Test \(n)")
+    static func fieldType(_ wtformsType: String) -> Contract.ValueType {
+        switch wtformsType {
+        case "FloatField", "DecimalField", "DecimalRangeField": return .number
+        case "IntegerField", "IntegerRangeField": return .integer
+        case "EmailField": return .email
+        case "BooleanField": return .boolean
+        case "DateField": return .date
+        case "PasswordField": return .password
+        default: return .string
+        }
     }
 
     /// One probe per planned route: POST/PUT first so that items exist for GET/DELETE of `/<id>`.
-    public static func make(for plan: ProjectPlan) -> [RouteProbe] {
+    public static func make(for plan: ProjectPlan, types: [String: Contract.ValueType] = [:]) -> [RouteProbe] {
         let order = ["POST": 0, "GET": 1, "PUT": 2, "PATCH": 3, "DELETE": 4]
         let routes = plan.routes.enumerated().sorted { (order[$0.element.method] ?? 5, $0.offset) < (order[$1.element.method] ?? 5, $1.offset) }.map(\.element)
-        let fieldNames: [String] = plan.forms.flatMap { $0.fields.map(\.name) }.filter { $0 != "submit" && $0 != "csrf_token" }
+        let fields = plan.forms.flatMap(\.fields).filter { $0.name != "submit" && $0.name != "csrf_token" && $0.type != "SubmitField" }
         let bodyKeys = plan.jsonKeys.filter { !["error", "id", "message", "errors"].contains($0.lowercased()) }
         return routes.map { r in
             var url = r.path.replacingOccurrences(of: #"<(?:[a-z]+:)?[A-Za-z_]\w*>"#, with: "1", options: .regularExpression)
-            if !r.query.isEmpty { url += "?" + r.query.map { "\($0)=\(sampleText(for: $0) == "test" ? "test" : "2")" }.joined(separator: "&") }
+            if !r.query.isEmpty { url += "?" + r.query.map { "\($0)=\(sampleText(types[$0]))" }.joined(separator: "&") }
             let hasParam = r.path.contains("<")
             var form: [String: String]? = nil
             var json: [String: JSONScalar]? = nil
             if ["POST", "PUT", "PATCH"].contains(r.method) {
                 if plan.kind == .jsonAPI {
-                    json = Dictionary(uniqueKeysWithValues: bodyKeys.map { ($0, sampleJSON(for: $0)) })
-                } else if !fieldNames.isEmpty {
-                    form = Dictionary(uniqueKeysWithValues: fieldNames.map { ($0, sampleText(for: $0)) })
+                    json = Dictionary(uniqueKeysWithValues: bodyKeys.map { ($0, sampleJSON(types[$0])) })
+                } else if !fields.isEmpty {
+                    form = Dictionary(fields.map { ($0.name, sampleText(types[$0.name] ?? fieldType($0.type))) }) { a, _ in a }
                 }
             }
             return RouteProbe(method: r.method, url: url, routePath: r.path, form: form, json: json,
@@ -178,7 +178,7 @@ public struct Verifier {
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
     public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
-                       wantsJavaScript: Bool = false) throws -> VerificationReport {
+                       wantsJavaScript: Bool = false, types: [String: Contract.ValueType] = [:]) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         let harness = try renderer.url(for: "tools/verify_app.py")
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
@@ -192,7 +192,7 @@ public struct Verifier {
         let pageFile = plan.pages.first ?? "app.py"
         let input: [String: Any] = [
             "port": plan.port,
-            "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan))),
+            "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan, types: types))),
             "behaviour": try JSONSerialization.jsonObject(with: JSONEncoder().encode(behaviour)),
             "page": try JSONSerialization.jsonObject(with: JSONEncoder().encode(page)),
             "pageSim": simCopy.path,

@@ -116,6 +116,16 @@ struct New: ParsableCommand {
                 lines.append("       \(f.file ?? "-"): " + (f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))
             }
         }
+        if !r.decisions.isEmpty {
+            lines.append("")
+            lines.append("Decided by deepcoder (the description does not say):")
+            lines += r.decisions.map { "  - \($0)" }
+        }
+        if !r.notChecked.isEmpty {
+            lines.append("")
+            lines.append("Not checked (no check could be derived):")
+            lines += r.notChecked.map { "  - \($0)" }
+        }
         lines.append("")
         lines.append("Run it:")
         lines += r.howToRun.map { "  \($0)" }

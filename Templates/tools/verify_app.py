@@ -327,6 +327,9 @@ def check_behaviour(data):
                 problems.append(f'it shows "{found.group(0)}", as it did for {last_format[0]}: the result does not depend on the input')
             if found:
                 last_format = (json.dumps(c.get("form") or c.get("json")), found.group(0))
+        for link in c.get("links", []):
+            if not re.search(r'<a\b[^>]*\bhref\s*=\s*["\']?' + re.escape(link) + r'/?(?:["\'?#\s>]|$)', shown, re.I):
+                problems.append(f'the page has no link to {link} (<a href="{link}">)')
         for t in c.get("forbidden", []):
             if t in shown:
                 problems.append(f'the answer shows "{t}", which it must not for this input')

@@ -1,0 +1,615 @@
+import Foundation
+
+/// What the app must do, as one typed value: read once from the description (its explicit syntax
+/// and the model's reading of its words), completed by the tool's own decisions where the
+/// description is silent, and stored as `.deepcoder/contract.json`. Prompts, prefixes, checks and
+/// the report read it.
+///
+/// Every fact records where it came from (`Origin`): the description's explicit syntax (a path,
+/// an `id="…"`, a port, a quoted string, a number), the model's reading, or the tool's decision.
+/// Worked examples and stated errors from the model are kept only when every value in them is
+/// written in the description, so a model that invents an example cannot make verification wrong.
+public struct Contract: Sendable, Codable, Equatable {
+    public enum Origin: String, Sendable, Codable { case description, model, tool }
+
+    /// The type of a value a route, form or page input takes; sample values come from it.
+    public enum ValueType: String, Sendable, Codable, CaseIterable {
+        case number, integer, string, boolean, date, email, password, list
+
+        /// A valid value of this type, as text (query strings, form fields, typed input).
+        public var sampleText: String {
+            switch self {
+            case .number, .integer: return "3"
+            case .string, .password: return "sample text"
+            case .boolean: return "true"
+            case .date: return "2024-03-15"
+            case .email: return "someone@example.com"
+            case .list: return "1"
+            }
+        }
+        /// A valid value of this type in a JSON body.
+        public var sampleJSON: JSONScalar {
+            switch self {
+            case .number, .integer: return .number(3)
+            case .boolean: return .bool(false)
+            default: return .string(sampleText)
+            }
+        }
+        /// Parses the loose names models and descriptions use ("float", "int", "text", "str").
+        public init?(loose: String) {
+            var word = loose.lowercased().trimmingCharacters(in: .whitespaces)
+            if word.hasSuffix("field"), word.count > 5 { word = String(word.dropLast(5)) }  // WTForms' FloatField, IntegerField
+            switch word {
+            case "number", "float", "decimal", "double", "numeric", "real": self = .number
+            case "integer", "int", "whole number", "count": self = .integer
+            case "string", "str", "text", "textarea", "search", "name": self = .string
+            case "boolean", "bool", "checkbox": self = .boolean
+            case "date", "iso date": self = .date
+            case "email", "e-mail": self = .email
+            case "password": self = .password
+            case "list", "array": self = .list
+            default: return nil
+            }
+        }
+    }
+
+    public struct Param: Sendable, Codable, Equatable {
+        public var name: String
+        /// "query", "json", "form" or "path"
+        public var location: String
+        public var type: ValueType?
+        public var origin: Origin
+        enum CodingKeys: String, CodingKey { case name, location = "in", type, origin }
+    }
+
+    public struct Endpoint: Sendable, Codable, Equatable {
+        public var method: String
+        public var path: String
+        public var params: [Param]
+        /// JSON keys of the answer, when known
+        public var returns: [String]
+        public var origin: Origin
+    }
+
+    public struct Element: Sendable, Codable, Equatable {
+        public var id: String
+        /// "input", "button" or "output"
+        public var role: String
+        public var type: ValueType?
+        public var label: String
+        public var origin: Origin
+    }
+
+    public struct Page: Sendable, Codable, Equatable {
+        public var path: String
+        public var heading: String?
+        public var elements: [Element]
+        /// paths of the app's own pages this page links to
+        public var links: [String]
+        public var origin: Origin
+        public var inputs: [Element] { elements.filter { $0.role == "input" } }
+        public var buttons: [Element] { elements.filter { $0.role == "button" } }
+        public var outputs: [Element] { elements.filter { $0.role == "output" } }
+    }
+
+    /// A worked example: these values in → these texts out (on `page`, or from `route`).
+    public struct Example: Sendable, Codable, Equatable {
+        public var route: String?
+        public var given: [String: String]
+        public var expect: [String]
+        public var origin: Origin
+        public var checked: Bool = false
+    }
+
+    /// An error the description states: these values in → this status (routes) or a message (pages).
+    public struct StatedError: Sendable, Codable, Equatable {
+        public var route: String?
+        public var given: [String: String]
+        public var status: Int?
+        public var origin: Origin
+        public var checked: Bool = false
+    }
+
+    /// the app's name, as the model reads it (nil: the words of the description's first sentence)
+    public var name: String?
+    public var port: Int
+    public var storage: String
+    public var pages: [Page]
+    public var endpoints: [Endpoint]
+    public var examples: [Example]
+    public var errors: [StatedError]
+    /// What deepcoder decided where the description is silent, in words for the report and README.
+    public var decisions: [String]
+    /// What the model proposed that the tool did not keep, and why.
+    public var dropped: [String]
+
+    public init(port: Int, storage: String = "none", pages: [Page] = [], endpoints: [Endpoint] = [], examples: [Example] = [],
+                errors: [StatedError] = [], decisions: [String] = [], dropped: [String] = []) {
+        self.port = port; self.storage = storage; self.pages = pages; self.endpoints = endpoints; self.examples = examples
+        self.errors = errors; self.decisions = decisions; self.dropped = dropped
+    }
+
+    /// The type of parameter `name` of `path`, when the contract knows it.
+    public func paramType(_ name: String, path: String? = nil) -> ValueType? {
+        for e in endpoints where path == nil || e.path == path {
+            if let p = e.params.first(where: { $0.name == name }), let t = p.type { return t }
+        }
+        return nil
+    }
+
+    /// Statements of the contract that no check covers (examples and errors), for the report.
+    public var unchecked: [String] {
+        examples.filter { !$0.checked }.map { "example: \($0.label)" } + errors.filter { !$0.checked }.map { "error: \($0.label)" }
+    }
+}
+
+extension Contract.Example {
+    public var label: String {
+        let given = self.given.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return "\(route.map { $0 + " " } ?? "")\(given) → \(expect.joined(separator: ", "))"
+    }
+}
+
+extension Contract.StatedError {
+    public var label: String {
+        let given = self.given.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
+        return "\(route.map { $0 + " " } ?? "")\(given.isEmpty ? "(missing input)" : given) → \(status.map { "status \($0)" } ?? "an error message")"
+    }
+}
+
+/// Builds the contract: explicit syntax first, the model's reading where the description is not
+/// explicit, the tool's decisions where it is silent.
+public enum ContractReader {
+    // MARK: explicit syntax
+
+    /// Types written in the description's own syntax: `<number>`, `<integer>`, `<boolean>`, `<string>`
+    /// placeholders after `name=` or `"name":`, and example values (`radius=2` is a number,
+    /// `date=2024-07-04` a date, `"done": true` a boolean).
+    public static func explicitTypes(_ text: String) -> [String: Contract.ValueType] {
+        var out: [String: Contract.ValueType] = [:]
+        func typeOf(_ raw: String) -> Contract.ValueType? {
+            let v = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\"'`"))
+            if v.hasPrefix("<") {
+                let inner = v.lowercased()
+                for word in ["integer", "int", "whole number", "boolean", "bool", "number", "float", "date", "email", "string", "text"] where inner.contains(word) {
+                    return Contract.ValueType(loose: word)
+                }
+                return nil
+            }
+            if v == "true" || v == "false" { return .boolean }
+            if v.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil { return .date }
+            if v.range(of: #"^-?\d+$"#, options: .regularExpression) != nil { return .number }
+            if v.range(of: #"^-?\d*\.\d+$"#, options: .regularExpression) != nil { return .number }
+            if v.range(of: #"^[^@\s]+@[^@\s]+\.[a-z]+$"#, options: .regularExpression) != nil { return .email }
+            if raw.hasPrefix("\"") { return .string }
+            return nil
+        }
+        // name=<value> in URLs
+        for m in PinnedFacts.matches(#"[?&]([A-Za-z_][\w-]*)=(<[^>]*>|[^&\s`'")]+)"#, in: text, options: []) {
+            guard let name = m[1], let raw = m[2], let t = typeOf(raw) else { continue }
+            if out[name] == nil || (out[name] == .number && t != .number) { out[name] = t }
+        }
+        // "name": <value> in JSON literals
+        for m in PinnedFacts.matches(#""([A-Za-z_][\w-]*)"\s*:\s*(<[^>]*>|"[^"]*"|true|false|-?\d+(?:\.\d+)?)"#, in: text, options: []) {
+            guard let name = m[1], let raw = m[2], let t = typeOf(raw) else { continue }
+            if out[name] == nil { out[name] = t }
+        }
+        return out
+    }
+
+    /// The contract the description's explicit syntax gives, with no model.
+    public static func explicit(_ spec: ProjectSpec, plan: ProjectPlan) -> Contract {
+        let types = explicitTypes(spec.description)
+        var c = Contract(port: plan.port)
+        for r in plan.routes where !(r.method == "GET" && r.path == "/" && r.query.isEmpty) {
+            var params = r.query.map { Contract.Param(name: $0, location: "query", type: types[$0], origin: .description) }
+            for m in PinnedFacts.matches(#"<(?:(int|float|string|path):)?([A-Za-z_]\w*)>"#, in: r.path, options: []) {
+                guard let name = m[2] else { continue }
+                let t: Contract.ValueType? = m[1] == "int" ? .integer : m[1] == "float" ? .number : nil
+                params.append(Contract.Param(name: name, location: "path", type: t, origin: .description))
+            }
+            c.endpoints.append(Contract.Endpoint(method: r.method, path: r.path, params: params, returns: [], origin: .description))
+        }
+        let pinned = PageRules.elements(spec.description)
+        if !pinned.isEmpty || !spec.pinned.elementIDs.isEmpty {
+            var elements: [Contract.Element] = pinned.map {
+                Contract.Element(id: $0.id, role: $0.tag == "button" ? "button" : "input", type: nil, label: Pipeline.label($0.id), origin: .description)
+            }
+            for id in spec.pinned.elementIDs where !elements.contains(where: { $0.id == id }) {
+                elements.append(Contract.Element(id: id, role: "output", type: nil, label: Pipeline.label(id), origin: .description))
+            }
+            c.pages.append(Contract.Page(path: "/", heading: nil, elements: elements, links: [], origin: .description))
+        }
+        return c
+    }
+
+    // MARK: the model's reading
+
+    /// The contract part of the model's plan answer, as loosely as small models write it.
+    struct Proposal: Decodable {
+        struct P: Decodable { var route: String?; var name: String?; var location: String?; var type: String?
+            enum CodingKeys: String, CodingKey { case route, name, location = "in", type } }
+        struct E: Decodable { var id: String?; var type: String?; var label: String? }
+        struct Pg: Decodable {
+            var path: String?; var heading: String?; var inputs: [E]?; var button: String?; var outputs: [String]?; var links: [String]?
+            enum CodingKeys: String, CodingKey { case path, heading, inputs, button, outputs, links }
+            init(from decoder: Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                path = try? c.decode(String.self, forKey: .path)
+                heading = try? c.decode(String.self, forKey: .heading)
+                inputs = (try? c.decode([E].self, forKey: .inputs)) ?? (try? c.decode([String].self, forKey: .inputs))?.map { E(id: $0, type: nil, label: nil) }
+                button = (try? c.decode(String.self, forKey: .button)) ?? (try? c.decode(E.self, forKey: .button))?.label
+                outputs = (try? c.decode([String].self, forKey: .outputs)) ?? (try? c.decode([E].self, forKey: .outputs))?.compactMap(\.id)
+                links = try? c.decode([String].self, forKey: .links)
+            }
+        }
+        struct X: Decodable {
+            var route: String?; var given: [String: String]; var expect: [String]; var status: Int?
+            enum CodingKeys: String, CodingKey { case route, given, expect, status }
+            init(from decoder: Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                route = try? c.decode(String.self, forKey: .route)
+                given = Self.strings(try? c.decode([String: JSONAny].self, forKey: .given))
+                if let list = try? c.decode([JSONAny].self, forKey: .expect) { expect = list.compactMap(\.text) }
+                else if let one = try? c.decode(JSONAny.self, forKey: .expect), let t = one.text { expect = [t] }
+                else if let obj = try? c.decode([String: JSONAny].self, forKey: .expect) { expect = obj.keys.sorted().compactMap { obj[$0]?.text } }
+                else { expect = [] }
+                status = (try? c.decode(Int.self, forKey: .status)) ?? (try? c.decode(String.self, forKey: .status)).flatMap(Int.init)
+            }
+            static func strings(_ d: [String: JSONAny]?) -> [String: String] {
+                var out: [String: String] = [:]
+                for (k, v) in d ?? [:] { if let t = v.text { out[k] = t } }
+                return out
+            }
+        }
+        var params: [P]?
+        var pages: [Pg]?
+        var examples: [X]?
+        var errors: [X]?
+        var storage: String?
+        var name: String?
+        enum CodingKeys: String, CodingKey { case params, pages, examples, errors, storage, name }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            params = try? c.decode([P].self, forKey: .params)
+            pages = try? c.decode([Pg].self, forKey: .pages)
+            examples = try? c.decode([X].self, forKey: .examples)
+            errors = try? c.decode([X].self, forKey: .errors)
+            storage = try? c.decode(String.self, forKey: .storage)
+            name = try? c.decode(String.self, forKey: .name)
+        }
+    }
+
+    /// Any JSON value, read as text where it is a scalar.
+    struct JSONAny: Decodable {
+        var text: String?
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let s = try? c.decode(String.self) { text = s }
+            else if let i = try? c.decode(Int.self) { text = String(i) }
+            else if let d = try? c.decode(Double.self) { text = String(d) }
+            else if let b = try? c.decode(Bool.self) { text = b ? "true" : "false" }
+            else { text = nil }
+        }
+    }
+
+    /// Whether `value` is written in `text` as a value (a number compared as a number, not as a
+    /// digit inside another one; other text case-insensitively).
+    static func written(_ value: String, in text: String) -> Bool {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        guard !v.isEmpty else { return false }
+        if let d = Double(v) {
+            for m in PinnedFacts.matches(#"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])"#, in: text, options: []) {
+                if let s = m[0], let x = Double(s), x == d { return true }
+            }
+            return false
+        }
+        return text.range(of: v, options: [.caseInsensitive]) != nil
+    }
+
+    static func slugID(_ s: String) -> String? {
+        let id = s.lowercased().replacingOccurrences(of: #"[^a-z0-9]+"#, with: "-", options: .regularExpression)
+            .trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        guard let f = id.first, f.isLetter else { return nil }
+        return String(id.prefix(30))
+    }
+
+    /// Completes the explicit contract with the model's answer: what the description's syntax
+    /// already fixes always wins; the model's examples and errors are kept only when their values
+    /// are written in the description.
+    public static func merge(_ base: Contract, answer: String, spec: ProjectSpec, plan: ProjectPlan) -> Contract {
+        var c = base
+        let text = spec.description
+        guard let json = PlanBuilder.extractJSONObject(answer), let data = json.data(using: .utf8),
+              let p = try? JSONDecoder().decode(Proposal.self, from: data) else { return decide(c, spec: spec, plan: plan) }
+        if let s = p.storage?.lowercased(), ["memory", "sqlite", "session", "none"].contains(s) { c.storage = s }
+        if let n = p.name?.trimmingCharacters(in: .whitespaces), n.range(of: #"^[A-Za-z][A-Za-z0-9 '\-]{2,40}$"#, options: .regularExpression) != nil,
+           n.split(separator: " ").count <= 5 { c.name = n }
+        // parameter types of the routes the plan has
+        for prop in p.params ?? [] {
+            guard let name = prop.name, let t = prop.type.flatMap(Contract.ValueType.init(loose:)) else { continue }
+            for i in c.endpoints.indices where prop.route == nil || prop.route == c.endpoints[i].path {
+                if let j = c.endpoints[i].params.firstIndex(where: { $0.name == name }) {
+                    if c.endpoints[i].params[j].type == nil { c.endpoints[i].params[j].type = t; c.endpoints[i].params[j].origin = .model }
+                } else if let loc = prop.location?.lowercased(), ["json", "form"].contains(loc), c.endpoints[i].method != "GET",
+                          name.range(of: #"^[A-Za-z_]\w*$"#, options: .regularExpression) != nil, prop.route == c.endpoints[i].path {
+                    c.endpoints[i].params.append(Contract.Param(name: name, location: loc, type: t, origin: .model))
+                }
+            }
+        }
+        // pages: the model's reading where the description pins no elements
+        let pinnedElements = !c.pages.isEmpty
+        let proposed = p.pages ?? []
+        for pg in proposed {
+            // a page's path: the model's for a site of several pages, else the one the description
+            // writes, else the home page
+            var path = pg.path.flatMap { $0.hasPrefix("/") && !$0.contains(" ") ? $0 : nil } ?? "/"
+            if proposed.count == 1, !text.contains(path) { path = "/" }
+            guard plan.kind != .jsonAPI else { break }
+            var page = c.pages.first { $0.path == path } ?? Contract.Page(path: path, heading: nil, elements: [], links: [], origin: .model)
+            if page.heading == nil, let h = pg.heading?.trimmingCharacters(in: .whitespaces), !h.isEmpty, h.count <= 80 { page.heading = h }
+            page.links = (pg.links ?? []).filter { $0.hasPrefix("/") && !$0.contains(" ") && !$0.contains("<") }
+            if !pinnedElements && page.elements.isEmpty {
+                var used = Set<String>()
+                for e in pg.inputs ?? [] {
+                    guard let id = (e.id ?? e.label).flatMap(slugID), used.insert(id).inserted else { continue }
+                    page.elements.append(Contract.Element(id: id, role: "input", type: e.type.flatMap(Contract.ValueType.init(loose:)),
+                                                          label: e.label ?? Pipeline.label(id), origin: .model))
+                }
+                if let b = pg.button, !page.inputs.isEmpty {
+                    let id = slugID(b).map { used.contains($0) ? $0 + "-button" : $0 } ?? "submit-button"
+                    used.insert(id)
+                    page.elements.append(Contract.Element(id: id, role: "button", type: nil, label: b, origin: .model))
+                }
+                for o in pg.outputs ?? [] {
+                    guard let id = slugID(o), used.insert(id).inserted else { continue }
+                    page.elements.append(Contract.Element(id: id, role: "output", type: nil, label: Pipeline.label(id), origin: .model))
+                }
+            }
+            if let i = c.pages.firstIndex(where: { $0.path == path }) { c.pages[i] = page } else { c.pages.append(page) }
+        }
+        // examples and errors: only values written in the description
+        for x in p.examples ?? [] {
+            let values = Array(x.given.values) + x.expect
+            guard !x.expect.isEmpty, !x.given.isEmpty else { continue }
+            if let bad = values.first(where: { !written($0, in: text) }) {
+                c.dropped.append("example \(x.given) → \(x.expect): \"\(bad)\" is not written in the description")
+                continue
+            }
+            c.examples.append(Contract.Example(route: x.route, given: x.given, expect: x.expect, origin: .model))
+        }
+        for x in p.errors ?? [] {
+            if let s = x.status, !(400..<500).contains(s) { continue }
+            // a bad value the description writes, an empty/missing one, or text for a number
+            func numeric(_ name: String) -> Bool {
+                let t = c.paramType(name) ?? c.pages.flatMap(\.inputs).first { $0.id == slugID(name) }?.type
+                    ?? p.params?.first { $0.name == name }?.type.flatMap(Contract.ValueType.init(loose:))
+                    ?? p.pages?.flatMap { $0.inputs ?? [] }.first { $0.id == name }?.type.flatMap(Contract.ValueType.init(loose:))
+                return t == .number || t == .integer
+            }
+            if let bad = x.given.first(where: { !$0.value.isEmpty && !written($0.value, in: text)
+                    && !(numeric($0.key) && Double($0.value) == nil && $0.value.range(of: #"^[A-Za-z]+$"#, options: .regularExpression) != nil) }) {
+                c.dropped.append("error \(x.given): \"\(bad.value)\" is not written in the description")
+                continue
+            }
+            if let s = x.status, !written(String(s), in: text), text.range(of: #"\berror\b"#, options: [.regularExpression, .caseInsensitive]) == nil {
+                continue
+            }
+            c.errors.append(Contract.StatedError(route: x.route, given: x.given, status: x.status, origin: .model))
+        }
+        return decide(c, spec: spec, plan: plan)
+    }
+
+    /// The tool's decisions where the description and the model leave a gap.
+    static func decide(_ contract: Contract, spec: ProjectSpec, plan: ProjectPlan) -> Contract {
+        var c = contract
+        if spec.pinned.port == nil { c.decisions.append("port \(c.port) (the description names none)") }
+        // a JavaScript page whose inputs nobody named: the inputs of its worked example, else of the
+        // values the model says the page reads
+        let jsPage = (plan.kind == .singleFile || plan.kind == .jinjaPages) && spec.pinned.wantsJavaScript
+        if jsPage, !c.pages.contains(where: { !$0.inputs.isEmpty }) {
+            let endpointPaths = Set(c.endpoints.map(\.path))
+            let names = c.examples.first { $0.route == nil || !endpointPaths.contains($0.route!) }.map { Array($0.given.keys).sorted() } ?? []
+            let inputs = names.compactMap(ContractReader.slugID)
+            if !inputs.isEmpty {
+                var page = c.pages.first { $0.path == "/" } ?? Contract.Page(path: "/", heading: nil, elements: [], links: [], origin: .tool)
+                page.elements = inputs.map { Contract.Element(id: $0, role: "input", type: .number, label: Pipeline.label($0), origin: .tool) } + page.elements
+                if let i = c.pages.firstIndex(where: { $0.path == "/" }) { c.pages[i] = page } else { c.pages.insert(page, at: 0) }
+            }
+        }
+        // a page with inputs needs a button to act on and somewhere to show the result
+        for i in c.pages.indices where !c.pages[i].inputs.isEmpty && c.pages[i].origin != .description {
+            if c.pages[i].buttons.isEmpty && (plan.kind == .singleFile || plan.kind == .jinjaPages) {
+                c.pages[i].elements.append(Contract.Element(id: "calculate", role: "button", type: nil, label: "Calculate", origin: .tool))
+                c.decisions.append("page \(c.pages[i].path): a button id=\"calculate\"")
+            }
+            if c.pages[i].outputs.isEmpty {
+                c.pages[i].elements.append(Contract.Element(id: "result", role: "output", type: nil, label: "Result", origin: .tool))
+                c.decisions.append("page \(c.pages[i].path): the result is shown in id=\"result\"")
+            }
+            let ids = c.pages[i].elements.filter { $0.origin != .description }.map { "\($0.role) id=\"\($0.id)\"" }
+            if !ids.isEmpty { c.decisions.append("page \(c.pages[i].path) elements: " + ids.joined(separator: ", ")) }
+        }
+        // untyped parameters: their example value's type, else text
+        for i in c.endpoints.indices {
+            for j in c.endpoints[i].params.indices where c.endpoints[i].params[j].type == nil {
+                c.endpoints[i].params[j].type = c.endpoints[i].params[j].location == "path" ? .integer : nil
+            }
+        }
+        return c
+    }
+}
+
+// MARK: - what the contract changes in the plan, the prompts and the checks
+
+extension Contract {
+    /// The plan completed with the contract: a route and a template for every page it names, the
+    /// element ids the tool decided, and routes that take page inputs.
+    public func refine(_ plan: ProjectPlan) -> ProjectPlan {
+        var p = plan
+        let pagesKinds: Set<ProjectKind> = [.jinjaPages, .wtforms]
+        for page in pages where page.origin != .description {
+            guard page.path.hasPrefix("/"), !page.path.contains("<"), page.path.range(of: #"^/[A-Za-z0-9_\-/]*$"#, options: .regularExpression) != nil else { continue }
+            if !p.routes.contains(where: { $0.method == "GET" && $0.path == page.path }) && pagesKinds.contains(p.kind) {
+                p.routes.append(PlannedRoute(method: "GET", path: page.path, purpose: "the page \(page.heading.map { "\"\($0)\"" } ?? page.path)"))
+            }
+        }
+        // one template per page of a multi-page site
+        let sitePages = pages.filter { $0.path.range(of: #"^/[A-Za-z0-9_\-]*$"#, options: .regularExpression) != nil }
+        if pagesKinds.contains(p.kind), sitePages.count > 1, p.pages.count < sitePages.count {
+            for page in sitePages {
+                let stem = page.path == "/" ? "index" : String(page.path.dropFirst()).replacingOccurrences(of: "-", with: "_")
+                let path = "templates/\(stem).html"
+                if !p.files.contains(where: { $0.path == path }) {
+                    p.files.append(PlannedFile(path: path, purpose: "the page at \(page.path)\(page.heading.map { " with the heading \"\($0)\"" } ?? "")"))
+                }
+            }
+        }
+        for page in pages { for e in page.elements where !p.elementIDs.contains(e.id) { p.elementIDs.append(e.id) } }
+        return p
+    }
+
+    /// The contract as prompt lines (what it fixes beyond the description's pinned facts).
+    public var promptLines: [String] {
+        var out: [String] = []
+        for e in endpoints {
+            let typed = e.params.filter { $0.type != nil && $0.location != "path" }
+            if !typed.isEmpty {
+                out.append("- \(e.method) \(e.path) reads " + typed.map { "\($0.name) (\($0.location), \($0.type!.rawValue))" }.joined(separator: ", "))
+            }
+        }
+        for page in pages where !page.elements.isEmpty || page.heading != nil || !page.links.isEmpty {
+            var parts: [String] = []
+            if let h = page.heading { parts.append("heading <h1>\(h)</h1>") }
+            if !page.inputs.isEmpty { parts.append("inputs " + page.inputs.map { "<input id=\"\($0.id)\">" }.joined(separator: ", ")) }
+            if !page.buttons.isEmpty { parts.append("button " + page.buttons.map { "<button id=\"\($0.id)\">" }.joined(separator: ", ")) }
+            if !page.outputs.isEmpty { parts.append("results and messages in " + page.outputs.map { "id=\"\($0.id)\"" }.joined(separator: ", ")) }
+            if !page.links.isEmpty { parts.append("links to " + page.links.joined(separator: ", ")) }
+            out.append("- Page \(page.path): " + parts.joined(separator: "; "))
+        }
+        return out
+    }
+
+    static func query(_ given: [String: String], base: [(String, String)]) -> [(String, String)] {
+        var q = base
+        for (k, v) in given.sorted(by: { $0.key < $1.key }) {
+            if let i = q.firstIndex(where: { $0.0 == k }) { q[i].1 = v } else { q.append((k, v)) }
+        }
+        return q
+    }
+
+    /// Requests for the worked examples and stated errors of JSON routes that the description's
+    /// own statements did not already give a check for; marks every example and error it covers.
+    public mutating func behaviourChecks(existing: [BehaviourCheck]) -> [BehaviourCheck] {
+        var out: [BehaviourCheck] = []
+        func endpoint(_ route: String?) -> Endpoint? {
+            guard let route else { return endpoints.count == 1 && !pages.contains(where: { !$0.inputs.isEmpty }) ? endpoints[0] : nil }
+            let path = route.split(separator: "?").first.map(String.init) ?? route
+            let bare = path.split(separator: " ").last.map(String.init) ?? path
+            return endpoints.first { $0.path == bare }
+        }
+        // a valid set of inputs per route: an example's, else typed samples
+        var valid: [String: [String: String]] = [:]
+        for x in examples { if let e = endpoint(x.route), valid[e.path] == nil, x.given.keys.allSatisfy({ k in e.params.contains { $0.name == k } }) { valid[e.path] = x.given } }
+        func base(_ e: Endpoint) -> [String: String] {
+            var d = valid[e.path] ?? [:]
+            for p in e.params where p.location != "path" && d[p.name] == nil { d[p.name] = (p.type ?? .number).sampleText }
+            return d
+        }
+        func request(_ e: Endpoint, _ given: [String: String], omit: Set<String> = []) -> (url: String, json: [String: JSONScalar]?, form: [String: String]?) {
+            let path = e.path.replacingOccurrences(of: #"<[^>]*>"#, with: "1", options: .regularExpression)
+            let values = base(e).merging(given) { $1 }.filter { !omit.contains($0.key) }
+            if e.method == "GET" || e.method == "DELETE" {
+                return (BehaviourRules.joinURL(path, values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), nil, nil)
+            }
+            if e.params.contains(where: { $0.location == "form" }) { return (path, nil, values) }
+            var body: [String: JSONScalar] = [:]
+            for (k, v) in values {
+                let t = e.params.first { $0.name == k }?.type
+                if t == .boolean, v == "true" || v == "false" { body[k] = .bool(v == "true") }
+                else if t == .number || t == .integer, let d = Double(v) { body[k] = .number(d) }
+                else { body[k] = .string(v) }
+            }
+            return (path, body, nil)
+        }
+        let covered = Set(existing.map { "\($0.method) \($0.url)" })
+        func known(_ e: Endpoint, _ given: [String: String]) -> Bool { given.keys.allSatisfy { k in e.params.contains { $0.name == k } } }
+        for i in examples.indices {
+            guard let e = endpoint(examples[i].route), known(e, examples[i].given) else { continue }
+            let r = request(e, examples[i].given)
+            examples[i].checked = true
+            if covered.contains("\(e.method) \(r.url)") && r.json == nil { continue }
+            out.append(BehaviourCheck(method: e.method, url: r.url, json: r.json, form: r.form, status: [200, 201],
+                                      texts: examples[i].expect, source: "example: \(examples[i].label)"))
+        }
+        for i in errors.indices {
+            guard let e = endpoint(errors[i].route), known(e, errors[i].given) else { continue }
+            let missing = Set(errors[i].given.filter { $0.value.isEmpty }.map(\.key))
+            let given = errors[i].given.filter { !$0.value.isEmpty }
+            let r = request(e, given, omit: missing)
+            errors[i].checked = true
+            if covered.contains("\(e.method) \(r.url)") { continue }
+            let status = errors[i].status.map { [$0] } ?? Array(400..<500)
+            out.append(BehaviourCheck(method: e.method, url: r.url, json: r.json, form: r.form, status: status,
+                                      source: "error: \(errors[i].label)"))
+        }
+        return out
+    }
+
+    /// Page uses for the worked examples and stated errors of a page whose elements the contract
+    /// knows, when the description's own statements gave none; marks what it covers.
+    public mutating func pageChecks(existing: [PageCheck], file: String) -> [PageCheck] {
+        guard let page = pages.first(where: { !$0.inputs.isEmpty && !$0.buttons.isEmpty }) else { return [] }
+        let ids = page.inputs.map(\.id)
+        func typed(_ given: [String: String]) -> [String: String]? {
+            var out: [String: String] = [:]
+            for (k, v) in given {
+                guard let id = ids.first(where: { $0 == k }) ?? ids.first(where: { ContractReader.slugID(k) == $0 })
+                        ?? (ids.count == 1 && given.count == 1 ? ids[0] : nil) else { return nil }
+                out[id] = v
+            }
+            return out.count == ids.count || !existing.isEmpty ? out : (out.isEmpty ? nil : out)
+        }
+        let never = ["NaN", "Infinity", "undefined"]
+        var out: [PageCheck] = []
+        var exampleInputs: [String: String]? = nil
+        let endpointPaths = Set(endpoints.map(\.path))
+        func onPage(_ route: String?) -> Bool { route == nil || route == page.path || !endpointPaths.contains(route!) }
+        for i in examples.indices where onPage(examples[i].route) {
+            guard let inputs = typed(examples[i].given), inputs.count == ids.count else { continue }
+            examples[i].checked = true
+            exampleInputs = exampleInputs ?? inputs
+            if !existing.isEmpty { continue }
+            out.append(PageCheck(inputs: inputs, click: page.buttons[0].id, shows: ["*": examples[i].expect], hides: ["*": never],
+                                 source: "example: \(examples[i].label)", file: file))
+        }
+        for i in errors.indices where onPage(errors[i].route) {
+            guard let bad = typed(errors[i].given) else { continue }
+            var inputs = exampleInputs ?? Dictionary(uniqueKeysWithValues: page.inputs.map { ($0.id, ($0.type ?? .number).sampleText) })
+            inputs.merge(bad) { $1 }
+            errors[i].checked = true
+            if !existing.isEmpty { continue }
+            out.append(PageCheck(inputs: inputs, click: page.buttons[0].id, hides: ["*": never],
+                                 source: "error: \(errors[i].label)", file: file))
+        }
+        return out
+    }
+
+    /// Requests for a site's pages: each page answers 200, shows its heading and links to the pages
+    /// it names.
+    public func siteChecks(plan: ProjectPlan, description: String) -> [BehaviourCheck] {
+        guard plan.kind == .jinjaPages || plan.kind == .wtforms, pages.count > 1 else { return [] }
+        return pages.compactMap { page in
+            var page = page
+            // a heading is checked where the description writes it
+            if let h = page.heading, !ContractReader.written(h, in: description) { page.heading = nil }
+            guard page.origin != .description, page.heading != nil || !page.links.isEmpty,
+                  plan.routes.contains(where: { $0.method == "GET" && $0.path == page.path }) else { return nil }
+            var c = BehaviourCheck(method: "GET", url: page.path, status: [200], texts: page.heading.map { [$0] } ?? [],
+                                   source: "page \(page.path)\(page.heading.map { " with the heading \"\($0)\"" } ?? "")\(page.links.isEmpty ? "" : ", links to " + page.links.joined(separator: ", "))",
+                                   file: plan.pages.first { $0.hasSuffix("/\(page.path == "/" ? "index" : String(page.path.dropFirst())).html") } ?? "app.py")
+            c.links = page.links
+            return c
+        }
+    }
+}

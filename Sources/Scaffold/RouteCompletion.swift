@@ -1,0 +1,139 @@
+import Foundation
+
+/// Every route of the plan must exist in app.py. Small models drop one (the README's quick start:
+/// a page that calls `/area`, and an app.py without it). The tool writes the missing route's
+/// declaration and the start of its view from the contract; the model writes the body; the view
+/// goes into app.py before its `if __name__ == "__main__":` block.
+enum RouteCompletion {
+    /// `/todos/<int:todo_id>` and `/todos/<id>` are the same route.
+    static func normalized(_ path: String) -> String {
+        path.replacingOccurrences(of: #"<(?:[a-z]+:)?[A-Za-z_]\w*>"#, with: "<>", options: .regularExpression)
+    }
+
+    /// The (method, path) pairs app.py declares with `@app.route(...)` / `@app.get(...)` / ….
+    static func declared(in source: String) -> [(method: String, path: String)] {
+        var out: [(String, String)] = []
+        let pattern = #"@\w+\.(route|get|post|put|patch|delete)\(\s*[rf]?["']([^"']*)["']([^)]*)\)"#
+        for m in PinnedFacts.matches(pattern, in: source, options: []) {
+            guard let kind = m[1], let path = m[2] else { continue }
+            if kind == "route" {
+                let rest = m[3] ?? ""
+                let methods = PinnedFacts.matches(#"["'](GET|POST|PUT|PATCH|DELETE)["']"#, in: rest, options: [.caseInsensitive]).compactMap { $0[1]?.uppercased() }
+                for method in methods.isEmpty ? ["GET"] : methods { out.append((method, normalized(path))) }
+            } else {
+                out.append((kind.uppercased(), normalized(path)))
+            }
+        }
+        return out
+    }
+
+    /// Planned routes app.py does not declare.
+    static func missing(_ plan: ProjectPlan, source: String) -> [PlannedRoute] {
+        let have = declared(in: source)
+        return plan.routes.filter { r in !have.contains { $0.method == r.method && $0.path == normalized(r.path) } }
+    }
+
+    /// A Python function name for a route: `GET /days-between` → `days_between`, `/` → `index`.
+    static func functionName(_ route: PlannedRoute, taken: Set<String>) -> String {
+        let words = route.path.split(separator: "/").filter { !$0.hasPrefix("<") }
+            .map { $0.lowercased().replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression) }
+        var name = words.isEmpty ? "index" : words.joined(separator: "_")
+        if route.path.contains("<") { name += "_item" }
+        if name.first?.isNumber ?? true { name = "route_" + name }
+        if route.method != "GET" || taken.contains(name) { name = route.method.lowercased() + "_" + name }
+        var n = 2
+        let base = name
+        while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
+        return name.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+    }
+
+    /// The declaration and the first lines of the view: the route's path parameters as arguments,
+    /// and its query parameters read with their contract types.
+    static func head(_ route: PlannedRoute, contract: Contract?, taken: Set<String>) -> String {
+        let params = PinnedFacts.matches(#"<(?:([a-z]+):)?([A-Za-z_]\w*)>"#, in: route.path, options: []).compactMap { $0[2] }
+        var lines = ["@app.route(\"\(route.path)\", methods=[\"\(route.method)\"])",
+                     "def \(functionName(route, taken: taken))(\(params.joined(separator: ", "))):"]
+        for q in route.query {
+            let comment: String
+            switch contract?.paramType(q, path: route.path) {
+            case .number?: comment = "  # a number"
+            case .integer?: comment = "  # a whole number"
+            case .date?: comment = "  # a date, YYYY-MM-DD"
+            default: comment = ""
+            }
+            lines.append("    \(q) = request.args.get(\"\(q)\")\(comment)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `source` with `view` inserted before its `if __name__ == "__main__":` block (at the end when
+    /// there is none).
+    static func insert(_ view: String, into source: String) -> String {
+        var lines = source.components(separatedBy: "\n")
+        let block = ["", ""] + view.trimmingCharacters(in: .newlines).components(separatedBy: "\n") + ["", ""]
+        if let i = lines.firstIndex(where: { $0.hasPrefix("if __name__") }) {
+            lines.insert(contentsOf: block, at: i)
+            // no more than two blank lines in a row
+            var out: [String] = []
+            for l in lines {
+                if l.trimmingCharacters(in: .whitespaces).isEmpty, out.count >= 2,
+                   out[out.count - 1].trimmingCharacters(in: .whitespaces).isEmpty, out[out.count - 2].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+                out.append(l)
+            }
+            return out.joined(separator: "\n")
+        }
+        return source.trimmingCharacters(in: .newlines) + "\n" + block.joined(separator: "\n")
+    }
+
+    /// The view's code from the model's continuation of `head`: the function up to the first line
+    /// back at column 0 that is not part of it.
+    static func view(fromAnswer answer: String, head: String) -> String? {
+        var body = answer
+        if let fence = body.range(of: "```python\n") { body = String(body[fence.upperBound...]) }
+        if let end = body.range(of: "\n```") { body = String(body[..<end.lowerBound]) }
+        guard body.hasPrefix(head) else { return nil }
+        var kept: [String] = []
+        let lines = body.components(separatedBy: "\n")
+        let headCount = head.components(separatedBy: "\n").count - 1
+        for (i, line) in lines.enumerated() {
+            if i >= headCount, let f = line.first, !f.isWhitespace, !line.hasPrefix("#") { break }
+            kept.append(line)
+        }
+        let text = kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.components(separatedBy: "\n").count > headCount ? text : nil
+    }
+}
+
+extension Pipeline {
+    /// Adds the planned routes app.py lacks: the tool writes each one's declaration, the model its body.
+    func completeRoutes(in dir: URL) throws {
+        guard generator.continuesPrefill, regenRequest == nil, var source = contents["app.py"],
+              skeleton == .none || skeleton == .renderIndex else { return }
+        let missing = RouteCompletion.missing(plan, source: source)
+        guard !missing.isEmpty else { return }
+        for route in missing {
+            let taken = Set(PinnedFacts.matches(#"(?m)^def\s+([A-Za-z_]\w*)"#, in: source, options: []).compactMap { $0[1] })
+            let head = RouteCompletion.head(route, contract: contract, taken: taken)
+            say("routes", "app.py has no \(route.method) \(route.path); the model writes its view")
+            var ctx = try promptContext(target: PlannedFile(path: "app.py", purpose: "the Flask app"))
+            ctx["written"] = [["path": "app.py", "lang": "python", "content": source.trimmingCharacters(in: .newlines)]]
+            ctx["hasWritten"] = true
+            var prompt = try renderer.render("prompts/file.mustache", ctx).trimmingCharacters(in: .whitespacesAndNewlines)
+            prompt += "\n\napp.py above has no view for \(route.method) \(route.path) (\(route.purpose)). Write only that view function, complete, in one ```python code block; app.py's imports and `app` are already there."
+            var sampling = options.sampling
+            sampling.maxTokens = min(sampling.maxTokens, 700)
+            let (out, _) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
+                                   sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
+                                   prefill: "```python\n" + head)
+            let text = out.text.hasPrefix("```python\n") ? out.text : "```python\n" + head + out.text
+            guard let view = RouteCompletion.view(fromAnswer: text, head: head) else {
+                say("routes", "no usable view for \(route.method) \(route.path); verification will report it")
+                continue
+            }
+            let candidate = RouteCompletion.insert(view, into: source)
+            if Self.pythonSyntaxError(candidate) == nil { source = candidate }
+        }
+        contents["app.py"] = source
+        try write(source, path: "app.py", in: dir)
+    }
+}
