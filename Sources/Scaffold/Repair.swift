@@ -53,11 +53,26 @@ extension Pipeline {
     }
 
     /// Fixes for errors whose cure is known, tried before asking the model again and kept only when
-    /// verification gets better. One so far: a function that assigns a module-level name without
-    /// `global` (UnboundLocalError; both models wrote `next_id += 1` so in their todo APIs).
+    /// verification gets better: a NameError for a name the file uses without importing it
+    /// (`Length`, `jsonify`, `math`; `ImportFixer` adds the imports), and a function that assigns a
+    /// module-level name without `global` (UnboundLocalError; both models wrote `next_id += 1` so in
+    /// their todo APIs).
     func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
         var report = report
         for path in files.sorted() where path.hasSuffix(".py") {
+            let failures = report.checks.filter { $0.status == "failed" }.flatMap(\.failures).filter { $0.file == path }
+            if let name = failures.lazy.compactMap({ PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: $0.message, options: []).first?[1] }).first,
+               let source = contents[path] {
+                do {
+                    let fixed = try ImportFixer.fix(source, environment: verifier.environment, renderer: verifier.renderer)
+                    if !fixed.added.isEmpty, fixed.source != source {
+                        report = try keepIfBetter(fixed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                                  what: "\(path): \(fixed.added.joined(separator: ", ")) (NameError: name '\(name)' is not defined)") ?? report
+                    }
+                } catch {
+                    say("repair", "\(path): could not add imports: \(error)")
+                }
+            }
             for failure in report.checks.filter({ $0.status == "failed" }).flatMap(\.failures) where failure.file == path {
                 guard let line = failure.line, let source = contents[path],
                       let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],

@@ -323,6 +323,45 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("app.py: added `global next_id` to the function at line 11") }, lines.joined(separator: "\n"))
     }
 
+    /// A model that calls `jsonify` without importing it gets the import added by the known fixes;
+    /// it is not asked to repair the file.
+    func testMissingImportIsAddedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/double")
+        def double():
+            n = request.args.get("n", type=int)
+            if n is None:
+                return jsonify({"error": "n must be an integer"}), 400
+            return jsonify({"n": n, "double": n * 2})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5074)
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5074, "files": ["app.py"], "routes": [{"method": "GET", "path": "/double", "query": ["n"]}]}"# }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "the import is added before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            Build a small Flask service that doubles a number.
+            - Running `python app.py` starts the Flask server on port 5074.
+            - GET /double?n=<integer> responds with status 200 and the JSON object {"n": <n>, "double": <2 * n>}.
+            - When n is missing or not an integer, respond with status 400 and a JSON object with an "error" key.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.hasPrefix("from flask import Flask, request, jsonify\n\napp = Flask(__name__)\n"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: from flask import jsonify (NameError: name 'jsonify' is not defined)") },
+                      lines.joined(separator: "\n"))
+    }
+
     func testMissingGlobalIsAddedToTheFunction() {
         let src = "todos = []\nnext_id = 1\n\n@app.route('/todos', methods=['POST'])\ndef create():\n    data = 1\n    todo = {\"id\": next_id}\n    next_id += 1\n    return todo\n"
         XCTAssertEqual(Pipeline.addGlobal("next_id", source: src, faultLine: 7),
