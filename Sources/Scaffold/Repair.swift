@@ -49,47 +49,30 @@ extension Pipeline {
             }
             report = best.report
         }
-        if !report.passed, options.maxRepairs > 0 {
-            report = try boundaryRepair(dir, verifier: verifier, report: report, files: Set(targets(report).map(\.0)))
-        }
         return (report, rounds)
     }
 
-    /// The last resort after the model's repairs: flip the boundary of a comparison with a number
-    /// (`<=` ↔ `<`, `>=` ↔ `>`) on a line the failing requests ran, and keep a flip that makes
-    /// verification better. Small models hold on to "a radius must be positive" (`value > 0`)
-    /// through every repair, though the description and the error say that 0 is allowed.
-    func boundaryRepair(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
-        var report = report
-        let messages = report.checks.filter { $0.status == "failed" }.flatMap(\.failures).map(\.message).joined(separator: "\n")
-        for path in files.sorted() where path.hasSuffix(".py") {
-            let lines = Set(Self.tracedLines(messages, file: path).map(\.line)).sorted()
-            for number in lines {
-                guard let source = contents[path] else { break }
-                var all = source.components(separatedBy: "\n")
-                guard number >= 1, number <= all.count else { continue }
-                let original = all[number - 1]
-                for mutant in Self.boundaryFlips(original) {
-                    all[number - 1] = mutant
-                    if let r = try keepIfBetter(all.joined(separator: "\n"), path: path, dir: dir, verifier: verifier, than: report,
-                                                what: "\(path):\(number): `\(original.trimmingCharacters(in: .whitespaces))` → `\(mutant.trimmingCharacters(in: .whitespaces))`") {
-                        report = r
-                        break
-                    }
-                    all[number - 1] = original
-                }
-                if report.passed { return report }
-            }
-        }
-        return report
-    }
-
     /// Fixes for errors whose cure is known, tried before asking the model again and kept only when
-    /// verification gets better. One so far: a function that assigns a module-level name without
-    /// `global` (UnboundLocalError; both models wrote `next_id += 1` so in their todo APIs).
+    /// verification gets better: a NameError for a name the file uses without importing it
+    /// (`Length`, `jsonify`, `math`; `ImportFixer` adds the imports), and a function that assigns a
+    /// module-level name without `global` (UnboundLocalError; both models wrote `next_id += 1` so in
+    /// their todo APIs).
     func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
         var report = report
         for path in files.sorted() where path.hasSuffix(".py") {
+            let failures = report.checks.filter { $0.status == "failed" }.flatMap(\.failures).filter { $0.file == path }
+            if let name = failures.lazy.compactMap({ PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: $0.message, options: []).first?[1] }).first,
+               let source = contents[path] {
+                do {
+                    let fixed = try ImportFixer.fix(source, environment: verifier.environment, renderer: verifier.renderer)
+                    if !fixed.added.isEmpty, fixed.source != source {
+                        report = try keepIfBetter(fixed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                                  what: "\(path): \(fixed.added.joined(separator: ", ")) (NameError: name '\(name)' is not defined)") ?? report
+                    }
+                } catch {
+                    say("repair", "\(path): could not add imports: \(error)")
+                }
+            }
             for failure in report.checks.filter({ $0.status == "failed" }).flatMap(\.failures) where failure.file == path {
                 guard let line = failure.line, let source = contents[path],
                       let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],
@@ -148,17 +131,6 @@ extension Pipeline {
         }
         lines.insert(String(repeating: " ", count: indent(lines[body])) + "global \(name)", at: body)
         return lines.joined(separator: "\n")
-    }
-
-    /// `line` with one comparison against a number flipped at its boundary, each way it can be.
-    static func boundaryFlips(_ line: String) -> [String] {
-        let re = try! NSRegularExpression(pattern: #"(<=|>=|<|>)(\s*-?\d+(?:\.\d+)?)(?![\d.])"#)
-        let ns = line as NSString
-        return re.matches(in: line, range: NSRange(location: 0, length: ns.length)).map { m in
-            let op = ns.substring(with: m.range(at: 1))
-            let flipped = ["<=": "<", "<": "<=", ">=": ">", ">": ">="][op]!
-            return ns.replacingCharacters(in: m.range(at: 1), with: flipped)
-        }
     }
 
     /// Files to regenerate with the errors that point at them; only files the model wrote.

@@ -284,56 +284,6 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(Pipeline.tracedLines(error, file: "forms.py").isEmpty)
     }
 
-    /// A model that never lets go of `value > 0` (what the 1.5B wrote in every repair): after its
-    /// repairs, flipping the boundary of a traced comparison passes, and the flip is what is kept.
-    func testBoundaryOfATracedComparisonIsFlippedAsALastResort() throws {
-        try requireVenv()
-        let app = """
-        import math
-        from flask import Flask, jsonify, request
-
-        app = Flask(__name__)
-
-
-        def valid(raw):
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                return False
-            return math.isfinite(value) and value > 0
-
-
-        @app.route("/area")
-        def area():
-            raw = request.args.get("radius")
-            if not valid(raw):
-                return jsonify({"error": "bad radius"}), 400
-            r = float(raw)
-            return jsonify({"radius": r, "area": math.pi * r * r})
-
-
-        if __name__ == "__main__":
-            app.run(host="127.0.0.1", port=5071)
-        """
-        let gen = ScriptedGenerator { req, _ in
-            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5071, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}]}"# }
-            return "```python\n\(app)\n```\n"
-        }
-        let report = try run(gen, options("""
-            Create a flask endpoint for the area of a circle.
-            - Running `python app.py` starts the Flask server on port 5071.
-            - GET /area?radius=<number> responds with status 200 and the JSON object {"radius": <the radius>, "area": <pi * radius * radius>}.
-            - A radius of 0 is allowed (area 0).
-            - If the radius parameter is missing, is not a number, or is negative, respond with status 400 and a JSON object that has an "error" key.
-            """, maxRepairs: 1))
-        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(written.contains("return math.isfinite(value) and value >= 0"), written)
-        XCTAssertTrue(lines.contains { $0.contains("app.py:12: `return math.isfinite(value) and value > 0` → `return math.isfinite(value) and value >= 0`") }, lines.joined(separator: "\n"))
-        XCTAssertEqual(Pipeline.boundaryFlips("if x <= 0 or y > 1.5:"), ["if x < 0 or y > 1.5:", "if x <= 0 or y >= 1.5:"])
-        XCTAssertEqual(Pipeline.boundaryFlips("if a < b:"), [], "only comparisons with a number")
-    }
-
     /// An UnboundLocalError from a module-level counter is fixed without asking the model again.
     func testMissingGlobalIsFixedBeforeAskingTheModel() throws {
         try requireVenv()
@@ -371,6 +321,45 @@ final class PipelineTests: XCTestCase {
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.contains("def create():\n    global next_id\n    data = "), written)
         XCTAssertTrue(lines.contains { $0.contains("app.py: added `global next_id` to the function at line 11") }, lines.joined(separator: "\n"))
+    }
+
+    /// A model that calls `jsonify` without importing it gets the import added by the known fixes;
+    /// it is not asked to repair the file.
+    func testMissingImportIsAddedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/double")
+        def double():
+            n = request.args.get("n", type=int)
+            if n is None:
+                return jsonify({"error": "n must be an integer"}), 400
+            return jsonify({"n": n, "double": n * 2})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5074)
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5074, "files": ["app.py"], "routes": [{"method": "GET", "path": "/double", "query": ["n"]}]}"# }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "the import is added before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            Build a small Flask service that doubles a number.
+            - Running `python app.py` starts the Flask server on port 5074.
+            - GET /double?n=<integer> responds with status 200 and the JSON object {"n": <n>, "double": <2 * n>}.
+            - When n is missing or not an integer, respond with status 400 and a JSON object with an "error" key.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.hasPrefix("from flask import Flask, request, jsonify\n\napp = Flask(__name__)\n"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: from flask import jsonify (NameError: name 'jsonify' is not defined)") },
+                      lines.joined(separator: "\n"))
     }
 
     func testMissingGlobalIsAddedToTheFunction() {

@@ -1,0 +1,150 @@
+import Foundation
+import XCTest
+@testable import Scaffold
+
+/// Templates/tools/fix_imports.py through `ImportFixer`: imports are added only for names a file reads,
+/// binds nowhere and that come from a known library; every other line stays as it was. Run with
+/// python3 (the script's own lists when flask/wtforms are not installed for it).
+final class ImportFixerTests: XCTestCase {
+    var script: URL { get throws { try TemplateRenderer().url(for: "tools/fix_imports.py") } }
+
+    func fix(_ source: String, python: String = "python3") throws -> ImportFixer.Output {
+        try ImportFixer.run(source, python: python, script: script)
+    }
+
+    func testValidatorsAreAddedToTheExistingImportLine() throws {
+        let src = """
+        from flask_wtf import FlaskForm
+        from wtforms import StringField, SubmitField
+        from wtforms.validators import DataRequired
+
+
+        class ContactForm(FlaskForm):
+            name = StringField("Name", validators=[DataRequired(), Length(min=2, max=50)])
+            email = StringField("Email", validators=[DataRequired(), Email()])
+            submit = SubmitField("Send")
+
+        """
+        let out = try fix(src)
+        XCTAssertEqual(out.added, ["from wtforms.validators import Length", "from wtforms.validators import Email"])
+        XCTAssertEqual(out.source, src.replacingOccurrences(of: "from wtforms.validators import DataRequired\n",
+                                                            with: "from wtforms.validators import DataRequired, Length, Email\n"))
+        XCTAssertEqual(out.unknown, [])
+        // through the public API too
+        let fixed = try ImportFixer.fix(src, script: script)
+        XCTAssertEqual(fixed.source.components(separatedBy: "\n")[2], "from wtforms.validators import DataRequired, Length, Email")
+    }
+
+    func testFlaskNameAndWholeModulesGetImports() throws {
+        let src = """
+        from flask import Flask, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/area")
+        def area():
+            r = float(request.args.get("radius", 0))
+            return jsonify({"area": math.pi * r * r, "day": datetime.date.today().isoformat()})
+        """
+        let out = try fix(src)
+        XCTAssertEqual(out.added, ["from flask import jsonify", "import math", "import datetime"])
+        XCTAssertEqual(Array(out.source.components(separatedBy: "\n").prefix(5)),
+                       ["from flask import Flask, request, jsonify", "import math", "import datetime", "", "app = Flask(__name__)"])
+        XCTAssertEqual(Array(out.source.components(separatedBy: "\n").dropFirst(3)), Array(src.components(separatedBy: "\n").dropFirst(1)),
+                       "no other line changes")
+    }
+
+    func testNewImportGoesAfterTheDocstringWhenThereIsNoImport() throws {
+        let out = try fix("\"\"\"Numbers.\"\"\"\nx = json.dumps([1])\n")
+        XCTAssertEqual(out.source, "\"\"\"Numbers.\"\"\"\nimport json\nx = json.dumps([1])\n")
+        XCTAssertEqual(out.added, ["import json"])
+    }
+
+    func testParenthesisedImportGetsOneNameALine() throws {
+        let src = """
+        from wtforms.validators import (
+            DataRequired,
+            Email
+        )
+        from wtforms import (StringField,
+                             SubmitField)
+
+        fields = [StringField(validators=[DataRequired(), Email(), NumberRange(min=0)]), IntegerField(), SubmitField()]
+        """
+        let out = try fix(src)
+        XCTAssertEqual(out.added, ["from wtforms.validators import NumberRange", "from wtforms import IntegerField"])
+        XCTAssertEqual(out.source.components(separatedBy: "\n"), [
+            "from wtforms.validators import (",
+            "    DataRequired,",
+            "    Email,",
+            "    NumberRange,",
+            ")",
+            "from wtforms import (StringField,",
+            "                     SubmitField, IntegerField)",
+            "",
+            "fields = [StringField(validators=[DataRequired(), Email(), NumberRange(min=0)]), IntegerField(), SubmitField()]",
+        ])
+    }
+
+    func testBoundNamesAreNotImported() throws {
+        let src = """
+        from flask import Flask
+
+        app = Flask(__name__)
+
+
+        def total(values, *request, session=None, **g):
+            for time in values:
+                print(time, request, session, g)
+            json = {}
+            json["n"] = len(values)
+            random: int = 4
+            with open("x") as csv:
+                pass
+            try:
+                pass
+            except ValueError as string:
+                print(string)
+            squares = [math for math in values]
+            if (uuid := 3):
+                pass
+            return json, random, csv, squares, uuid, lambda abort: abort
+        """
+        let out = try fix(src)
+        XCTAssertEqual(out.added, [])
+        XCTAssertEqual(out.unknown, [])
+        XCTAssertEqual(out.source, src)
+    }
+
+    func testUnknownNameIsReportedNotImported() throws {
+        let src = "import math\n\nprint(math.tau, compute_area(2), jsonify)\n"
+        let out = try fix(src)
+        XCTAssertEqual(out.unknown, ["compute_area"])
+        XCTAssertEqual(out.added, ["from flask import jsonify"])
+        XCTAssertEqual(out.source, "import math\nfrom flask import jsonify\n\nprint(math.tau, compute_area(2), jsonify)\n")
+    }
+
+    func testOptionalAsATypeIsNotTakenFromWTForms() throws {
+        let out = try fix("def f(x: Optional[int] = None):\n    return x\n")
+        XCTAssertEqual(out.added, [])
+        XCTAssertEqual(out.unknown, ["Optional"])
+    }
+
+    func testFileWithASyntaxErrorComesBackUnchanged() throws {
+        let src = "from flask import Flask\n\ndef index(:\n    return jsonify({})\n"
+        let out = try fix(src)
+        XCTAssertEqual(out.source, src)
+        XCTAssertEqual(out.added, [])
+    }
+
+    /// The venv's python reads the names from the installed flask and wtforms; same answer.
+    func testVenvPythonGivesTheSameImports() throws {
+        let env = PythonEnvironment()
+        guard env.isReady else { throw XCTSkip("no ready venv at \(env.venv.path)") }
+        let src = "from wtforms.validators import DataRequired\n\nv = [DataRequired(), Length(max=3), EqualTo('a')]\nf = TextAreaField()\n"
+        let out = try fix(src, python: env.python)
+        XCTAssertEqual(out.added, ["from wtforms.validators import Length", "from wtforms.validators import EqualTo", "from wtforms import TextAreaField"])
+        XCTAssertEqual(out.source, "from wtforms.validators import DataRequired, Length, EqualTo\nfrom wtforms import TextAreaField\n\nv = [DataRequired(), Length(max=3), EqualTo('a')]\nf = TextAreaField()\n")
+    }
+}
