@@ -14,9 +14,12 @@ public enum AppSkeleton: Equatable, Sendable {
     /// The file the model writes in place of app.py for `.embedPage`; never written to the project.
     public static let pagePath = "page.html"
 
+    /// One page served at GET /: the tool writes app.py. Other routes the plan has (the JSON routes
+    /// the page asks) are added to it by `completeRoutes`: the tool writes their declarations, the
+    /// model their bodies.
     public static func choose(for plan: ProjectPlan) -> AppSkeleton {
-        let onlyRoot = plan.routes.count == 1 && plan.routes[0].method == "GET" && plan.routes[0].path == "/" && plan.routes[0].query.isEmpty
-        guard onlyRoot else { return .none }
+        let root = plan.routes.filter { $0.path == "/" }
+        guard root.count == 1, root[0].method == "GET", root[0].query.isEmpty else { return .none }
         switch plan.kind {
         case .singleFile: return .embedPage
         case .jinjaPages where plan.pages == ["templates/index.html"]: return .renderIndex
@@ -36,14 +39,18 @@ public enum AppSkeleton: Equatable, Sendable {
     }
 
     /// app.py for this skeleton (nil for `.none`); `page` is the model's page for `.embedPage`.
-    public func appSource(plan: ProjectPlan, projectName: String, page: String?, renderer: TemplateRenderer) throws -> String? {
+    /// `views` are the model's views of the other routes, `imports` the import lines they need.
+    public func appSource(plan: ProjectPlan, projectName: String, page: String?, renderer: TemplateRenderer,
+                          views: [String] = [], imports: [String] = []) throws -> String? {
+        let ctx: [String: Any] = ["port": plan.port, "projectName": projectName, "views": views, "imports": imports,
+                                  "hasImports": !imports.isEmpty]
         switch self {
         case .none: return nil
         case .renderIndex:
-            return try renderer.render("skeleton/app/render_index.py.mustache", ["port": plan.port, "projectName": projectName])
+            return try renderer.render("skeleton/app/render_index.py.mustache", ctx)
         case .embedPage:
             return try renderer.render("skeleton/app/embed_page.py.mustache",
-                                       ["port": plan.port, "projectName": projectName, "page": Self.pythonRawString(page ?? "")])
+                                       ctx.merging(["page": Self.pythonRawString(page ?? "")]) { $1 })
         }
     }
 

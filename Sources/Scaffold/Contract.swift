@@ -87,6 +87,10 @@ public struct Contract: Sendable, Codable, Equatable {
         /// paths of the app's own pages this page links to
         public var links: [String]
         public var origin: Origin
+        /// The app route the page's button asks (GET), with the route's query parameter for each
+        /// input id; nil when the page computes in the browser.
+        public var calls: String?
+        public var callParams: [String: String]?
         public var inputs: [Element] { elements.filter { $0.role == "input" } }
         public var buttons: [Element] { elements.filter { $0.role == "button" } }
         public var outputs: [Element] { elements.filter { $0.role == "output" } }
@@ -320,7 +324,7 @@ public enum ContractReader {
     public static func merge(_ base: Contract, answer: String, spec: ProjectSpec, plan: ProjectPlan) -> Contract {
         var c = base
         let text = spec.description
-        guard let json = PlanBuilder.extractJSONObject(answer), let data = json.data(using: .utf8),
+        guard let json = PlanBuilder.extractJSON(answer), let data = json.data(using: .utf8),
               let p = try? JSONDecoder().decode(Proposal.self, from: data) else { return decide(c, spec: spec, plan: plan) }
         if let s = p.storage?.lowercased(), ["memory", "sqlite", "session", "none"].contains(s) { c.storage = s }
         if let n = p.name?.trimmingCharacters(in: .whitespaces), n.range(of: #"^[A-Za-z][A-Za-z0-9 '\-]{2,40}$"#, options: .regularExpression) != nil,
@@ -331,8 +335,11 @@ public enum ContractReader {
             for i in c.endpoints.indices where prop.route == nil || prop.route == c.endpoints[i].path {
                 if let j = c.endpoints[i].params.firstIndex(where: { $0.name == name }) {
                     if c.endpoints[i].params[j].type == nil { c.endpoints[i].params[j].type = t; c.endpoints[i].params[j].origin = .model }
-                } else if let loc = prop.location?.lowercased(), ["json", "form"].contains(loc), c.endpoints[i].method != "GET",
-                          name.range(of: #"^[A-Za-z_]\w*$"#, options: .regularExpression) != nil, prop.route == c.endpoints[i].path {
+                } else if let loc = prop.location?.lowercased(), prop.route == c.endpoints[i].path,
+                          name.range(of: #"^[A-Za-z_]\w*$"#, options: .regularExpression) != nil,
+                          (["json", "form"].contains(loc) && c.endpoints[i].method != "GET")
+                            || (loc == "query" && ["GET", "DELETE"].contains(c.endpoints[i].method) && written(name, in: text)) {
+                    // a query parameter the description writes, that its syntax did not show
                     c.endpoints[i].params.append(Contract.Param(name: name, location: loc, type: t, origin: .model))
                 }
             }
@@ -344,7 +351,7 @@ public enum ContractReader {
             // a page's path: the model's for a site of several pages, else the one the description
             // writes, else the home page
             var path = pg.path.flatMap { $0.hasPrefix("/") && !$0.contains(" ") ? $0 : nil } ?? "/"
-            if proposed.count == 1, !text.contains(path) { path = "/" }
+            if proposed.count == 1, !text.contains(path) || c.endpoints.contains(where: { $0.path == path }) { path = "/" }
             guard plan.kind != .jsonAPI else { break }
             var page = c.pages.first { $0.path == path } ?? Contract.Page(path: path, heading: nil, elements: [], links: [], origin: .model)
             if page.heading == nil, let h = pg.heading?.trimmingCharacters(in: .whitespaces), !h.isEmpty, h.count <= 80 { page.heading = h }
@@ -430,6 +437,33 @@ public enum ContractReader {
             let ids = c.pages[i].elements.filter { $0.origin != .description }.map { "\($0.role) id=\"\($0.id)\"" }
             if !ids.isEmpty { c.decisions.append("page \(c.pages[i].path) elements: " + ids.joined(separator: ", ")) }
         }
+        // a page whose inputs are a GET route's query parameters asks that route
+        if plan.kind == .singleFile || plan.kind == .jinjaPages {
+            for i in c.pages.indices where c.pages[i].calls == nil && !c.pages[i].inputs.isEmpty && !c.pages[i].buttons.isEmpty {
+                let ids = c.pages[i].inputs.map(\.id)
+                let candidates = c.endpoints.filter { e in e.method == "GET" && !e.path.contains("<") && e.params.contains { $0.location == "query" } }
+                for e in candidates {
+                    let query = e.params.filter { $0.location == "query" }.map(\.name)
+                    var mapping: [String: String] = [:]
+                    if Set(query).isSubset(of: Set(ids)) { for q in query { mapping[q] = q } }
+                    else if query.count == 1, ids.count == 1, candidates.count == 1 { mapping[ids[0]] = query[0] }
+                    guard !mapping.isEmpty else { continue }
+                    c.pages[i].calls = e.path
+                    c.pages[i].callParams = mapping
+                    // what the route answers, so that the page and the route agree on it
+                    if let j = c.endpoints.firstIndex(where: { $0.path == e.path && $0.method == "GET" }), c.endpoints[j].returns.isEmpty,
+                       spec.pinned.jsonKeys.isEmpty {
+                        let last = e.path.split(separator: "/").last { !$0.hasPrefix("<") }.map(String.init) ?? "result"
+                        let key = last.lowercased().replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression)
+                            .trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+                        c.endpoints[j].returns = [key.isEmpty || key.first!.isNumber ? "result" : key]
+                        c.decisions.append("GET \(e.path) answers the JSON object {\"\(c.endpoints[j].returns[0])\": …}, and {\"error\": \"…\"} with status 400 for invalid input")
+                    }
+                    c.decisions.append("page \(c.pages[i].path): the button asks GET \(e.path)?" + mapping.sorted { $0.value < $1.value }.map { "\($0.value)=<#\($0.key)>" }.joined(separator: "&"))
+                    break
+                }
+            }
+        }
         // untyped parameters: their example value's type, else text
         for i in c.endpoints.indices {
             for j in c.endpoints[i].params.indices where c.endpoints[i].params[j].type == nil {
@@ -466,6 +500,11 @@ extension Contract {
             }
         }
         for page in pages { for e in page.elements where !p.elementIDs.contains(e.id) { p.elementIDs.append(e.id) } }
+        // query parameters the contract knows that the plan's route lacks
+        for e in endpoints {
+            guard let i = p.routes.firstIndex(where: { $0.method == e.method && $0.path == e.path }) else { continue }
+            for q in e.params where q.location == "query" && !p.routes[i].query.contains(q.name) { p.routes[i].query.append(q.name) }
+        }
         return p
     }
 
@@ -476,6 +515,9 @@ extension Contract {
             let typed = e.params.filter { $0.type != nil && $0.location != "path" }
             if !typed.isEmpty {
                 out.append("- \(e.method) \(e.path) reads " + typed.map { "\($0.name) (\($0.location), \($0.type!.rawValue))" }.joined(separator: ", "))
+            }
+            if !e.returns.isEmpty, e.origin == .description, pages.contains(where: { $0.calls == e.path }) {
+                out.append("- \(e.method) \(e.path) answers the JSON object {" + e.returns.map { "\"\($0)\": …" }.joined(separator: ", ") + "}; invalid input answers {\"error\": \"…\"} with status 400")
             }
         }
         for page in pages where !page.elements.isEmpty || page.heading != nil || !page.links.isEmpty {
@@ -581,7 +623,7 @@ extension Contract {
             exampleInputs = exampleInputs ?? inputs
             if !existing.isEmpty { continue }
             out.append(PageCheck(inputs: inputs, click: page.buttons[0].id, shows: ["*": examples[i].expect], hides: ["*": never],
-                                 source: "example: \(examples[i].label)", file: file))
+                                 source: "example: \(examples[i].label)", file: file, allowsRequests: page.calls != nil))
         }
         for i in errors.indices where onPage(errors[i].route) {
             guard let bad = typed(errors[i].given) else { continue }
@@ -590,7 +632,14 @@ extension Contract {
             errors[i].checked = true
             if !existing.isEmpty { continue }
             out.append(PageCheck(inputs: inputs, click: page.buttons[0].id, hides: ["*": never],
-                                 source: "error: \(errors[i].label)", file: file))
+                                 source: "error: \(errors[i].label)", file: file, allowsRequests: page.calls != nil))
+        }
+        // no worked example: the page must at least answer valid input with a result
+        if existing.isEmpty, !out.contains(where: { !$0.shows.isEmpty }) {
+            let inputs = Dictionary(uniqueKeysWithValues: page.inputs.map { ($0.id, ($0.type ?? .number).sampleText) })
+            out.insert(PageCheck(inputs: inputs, click: page.buttons[0].id, hides: ["*": never + ["[object Object]"]],
+                                 source: "a valid input shows a result", file: file,
+                                 filled: page.outputs.map(\.id), allowsRequests: page.calls != nil), at: 0)
         }
         return out
     }

@@ -14,10 +14,15 @@ public struct PageCheck: Sendable, Codable, Equatable {
     public var source: String
     /// The project file to blame when the check fails.
     public var file: String
+    /// Elements of which at least one must show some text after the click.
+    public var filled: [String] = []
+    /// The page may (and should) ask the app: its GET requests are answered by the app itself.
+    public var allowsRequests = false
 
     public init(inputs: [String: String], click: String, shows: [String: [String]] = [:], hides: [String: [String]] = [:],
-                source: String, file: String) {
+                source: String, file: String, filled: [String] = [], allowsRequests: Bool = false) {
         self.inputs = inputs; self.click = click; self.shows = shows; self.hides = hides; self.source = source; self.file = file
+        self.filled = filled; self.allowsRequests = allowsRequests
     }
 
     /// "typing radius="2", then clicking #calculate → the page shows "12.57", #result does not show "invalid"", for prompts.
@@ -29,6 +34,7 @@ public struct PageCheck: Sendable, Codable, Equatable {
         for (id, texts) in hides.sorted(by: { $0.key < $1.key }) where id != "*" {
             parts += texts.map { "#\(id) does not show \"\($0)\"" }
         }
+        if !filled.isEmpty { parts.append(filled.map { "#\($0)" }.joined(separator: " or ") + " shows the result") }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 

@@ -87,6 +87,9 @@ public final class Pipeline {
     /// the model's plan answer, read again for the contract
     var planAnswer = ""
     var derived: (behaviour: [BehaviourCheck], page: [PageCheck])?
+    /// views and imports the tool's app.py carries besides the page (`completeRoutes`, `fixImports`)
+    var extraViews: [String] = []
+    var extraImports: [String] = []
     var records: [String: FileGenerationRecord] = [:]
     var planRecord: FileGenerationRecord?
     var contents: [String: String] = [:]   // generated files by path
@@ -154,6 +157,7 @@ public final class Pipeline {
             if file.path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: file.path, in: temp) }
         }
         try completeRoutes(in: temp)
+        try fixImports(in: temp)
         try writeSkeleton(temp)
 
         // verify + repair
@@ -205,7 +209,7 @@ public final class Pipeline {
         if let derived { return derived }
         var behaviour = BehaviourRules.checks(for: spec, plan: plan)
         var page = PageRules.checks(for: spec, plan: plan)
-        if (plan.kind == .singleFile || plan.kind == .jinjaPages) && spec.pinned.wantsJavaScript {
+        if (plan.kind == .singleFile || plan.kind == .jinjaPages) && (spec.pinned.wantsJavaScript || contract.pages.contains { $0.calls != nil }) {
             let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
             page += contract.pageChecks(existing: page, file: file)
         }
@@ -542,7 +546,8 @@ public final class Pipeline {
 
     /// Writes the tool's app.py for `skeleton` (with the model's page embedded for `.embedPage`).
     func writeSkeletonApp(_ dir: URL) throws {
-        guard let source = try skeleton.appSource(plan: plan, projectName: spec.projectName, page: contents[AppSkeleton.pagePath], renderer: renderer) else { return }
+        guard let source = try skeleton.appSource(plan: plan, projectName: spec.projectName, page: contents[AppSkeleton.pagePath], renderer: renderer,
+                                                  views: extraViews, imports: extraImports) else { return }
         let text = source.trimmingCharacters(in: .newlines) + "\n"
         contents["app.py"] = text
         try write(text, path: "app.py", in: dir)

@@ -267,6 +267,21 @@ public enum PlanBuilder {
         }
     }
 
+    /// The JSON object of a model answer, mended where small models break JSON in known ways when
+    /// it does not parse as written: bare keys (`{radius: 5}`), trailing commas, Python's
+    /// True/False/None. (Constrained decoding will make this unnecessary.)
+    public static func extractJSON(_ answer: String) -> String? {
+        guard let json = extractJSONObject(answer) else { return nil }
+        if (try? JSONSerialization.jsonObject(with: Data(json.utf8))) != nil { return json }
+        var t = json
+        t = t.replacingOccurrences(of: #"([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:"#, with: "$1\"$2\":", options: .regularExpression)
+        t = t.replacingOccurrences(of: #",\s*([}\]])"#, with: "$1", options: .regularExpression)
+        t = t.replacingOccurrences(of: #":\s*True\b"#, with: ": true", options: .regularExpression)
+        t = t.replacingOccurrences(of: #":\s*False\b"#, with: ": false", options: .regularExpression)
+        t = t.replacingOccurrences(of: #":\s*None\b"#, with: ": null", options: .regularExpression)
+        return (try? JSONSerialization.jsonObject(with: Data(t.utf8))) != nil ? t : json
+    }
+
     /// Finds the JSON object in a model answer (fenced or not).
     public static func extractJSONObject(_ answer: String) -> String? {
         var candidates: [String] = ResponseParser.fencedBlocks(answer).map(\.body)
@@ -292,7 +307,7 @@ public enum PlanBuilder {
     /// Accepts the model's proposal when it is valid and agrees with what the description pins;
     /// pinned facts always win. Throws `PlanValidationError` when the proposal is unusable.
     public static func fromModelAnswer(_ answer: String, spec: ProjectSpec) throws -> ProjectPlan {
-        guard let json = extractJSONObject(answer), let data = json.data(using: .utf8) else {
+        guard let json = extractJSON(answer), let data = json.data(using: .utf8) else {
             throw PlanValidationError(problems: ["no JSON object in the answer"])
         }
         let proposal: Proposal

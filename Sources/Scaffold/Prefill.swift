@@ -10,7 +10,7 @@ extension Pipeline {
     /// Not used for regen, whose instruction may change exactly these parts.
     func prefill(for file: PlannedFile) throws -> String {
         guard regenRequest == nil else { return "" }
-        if spec.pinned.wantsJavaScript,
+        if spec.pinned.wantsJavaScript || contract?.pages.contains(where: { $0.calls != nil }) == true,
            (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
             return try pagePrefill()
         }
@@ -65,6 +65,18 @@ extension Pipeline {
                 "message": v.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
                 "clear": outputs.filter { $0 != v.target }.map { ["id": $0] },
             ] as [String: Any]
+        }
+        // the route the page asks, with the query built from the inputs; the model shows the answer
+        if let path = page.calls, let mapping = page.callParams, !mapping.isEmpty {
+            let pairs = mapping.sorted { $0.value < $1.value }
+            var fetch: [String: Any] = ["path": path, "params": pairs.enumerated().map { i, p in
+                ["param": p.value, "id": p.key, "last": i == pairs.count - 1] as [String: Any]
+            }]
+            if let key = contract?.endpoints.first(where: { $0.path == path && $0.method == "GET" })?.returns.first,
+               let out = outputs.first, key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil {
+                fetch["answer"] = ["key": key, "out": out, "name": Self.jsName(key)]
+            }
+            ctx["fetch"] = fetch
         }
         return try render("skeleton/prefill/js_page.html.mustache", ctx)
     }

@@ -15,16 +15,21 @@ extension Pipeline {
     func verifyAndRepair(_ dir: URL, verifier: Verifier, targets: (VerificationReport) -> [(String, String)],
                          file: (String) -> PlannedFile) throws -> (VerificationReport, Int) {
         var report = try runVerification(verifier, dir)
-        var best = (report: report, contents: contents)
+        var best = (report: report, contents: contents, views: extraViews, imports: extraImports)
         var rounds = 0
         while !report.passed, rounds < options.maxRepairs {
             report = try knownFixes(dir, verifier: verifier, report: report, files: Set(targets(report).map(\.0)))
-            if report.isBetter(than: best.report) { best = (report, contents) }
+            if report.isBetter(than: best.report) { best = (report, contents, extraViews, extraImports) }
             if report.passed { break }
             let blamed = targets(report)
             if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
             rounds += 1
             for (path, errors) in blamed {
+                if path == Self.viewsTarget {
+                    say("repair", "round \(rounds)/\(options.maxRepairs): writing the views of app.py again")
+                    try repairViews(in: dir, error: errors, round: rounds)
+                    continue
+                }
                 let line = report.checks.lazy.flatMap(\.failures).first { $0.file == path && $0.line != nil }?.line
                 say("repair", "round \(rounds)/\(options.maxRepairs): regenerating \(path)\(line.map { " (a failure points at line \($0))" } ?? "")")
                 let content: String
@@ -39,14 +44,17 @@ extension Pipeline {
                 records[path]?.repairs += 1
             }
             report = try runVerification(verifier, dir)
-            if report.isBetter(than: best.report) { best = (report, contents) }
+            if report.isBetter(than: best.report) { best = (report, contents, extraViews, extraImports) }
         }
         if best.report.isBetter(than: report) {
             say("repair", "the repairs made it worse (\(report.scoreText) vs \(best.report.scoreText)); keeping the best version")
+            extraViews = best.views
+            extraImports = best.imports
             for (path, content) in best.contents where contents[path] != content {
-                if path == "app.py" && skeleton == .embedPage { continue }  // rewritten with the page
+                if path == "app.py" && skeleton != .none { continue }  // the tool's, rewritten below
                 try store(content, path: path, in: dir)
             }
+            if skeleton != .none { try writeSkeletonApp(dir) }
             report = best.report
         }
         return (report, rounds)
@@ -143,7 +151,9 @@ extension Pipeline {
             for f in check.failures {
                 guard var file = f.file else { continue }
                 // the tool's own files (skeleton, tests, a tool-written app.py) are not repaired: the model's are
-                if !generated.contains(file) {
+                if file == "app.py", skeleton != .none, !extraViews.isEmpty {
+                    file = Self.viewsTarget  // the model's views in the tool's app.py
+                } else if !generated.contains(file) {
                     file = generated.contains("app.py") ? "app.py"
                         : (modelFiles.first { $0.path == AppSkeleton.pagePath || $0.path.hasPrefix("templates/") }?.path ?? modelFiles.first?.path ?? "app.py")
                 }

@@ -53,15 +53,27 @@ enum RouteCompletion {
         let params = PinnedFacts.matches(#"<(?:([a-z]+):)?([A-Za-z_]\w*)>"#, in: route.path, options: []).compactMap { $0[2] }
         var lines = ["@app.route(\"\(route.path)\", methods=[\"\(route.method)\"])",
                      "def \(functionName(route, taken: taken))(\(params.joined(separator: ", "))):"]
+        // query parameters read with their types; a value that is not of its type is a 400 (the
+        // status the description states for that route, if it states one)
+        let status = contract?.errors.first { $0.route == route.path && $0.status != nil }?.status ?? 400
         for q in route.query {
-            let comment: String
+            let v = q.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil && !["request", "app", "jsonify"].contains(q) ? q : "value_\(q.filter { $0.isLetter || $0.isNumber })"
+            let parse: String?
             switch contract?.paramType(q, path: route.path) {
-            case .number?: comment = "  # a number"
-            case .integer?: comment = "  # a whole number"
-            case .date?: comment = "  # a date, YYYY-MM-DD"
-            default: comment = ""
+            case .number?: parse = "float(request.args[\"\(q)\"])"
+            case .integer?: parse = "int(request.args[\"\(q)\"])"
+            case .date?: parse = "date.fromisoformat(request.args[\"\(q)\"])"
+            default: parse = nil
             }
-            lines.append("    \(q) = request.args.get(\"\(q)\")\(comment)")
+            if let parse {
+                lines += ["    try:", "        \(v) = \(parse)", "    except (KeyError, ValueError):",
+                          "        return jsonify({\"error\": \"\(q) is missing or not valid\"}), \(status)"]
+                if contract?.paramType(q, path: route.path) == .number {
+                    lines += ["    if not math.isfinite(\(v)):", "        return jsonify({\"error\": \"\(q) is not a number\"}), \(status)"]
+                }
+            } else {
+                lines.append("    \(v) = request.args.get(\"\(q)\", \"\")")
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -105,10 +117,20 @@ enum RouteCompletion {
 }
 
 extension Pipeline {
+    /// The repair target standing for the views the model wrote into the tool's app.py.
+    static let viewsTarget = "app.py (views)"
+
+    /// Writes the views of the tool's app.py again, with the errors verification reported.
+    func repairViews(in dir: URL, error: String, round: Int) throws {
+        extraViews = []
+        try writeSkeletonApp(dir)
+        try completeRoutes(in: dir, error: error, round: round)
+        try fixImports(in: dir)
+    }
+
     /// Adds the planned routes app.py lacks: the tool writes each one's declaration, the model its body.
-    func completeRoutes(in dir: URL) throws {
-        guard generator.continuesPrefill, regenRequest == nil, var source = contents["app.py"],
-              skeleton == .none || skeleton == .renderIndex else { return }
+    func completeRoutes(in dir: URL, error: String? = nil, round: Int = 0) throws {
+        guard generator.continuesPrefill, regenRequest == nil, var source = contents["app.py"] else { return }
         let missing = RouteCompletion.missing(plan, source: source)
         guard !missing.isEmpty else { return }
         for route in missing {
@@ -120,8 +142,12 @@ extension Pipeline {
             ctx["hasWritten"] = true
             var prompt = try renderer.render("prompts/file.mustache", ctx).trimmingCharacters(in: .whitespacesAndNewlines)
             prompt += "\n\napp.py above has no view for \(route.method) \(route.path) (\(route.purpose)). Write only that view function, complete, in one ```python code block; app.py's imports and `app` are already there."
+            if let error {
+                prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\n```"
+            }
             var sampling = options.sampling
             sampling.maxTokens = min(sampling.maxTokens, 700)
+            if round > 0 { sampling.seed &+= UInt64(round) &* 7919; sampling.temperature = max(sampling.temperature, 0.6) }
             let (out, _) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
                                    sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
                                    prefill: "```python\n" + head)
@@ -131,9 +157,37 @@ extension Pipeline {
                 continue
             }
             let candidate = RouteCompletion.insert(view, into: source)
-            if Self.pythonSyntaxError(candidate) == nil { source = candidate }
+            guard Self.pythonSyntaxError(candidate) == nil else {
+                say("routes", "the view for \(route.method) \(route.path) is not valid Python; verification will report the route")
+                continue
+            }
+            source = candidate
+            if skeleton != .none { extraViews.append(view) }
         }
-        contents["app.py"] = source
-        try write(source, path: "app.py", in: dir)
+        if skeleton != .none { try writeSkeletonApp(dir) } else {
+            contents["app.py"] = source
+            try write(source, path: "app.py", in: dir)
+        }
+    }
+}
+
+extension Pipeline {
+    /// The imports of every generated Python file follow what it uses (`ImportFixer`): a name from
+    /// Flask, WTForms or the standard library that is used but never imported gets its import line.
+    func fixImports(in dir: URL) throws {
+        for path in contents.keys.sorted() where path.hasSuffix(".py") {
+            guard let source = contents[path], Self.pythonSyntaxError(source) == nil,
+                  let fixed = try? ImportFixer.fix(source, environment: options.pythonEnvironment, renderer: renderer),
+                  !fixed.added.isEmpty else { continue }
+            say("imports", "\(path): " + fixed.added.joined(separator: "; "))
+            if path == "app.py" && skeleton != .none {
+                // the tool's app.py is rendered again with each new page: keep the lines with it
+                extraImports += fixed.added.filter { $0.hasPrefix("import ") || $0.hasPrefix("from ") }
+                try writeSkeletonApp(dir)
+            } else {
+                contents[path] = fixed.source
+                try write(fixed.source, path: path, in: dir)
+            }
+        }
     }
 }

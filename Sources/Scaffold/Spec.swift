@@ -129,10 +129,12 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
             if let path = m[1], !p.routes.contains(where: { $0.path == path }) { addRoute("GET", path) }
         }
         // any other path the description names (`/api/area`, "at /history") is a GET route
-        for m in matches(#"(?:^|[\s(`"'])(/[a-z][a-z0-9_\-]*(?:/[A-Za-z0-9_\-<>{}:]+)*)(?=[\s)`"'.,;:?]|$)"#, in: text) {
-            if let path = m[1], !p.routes.contains(where: { $0.path == path || $0.path.hasPrefix(path + "?") }),
-               !path.hasPrefix("/dev/"), !path.hasPrefix("/usr/"), !path.hasPrefix("/etc/"), !path.hasPrefix("/tmp/") {
-                addRoute("GET", path)
+        for m in matches(#"(?:^|[\s(`"'])(/[a-z][a-z0-9_\-]*(?:/[A-Za-z0-9_\-<>{}:]+)*)(\?[A-Za-z_][\w-]*=[^\s&`"')]*(?:&[A-Za-z_][\w-]*=[^\s&`"')]*)*)?(?=[\s)`"'.,;:?]|$)"#, in: text) {
+            guard let path = m[1], !path.hasPrefix("/dev/"), !path.hasPrefix("/usr/"), !path.hasPrefix("/etc/"), !path.hasPrefix("/tmp/") else { continue }
+            if !p.routes.contains(where: { $0.path == path || $0.path.hasPrefix(path + "?") }) {
+                addRoute("GET", path + (m[2] ?? ""))
+            } else if let q = m[2], let i = p.routes.firstIndex(where: { $0.path == path && $0.method == "GET" }), p.routes[i].query.isEmpty {
+                addRoute("GET", path + q)
             }
         }
         // field names: "field(s) named weight (…) and height", name="x"

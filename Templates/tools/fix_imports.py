@@ -9,6 +9,7 @@ to an existing `from X import ...` of the same module when there is one, else on
 the last top-level import. No other line changes. A file that does not parse comes back unchanged.
 """
 import ast
+import importlib
 import builtins
 import json
 import re
@@ -138,6 +139,17 @@ def col(line, offset):
     return len(line.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
 
 
+# modules whose names may be imported one by one, in order of preference
+FROM_MODULES = ["math", "statistics", "datetime", "random", "string", "re", "json", "html", "collections", "functools", "itertools"]
+
+
+def _module(name):
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def fix(text):
     try:
         tree = ast.parse(text)
@@ -158,6 +170,9 @@ def fix(text):
             continue  # `from X import *` brings it
         if entry and n in AMBIGUOUS and entry[0].startswith("wtforms") and (not wt or n in subscripted):
             entry = None
+        if not entry and not n.startswith("_"):
+            # a function or constant of a module the table imports whole (`isfinite` is math.isfinite)
+            entry = next(((m, False) for m in FROM_MODULES if hasattr(_module(m), n)), None)
         if entry:
             wanted.append((n, entry[0], entry[1]))
         else:

@@ -8,7 +8,8 @@
 // hidden, classList, addEventListener, inline onclick/onsubmit, forms that submit, timers,
 // DOMContentLoaded/load). A script that needs more fails with the missing name in the error.
 //
-// stdin: {"html": "...", "scripts": ["code", ...], "runs": [{"inputs": {"id": "value"}, "click": "id", "read": ["id"]}]}
+// stdin: {"html": "...", "scripts": ["code", ...], "runs": [{"inputs": {"id": "value"}, "click": "id", "read": ["id"]}],
+//         "responses": {"/path?query": {"status": 200, "body": "..."}}}   (answers to the page's requests, optional)
 // stdout: {"runs": [{"texts": {"id": "visible text"}, "error": null | "message", "alerts": [], "requests": []}]}
 "use strict";
 const vm = require("vm");
@@ -253,7 +254,7 @@ function text(e) {
   return e.textContent.replace(/\s+/g, " ").trim();
 }
 
-function run(html, scripts, step) {
+async function run(html, scripts, step, responses) {
   const doc = new Node(null);
   doc.ownerDocument = doc;
   doc.nodeType = 9;
@@ -284,8 +285,31 @@ function run(html, scripts, step) {
     alert: (m) => alerts.push(String(m)), confirm: () => true, prompt: () => null,
     setTimeout: (f, ms) => { timers.push(f); return timers.length; }, clearTimeout() {},
     setInterval: () => 0, clearInterval() {}, requestAnimationFrame: (f) => { timers.push(f); return timers.length; },
-    fetch: (u) => { requests.push(String(u)); return new Promise(() => {}); },
-    XMLHttpRequest: function () { this.open = (m, u) => requests.push(String(u)); this.send = () => {}; this.setRequestHeader = () => {}; },
+    // a request the harness has answered (`responses`, url → {status, body}) resolves with that
+    // answer; any other request is recorded and never answers
+    fetch: (u) => {
+      const url = String(u), r = responses[url];
+      requests.push(url);
+      if (!r) return new Promise(() => {});
+      return Promise.resolve({ ok: r.status >= 200 && r.status < 300, status: r.status,
+        json: () => Promise.resolve().then(() => JSON.parse(r.body)), text: () => Promise.resolve(r.body) });
+    },
+    XMLHttpRequest: function () {
+      const x = this;
+      x.readyState = 0; x.status = 0; x.responseText = "";
+      x.open = (m, u) => { x._url = String(u); };
+      x.setRequestHeader = () => {};
+      x.send = () => {
+        requests.push(x._url);
+        const r = responses[x._url];
+        if (!r) return;
+        timers.push(() => {
+          x.readyState = 4; x.status = r.status; x.responseText = r.body; x.response = r.body;
+          if (typeof x.onreadystatechange === "function") x.onreadystatechange();
+          if (typeof x.onload === "function") x.onload();
+        });
+      };
+    },
     Intl, Math, Number, String, parseFloat, parseInt, isNaN, isFinite, JSON, Date, RegExp, Array, Object, Error, Promise,
     Event: function (t) { return makeEvent(t, null); },
     listeners: {}, location: { href: "http://127.0.0.1/", reload() {} }, navigator: { userAgent: "deepcoder-page-sim" },
@@ -318,6 +342,11 @@ function run(html, scripts, step) {
       b.click();
     }
     for (let n = 0; n < 50 && timers.length; n++) timers.shift()();
+    // answered requests: let their promises and callbacks run
+    for (let n = 0; n < 20 && requests.length; n++) {
+      await new Promise((r) => setImmediate(r));
+      for (let k = 0; k < 50 && timers.length; k++) timers.shift()();
+    }
   } catch (e) {
     out.error = (e && e.constructor && e.constructor.name ? e.constructor.name + ": " : "") + (e && e.message ? e.message : String(e));
   }
@@ -326,10 +355,14 @@ function run(html, scripts, step) {
   return out;
 }
 
+process.on("unhandledRejection", () => {});  // a page's own failed promise is its business
 let input = "";
 process.stdin.on("data", (d) => { input += d; });
 process.stdin.on("end", () => {
   const job = JSON.parse(input);
-  const runs = job.runs.map((step) => run(job.html, job.scripts, step));
-  process.stdout.write(JSON.stringify({ runs }) + "\n");
+  (async () => {
+    const runs = [];
+    for (const step of job.runs) runs.push(await run(job.html, job.scripts, step, job.responses || {}));
+    process.stdout.write(JSON.stringify({ runs }) + "\n");
+  })();
 });
