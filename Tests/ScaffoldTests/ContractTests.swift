@@ -1,0 +1,389 @@
+import Foundation
+import XCTest
+@testable import Scaffold
+
+/// The contract: types from the description's explicit syntax, the model's plan answer merged in
+/// (kept only where the description writes its values), the tool's decisions, and the checks,
+/// routes and templates that follow from it. Descriptions and model answers are written for these
+/// tests (no model runs).
+final class ContractTests: XCTestCase {
+    typealias C = Contract
+
+    /// The merged contract for a description and a scripted plan answer, with the rule-based plan.
+    func merged(_ description: String, _ answer: String) -> (contract: Contract, spec: ProjectSpec, plan: ProjectPlan) {
+        let spec = ProjectSpec(description: description)
+        let plan = PlanBuilder.ruleBased(spec)
+        let c = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
+        return (c, spec, plan)
+    }
+
+    let never = ["NaN", "Infinity", "undefined"]
+
+    // MARK: - explicit types
+
+    func testExplicitTypesFromQueryValuesAndJSONLiterals() {
+        let precise = ContractReader.explicitTypes(
+            "GET /api/roll?sides=<integer>&count=3 rolls dice; GET /api/pace?km=2.5&day=2024-05-06 works out a pace; "
+            + "POST /api/items takes {\"item\": \"eggs\", \"urgent\": true, \"qty\": <number>}.")
+        XCTAssertEqual(precise, ["sides": .integer, "count": .number, "km": .number, "day": .date,
+                                 "item": .string, "urgent": .boolean, "qty": .number])
+        let casual = ContractReader.explicitTypes(
+            "shopping list api: POST /list with body {\"title\": \"...\", \"bought\": false}, GET /list?since=2024-05-06 and /dice?n=<whole number>")
+        XCTAssertEqual(casual, ["title": .string, "bought": .boolean, "since": .date, "n": .integer])
+    }
+
+    func testNamesWithoutSyntaxGetNoType() {
+        let types = ContractReader.explicitTypes(
+            "The answer has a miles field and a unit key; GET /api/find?q=abc searches by the word given as q.")
+        XCTAssertNil(types["miles"])
+        XCTAssertNil(types["unit"])
+        XCTAssertNil(types["q"], "an unquoted word value is not a type")
+        XCTAssertEqual(types, [:])
+        // a placeholder names the type; an email value is an email; a number beats nothing later
+        XCTAssertEqual(ContractReader.explicitTypes("GET /api/notify?to=ann@example.com&x=<float>"), ["to": .email, "x": .number])
+    }
+
+    // MARK: - merge: examples and errors only with written values
+
+    let mileAnswer = """
+    Here is the plan:
+    ```json
+    {"name": "Mile Converter", "kind": "json-api", "port": 5050,
+     "files": [{"path": "app.py", "purpose": "the API"}],
+     "routes": [{"method": "GET", "path": "/api/miles", "purpose": "convert", "query": ["km"]}],
+     "params": [{"route": "/api/miles", "name": "km", "in": "query", "type": "float"}],
+     "examples": [{"route": "/api/miles", "given": {"km": 10}, "expect": ["6.21"]},
+                  {"route": "/api/miles", "given": {"km": 50}, "expect": ["31.07"]}],
+     "errors": [{"route": "/api/miles", "given": {"km": "banana"}, "status": 400},
+                {"route": "/api/miles", "given": {"km": "-7"}, "status": 400}],
+     "storage": "none"}
+    ```
+    """
+
+    let mileDescriptions = [
+        "A JSON API on port 5050. GET /api/miles?km=<number> converts kilometres to miles: km=10 answers 6.21. Anything that is not a number is an error.",
+        "json api, port 5050: GET /api/miles?km=<number> turns kilometers into mils (10 km is about 6.21 miles), error for junk input",
+    ]
+
+    func testMergeKeepsWrittenExamplesAndDropsInventedOnes() {
+        for d in mileDescriptions {
+            let (c, _, plan) = merged(d, mileAnswer)
+            XCTAssertEqual(plan.kind, .jsonAPI, d)
+            XCTAssertEqual(c.port, 5050, d)
+            XCTAssertEqual(c.storage, "none", d)
+            XCTAssertEqual(c.endpoints, [C.Endpoint(method: "GET", path: "/api/miles",
+                                                    params: [C.Param(name: "km", location: "query", type: .number, origin: .description)],
+                                                    returns: [], origin: .description)], d)
+            XCTAssertEqual(c.examples, [C.Example(route: "/api/miles", given: ["km": "10"], expect: ["6.21"], origin: .model)], d)
+            // 50 is only a digit run inside 5050: not written as a value
+            XCTAssertEqual(c.dropped, ["example [\"km\": \"50\"] → [\"31.07\"]: \"50\" is not written in the description",
+                                       "error [\"km\": \"-7\"]: \"-7\" is not written in the description"], d)
+            XCTAssertEqual(c.decisions, [], "the port is written; a JSON API has no page to decide: \(d)")
+        }
+    }
+
+    func testMergeKeepsANonNumericWordForANumberInput() {
+        for d in mileDescriptions {
+            let c = merged(d, mileAnswer).contract
+            XCTAssertEqual(c.errors, [C.StatedError(route: "/api/miles", given: ["km": "banana"], status: 400, origin: .model)], d)
+        }
+        // the same word for a text input is not written, so it is dropped
+        for d in ["A JSON API: GET /api/reverse?word=<string> answers the word backwards; an empty word is an error.",
+                  "api that reverses a word, GET /api/reverse?word=<string>, error if word is missing"] {
+            let c = merged(d, #"{"errors": [{"route": "/api/reverse", "given": {"word": "banana"}, "status": 400}, {"route": "/api/reverse", "given": {"word": ""}, "status": 400}]}"#).contract
+            XCTAssertEqual(c.errors, [C.StatedError(route: "/api/reverse", given: ["word": ""], status: 400, origin: .model)], d)
+            XCTAssertEqual(c.dropped, ["error [\"word\": \"banana\"]: \"banana\" is not written in the description"], d)
+        }
+    }
+
+    func testMergeDropsAStatusTheDescriptionNeverMentions() {
+        // no "error" and no 400 in the description: the model's status is its own invention
+        for d in ["GET /api/miles?km=<number> converts kilometres to miles for a JSON API.",
+                  "json api: GET /api/miles?km=<number> gives miles"] {
+            let c = merged(d, mileAnswer).contract
+            XCTAssertEqual(c.errors, [], d)
+        }
+    }
+
+    // MARK: - merge: pages
+
+    let kmPageAnswer = """
+    {"name": "Km To Miles", "kind": "jinja-pages",
+     "pages": [{"path": "/convert", "heading": "Kilometres to Miles",
+                "inputs": [{"id": "Distance KM", "type": "number", "label": "Distance (km)"}],
+                "button": "Convert", "outputs": ["Miles Result"]}],
+     "errors": [{"given": {"Distance KM": "far"}}]}
+    """
+
+    let kmPageDescriptions = [
+        "A web page that converts kilometres to miles in the browser with JavaScript: type a distance, press the button, read the miles.",
+        "pls make a litle js page, km in, miles out",
+    ]
+
+    func testSingleJavaScriptPageTakesTheModelsElementsOnTheHomePage() {
+        for d in kmPageDescriptions {
+            let (c, spec, plan) = merged(d, kmPageAnswer)
+            XCTAssertTrue(spec.pinned.wantsJavaScript, d)
+            XCTAssertEqual(plan.kind, .jinjaPages, d)
+            XCTAssertEqual(c.pages.count, 1, d)
+            guard let page = c.pages.first else { continue }
+            XCTAssertEqual(page.path, "/", "the description writes no /convert: \(d)")
+            XCTAssertEqual(page.heading, "Kilometres to Miles", d)
+            XCTAssertEqual(page.origin, .model, d)
+            XCTAssertEqual(page.elements.map(\.id), ["distance-km", "convert", "miles-result"], d)
+            XCTAssertEqual(page.elements.map(\.role), ["input", "button", "output"], d)
+            XCTAssertEqual(page.elements.map(\.origin), [.model, .model, .model], d)
+            XCTAssertEqual(page.inputs.first?.type, .number, d)
+            XCTAssertEqual(page.inputs.first?.label, "Distance (km)", d)
+            XCTAssertEqual(page.buttons.first?.label, "Convert", d)
+            XCTAssertNil(page.calls, d)
+            // "far" for a number input: kept though not written
+            XCTAssertEqual(c.errors, [C.StatedError(route: nil, given: ["Distance KM": "far"], status: nil, origin: .model)], d)
+            XCTAssertEqual(c.decisions, ["port 5000 (the description names none)",
+                                         "page / elements: input id=\"distance-km\", button id=\"convert\", output id=\"miles-result\""], d)
+        }
+    }
+
+    func testJavaScriptPageWithOnlyAWorkedExampleGetsInputsButtonAndResultFromTheTool() {
+        let cases = [
+            ("A JavaScript page that works out running pace: distance 10 and minutes 50 gives 5:00 per km.",
+             #"{"examples": [{"given": {"distance": 10, "minutes": 50}, "expect": ["5:00"]}]}"#),
+            ("js pace calculater - 10 km in 50 minutes should show 5:00",
+             #"{"examples": [{"given": {"minutes": "50", "distance": "10"}, "expect": "5:00"}]}"#),
+        ]
+        for (d, answer) in cases {
+            let c = merged(d, answer).contract
+            XCTAssertEqual(c.examples, [C.Example(route: nil, given: ["distance": "10", "minutes": "50"], expect: ["5:00"], origin: .model)], d)
+            XCTAssertEqual(c.pages.count, 1, d)
+            guard let page = c.pages.first else { continue }
+            XCTAssertEqual(page.path, "/", d)
+            XCTAssertEqual(page.origin, .tool, d)
+            XCTAssertEqual(page.elements.map(\.id), ["distance", "minutes", "calculate", "result"], d)
+            XCTAssertEqual(page.elements.map(\.role), ["input", "input", "button", "output"], d)
+            XCTAssertEqual(page.elements.map(\.origin), [.tool, .tool, .tool, .tool], d)
+            XCTAssertEqual(page.inputs.map(\.type), [.number, .number], d)
+            XCTAssertEqual(c.decisions, ["port 5000 (the description names none)",
+                                         "page /: a button id=\"calculate\"",
+                                         "page /: the result is shown in id=\"result\"",
+                                         "page / elements: input id=\"distance\", input id=\"minutes\", button id=\"calculate\", output id=\"result\""], d)
+        }
+    }
+
+    func testPageWhoseInputIsARoutesQueryParameterCallsThatRoute() {
+        // the input has the query parameter's name
+        for d in ["A web page with JavaScript: type a distance in kilometres into the km box and press Convert; the page asks GET /api/miles?km=<number> and shows the miles.",
+                  "js page w/ a km box + Convert button, calls GET /api/miles?km=<number> and shows miles"] {
+            let c = merged(d, #"{"pages": [{"path": "/", "inputs": [{"id": "km", "type": "number"}], "button": "Convert", "outputs": ["miles"]}]}"#).contract
+            XCTAssertEqual(c.pages.map(\.path), ["/"], d)
+            XCTAssertEqual(c.pages.first?.calls, "/api/miles", d)
+            XCTAssertEqual(c.pages.first?.callParams, ["km": "km"], d)
+            XCTAssertEqual(c.endpoints.first { $0.path == "/api/miles" }?.returns, ["miles"], d)
+            XCTAssertTrue(c.decisions.contains("GET /api/miles answers the JSON object {\"miles\": …}, and {\"error\": \"…\"} with status 400 for invalid input"), "\(c.decisions)")
+            XCTAssertTrue(c.decisions.contains("page /: the button asks GET /api/miles?km=<#km>"), "\(c.decisions)")
+        }
+        // one input, one query parameter of another name: mapped; the return key is the slugged last segment
+        for d in ["A JavaScript page: enter a distance and press the button; it asks GET /api/to-miles?km=<number> for the miles.",
+                  "js page, enter a distence and hit the button, it calls GET /api/to-miles?km=<number> to get miles back"] {
+            let c = merged(d, #"{"pages": [{"inputs": [{"id": "distance", "type": "number"}], "button": "Go", "outputs": ["answer"]}]}"#).contract
+            XCTAssertEqual(c.pages.first?.calls, "/api/to-miles", d)
+            XCTAssertEqual(c.pages.first?.callParams, ["distance": "km"], d)
+            XCTAssertEqual(c.endpoints.first { $0.path == "/api/to-miles" }?.returns, ["to_miles"], d)
+            XCTAssertTrue(c.decisions.contains("page /: the button asks GET /api/to-miles?km=<#distance>"), "\(c.decisions)")
+        }
+    }
+
+    func testBareKeysAndTrailingCommasFromASmallModelStillMerge() {
+        let answer = """
+        Sure! Plan:
+        {name: "Word Reverser", kind: "json-api", params: [{route: "/api/reverse", name: "word", in: "query", type: "str",},],
+         examples: [{route: "/api/reverse", given: {word: "stressed",}, expect: ["desserts",],},],
+         errors: [{route: "/api/reverse", given: {word: "zzz"}, status: 400,},],}
+        """
+        for d in ["A JSON API: GET /api/reverse?word=<string> answers the word backwards, so stressed gives desserts.",
+                  "tiny api that reverses a word: GET /api/reverse?word=<string>, e.g. stressed -> desserts"] {
+            let c = merged(d, answer).contract
+            XCTAssertEqual(c.name, "Word Reverser", d)
+            XCTAssertEqual(c.examples, [C.Example(route: "/api/reverse", given: ["word": "stressed"], expect: ["desserts"], origin: .model)], d)
+            XCTAssertEqual(c.errors, [], d)
+            XCTAssertEqual(c.dropped, ["error [\"word\": \"zzz\"]: \"zzz\" is not written in the description"], d)
+            XCTAssertEqual(c.paramType("word", path: "/api/reverse"), .string, d)
+        }
+    }
+
+    func testModelNameIsKeptOnlyWhenItIsAShortName() {
+        func name(_ n: String) -> String? {
+            merged(kmPageDescriptions[0], #"{"name": "\#(n)"}"#).contract.name
+        }
+        XCTAssertEqual(name("Kilometre To Mile Converter"), "Kilometre To Mile Converter")
+        XCTAssertEqual(name("  Km Mile Tool "), "Km Mile Tool")
+        XCTAssertNil(name("A converter that turns kilometres into miles quickly"), "8 words")
+        XCTAssertNil(name("km -> miles!"))
+        XCTAssertNil(name("{{name}}"))
+        XCTAssertNil(merged(kmPageDescriptions[1], #"{"pages": []}"#).contract.name, "no name in the answer")
+    }
+
+    /// The brief's rule: the name is kept only when it is 2–5 words of letters.
+    func testKnownBug_modelNameOfOneWordOrWithDigitsIsKept() {
+        XCTAssertNil(merged(kmPageDescriptions[0], #"{"name": "Converter"}"#).contract.name, "one word")
+        XCTAssertNil(merged(kmPageDescriptions[0], #"{"name": "Miles 3000"}"#).contract.name, "digits")
+    }
+
+    // MARK: - checks
+
+    func testBehaviourChecksFromExamplesAndErrors() {
+        for d in mileDescriptions {
+            var c = merged(d, mileAnswer).contract
+            XCTAssertEqual(c.unchecked, ["example: /api/miles km=10 → 6.21", "error: /api/miles km=\"banana\" → status 400"], d)
+            let checks = c.behaviourChecks(existing: [])
+            XCTAssertEqual(checks.map(\.method), ["GET", "GET"], d)
+            XCTAssertEqual(checks.map(\.url), ["/api/miles?km=10", "/api/miles?km=banana"], d)
+            XCTAssertEqual(checks.map(\.status), [[200, 201], [400]], d)
+            XCTAssertEqual(checks.map(\.texts), [["6.21"], []], d)
+            XCTAssertEqual(checks.map(\.source), ["example: /api/miles km=10 → 6.21", "error: /api/miles km=\"banana\" → status 400"], d)
+            XCTAssertEqual(c.examples.map(\.checked), [true], d)
+            XCTAssertEqual(c.errors.map(\.checked), [true], d)
+            XCTAssertEqual(c.unchecked, [], d)
+        }
+        // a request the description's own checks already make is not repeated, but counts as checked
+        var c = merged(mileDescriptions[0], mileAnswer).contract
+        let existing = [BehaviourCheck(method: "GET", url: "/api/miles?km=10", status: [200], source: "the description")]
+        XCTAssertEqual(c.behaviourChecks(existing: existing).map(\.url), ["/api/miles?km=banana"])
+        XCTAssertEqual(c.unchecked, [])
+    }
+
+    func testBehaviourChecksForAJSONBodyAndAMissingValue() {
+        var c = Contract(port: 5000, endpoints: [
+            C.Endpoint(method: "POST", path: "/api/items", params: [C.Param(name: "item", location: "json", type: .string, origin: .description),
+                                                                     C.Param(name: "qty", location: "json", type: .integer, origin: .description)],
+                       returns: [], origin: .description),
+        ])
+        c.examples = [C.Example(route: "POST /api/items", given: ["item": "eggs", "qty": "12"], expect: ["eggs"], origin: .model),
+                      C.Example(route: "/api/unknown", given: ["x": "1"], expect: ["1"], origin: .model)]
+        c.errors = [C.StatedError(route: "/api/items", given: ["qty": ""], status: nil, origin: .model)]
+        let checks = c.behaviourChecks(existing: [])
+        XCTAssertEqual(checks.count, 2)
+        XCTAssertEqual(checks.map(\.url), ["/api/items", "/api/items"])
+        XCTAssertEqual(checks.first?.json, ["item": .string("eggs"), "qty": .number(12)])
+        XCTAssertEqual(checks.first?.status, [200, 201])
+        XCTAssertEqual(checks.last?.json, ["item": .string("eggs")], "the missing value is left out; the rest is the example's")
+        XCTAssertEqual(checks.last?.status, Array(400..<500))
+        XCTAssertEqual(checks.last?.source, "error: /api/items qty=\"\" → an error message")
+        XCTAssertEqual(c.unchecked, ["example: /api/unknown x=1 → 1"], "an example for a route the contract does not have stays unchecked")
+    }
+
+    func testPageChecksFromAWorkedExample() {
+        for (d, answer) in [("A JavaScript page that works out running pace: distance 10 and minutes 50 gives 5:00 per km.",
+                             #"{"examples": [{"given": {"distance": 10, "minutes": 50}, "expect": ["5:00"]}]}"#),
+                            ("js pace calculater - 10 km in 50 minutes should show 5:00",
+                             #"{"examples": [{"given": {"distance": 10, "minutes": 50}, "expect": "5:00"}]}"#)] {
+            var c = merged(d, answer).contract
+            let checks = c.pageChecks(existing: [], file: "templates/index.html")
+            XCTAssertEqual(checks, [PageCheck(inputs: ["distance": "10", "minutes": "50"], click: "calculate", shows: ["*": ["5:00"]],
+                                              hides: ["*": never], source: "example: distance=10, minutes=50 → 5:00",
+                                              file: "templates/index.html", allowsRequests: false)], d)
+            XCTAssertEqual(c.unchecked, [], d)
+            // with checks from the description, the example is covered but not repeated
+            var again = merged(d, answer).contract
+            XCTAssertEqual(again.pageChecks(existing: checks, file: "templates/index.html"), [], d)
+            XCTAssertEqual(again.examples.map(\.checked), [true], d)
+        }
+    }
+
+    func testPageSmokeCheckAndErrorWithoutAnExample() {
+        for d in kmPageDescriptions {
+            var c = merged(d, kmPageAnswer).contract
+            let checks = c.pageChecks(existing: [], file: "templates/index.html")
+            XCTAssertEqual(checks, [
+                PageCheck(inputs: ["distance-km": "3"], click: "convert", hides: ["*": never + ["[object Object]"]],
+                          source: "a valid input shows a result", file: "templates/index.html", filled: ["miles-result"], allowsRequests: false),
+                PageCheck(inputs: ["distance-km": "far"], click: "convert", hides: ["*": never],
+                          source: "error: Distance KM=\"far\" → an error message", file: "templates/index.html", allowsRequests: false),
+            ], d)
+            XCTAssertEqual(c.unchecked, [], d)
+        }
+        // a page that asks the app may send requests
+        var c = merged("A web page with JavaScript: type a distance in kilometres into the km box and press Convert; the page asks GET /api/miles?km=<number> and shows the miles.",
+                       #"{"pages": [{"path": "/", "inputs": [{"id": "km", "type": "number"}], "button": "Convert", "outputs": ["miles"]}]}"#).contract
+        XCTAssertEqual(c.pageChecks(existing: [], file: "templates/index.html"), [
+            PageCheck(inputs: ["km": "3"], click: "convert", hides: ["*": never + ["[object Object]"]],
+                      source: "a valid input shows a result", file: "templates/index.html", filled: ["miles"], allowsRequests: true),
+        ])
+        // no page with inputs: no page checks
+        var api = merged(mileDescriptions[0], mileAnswer).contract
+        XCTAssertEqual(api.pageChecks(existing: [], file: "app.py"), [])
+    }
+
+    let portfolioAnswer = """
+    {"name": "Ada Portfolio", "kind": "jinja-pages",
+     "pages": [{"path": "/", "heading": "Ada's Work", "links": ["/projects", "/cv"]},
+               {"path": "/projects", "heading": "Projects", "links": ["/"]},
+               {"path": "/cv", "heading": "Curriculum Vitae", "links": ["/", "https://example.com", "/cv page"]}]}
+    """
+
+    func testSiteChecksForAPortfolioOfSeveralPages() {
+        for d in ["A two-page portfolio website: the home page has the heading \"Ada's Work\" and links to /projects and /cv; /projects lists three projects and /cv shows a short CV.",
+                  "portfolio site titled Ada's Work w/ a /projects page and a /cv page, nav links between them"] {
+            let (c, spec, plan) = merged(d, portfolioAnswer)
+            XCTAssertEqual(plan.kind, .jinjaPages, d)
+            XCTAssertEqual(c.pages.map(\.path), ["/", "/projects", "/cv"], d)
+            XCTAssertEqual(c.pages.map(\.links), [["/projects", "/cv"], ["/"], ["/"]], d)
+            let refined = c.refine(plan)
+            XCTAssertEqual(refined.routes.map { "\($0.method) \($0.path)" }, ["GET /", "GET /projects", "GET /cv"], d)
+            XCTAssertEqual(refined.pages, ["templates/index.html", "templates/projects.html", "templates/cv.html"], d)
+            let checks = c.siteChecks(plan: refined, description: spec.description)
+            XCTAssertEqual(checks.map(\.url), ["/", "/projects", "/cv"], d)
+            XCTAssertEqual(checks.map(\.status), [[200], [200], [200]], d)
+            // "Curriculum Vitae" is not written in the description: not checked
+            XCTAssertEqual(checks.map(\.texts), [["Ada's Work"], ["Projects"], []], d)
+            XCTAssertEqual(checks.map(\.links), [["/projects", "/cv"], ["/"], ["/"]], d)
+            XCTAssertEqual(checks.map(\.file), ["templates/index.html", "templates/projects.html", "templates/cv.html"], d)
+            XCTAssertEqual(checks.map(\.source), ["page / with the heading \"Ada's Work\", links to /projects, /cv",
+                                                  "page /projects with the heading \"Projects\", links to /",
+                                                  "page /cv, links to /"], d)
+        }
+    }
+
+    func testNoSiteChecksForOnePageOrAnAPI() {
+        let (c, spec, plan) = merged(kmPageDescriptions[0], kmPageAnswer)
+        XCTAssertEqual(c.siteChecks(plan: c.refine(plan), description: spec.description), [])
+        let api = merged(mileDescriptions[0], portfolioAnswer)
+        XCTAssertEqual(api.contract.pages, [], "a JSON API takes no pages")
+        XCTAssertEqual(api.contract.siteChecks(plan: api.plan, description: api.spec.description), [])
+    }
+
+    // MARK: - refine
+
+    func testRefineAddsRoutesAndTemplatesForTheModelsPages() {
+        let answer = #"{"pages": [{"path": "/projects", "heading": "Projects", "links": ["/cv"]}, {"path": "/cv", "heading": "CV", "links": ["/projects"]}]}"#
+        for d in ["A portfolio website with two pages: a projects page and a CV page, each with a heading.",
+                  "portfolio site, 2 pages (projects + cv), simple nav between them"] {
+            let (c, _, plan) = merged(d, answer)
+            XCTAssertEqual(plan.routes.map(\.path), ["/"], d)
+            let refined = c.refine(plan)
+            XCTAssertEqual(refined.routes.map { "\($0.method) \($0.path)" }, ["GET /", "GET /projects", "GET /cv"], d)
+            XCTAssertEqual(refined.routes.map(\.purpose).suffix(2), ["the page \"Projects\"", "the page \"CV\""], d)
+            XCTAssertEqual(refined.files.map(\.path), ["app.py", "templates/index.html", "templates/projects.html", "templates/cv.html"], d)
+            XCTAssertEqual(refined.files.last?.purpose, "the page at /cv with the heading \"CV\"", d)
+            XCTAssertEqual(c.refine(refined), refined, "refining twice changes nothing: \(d)")
+        }
+    }
+
+    func testRefineSyncsQueryParametersIntoThePlansRoute() {
+        let answer = """
+        {"params": [{"route": "/api/miles", "name": "km", "in": "query", "type": "number"},
+                    {"route": "/api/miles", "name": "unit", "in": "query", "type": "string"}],
+         "pages": [{"path": "/", "inputs": [{"id": "km", "type": "number"}], "button": "Convert", "outputs": ["miles"]}]}
+        """
+        for d in ["A JavaScript page: type kilometres and press Convert; the page asks GET /api/miles, passing the distance as the km query parameter.",
+                  "js page that calls GET /api/miles (km as a query param) and prints the miles"] {
+            let (c, _, plan) = merged(d, answer)
+            XCTAssertEqual(plan.routes.first { $0.path == "/api/miles" }?.query, [], d)
+            XCTAssertEqual(c.endpoints.first?.params, [C.Param(name: "km", location: "query", type: .number, origin: .model)],
+                           "unit is not written in the description: \(d)")
+            XCTAssertEqual(c.pages.first?.calls, "/api/miles", d)
+            let refined = c.refine(plan)
+            XCTAssertEqual(refined.routes.first { $0.path == "/api/miles" }?.query, ["km"], d)
+            XCTAssertEqual(refined.elementIDs, ["km", "convert", "miles"], d)
+        }
+    }
+}
