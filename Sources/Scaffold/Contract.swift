@@ -174,9 +174,12 @@ public enum ContractReader {
         func typeOf(_ raw: String) -> Contract.ValueType? {
             let v = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\"'`"))
             if v.hasPrefix("<") {
-                let inner = v.lowercased()
-                for word in ["integer", "int", "whole number", "boolean", "bool", "number", "float", "date", "email", "string", "text"] where inner.contains(word) {
-                    return Contract.ValueType(loose: word)
+                // whole words of the placeholder: `<interest rate>` is no integer
+                let words = Set(v.lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
+                for (word, type) in [("date", Contract.ValueType.date), ("boolean", .boolean), ("bool", .boolean), ("integer", .integer),
+                                     ("int", .integer), ("whole", .integer), ("number", .number), ("float", .number), ("decimal", .number),
+                                     ("email", .email), ("string", .string), ("text", .string)] where words.contains(word) {
+                    return type
                 }
                 return nil
             }
@@ -392,7 +395,9 @@ public enum ContractReader {
                 let t = c.paramType(name) ?? c.pages.flatMap(\.inputs).first { $0.id == slugID(name) }?.type
                     ?? p.params?.first { $0.name == name }?.type.flatMap(Contract.ValueType.init(loose:))
                     ?? p.pages?.flatMap { $0.inputs ?? [] }.first { $0.id == name }?.type.flatMap(Contract.ValueType.init(loose:))
-                return t == .number || t == .integer
+                if t == .number || t == .integer { return true }
+                // an input whose worked example is a number
+                return c.examples.contains { Double($0.given[name] ?? "") != nil }
             }
             if let bad = x.given.first(where: { !$0.value.isEmpty && !written($0.value, in: text)
                     && !(numeric($0.key) && Double($0.value) == nil && $0.value.range(of: #"^[A-Za-z]+$"#, options: .regularExpression) != nil) }) {
@@ -406,6 +411,8 @@ public enum ContractReader {
         }
         return decide(c, spec: spec, plan: plan)
     }
+
+    static func text(_ spec: ProjectSpec) -> String { spec.description }
 
     /// The tool's decisions where the description and the model leave a gap.
     static func decide(_ contract: Contract, spec: ProjectSpec, plan: ProjectPlan) -> Contract {
@@ -464,6 +471,21 @@ public enum ContractReader {
                 }
             }
         }
+        // a site of several pages: every page has a menu with links to all of them
+        func isSitePage(_ p: Contract.Page) -> Bool { p.path.range(of: #"^/[A-Za-z0-9_\-]*$"#, options: .regularExpression) != nil && p.origin != .description }
+        if plan.kind == .jinjaPages || plan.kind == .wtforms, c.pages.filter({ isSitePage($0) }).count > 1 {
+            // the site opens at /: its first page is the home page when the model put none there
+            if !c.pages.contains(where: { $0.path == "/" }), let i = c.pages.firstIndex(where: { isSitePage($0) }),
+               !text(spec).contains(c.pages[i].path) {
+                c.decisions.append("the page \(c.pages[i].path) is the home page, at /")
+                c.pages[i].path = "/"
+            }
+            let site = c.pages.filter { isSitePage($0) }.map(\.path)
+            if c.pages.contains(where: { isSitePage($0) && $0.links.isEmpty }) {
+                for i in c.pages.indices where isSitePage(c.pages[i]) { c.pages[i].links = site }
+                c.decisions.append("every page has a menu with links to " + site.joined(separator: ", "))
+            }
+        }
         // untyped parameters: their example value's type, else text
         for i in c.endpoints.indices {
             for j in c.endpoints[i].params.indices where c.endpoints[i].params[j].type == nil {
@@ -479,7 +501,7 @@ public enum ContractReader {
 extension Contract {
     /// The plan completed with the contract: a route and a template for every page it names, the
     /// element ids the tool decided, and routes that take page inputs.
-    public func refine(_ plan: ProjectPlan) -> ProjectPlan {
+    public func refine(_ plan: ProjectPlan, javaScript: Bool = true) -> ProjectPlan {
         var p = plan
         let pagesKinds: Set<ProjectKind> = [.jinjaPages, .wtforms]
         for page in pages where page.origin != .description {
@@ -499,7 +521,10 @@ extension Contract {
                 }
             }
         }
-        for page in pages { for e in page.elements where !p.elementIDs.contains(e.id) { p.elementIDs.append(e.id) } }
+        // element ids the tool writes into a page (a JavaScript page's prefix) are pinned too
+        if p.kind == .singleFile || p.kind == .jinjaPages {
+            for page in pages where javaScript || page.calls != nil || page.origin == .description { for e in page.elements where !p.elementIDs.contains(e.id) { p.elementIDs.append(e.id) } }
+        }
         // query parameters the contract knows that the plan's route lacks
         for e in endpoints {
             guard let i = p.routes.firstIndex(where: { $0.method == e.method && $0.path == e.path }) else { continue }

@@ -141,7 +141,7 @@ public final class Pipeline {
         // plan and contract
         plan = try makePlan()
         contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: planAnswer, spec: spec, plan: plan)
-        plan = contract.refine(plan)
+        plan = contract.refine(plan, javaScript: spec.pinned.wantsJavaScript)
         if let name = contract.name { spec.projectName = name }
         for d in contract.decisions { say("contract", "decided: \(d)") }
         for d in contract.dropped { say("contract", "not kept: \(d)") }
@@ -174,7 +174,7 @@ public final class Pipeline {
         }
         let verifyLine: String
         if let r = report {
-            verifyLine = (r.passed ? "passed (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
+            verifyLine = (r.passed ? "\(checkedSomething ? "passed" : "unchecked: runs, but nothing the description states could be checked") (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
                 : "failed (\(r.failedNames.joined(separator: ", ")))") + "; " + coverageText
         } else { verifyLine = "skipped (--no-verify)" }
         try writeMeta(temp, verification: report, rounds: rounds)
@@ -191,7 +191,8 @@ public final class Pipeline {
         say("done", "\(target.path): verification \(verifyLine)")
 
         let files = Self.listFiles(target)
-        let exit: Int32 = (report?.passed ?? true) ? 0 : 1
+        // exit 0 claims that the app does what the description says: only with evidence of it
+        let exit: Int32 = !(report?.passed ?? true) ? 1 : (report != nil && !checkedSomething ? 4 : 0)
         let venvHint = options.pythonEnvironment.isReady ? options.pythonEnvironment.python : "python3"
         return NewReport(directory: target.path, projectName: spec.projectName, kind: plan.kind.rawValue, planSource: plan.source,
                          files: files, verification: verifyLine, checks: report?.checks ?? [], repairRounds: rounds,
@@ -231,6 +232,9 @@ public final class Pipeline {
         if open > 0 { text += "; \(open) contract statement\(open == 1 ? "" : "s") not checked" }
         return text
     }
+
+    /// Whether verification checked at least one thing the description states (a request, a page use).
+    var checkedSomething: Bool { let c = derivedChecks(); return !c.behaviour.isEmpty || !c.page.isEmpty }
 
     /// Parameter types for the probes: the contract's, then the description's own syntax.
     var parameterTypes: [String: Contract.ValueType] {

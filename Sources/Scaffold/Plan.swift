@@ -276,6 +276,8 @@ public enum PlanBuilder {
         var t = json
         t = t.replacingOccurrences(of: #"([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:"#, with: "$1\"$2\":", options: .regularExpression)
         t = t.replacingOccurrences(of: #",\s*([}\]])"#, with: "$1", options: .regularExpression)
+        // a list written with keys (`["result": "98.6"]`) is an object
+        t = t.replacingOccurrences(of: #"\[(\s*"[^"\[\]{}]*"\s*:\s*[^\[\]{}]*)\]"#, with: "{$1}", options: .regularExpression)
         t = t.replacingOccurrences(of: #":\s*True\b"#, with: ": true", options: .regularExpression)
         t = t.replacingOccurrences(of: #":\s*False\b"#, with: ": false", options: .regularExpression)
         t = t.replacingOccurrences(of: #":\s*None\b"#, with: ": null", options: .regularExpression)
@@ -351,13 +353,22 @@ public enum PlanBuilder {
         for f in planFiles.indices where planFiles[f].purpose.isEmpty {
             planFiles[f].purpose = rules.files.first(where: { $0.path == planFiles[f].path })?.purpose ?? "as planned"
         }
-        for rf in rules.files where !planFiles.contains(where: { $0.path == rf.path }) { planFiles.append(rf) }
+        let hasTemplates = planFiles.contains { $0.path.hasPrefix("templates/") }
+        for rf in rules.files where !planFiles.contains(where: { $0.path == rf.path }) {
+            // the model's own templates stand for the rules' one-page default
+            if rf.path.hasPrefix("templates/") && hasTemplates && !spec.pinned.fileNames.contains(rf.path) { continue }
+            planFiles.append(rf)
+        }
         let plan = ProjectPlan(kind: kind, port: spec.pinned.port ?? proposal.port ?? 5000, files: planFiles, routes: routes,
                                forms: forms, elementIDs: spec.pinned.elementIDs, jsonKeys: spec.pinned.jsonKeys, source: "model")
         try validate(plan)
         // Small models copy the plan prompt's example route (/items) into unrelated projects: once the
         // proposal is valid, keep a route the description never mentions only when it pins no routes.
         var result = plan
+        // a page computed in the browser: no form posts the description does not name
+        if (kind == .singleFile || kind == .jinjaPages) && spec.pinned.wantsJavaScript {
+            result.routes.removeAll { $0.method != "GET" && !spec.description.contains($0.path + " ") && !rules.routes.contains($0) }
+        }
         if !rules.routes.isEmpty {
             result.routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }
         }

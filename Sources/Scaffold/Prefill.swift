@@ -14,6 +14,9 @@ extension Pipeline {
            (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
             return try pagePrefill()
         }
+        if let page = sitePageContext(for: file) {
+            return try render("skeleton/prefill/site_page.html.mustache", page)
+        }
         if plan.kind == .jsonAPI, file.path == "app.py" {
             // the 1.5B imported WTForms into a JSON API and validated request.form against the guide
             return try render("skeleton/prefill/json_api.py.mustache", [:])
@@ -79,6 +82,27 @@ extension Pipeline {
             ctx["fetch"] = fetch
         }
         return try render("skeleton/prefill/js_page.html.mustache", ctx)
+    }
+
+    /// A page of a site of several pages (the contract's pages): its menu of links to every page and
+    /// its heading, written by the tool; the model writes the content. The template of each page is
+    /// the one app.py renders for its route.
+    func sitePageContext(for file: PlannedFile) -> [String: Any]? {
+        guard plan.kind == .jinjaPages, file.path.hasPrefix("templates/"), let contract,
+              contract.pages.count > 1, let app = contents["app.py"] else { return nil }
+        let rendered = RouteCompletion.renderedTemplates(in: app)
+        let name = String(file.path.dropFirst("templates/".count))
+        guard let route = rendered.first(where: { $0.template == name })?.path,
+              let page = contract.pages.first(where: { RouteCompletion.normalized($0.path) == route }) else { return nil }
+        func text(_ p: Contract.Page) -> String {
+            if let h = p.heading, h.count <= 30 { return h }
+            return p.path == "/" ? "Home" : Self.label(String(p.path.split(separator: "/").last ?? "page"))
+        }
+        func html(_ t: String) -> String { t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+        let menu = page.links.compactMap { link in contract.pages.first { $0.path == link } }
+        guard menu.count > 1 else { return nil }
+        return ["title": html(spec.projectName), "heading": html(page.heading ?? text(page)),
+                "links": menu.map { ["path": $0.path, "text": html(text($0))] }]
     }
 
     /// A JavaScript variable name for an element id: "tip-percent" → "tipPercent".

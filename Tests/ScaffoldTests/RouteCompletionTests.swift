@@ -136,7 +136,7 @@ final class RouteCompletionTests: XCTestCase {
     /// The checks accept an error's route written with its method or a query ("GET /api/x",
     /// "/api/x?n=abc"), as models write it; the head only takes the status of an exact path, so the
     /// tool's own 400 contradicts the check the contract makes.
-    func testKnownBug_headIgnoresTheStatusOfAnErrorWhoseRouteHasItsMethod() {
+    func testHeadUsesTheStatusOfAnErrorWhoseRouteHasItsMethodOrQuery() {
         for r in ["GET /api/unit-price", "/api/unit-price?grams=lots"] {
             var c = contract([query("grams", .number)], path: "/api/unit-price",
                              errors: [Contract.StatedError(route: r, given: ["grams": "lots"], status: 422, origin: .model)])
@@ -150,7 +150,7 @@ final class RouteCompletionTests: XCTestCase {
 
     /// The name is made unique before its trailing "_" is trimmed: `/api/x-` becomes `api_x`, the
     /// name app.py already uses (Flask refuses two views of one endpoint name).
-    func testKnownBug_functionNameOfATrailingDashClashes() {
+    func testFunctionNameOfATrailingDashDoesNotClash() {
         XCTAssertEqual(RouteCompletion.functionName(route("GET", "/api/x-"), taken: ["api_x"]), "get_api_x")
     }
 
