@@ -477,8 +477,10 @@ public enum ContractReader {
             // the site opens at /: its first page is the home page when the model put none there
             if !c.pages.contains(where: { $0.path == "/" }), let i = c.pages.firstIndex(where: { isSitePage($0) }),
                !text(spec).contains(c.pages[i].path) {
-                c.decisions.append("the page \(c.pages[i].path) is the home page, at /")
+                let old = c.pages[i].path
+                c.decisions.append("the page \(old) is the home page, at /")
                 c.pages[i].path = "/"
+                for j in c.pages.indices { c.pages[j].links = c.pages[j].links.map { $0 == old ? "/" : $0 } }
             }
             let site = c.pages.filter { isSitePage($0) }.map(\.path)
             if c.pages.contains(where: { isSitePage($0) && $0.links.isEmpty }) {

@@ -226,7 +226,7 @@ final class ContractTests: XCTestCase {
     /// or a "starting point" is no integer.
     func testPlaceholderTypesAreReadFromWholeWords() {
         let types = ContractReader.explicitTypes("GET /api/loan?rate=<interest rate>&when=<appointment date>&from=<starting point>")
-        XCTAssertEqual(types["rate"], .number, "an interest rate is a number")
+        XCTAssertNil(types["rate"], "an interest rate names no type word (a name decides nothing)")
         XCTAssertEqual(types["when"], .date, "an appointment date is a date")
         XCTAssertNil(types["from"], "a starting point names no type")
     }
@@ -371,10 +371,13 @@ final class ContractTests: XCTestCase {
                   "portfolio site, 2 pages (projects + cv), simple nav between them"] {
             let (c, _, plan) = merged(d, answer)
             XCTAssertEqual(plan.routes.map(\.path), ["/"], d)
+            // the site opens at /: its first page, whose path the description does not write, is the home page
+            XCTAssertEqual(c.pages.map(\.path), ["/", "/cv"], d)
+            XCTAssertTrue(c.decisions.contains("the page /projects is the home page, at /"), "\(c.decisions)")
             let refined = c.refine(plan)
-            XCTAssertEqual(refined.routes.map { "\($0.method) \($0.path)" }, ["GET /", "GET /projects", "GET /cv"], d)
-            XCTAssertEqual(refined.routes.map(\.purpose).suffix(2), ["the page \"Projects\"", "the page \"CV\""], d)
-            XCTAssertEqual(refined.files.map(\.path), ["app.py", "templates/index.html", "templates/projects.html", "templates/cv.html"], d)
+            XCTAssertEqual(refined.routes.map { "\($0.method) \($0.path)" }, ["GET /", "GET /cv"], d)
+            XCTAssertEqual(refined.routes.map(\.purpose).suffix(1), ["the page \"CV\""], d)
+            XCTAssertEqual(refined.files.map(\.path), ["app.py", "templates/index.html", "templates/cv.html"], d)
             XCTAssertEqual(refined.files.last?.purpose, "the page at /cv with the heading \"CV\"", d)
             XCTAssertEqual(c.refine(refined), refined, "refining twice changes nothing: \(d)")
         }
