@@ -10,6 +10,9 @@ public enum AppSkeleton: Equatable, Sendable {
     case renderIndex
     /// single-file: the model writes `page.html`; app.py embeds it as a string and serves it at GET /.
     case embedPage
+    /// a JSON API whose routes all answer GET with query parameters: the tool writes app.py and each
+    /// route's declaration and parameter parsing, the model each route's body (`completeRoutes`).
+    case jsonRoutes
 
     /// The file the model writes in place of app.py for `.embedPage`; never written to the project.
     public static let pagePath = "page.html"
@@ -18,6 +21,10 @@ public enum AppSkeleton: Equatable, Sendable {
     /// the page asks) are added to it by `completeRoutes`: the tool writes their declarations, the
     /// model their bodies.
     public static func choose(for plan: ProjectPlan) -> AppSkeleton {
+        if plan.kind == .jsonAPI, !plan.routes.isEmpty,
+           plan.routes.allSatisfy({ $0.method == "GET" && !$0.path.contains("<") && !$0.query.isEmpty }) {
+            return .jsonRoutes
+        }
         let root = plan.routes.filter { $0.path == "/" }
         guard root.count == 1, root[0].method == "GET", root[0].query.isEmpty else { return .none }
         switch plan.kind {
@@ -31,7 +38,7 @@ public enum AppSkeleton: Equatable, Sendable {
     public func modelFiles(_ plan: ProjectPlan) -> [PlannedFile] {
         switch self {
         case .none: return plan.generatedFiles
-        case .renderIndex: return plan.generatedFiles.filter { $0.path != "app.py" }
+        case .renderIndex, .jsonRoutes: return plan.generatedFiles.filter { $0.path != "app.py" }
         case .embedPage:
             return [PlannedFile(path: Self.pagePath, purpose: "the complete HTML page with its CSS and JavaScript; app.py serves it as a string at GET /")]
                 + plan.generatedFiles.filter { $0.path != "app.py" }
@@ -48,6 +55,8 @@ public enum AppSkeleton: Equatable, Sendable {
         case .none: return nil
         case .renderIndex:
             return try renderer.render("skeleton/app/render_index.py.mustache", ctx)
+        case .jsonRoutes:
+            return try renderer.render("skeleton/app/json_routes.py.mustache", ctx)
         case .embedPage:
             return try renderer.render("skeleton/app/embed_page.py.mustache",
                                        ctx.merging(["page": Self.pythonRawString(page ?? "")]) { $1 })

@@ -150,7 +150,7 @@ public final class Pipeline {
 
         // files (app.py from a template when the plan fixes it: the model writes the page)
         skeleton = AppSkeleton.choose(for: plan)
-        if skeleton == .renderIndex { try writeSkeletonApp(temp) }
+        if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
         for file in skeleton.modelFiles(plan) {
             let content = try generateFile(file, repairError: nil)
             contents[file.path] = content
@@ -555,7 +555,13 @@ public final class Pipeline {
         let text = source.trimmingCharacters(in: .newlines) + "\n"
         contents["app.py"] = text
         try write(text, path: "app.py", in: dir)
-        say("skeleton", "app.py from the template (\(skeleton == .embedPage ? "the page embedded as a string" : "renders templates/index.html"))")
+        let what: String
+        switch skeleton {
+        case .embedPage: what = "the page embedded as a string"
+        case .jsonRoutes: what = "the model writes each route's body"
+        default: what = "renders templates/index.html"
+        }
+        say("skeleton", "app.py from the template (\(what))")
     }
 
     func writeSkeleton(_ dir: URL) throws {

@@ -81,7 +81,10 @@ enum RouteCompletion {
         }
         let status = contract?.errors.first { path($0.route) == route.path && $0.status != nil }?.status ?? 400
         for q in route.query {
-            let v = q.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil && !["request", "app", "jsonify"].contains(q) ? q : "value_\(q.filter { $0.isLetter || $0.isNumber })"
+            // the variable is the parameter's name, unless that would hide a name app.py uses
+            let taken: Set<String> = ["request", "app", "jsonify", "date", "datetime", "math", "json", "re", "Flask", "render_template", "abort"]
+            let v = q.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil && !taken.contains(q)
+                ? q : "\(q.filter { $0.isLetter || $0.isNumber || $0 == "_" })_value"
             let parse: String?
             switch contract?.paramType(q, path: route.path) {
             case .number?: parse = "float(request.args[\"\(q)\"])"
