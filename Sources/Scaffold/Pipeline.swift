@@ -150,6 +150,9 @@ public final class Pipeline {
 
         // files (app.py from a template when the plan fixes it: the model writes the page)
         skeleton = AppSkeleton.choose(for: plan)
+        // the tool-written app.py leaves routes to `completeRoutes`, which needs a generator that continues
+        // a prefix; other generators write app.py themselves
+        if !generator.continuesPrefill, skeleton == .jsonRoutes || plan.routes.contains(where: { $0.path != "/" }) { skeleton = .none }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
         for file in skeleton.modelFiles(plan) {
             let content = try generateFile(file, repairError: nil)

@@ -401,13 +401,19 @@ final class PipelineTests: XCTestCase {
             return jsonify({"radius": r, "area": math.pi * r * r})
 
 
+        @app.route("/health")
+        def health():
+            return jsonify({"ok": True})
+
+
         if __name__ == "__main__":
             app.run(host="127.0.0.1", port=5068)
         """
         var prefills: [String] = []
         var resumed = 0
+        // a route without query parameters: the model writes the whole app.py (not the tool's, route by route)
         let gen = ScriptedGenerator { req, _ in
-            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}]}"# }
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}, {"method": "GET", "path": "/health"}]}"# }
             prefills.append(req.prefill)
             if req.prefill.hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), !req.prefill.contains("def area():") {
                 return app.components(separatedBy: "app = Flask(__name__)\n")[1] + "\n```\n"  // a JSON API starts with its imports
@@ -427,6 +433,7 @@ final class PipelineTests: XCTestCase {
             - GET /area?radius=<number> responds with status 200 and the JSON object {"radius": <the radius>, "area": <pi * radius * radius>}.
             - A radius of 0 is allowed (area 0).
             - If the radius parameter is missing, is not a number, or is negative, respond with status 400 and a JSON object that has an "error" key.
+            - GET /health answers {"ok": true}.
             """, maxRepairs: 1)
         opts0.maxAsks = 3
         let report = try run(gen, opts0)

@@ -344,4 +344,32 @@ final class RouteCompletionTests: XCTestCase {
         XCTAssertTrue(r.failures.contains("the script sent a request to the server (/api/miles?km=8); it must calculate in the browser"), r.failures)
         XCTAssertTrue(r.failures.contains("expected it to show \\\"4.97\\\""), r.failures)
     }
+
+    /// A JSON API whose routes all answer GET with query parameters gets the tool's app.py; any other
+    /// shape (a POST, a path parameter, a route without parameters) keeps the model's.
+    func testJSONAPIOfQueryRoutesGetsTheToolsAppPy() {
+        func plan(_ routes: [PlannedRoute]) -> ProjectPlan {
+            ProjectPlan(kind: .jsonAPI, port: 5099, files: [PlannedFile(path: "app.py", purpose: "")], routes: routes)
+        }
+        let dice = PlannedRoute(method: "GET", path: "/roll", purpose: "", query: ["sides", "count"])
+        let reverse = PlannedRoute(method: "GET", path: "/api/reverse", purpose: "", query: ["word"])
+        XCTAssertEqual(AppSkeleton.choose(for: plan([dice, reverse])), .jsonRoutes)
+        XCTAssertEqual(AppSkeleton.jsonRoutes.modelFiles(plan([dice])), [], "the model writes no whole file")
+        XCTAssertEqual(AppSkeleton.choose(for: plan([dice, PlannedRoute(method: "POST", path: "/roll", purpose: "")])), AppSkeleton.none)
+        XCTAssertEqual(AppSkeleton.choose(for: plan([PlannedRoute(method: "GET", path: "/rolls/<int:n>", purpose: "", query: ["x"])])), AppSkeleton.none)
+        XCTAssertEqual(AppSkeleton.choose(for: plan([dice, PlannedRoute(method: "GET", path: "/health", purpose: "")])), AppSkeleton.none)
+    }
+
+    /// A query parameter named like a module app.py imports gets another variable name.
+    func testParsedVariableNeverHidesAModule() {
+        let contract = Contract(port: 5099, endpoints: [Contract.Endpoint(method: "GET", path: "/weekday-of", params: [
+            Contract.Param(name: "date", location: "query", type: .date, origin: .description),
+            Contract.Param(name: "math", location: "query", type: .number, origin: .description)], returns: [], origin: .description)])
+        let head = RouteCompletion.head(PlannedRoute(method: "GET", path: "/weekday-of", purpose: "", query: ["date", "math"]),
+                                        contract: contract, taken: [])
+        XCTAssertTrue(head.contains("        date_value = date.fromisoformat(request.args[\"date\"])\n"), head)
+        XCTAssertTrue(head.contains("        math_value = float(request.args[\"math\"])\n"), head)
+        XCTAssertTrue(head.contains("    if not math.isfinite(math_value):\n"), head)
+        XCTAssertFalse(head.contains(" date = "), head)
+    }
 }
