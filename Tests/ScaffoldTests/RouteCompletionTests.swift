@@ -113,8 +113,8 @@ final class RouteCompletionTests: XCTestCase {
             "    except (KeyError, ValueError):",
             "        return jsonify({\"error\": \"day is missing or not valid\"}), 400",
             "    word = request.args.get(\"word\", \"\")",
-            "    value_request = request.args.get(\"request\", \"\")",
-            "    value_maxcount = request.args.get(\"max-count\", \"\")",
+            "    request_value = request.args.get(\"request\", \"\")",
+            "    maxcount_value = request.args.get(\"max-count\", \"\")",
             "",
         ])
         // without a contract every parameter is text
