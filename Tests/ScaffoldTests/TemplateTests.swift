@@ -16,7 +16,7 @@ final class TemplateTests: XCTestCase {
         let r = TemplateRenderer()
         let guide = try r.render("prompts/guides/wtforms/html.mustache", ["port": 5000])
         XCTAssertTrue(guide.contains("{{ form.hidden_tag() }}"), guide)
-        XCTAssertTrue(guide.contains("{% for error in form.weight.errors %}"), guide)
+        XCTAssertTrue(guide.contains("{% for error in form.FIELD.errors %}"), guide)
         XCTAssertTrue(guide.contains("{% if result %}"), guide)
         // and Jinja inside values is neither interpreted nor HTML-escaped
         let file = try r.render("prompts/file.mustache", [
