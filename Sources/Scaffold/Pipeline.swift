@@ -155,7 +155,13 @@ public final class Pipeline {
         if !generator.continuesPrefill, skeleton == .jsonRoutes || plan.routes.contains(where: { $0.path != "/" }) { skeleton = .none }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
         for file in skeleton.modelFiles(plan) {
-            let content = try generateFile(file, repairError: nil)
+            let content: String
+            if let own = try toolWrittenFile(file) {
+                content = own
+                say("generate", "\(file.path): written by the tool from the plan")
+            } else {
+                content = try generateFile(file, repairError: nil)
+            }
             contents[file.path] = content
             if file.path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: file.path, in: temp) }
         }
@@ -300,7 +306,9 @@ public final class Pipeline {
 
     func makePlan() throws -> ProjectPlan {
         let rules = PlanBuilder.ruleBased(spec)
-        let prompt = try renderer.render("prompts/plan.mustache", ["description": spec.description, "pinned": pinnedText(port: rules.port)])
+        let prompt = try renderer.render("prompts/plan.mustache", ["description": spec.description, "pinned": pinnedText(port: rules.port),
+                                                                  "exampleKind": PlanBuilder.pinnedKind(spec.pinned)?.rawValue ?? "json-api",
+                                                                  "pinnedKind": PlanBuilder.pinnedKind(spec.pinned)?.rawValue ?? false])
             .trimmingCharacters(in: .whitespacesAndNewlines)
         say("plan", "asking the model for a plan")
         var sampling = options.sampling

@@ -248,6 +248,42 @@ public enum PlanBuilder {
         return name
     }
 
+    /// Form fields for the values the model says the app reads (its "params", else its routes'
+    /// query names), typed as it typed them.
+    static func fieldsFromParams(_ p: Proposal) -> [PlannedField]? {
+        var seen = Set<String>()
+        var out: [PlannedField] = []
+        func add(_ name: String, _ type: String?) {
+            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil,
+                  !["csrf_token", "submit"].contains(name), seen.insert(name).inserted else { return }
+            let field: String
+            switch type.flatMap(Contract.ValueType.init(loose:)) {
+            case .number?: field = "FloatField"
+            case .integer?: field = "IntegerField"
+            case .boolean?: field = "BooleanField"
+            case .date?: field = "DateField"
+            case .email?: field = "EmailField"
+            case .password?: field = "PasswordField"
+            default: field = "StringField"
+            }
+            out.append(PlannedField(name: name, type: field, label: name.replacingOccurrences(of: "_", with: " ").capitalized))
+        }
+        for param in p.params ?? [] { if let n = param.name { add(n, param.type) } }
+        if out.isEmpty { for r in p.routes ?? [] { for q in r.query { add(q, nil) } } }
+        return out
+    }
+
+    struct ParamProposal: Decodable {
+        var name: String?
+        var type: String?
+        enum CodingKeys: String, CodingKey { case name, type }
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try? c.decode(String.self, forKey: .name)
+            type = try? c.decode(String.self, forKey: .type)
+        }
+    }
+
     /// The model's plan proposal (JSON), as loosely as the model writes it.
     struct Proposal: Decodable {
         var kind: String?
@@ -255,7 +291,8 @@ public enum PlanBuilder {
         var files: [PlannedFile]?
         var routes: [PlannedRoute]?
         var forms: [PlannedForm]?
-        enum CodingKeys: String, CodingKey { case kind, port, files, routes, forms }
+        var params: [ParamProposal]?
+        enum CodingKeys: String, CodingKey { case kind, port, files, routes, forms, params }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             kind = try? c.decode(String.self, forKey: .kind)
@@ -264,6 +301,7 @@ public enum PlanBuilder {
             else if let names = try? c.decode([String].self, forKey: .files) { files = names.map { PlannedFile(path: $0, purpose: "") } }
             routes = try c.decodeIfPresent([PlannedRoute].self, forKey: .routes)
             forms = try? c.decode([PlannedForm].self, forKey: .forms)
+            params = try? c.decode([ParamProposal].self, forKey: .params)
         }
     }
 
@@ -284,10 +322,50 @@ public enum PlanBuilder {
         return (try? JSONSerialization.jsonObject(with: Data(t.utf8))) != nil ? t : json
     }
 
-    /// Finds the JSON object in a model answer (fenced or not).
+    /// Finds the JSON object in a model answer (fenced or not). An object cut short (the answer ran
+    /// out of tokens, typically in a loop repeating one list item) is closed after its last complete
+    /// value: what came before the cut is still the model's reading.
     public static func extractJSONObject(_ answer: String) -> String? {
         var candidates: [String] = ResponseParser.fencedBlocks(answer).map(\.body)
         candidates.append(answer)
+        if let whole = completeObject(in: candidates) { return whole }
+        guard let start = answer.firstIndex(of: "{") else { return nil }
+        return closeTruncated(String(answer[start...]).replacingOccurrences(of: "```", with: ""))
+    }
+
+    /// `text` (starting with `{`) cut back to its last complete value, with the open strings,
+    /// arrays and objects closed; nil when nothing complete remains.
+    static func closeTruncated(_ text: String) -> String? {
+        var stack: [Character] = []
+        var inString = false, escaped = false
+        // (end offset, closing brackets) after each complete value inside a container
+        var lastCut: (end: String.Index, close: String)? = nil
+        var i = text.startIndex
+        func closers() -> String { String(stack.reversed().map { $0 == "{" ? "}" : "]" }) }
+        // a cut keeps whole items: the root object's pairs and whole elements of lists in it, never
+        // half an object inside a list
+        func complete() -> Bool { stack.dropFirst().allSatisfy { $0 == "[" } }
+        while i < text.endIndex {
+            let ch = text[i]
+            if inString {
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false }
+            } else if ch == "\"" { inString = true }
+            else if ch == "{" || ch == "[" { stack.append(ch) }
+            else if ch == "}" || ch == "]" {
+                guard !stack.isEmpty else { break }
+                stack.removeLast()
+                if stack.isEmpty { return String(text[...i]) }
+                if complete() { lastCut = (text.index(after: i), closers()) }
+            } else if ch == "," && !stack.isEmpty && complete() {
+                lastCut = (i, closers())
+            }
+            i = text.index(after: i)
+        }
+        guard let cut = lastCut else { return nil }
+        return String(text[..<cut.end]) + cut.close
+    }
+
+    static func completeObject(in candidates: [String]) -> String? {
         for c in candidates {
             guard let start = c.firstIndex(of: "{") else { continue }
             // scan to the matching brace, honouring strings
@@ -316,16 +394,39 @@ public enum PlanBuilder {
         do { proposal = try JSONDecoder().decode(Proposal.self, from: data) } catch {
             throw PlanValidationError(problems: ["JSON does not decode: \(error)"])
         }
-        guard let kindText = proposal.kind, let kind = ProjectKind(rawValue: kindText.lowercased()) else {
-            throw PlanValidationError(problems: ["unknown kind \(proposal.kind ?? "nil")"])
-        }
-        guard let files = proposal.files, !files.isEmpty else { throw PlanValidationError(problems: ["no files"]) }
         let rules = ruleBased(spec)
-        if let pinned = pinnedKind(spec.pinned), pinned != kind {
-            throw PlanValidationError(problems: ["kind \(kind.rawValue) contradicts the description (\(pinned.rawValue))"])
+        var notes: [String] = []
+        // The kind the description asks for wins over the model's (small models copy the prompt's
+        // example kind); the rest of its reading (fields, parameters, pages) is still used.
+        var kind: ProjectKind
+        var coerced = false
+        if let pinned = pinnedKind(spec.pinned) {
+            kind = pinned
+            if let proposed = proposal.kind, proposed.lowercased() != pinned.rawValue {
+                coerced = true
+                notes.append("the model proposed kind \(proposed); the description asks for \(pinned.rawValue)")
+            }
+        } else {
+            guard let kindText = proposal.kind, let k = ProjectKind(rawValue: kindText.lowercased()) else {
+                throw PlanValidationError(problems: ["unknown kind \(proposal.kind ?? "nil")"])
+            }
+            kind = k
         }
+        guard var files = proposal.files, !files.isEmpty else { throw PlanValidationError(problems: ["no files"]) }
         var routes = (proposal.routes ?? []).map { r -> PlannedRoute in
             var r = r; r.method = r.method.uppercased(); return r
+        }
+        if coerced {
+            // files and routes planned for another kind of project: keep what this kind can have
+            files = files.filter { f in
+                switch kind {
+                case .singleFile, .jsonAPI: return f.path == "app.py"
+                case .wtforms: return true
+                case .jinjaPages: return f.path != "forms.py"
+                }
+            }
+            // a form page answers on its own path: the routes are the description's (or GET and POST /)
+            if kind == .wtforms { routes = rules.routes }
         }
         // pinned routes are always there, with their pinned query parameters
         for pr in rules.routes {
@@ -333,8 +434,12 @@ public enum PlanBuilder {
                 if routes[i].query.isEmpty { routes[i].query = pr.query }
             } else { routes.append(pr) }
         }
-        var forms = proposal.forms ?? []
+        var forms = (proposal.forms ?? []).filter { !$0.fields.isEmpty }
         if kind == .wtforms {
+            // no form planned: the values the model says the app reads are the form's fields
+            if forms.isEmpty, let fields = fieldsFromParams(proposal), !fields.isEmpty {
+                forms = [PlannedForm(className: rules.forms.first?.className ?? "InputForm", fields: fields)]
+            }
             if forms.isEmpty { forms = rules.forms }
             // pinned field names must be in the first form
             for name in spec.pinned.fieldNames where !forms.flatMap(\.fields).contains(where: { $0.name == name }) {
@@ -360,7 +465,8 @@ public enum PlanBuilder {
             planFiles.append(rf)
         }
         let plan = ProjectPlan(kind: kind, port: spec.pinned.port ?? proposal.port ?? 5000, files: planFiles, routes: routes,
-                               forms: forms, elementIDs: spec.pinned.elementIDs, jsonKeys: spec.pinned.jsonKeys, source: "model")
+                               forms: forms, elementIDs: spec.pinned.elementIDs, jsonKeys: spec.pinned.jsonKeys, source: "model",
+                               notes: notes)
         try validate(plan)
         // Small models copy the plan prompt's example route (/items) into unrelated projects: once the
         // proposal is valid, keep a route the description never mentions only when it pins no routes.
@@ -379,6 +485,10 @@ public enum PlanBuilder {
             guard !rules.files.contains(where: { $0.path == f.path }) else { return false }
             let stem = (f.path as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? f.path
             return !described.contains(f.path.lowercased()) && !described.contains(stem.lowercased())
+        }
+        // the model's templates were all dropped: the kind's own page stands in
+        if (kind == .wtforms || kind == .jinjaPages) && !result.files.contains(where: { $0.path.hasPrefix("templates/") }) {
+            result.files += rules.files.filter { $0.path.hasPrefix("templates/") }
         }
         return result
     }

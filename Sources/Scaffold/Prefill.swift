@@ -21,14 +21,28 @@ extension Pipeline {
             // the 1.5B imported WTForms into a JSON API and validated request.form against the guide
             return try render("skeleton/prefill/json_api.py.mustache", [:])
         }
-        if plan.kind == .wtforms, file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
-            return try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
-        }
-        if plan.kind == .wtforms, let ctx = formPageContext() {
-            if file.path == "app.py" { return try render("skeleton/prefill/wtforms_app.py.mustache", ctx) }
-            if file.path == ctx["page"] as? String { return try render("skeleton/prefill/wtforms_page.html.mustache", ctx) }
+        if plan.kind == .wtforms, let ctx = formPageContext(), file.path == "app.py" {
+            return try render("skeleton/prefill/wtforms_app.py.mustache", ctx)
         }
         return ""
+    }
+
+    /// A file the tool writes whole from the plan, with no model call: forms.py of a one-form
+    /// project (`formsContext`). Only for generators that continue a prefix, like the other
+    /// tool-written parts; never for regen, whose instruction may change the file.
+    func toolWrittenFile(_ file: PlannedFile) throws -> String? {
+        guard regenRequest == nil, generator.continuesPrefill, plan.kind == .wtforms else { return nil }
+        if file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
+            let text = try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
+            return try ResponseParser.extractFile(text, path: file.path)
+        }
+        // the page of a one-form app: the form, its errors and the result the view passes (a value,
+        // or labelled values)
+        if let ctx = formPageContext(), file.path == ctx["page"] as? String {
+            let text = try render("skeleton/prefill/wtforms_page.html.mustache", ctx)
+            return try ResponseParser.extractFile(text, path: file.path)
+        }
+        return nil
     }
 
     func render(_ template: String, _ ctx: [String: Any]) throws -> String {
@@ -114,31 +128,43 @@ extension Pipeline {
         return reserved.contains(name) ? name + "Value" : name
     }
 
-    /// forms.py up to its class line: the imports the planned fields need and, when the description
-    /// pins a message for zero or negative numbers, the validator that raises it (the 1.5B wrote
-    /// `NumberRange(min=0)`, which accepts zero, in every repair although the guide warned against it).
+    /// forms.py, written by the tool from the plan: every planned field with its type, required
+    /// (`InputRequired`), the validators the description writes as WTForms calls next to the field
+    /// (`Length(min=3)`, `EqualTo("password", message="…")`, "the Email validator"), and, when it
+    /// pins a message for zero or negative numbers, the validator that raises it (NumberRange(min=0)
+    /// accepts zero). The model wrote other apps' fields (weight, height) and validators that do
+    /// not exist (`EmailValidator`) into this file; nothing in it needs a model.
     func formsContext(_ form: PlannedForm) -> [String: Any] {
-        let types = Set(form.fields.map(\.type)).subtracting(["SubmitField"]).sorted() + ["SubmitField"]
-        var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", ")]
-        let numericTypes: Set<String> = ["FloatField", "IntegerField", "DecimalField"]
-        let numeric = form.fields.contains { numericTypes.contains($0.type) }
-        guard numeric, let rule = BehaviourRules.nonPositiveMessage(spec.description) else { return ctx }
         func py(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
-        let validator = rule.rejectsZero ? "positive" : "not_negative"
-        ctx["validator"] = ["name": validator, "test": rule.rejectsZero ? "<= 0" : "< 0", "message": py(rule.message)]
-        // all fields numbers, and the rule names them ("Both fields … must be greater than zero"):
-        // the field lines are known too
-        let fields = form.fields.filter { $0.type != "SubmitField" && $0.name != "csrf_token" }
-        let lower = rule.line.lowercased()
-        let named = fields.filter { lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: $0.name.lowercased()) + #"\b"#, options: .regularExpression) != nil }
-        let applies = !named.isEmpty ? named
-            : (lower.range(of: #"\b(both|all|each|every)\b"#, options: .regularExpression) != nil ? fields : [])
-        if !fields.isEmpty, fields.allSatisfy({ numericTypes.contains($0.type) }), !applies.isEmpty {
-            ctx["fields"] = fields.map { f -> [String: String] in
-                let checks = applies.contains(f) ? "InputRequired(), \(validator)" : "InputRequired()"
-                return ["name": f.name, "type": f.type, "label": py(f.label.isEmpty ? Self.label(f.name) : f.label), "validators": checks]
-            }
+        let fields = form.fields.filter { $0.type != "SubmitField" && $0.name != "csrf_token" && $0.name != "submit" }
+        let numericTypes: Set<String> = ["FloatField", "IntegerField", "DecimalField"]
+        var written = FormValidators.written(in: spec.description, fields: fields.map(\.name))
+        var custom: [String: Any]? = nil
+        if fields.contains(where: { numericTypes.contains($0.type) }), let rule = BehaviourRules.nonPositiveMessage(spec.description) {
+            let name = rule.rejectsZero ? "positive" : "not_negative"
+            custom = ["name": name, "test": rule.rejectsZero ? "<= 0" : "< 0", "message": py(rule.message)]
+            // the fields the rule names ("Both fields … must be greater than zero"), else every number field
+            let lower = rule.line.lowercased()
+            let numeric = fields.filter { numericTypes.contains($0.type) }
+            let named = numeric.filter { lower.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: $0.name.lowercased()) + #"\b"#, options: .regularExpression) != nil }
+            for f in named.isEmpty ? numeric : named { written[f.name, default: []].append(name) }
         }
+        var validatorNames: Set<String> = []
+        let lines = fields.map { f -> [String: String] in
+            var checks = written[f.name] ?? []
+            if !checks.contains(where: { $0.hasPrefix("Optional(") || $0.hasPrefix("InputRequired(") || $0.hasPrefix("DataRequired(") }) {
+                checks.insert("InputRequired()", at: 0)
+            }
+            for c in checks { if let r = c.range(of: "(") { validatorNames.insert(String(c[..<r.lowerBound])) } }
+            let label = f.label.isEmpty ? Self.label(f.name) : f.label
+            return ["name": f.name, "type": f.type, "label": py(label), "validators": checks.joined(separator: ", ")]
+        }
+        let types = Set(fields.map(\.type)).sorted() + ["SubmitField"]
+        let button = contract?.pages.flatMap(\.buttons).first?.label ?? "Submit"
+        var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", "),
+                                  "validatorNames": (validatorNames.sorted() + (custom == nil ? [] : ["ValidationError"])).joined(separator: ", "),
+                                  "fields": lines, "submitLabel": py(button)]
+        if let custom { ctx["validator"] = custom }
         return ctx
     }
 
@@ -155,7 +181,11 @@ extension Pipeline {
             "title": spec.projectName, "form": form.className, "path": post.path, "page": page,
             "template": String(page.dropFirst("templates/".count)),
             "function": post.path == "/" ? "index" : post.path.replacingOccurrences(of: #"[^A-Za-z0-9]+"#, with: "_", options: .regularExpression).trimmingCharacters(in: CharacterSet(charactersIn: "_")),
-            "fields": fields.filter { $0.type != "SubmitField" }.map { ["name": $0.name] },
+            // each field's value read into a variable of its name, unless that would hide a name app.py uses
+            "fields": fields.filter { $0.type != "SubmitField" && $0.name != "submit" }.map { f -> [String: String] in
+                let taken: Set<String> = ["app", "form", "result", "Flask", "render_template", "request", "redirect", "url_for", "session", "index", form.className]
+                return ["name": f.name, "variable": taken.contains(f.name) ? f.name + "_value" : f.name]
+            },
         ]
         if let submit = fields.first(where: { $0.type == "SubmitField" }) { ctx["submit"] = ["name": submit.name] }
         return ctx

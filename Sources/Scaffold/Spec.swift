@@ -189,6 +189,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
         p.wantsAPI = has(#"\bapi\b|\bjson\b|\brest\b|\brestful\b|\bendpoints?\b"#, text)
         p.wantsPage = has(#"\bweb ?page\b|\bpages?\b|\bhtml\b|\bbrowser\b|\bwebsite\b"#, text)
         p.wantsJavaScript = has(#"\bjavascript\b|\bjs\b|\bin the browser\b|\bclient[- ]side\b"#, text)
+            && !has(#"\b(?:no|without|not|never|zero)\s+(?:any\s+|using\s+)?(?:javascript|js)\b|\b(?:javascript|js)\s+(?:is\s+)?(?:not|never)\s+(?:needed|required|necessary|used|wanted|allowed)\b"#, text)
         return p
     }
 

@@ -35,12 +35,17 @@ final class EngineTextGenerator: TextGenerator {
                                         stopStrings: request.stop + (try model.chatTemplate().stopStrings),
                                         reusePromptPrefix: true)
         let t0 = Date()
+        // an answer caught in a loop is cut where the loop is plain (the plan's JSON is closed after
+        // its last complete value; a file goes to the re-ask and repair rounds)
+        var loops = RepetitionGuard()
+        var looped = false
         let r = try model.generate(prompt: prompt, options: options) { piece in
             onToken(piece)
+            if loops.append(piece) { looped = true; return false }
             return true
         }
         return GenerationOutput(text: r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
-                                seconds: Date().timeIntervalSince(t0), stopReason: r.stopReason.rawValue,
+                                seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
                                 reusedPromptTokens: r.reusedPromptTokens)
     }
 }

@@ -1,0 +1,103 @@
+import XCTest
+@testable import Scaffold
+
+/// What the tool keeps of a plan answer that is broken in the ways small models break it: cut short
+/// in a loop, of the wrong kind, without the form it asked for.
+final class PlanRecoveryTests: XCTestCase {
+    func testTruncatedObjectIsClosedAfterItsLastCompleteValue() throws {
+        let answer = """
+        ```json
+        {"name": "Loan Helper", "kind": "wtforms", "files": ["app.py", "forms.py"], "examples": [
+          {"route": "/", "given": {"amount": 1}, "expect": ["x"]},
+          {"route": "/", "given": {"amount": 1}, "expect": ["x"]},
+          {"route": "/", "given": {"amo
+        """
+        let json = try XCTUnwrap(PlanBuilder.extractJSON(answer))
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(object["name"] as? String, "Loan Helper")
+        XCTAssertEqual((object["examples"] as? [Any])?.count, 2)
+        XCTAssertEqual((object["files"] as? [String]) ?? [], ["app.py", "forms.py"])
+    }
+
+    func testNothingCompleteMeansNoObject() {
+        XCTAssertNil(PlanBuilder.extractJSON("```json\n{\"name\": \"Half"))
+    }
+
+    func testCompleteObjectIsTakenAsWritten() throws {
+        let json = try XCTUnwrap(PlanBuilder.extractJSON("Here: {\"a\": [1, 2], \"b\": {\"c\": \"}\"}} and more {"))
+        XCTAssertEqual(json, "{\"a\": [1, 2], \"b\": {\"c\": \"}\"}}")
+    }
+
+    /// Two ways of asking for a server-side form; the model answers with a JSON API of three routes.
+    let formRequests = [
+        "Build a Flask page on port 5321 where I type a length and a width into a form and, after submitting, the server shows the area. No JavaScript.",
+        "flask app w/ a WTForms form: enter length + width, submit, page shows area. port 5321",
+    ]
+
+    func testModelKindThatContradictsTheDescriptionIsReplacedAndItsParametersBecomeFields() throws {
+        let answer = """
+        {"name": "Area Thing", "kind": "json-api", "port": 5000, "files": ["app.py"],
+         "routes": [{"method": "GET", "path": "/area", "query": ["length", "width"]}, {"method": "PUT", "path": "/other", "query": []}],
+         "forms": [], "params": [{"route": "/area", "name": "length", "in": "query", "type": "number"},
+                                {"route": "/area", "name": "width", "in": "query", "type": "integer"}]}
+        """
+        for text in formRequests {
+            let spec = ProjectSpec(description: text)
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
+            XCTAssertEqual(plan.kind, .wtforms, text)
+            XCTAssertEqual(plan.port, 5321, text)
+            XCTAssertEqual(plan.forms.first?.fields.map(\.name), ["length", "width"], text)
+            XCTAssertEqual(plan.forms.first?.fields.map(\.type), ["FloatField", "IntegerField"], text)
+            XCTAssertEqual(Set(plan.routes.map { "\($0.method) \($0.path)" }), ["GET /", "POST /"], text)
+            XCTAssertTrue(plan.files.contains { $0.path == "forms.py" } && plan.files.contains { $0.path.hasPrefix("templates/") }, text)
+            XCTAssertTrue(plan.notes.contains { $0.contains("json-api") }, text)
+        }
+    }
+
+    func testWithoutParametersTheRoutesQueryNamesBecomeFields() throws {
+        let answer = #"{"kind": "single-file", "files": ["app.py"], "routes": [{"method": "POST", "path": "/calc", "query": ["length", "width"]}]}"#
+        let plan = try PlanBuilder.fromModelAnswer(answer, spec: ProjectSpec(description: formRequests[0]))
+        XCTAssertEqual(plan.forms.first?.fields.map(\.name), ["length", "width"])
+        XCTAssertEqual(plan.forms.first?.fields.map(\.type), ["StringField", "StringField"])
+    }
+
+    func testRepetitionGuardStopsALoopButNotVariedText() {
+        var loop = RepetitionGuard()
+        let item = "    {\"route\": \"/x\", \"given\": {\"a\": 18.5, \"b\": 50}, \"expect\": [{\"id\": \"out\", \"type\": \"number\"}]},\n"
+        var stopped = false
+        for _ in 0..<10 where !stopped { for ch in item { if loop.append(String(ch)) { stopped = true; break } } }
+        XCTAssertTrue(stopped)
+
+        var varied = RepetitionGuard()
+        var fired = false
+        for i in 0..<60 {
+            let line = "    <option value=\"\(i)\">Choice number \(i) of the list of many similar choices here</option>\n"
+            for ch in line where varied.append(String(ch)) { fired = true }
+        }
+        XCTAssertFalse(fired)
+    }
+}
+
+/// Validators a description writes for form fields, in several phrasings.
+final class FormValidatorsTests: XCTestCase {
+    let fields = ["nickname", "mail", "secret", "secret_again"]
+
+    func testCallsBelongToTheFieldTheirClauseIsAbout() {
+        let phrasings = [
+            "Fields: nickname uses Length(min=2, max=12); mail must be valid, using the Email validator; secret needs Length(min=6); secret_again must match secret, with EqualTo(\"secret\", message=\"No match.\").",
+            "nickname -> Length(min=2, max=12)\nmail -> Email validator\nsecret -> Length(min=6)\nsecret_again is secret typed again: EqualTo(\"secret\", message=\"No match.\")",
+        ]
+        for text in phrasings {
+            let v = FormValidators.written(in: text, fields: fields)
+            XCTAssertEqual(v["nickname"], ["Length(min=2, max=12)"], text)
+            XCTAssertEqual(v["mail"], ["Email()"], text)
+            XCTAssertEqual(v["secret"], ["Length(min=6)"], text)
+            XCTAssertEqual(v["secret_again"], ["EqualTo(\"secret\", message=\"No match.\")"], text)
+        }
+    }
+
+    func testWordsThatAreNotValidatorsAreIgnored() {
+        let v = FormValidators.written(in: "The nickname should have a length of at least 2 and the mail an email address.", fields: fields)
+        XCTAssertTrue(v.isEmpty, "\(v)")
+    }
+}
