@@ -119,7 +119,7 @@ final class CLITests: XCTestCase {
 
     // MARK: deepcoder new on scripted answers (no model: what the CLI does around the generator)
 
-    var scriptedApp: URL { Self.sourceRoot.appendingPathComponent("Tests/ScaffoldTests/Fixtures/apps/circle_api") }
+    var scriptedApp: URL { Self.sourceRoot.appendingPathComponent("Tests/ScaffoldTests/Fixtures/apps/cube_api") }
 
     func testNewRefusesANonEmptyDirectoryAndTouchesNothing() throws {
         let dir = try tempDir()
@@ -137,7 +137,7 @@ final class CLITests: XCTestCase {
 
     func testNewWritesAndCommitsAProject() throws {
         let dir = try tempDir()
-        let target = dir.appendingPathComponent("circle")
+        let target = dir.appendingPathComponent("cube")
         let r = try run(["new", "--spec-file", scriptedApp.appendingPathComponent("spec.txt").path, "-o", target.path, "--no-verify", "--json"],
                         env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -155,7 +155,7 @@ final class CLITests: XCTestCase {
         let dir = try tempDir()
         let empty = try tempDir()  // no scripted answers at all: every file answer is empty → generation fails
         let target = dir.appendingPathComponent("nothing")
-        let r = try run(["new", "a JSON API that returns the area of a circle", "-o", target.path, "--no-verify", "--max-repairs", "0"],
+        let r = try run(["new", "a JSON API that returns the volume of a cube", "-o", target.path, "--no-verify", "--max-repairs", "0"],
                         env: ["DEEPCODER_SCRIPTED_DIR": empty.path])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: target.path), "a failed run must leave no directory")
@@ -173,16 +173,16 @@ final class CLITests: XCTestCase {
     app = Flask(__name__)
 
 
-    @app.route("/area")
-    def area():
-        raw = request.args.get("radius")
+    @app.route("/cube")
+    def cube():
+        raw = request.args.get("edge")
         try:
-            radius = float(raw)
+            edge = float(raw)
         except (TypeError, ValueError):
-            return jsonify({"error": "radius must be a number"}), 400
-        if not math.isfinite(radius) or radius < 0:
-            return jsonify({"error": "radius must be a non-negative number"}), 400
-        return jsonify({"radius": radius, "area": round(math.pi * radius * radius, 2)})
+            return jsonify({"error": "edge is not a number"}), 422
+        if not math.isfinite(edge) or edge < 0:
+            return jsonify({"error": "edge cannot be below zero"}), 422
+        return jsonify({"edge": edge, "volume": round(edge ** 3, 2)})
 
 
     if __name__ == "__main__":
@@ -192,7 +192,7 @@ final class CLITests: XCTestCase {
 
     func testRegenLogDiffUndoRestoreReproduceOnScriptedAnswers() throws {
         let dir = try tempDir()
-        let target = dir.appendingPathComponent("circle")
+        let target = dir.appendingPathComponent("cube")
         let spec = scriptedApp.appendingPathComponent("spec.txt").path
         let first = try run(["new", "--spec-file", spec, "-o", target.path, "--no-verify"], env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path])
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -208,7 +208,7 @@ final class CLITests: XCTestCase {
         try FileManager.default.copyItem(at: scriptedApp.appendingPathComponent("plan.txt"), to: answers.appendingPathComponent("plan.txt"))
         try Self.twoDecimals.write(to: answers.appendingPathComponent("app.py.txt"), atomically: true, encoding: .utf8)
         let env = ["DEEPCODER_SCRIPTED_DIR": answers.path]
-        let regenArgs = ["regen", "app.py", "--instruction", "show the area with two decimals", "--no-verify"]
+        let regenArgs = ["regen", "app.py", "--instruction", "show the volume with two decimals", "--no-verify"]
 
         // a hand edit: refused, listed, untouched
         try Data("# mine\n".utf8).write(to: target.appendingPathComponent("README.md"))
@@ -223,7 +223,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Regenerated app.py"), r.stdout)
         let regenerated = try String(contentsOf: target.appendingPathComponent("app.py"), encoding: .utf8)
-        XCTAssertTrue(regenerated.contains("round(math.pi"), regenerated)
+        XCTAssertTrue(regenerated.contains("round(edge ** 3"), regenerated)
         XCTAssertEqual(try Data(contentsOf: target.appendingPathComponent("README.md")), readme)
 
         let log = try run(["log", "-C", target.path])
@@ -231,13 +231,13 @@ final class CLITests: XCTestCase {
         let lines = log.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, log.stdout)
         XCTAssertTrue(lines[0].contains("regen") && lines[0].contains("app.py") && lines[0].contains("seed 42"), lines[0])
-        XCTAssertTrue(lines[1].contains("instruction: show the area with two decimals"), lines[1])
+        XCTAssertTrue(lines[1].contains("instruction: show the volume with two decimals"), lines[1])
         XCTAssertTrue(lines[2].contains(" new ") && lines[2].contains("verify skipped"), lines[2])
         XCTAssertEqual(try run(["log", "-n", "1"], cwd: target).stdout.split(separator: "\n").count, 2)
 
         let diff = try run(["diff"], cwd: target)
         XCTAssertEqual(diff.status, 0, diff.stderr)
-        XCTAssertTrue(diff.stdout.contains("+    return jsonify({\"radius\": radius, \"area\": round(math.pi * radius * radius, 2)})"), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("+    return jsonify({\"edge\": edge, \"volume\": round(edge ** 3, 2)})"), diff.stdout)
         let diffFirst = try run(["diff", "HEAD~1", "README.md"], cwd: target)
         XCTAssertTrue(diffFirst.stdout.contains("diff --git a/README.md b/README.md\nnew file mode") && !diffFirst.stdout.contains("diff --git a/app.py"), diffFirst.stdout)
 
@@ -258,7 +258,7 @@ final class CLITests: XCTestCase {
 
         let restore = try run(["restore", "app.py", "--to", "HEAD~1"], cwd: target)
         XCTAssertEqual(restore.status, 0, restore.stderr)
-        XCTAssertTrue(try String(contentsOf: target.appendingPathComponent("app.py"), encoding: .utf8).contains("round(math.pi"))
+        XCTAssertTrue(try String(contentsOf: target.appendingPathComponent("app.py"), encoding: .utf8).contains("round(edge ** 3"))
         let kinds = try run(["log"], cwd: target).stdout.split(separator: "\n").filter { !$0.contains("instruction:") }.map { $0.split(separator: " ", omittingEmptySubsequences: true)[3] }
         XCTAssertEqual(kinds, ["restore", "undo", "regen", "new"])
         let missing = try run(["restore", "nope.py", "--to", "HEAD~1"], cwd: target)
@@ -276,11 +276,11 @@ final class CLITests: XCTestCase {
     func testReproduceOnTheTestModelForNewAndRegen() throws {
         _ = try testModelPath()
         let dir = try tempDir()
-        let target = dir.appendingPathComponent("circle")
-        let new = try run(["new", "A JSON API with GET /area?radius=R that returns the area of a circle as JSON", "-o", target.path,
+        let target = dir.appendingPathComponent("cube")
+        let new = try run(["new", "A JSON API with GET /cube?edge=E that returns the volume of a cube as JSON", "-o", target.path,
                            "--model", "smollm2-135m-instruct", "--no-verify", "--max-tokens", "400"])
         XCTAssertEqual(new.status, 0, new.stderr)
-        let regen = try run(["regen", "app.py", "--instruction", "round the area to two decimals", "--no-verify", "--max-tokens", "400"], cwd: target)
+        let regen = try run(["regen", "app.py", "--instruction", "round the volume to two decimals", "--no-verify", "--max-tokens", "400"], cwd: target)
         XCTAssertEqual(regen.status, 0, regen.stderr)
         let log = try run(["log"], cwd: target)
         XCTAssertTrue(log.stdout.contains("model smollm2-135m-instruct"), log.stdout)

@@ -54,8 +54,8 @@ final class PipelineTests: XCTestCase {
 
     func testGoodJSONAPIPassesVerificationAndIsCommitted() throws {
         try requireVenv()
-        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("circle_api"), strict: true)
-        let report = try run(gen, options(try spec("circle_api")))
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("cube_api"), strict: true)
+        let report = try run(gen, options(try spec("cube_api")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.kind, "json-api")
         XCTAssertEqual(report.planSource, "model")
@@ -65,14 +65,14 @@ final class PipelineTests: XCTestCase {
         let dir = work.appendingPathComponent("project")
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
         XCTAssertTrue(app.hasPrefix("import math"), "prose before the code must be gone")
-        XCTAssertFalse(app.contains("This app exposes"), "prose after the code must be gone")
+        XCTAssertFalse(app.contains("The endpoint `/cube`"), "prose after the code must be gone")
         for f in ["requirements.txt", "README.md", ".gitignore", "tests/test_app.py", ".deepcoder/spec.md", ".deepcoder/plan.json", ".deepcoder/generation.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), f)
         }
         let req = try String(contentsOf: dir.appendingPathComponent("requirements.txt"), encoding: .utf8)
         XCTAssertTrue(req.contains("Flask==3.1.3") && req.contains("Flask-WTF==1.3.0") && req.contains("WTForms==3.3.2") && req.contains("email-validator==2.4.0"))
         let tests = try String(contentsOf: dir.appendingPathComponent("tests/test_app.py"), encoding: .utf8)
-        XCTAssertTrue(tests.contains("def test_get_area(client)") && tests.contains("/area?radius=3"), tests)
+        XCTAssertTrue(tests.contains("def test_get_cube(client)") && tests.contains("/cube?edge=3"), tests)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("__pycache__").path))
 
         let generation = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(".deepcoder/generation.json"))) as! [String: Any]
@@ -89,14 +89,14 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(trailers["Deepcoder-Verify"]?.hasPrefix("passed") ?? false, trailers.description)
         XCTAssertTrue(trailers["Deepcoder-Sampling"]?.contains("temperature=0.2") ?? false)
         XCTAssertEqual(trailers["Deepcoder-Model-SHA256"]?.count, 64)
-        XCTAssertTrue(commit.message.contains("calculate the area of a circle"), "the description is the body")
+        XCTAssertTrue(commit.message.contains("reports the volume of a cube as JSON"), "the description is the body")
         XCTAssertTrue(commit.files.contains("app.py") && commit.files.contains(".deepcoder/plan.json"))
         XCTAssertEqual(try leftovers(), [], "no temp dir may be left beside the project")
 
         // every file prompt carried the pinned facts
         for req in gen.requests.dropFirst() {
             let prompt = req.messages.last { $0.role == .user }!.content
-            XCTAssertTrue(prompt.contains("port=5057") && prompt.contains("Route: GET /area (query parameter: radius)") && prompt.contains("\"area\""), prompt)
+            XCTAssertTrue(prompt.contains("port=5057") && prompt.contains("Route: GET /cube (query parameter: edge)") && prompt.contains("\"volume\""), prompt)
         }
     }
 
@@ -104,13 +104,11 @@ final class PipelineTests: XCTestCase {
     /// app.py's view and the template's form from the plan; the model continues each.
     func testOnePageFormAppIsPrefilledFromThePlan() throws {
         try requireVenv()
-        let src = fixtures.appendingPathComponent("bmi_form")
+        let src = fixtures.appendingPathComponent("fuel_form")
         let appRest = """
             if form.validate_on_submit():
-                metres = form.height.data / 100
-                bmi = form.weight.data / (metres * metres)
-                cat = "Underweight" if bmi < 18.5 else "Normal weight" if bmi < 25 else "Overweight" if bmi < 30 else "Obese"
-                result = {"bmi": f"{bmi:.1f}", "category": cat}
+                per100 = form.fuel.data / form.distance.data * 100
+                result = {"consumption": f"{per100:.1f}"}
             return render_template("index.html", form=form, result=result)
 
 
@@ -119,7 +117,7 @@ final class PipelineTests: XCTestCase {
         ```
         """
         let pageRest = """
-            {% if result %}<p>BMI: {{ result.bmi }}</p><p>{{ result.category }}</p>{% endif %}
+            {% if result %}<p>Consumption: {{ result.consumption }} L/100 km</p>{% endif %}
         </body>
         </html>
         ```
@@ -134,11 +132,11 @@ final class PipelineTests: XCTestCase {
             case "app.py": return appRest
             case "templates/index.html": return pageRest
             default:
-                return "    submit = SubmitField(\"Calculate\")\n```\n"
+                return "    submit = SubmitField(\"Work it out\")\n```\n"
             }
         }
         gen.continuesPrefill = true
-        let report = try run(gen, options(try spec("bmi_form")))
+        let report = try run(gen, options(try spec("fuel_form")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         // forms.py: imports, the validator for the pinned message, the class, the fields ("Both fields … greater than zero")
         XCTAssertEqual(prefills["forms.py"], """
@@ -150,29 +148,31 @@ final class PipelineTests: XCTestCase {
 
             def positive(form, field):
                 if field.data is not None and field.data <= 0:
-                    raise ValidationError("Must be a positive number.")
+                    raise ValidationError("Enter a value above zero.")
 
 
-            class BMIForm(FlaskForm):
-                weight = FloatField("Weight (kg)", validators=[InputRequired(), positive])
-                height = FloatField("Height (cm)", validators=[InputRequired(), positive])
+            class FuelForm(FlaskForm):
+                distance = FloatField("Distance (km)", validators=[InputRequired(), positive])
+                fuel = FloatField("Fuel (litres)", validators=[InputRequired(), positive])
 
             """)
         let app = try XCTUnwrap(prefills["app.py"])
-        XCTAssertTrue(app.hasPrefix("```python\nfrom flask import Flask, render_template\nfrom forms import BMIForm\n"), app)
-        XCTAssertTrue(app.hasSuffix("@app.route(\"/\", methods=[\"GET\", \"POST\"])\ndef index():\n    form = BMIForm()\n    result = None\n"), app)
+        XCTAssertTrue(app.hasPrefix("```python\nfrom flask import Flask, render_template\nfrom forms import FuelForm\n"), app)
+        XCTAssertTrue(app.hasSuffix("@app.route(\"/\", methods=[\"GET\", \"POST\"])\ndef index():\n    form = FuelForm()\n    result = None\n"), app)
         let page = try XCTUnwrap(prefills["templates/index.html"])
-        for part in [#"<form method="post" action="/">"#, "{{ form.hidden_tag() }}", "{{ form.weight() }}", "{% for error in form.height.errors %}", "<button type=\"submit\">"] {
+        for part in [#"<form method="post" action="/">"#, "{{ form.hidden_tag() }}", "{{ form.distance() }}", "{% for error in form.fuel.errors %}", "<button type=\"submit\">"] {
             XCTAssertTrue(page.contains(part), "\(part) in\n\(page)")
         }
         let html = try String(contentsOf: work.appendingPathComponent("project/templates/index.html"), encoding: .utf8)
-        XCTAssertTrue(html.contains("{{ form.weight() }}") && html.contains("{{ result.category }}"), html)
+        XCTAssertTrue(html.contains("{{ form.distance() }}") && html.contains("{{ result.consumption }}"), html)
+        // the description's stated outcomes were checked on the running app
+        XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed")
     }
 
     func testGoodWTFormsAppPassesVerification() throws {
         try requireVenv()
-        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("bmi_form"), strict: true)
-        let report = try run(gen, options(try spec("bmi_form")))
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("fuel_form"), strict: true)
+        let report = try run(gen, options(try spec("fuel_form")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.kind, "wtforms")
         XCTAssertEqual(report.checks.first { $0.name == "pins" }?.status, "passed")
@@ -186,15 +186,18 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(gen.requests.dropFirst().compactMap { ScriptedGenerator.requestedFile(in: $0) }, ["forms.py", "app.py", "templates/index.html"])
         // the template prompt saw forms.py and app.py
         let last = gen.requests.last!.messages.last!.content
-        XCTAssertTrue(last.contains("class BMIForm(FlaskForm)") && last.contains("render_template(\"index.html\""))
+        XCTAssertTrue(last.contains("class FuelForm(FlaskForm)") && last.contains("render_template(\"index.html\""))
+        // the form's stated outcomes hold: decimals accepted, the pinned message, the pinned result format
+        let behaviour = try XCTUnwrap(report.checks.first { $0.name == "behaviour" })
+        XCTAssertEqual(behaviour.status, "passed", behaviour.failures.map(\.message).joined(separator: "\n"))
     }
 
     // MARK: repair
 
     func testBrokenAppIsRepaired() throws {
         try requireVenv()
-        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("area_repair"), strict: true)
-        let report = try run(gen, options(try spec("area_repair")))
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("volume_repair"), strict: true)
+        let report = try run(gen, options(try spec("volume_repair")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.planSource, "rules", "the malformed plan answer falls back to the rule-based plan")
         XCTAssertEqual(report.kind, "json-api")
@@ -204,7 +207,7 @@ final class PipelineTests: XCTestCase {
         let repairPrompt = repairRequests[0].messages.last!.content
         XCTAssertTrue(repairPrompt.contains("NameError") && repairPrompt.contains("math"), "the error is in the repair prompt:\n\(repairPrompt)")
         XCTAssertTrue(repairPrompt.contains("The description says:"), "a broken promise quotes the description:\n\(repairPrompt)")
-        XCTAssertTrue(repairPrompt.contains("return jsonify({\"radius\": radius"), "the current file is in the repair prompt")
+        XCTAssertTrue(repairPrompt.contains("return jsonify({\"edge\": edge"), "the current file is in the repair prompt")
         let dir = work.appendingPathComponent("project")
         XCTAssertTrue(try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8).contains("import math"))
         let plan = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(".deepcoder/plan.json"))) as! [String: Any]
@@ -219,13 +222,13 @@ final class PipelineTests: XCTestCase {
     func testUnrepairableAppIsStillWrittenAndCommittedWithExitCode1() throws {
         try requireVenv()
         // the same broken app, and a model that repeats its mistake
-        let src = fixtures.appendingPathComponent("area_repair")
+        let src = fixtures.appendingPathComponent("volume_repair")
         let gen = ScriptedGenerator { req, _ in
             let file = ScriptedGenerator.requestedFile(in: req)
             let name = file.map { $0.replacingOccurrences(of: "/", with: "__") + ".txt" } ?? "plan.txt"
             return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
         }
-        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
+        let report = try run(gen, options(try spec("volume_repair"), maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertTrue(report.verification.hasPrefix("failed ("), report.verification)
@@ -241,7 +244,7 @@ final class PipelineTests: XCTestCase {
     /// version seen is written, committed and reported.
     func testRepairThatMakesItWorseIsNotKept() throws {
         try requireVenv()
-        let src = fixtures.appendingPathComponent("area_repair")
+        let src = fixtures.appendingPathComponent("volume_repair")
         let worse = "```python\nfrom flask import Flask\nimport no_such_module\napp = Flask(__name__)\n```\n"
         let gen = ScriptedGenerator { req, _ in
             if ScriptedGenerator.isRepairRequest(req) { return worse }
@@ -249,33 +252,33 @@ final class PipelineTests: XCTestCase {
             let name = file.map { $0.replacingOccurrences(of: "/", with: "__") + ".txt" } ?? "plan.txt"
             return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
         }
-        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
+        let report = try run(gen, options(try spec("volume_repair"), maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertEqual(report.checks.first { $0.name == "import" }?.status, "passed", "the kept version imports")
         XCTAssertEqual(report.checks.first { $0.name == "routes" }?.status, "failed")
         let dir = work.appendingPathComponent("project")
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
-        XCTAssertTrue(app.contains("def area()") && !app.contains("no_such_module"), app)
+        XCTAssertTrue(app.contains("def cube()") && !app.contains("no_such_module"), app)
         XCTAssertTrue(lines.contains { $0.contains("the repairs made it worse") }, lines.joined(separator: "\n"))
         let verify = try GitStore.headCommit(in: dir).trailers.first { $0.key == "Deepcoder-Verify" }?.value ?? ""
         XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
     }
 
     /// A refusal decided in a helper: both conditions that answered are named, and the rewrite
-    /// starts before the helper (a 1.5B answer: `value <= 0` inside validate_radius).
+    /// starts before the helper (the shape of a 1.5B answer: `value <= 0` inside a validating helper).
     func testTracedConditionsInAHelperAreAllNamed() {
         let error = """
-        [behaviour] GET /area?radius=0 answered 400 '{"error":"Invalid radius parameter"}': expected status 200. The description says: "A radius of 0 is allowed (area 0)."
+        [behaviour] GET /cube?edge=0 answered 422 '{"error":"Invalid edge parameter"}': expected status 200. The description says: "An edge of 0 is valid (volume 0)."
         The last lines of the project this request ran (the answer comes from the last of them):
-          app.py:23: raw = request.args.get("radius")
+          app.py:23: raw = request.args.get("edge")
           app.py:24: if not raw:
-          app.py:27: if not validate_radius(raw):
+          app.py:27: if not validate_edge(raw):
           app.py:13: try:
-          app.py:14: value = float(radius)
+          app.py:14: value = float(edge)
           app.py:15: if not math.isfinite(value) or value <= 0:
           app.py:16: return False
-          app.py:28: return jsonify({"error": "Invalid radius parameter"}), 400
+          app.py:28: return jsonify({"error": "Invalid edge parameter"}), 422
         """
         let traced = Pipeline.tracedLines(error, file: "app.py")
         XCTAssertEqual(traced.map(\.line), [23, 24, 27, 13, 14, 15, 16, 28])
@@ -314,7 +317,7 @@ final class PipelineTests: XCTestCase {
         }
         let report = try run(gen, options("""
             Create an in-memory item API with Flask.
-            - Running `python app.py` starts the Flask server on port 5072.
+            - `python app.py` serves it on port 5072.
             - POST /items with a JSON body {"name": "..."} creates an item and responds 201 with the created item {"id": <integer>, "name": <string>}.
             """, maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
@@ -351,9 +354,9 @@ final class PipelineTests: XCTestCase {
         }
         let report = try run(gen, options("""
             Build a small Flask service that doubles a number.
-            - Running `python app.py` starts the Flask server on port 5074.
-            - GET /double?n=<integer> responds with status 200 and the JSON object {"n": <n>, "double": <2 * n>}.
-            - When n is missing or not an integer, respond with status 400 and a JSON object with an "error" key.
+            - `python app.py` serves it on port 5074.
+            - GET /double?n=<integer> responds with status 200 and {"n": <n>, "double": <2 * n>}.
+            - When n is missing or not an integer, return status 400 with an "error" key in the JSON.
             """, maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
@@ -363,17 +366,17 @@ final class PipelineTests: XCTestCase {
     }
 
     func testMissingGlobalIsAddedToTheFunction() {
-        let src = "todos = []\nnext_id = 1\n\n@app.route('/todos', methods=['POST'])\ndef create():\n    data = 1\n    todo = {\"id\": next_id}\n    next_id += 1\n    return todo\n"
+        let src = "notes = []\nnext_id = 1\n\n@app.route('/notes', methods=['POST'])\ndef create():\n    data = 1\n    note = {\"id\": next_id}\n    next_id += 1\n    return note\n"
         XCTAssertEqual(Pipeline.addGlobal("next_id", source: src, faultLine: 7),
-                       "todos = []\nnext_id = 1\n\n@app.route('/todos', methods=['POST'])\ndef create():\n    global next_id\n    data = 1\n    todo = {\"id\": next_id}\n    next_id += 1\n    return todo\n")
+                       "notes = []\nnext_id = 1\n\n@app.route('/notes', methods=['POST'])\ndef create():\n    global next_id\n    data = 1\n    note = {\"id\": next_id}\n    next_id += 1\n    return note\n")
         XCTAssertNil(Pipeline.addGlobal("counter", source: src, faultLine: 7), "not a module-level name")
         let fixed = Pipeline.addGlobal("next_id", source: src, faultLine: 7)!
         XCTAssertNil(Pipeline.addGlobal("next_id", source: fixed, faultLine: 8), "already global")
     }
 
     func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
-        let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
-        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/area\")\ndef area():\n")
+        let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/cube\")\ndef cube():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
+        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/cube\")\ndef cube():\n")
         XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 4), "import math\nfrom flask import Flask\n\n", "module level: cut before the line")
         XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 1), "nothing would be kept")
         XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 99))
@@ -390,15 +393,15 @@ final class PipelineTests: XCTestCase {
         app = Flask(__name__)
 
 
-        @app.route("/area")
-        def area():
+        @app.route("/shipping")
+        def shipping():
             try:
-                r = float(request.args["radius"])
+                w = float(request.args["weight"])
             except (KeyError, ValueError):
-                return jsonify({"error": "bad radius"}), 400
-            if r <= 0:
-                return jsonify({"error": "radius must be positive"}), 400
-            return jsonify({"radius": r, "area": math.pi * r * r})
+                return jsonify({"error": "bad weight"}), 400
+            if w <= 0:
+                return jsonify({"error": "weight must be above zero"}), 400
+            return jsonify({"weight": w, "cost": 4.5 + 1.2 * w})
 
 
         @app.route("/health")
@@ -413,53 +416,53 @@ final class PipelineTests: XCTestCase {
         var resumed = 0
         // a route without query parameters: the model writes the whole app.py (not the tool's, route by route)
         let gen = ScriptedGenerator { req, _ in
-            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/area", "query": ["radius"]}, {"method": "GET", "path": "/health"}]}"# }
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5068, "files": ["app.py"], "routes": [{"method": "GET", "path": "/shipping", "query": ["weight"]}, {"method": "GET", "path": "/health"}]}"# }
             prefills.append(req.prefill)
-            if req.prefill.hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), !req.prefill.contains("def area():") {
+            if req.prefill.hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), !req.prefill.contains("def shipping():") {
                 return app.components(separatedBy: "app = Flask(__name__)\n")[1] + "\n```\n"  // a JSON API starts with its imports
             }
             if !req.prefill.isEmpty {
-                // continue after `def area():`; the first continuation keeps the refusing line
-                let body = app.components(separatedBy: "def area():\n")[1]
+                // continue after `def shipping():`; the first continuation keeps the refusing line
+                let body = app.components(separatedBy: "def shipping():\n")[1]
                 resumed += 1
-                return (resumed == 1 ? body : body.replacingOccurrences(of: "if r <= 0:", with: "if r < 0:")) + "\n```\n"
+                return (resumed == 1 ? body : body.replacingOccurrences(of: "if w <= 0:", with: "if w < 0:")) + "\n```\n"
             }
             return "```python\n\(app)\n```\n"
         }
         gen.continuesPrefill = true
         var opts0 = options("""
-            Create a flask endpoint for the area of a circle.
-            - Running `python app.py` starts the Flask server on port 5068.
-            - GET /area?radius=<number> responds with status 200 and the JSON object {"radius": <the radius>, "area": <pi * radius * radius>}.
-            - A radius of 0 is allowed (area 0).
-            - If the radius parameter is missing, is not a number, or is negative, respond with status 400 and a JSON object that has an "error" key.
+            Create a flask endpoint that prices a parcel by its weight.
+            - `python app.py` serves it on port 5068.
+            - GET /shipping?weight=<number> responds with status 200 and {"weight": <the weight in kg>, "cost": <4.5 + 1.2 * weight>}.
+            - A weight of 0 is allowed (cost 4.5).
+            - When the weight parameter is missing, not a number, or negative, the answer is status 400 with {"error": <why>}.
             - GET /health answers {"ok": true}.
             """, maxRepairs: 1)
         opts0.maxAsks = 3
         let report = try run(gen, opts0)
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        XCTAssertEqual(prefills.count, 4, "the file, its repair (a copy), the fresh ask (keeps `if r <= 0:`), once more")
+        XCTAssertEqual(prefills.count, 4, "the file, its repair (a copy), the fresh ask (keeps `if w <= 0:`), once more")
         XCTAssertTrue(prefills[2].hasPrefix("```python\nimport math\n\nfrom flask import Flask, jsonify, request\n\napp = Flask(__name__)\n"), prefills[2])
-        XCTAssertTrue(prefills[2].hasSuffix("\n@app.route(\"/area\")\ndef area():\n") && !prefills[2].contains("radius"), prefills[2])
+        XCTAssertTrue(prefills[2].hasSuffix("\n@app.route(\"/shipping\")\ndef shipping():\n") && !prefills[2].contains("weight"), prefills[2])
         XCTAssertEqual(prefills[3], prefills[2])
         let fresh = gen.requests[3].messages.last!.content
-        XCTAssertTrue(fresh.contains("The line `if r <= 0:` of the earlier version is what gave the wrong answer: do not write it again."), fresh)
-        XCTAssertTrue(lines.contains { $0.contains("app.py: the answer keeps `if r <= 0:`; asking again") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(fresh.contains("The line `if w <= 0:` of the earlier version is what gave the wrong answer: do not write it again."), fresh)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: the answer keeps `if w <= 0:`; asking again") }, lines.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(written.contains("if r < 0:") && written.hasPrefix("import math\n\nfrom flask import Flask, jsonify, request\n"), written)
+        XCTAssertTrue(written.contains("if w < 0:") && written.hasPrefix("import math\n\nfrom flask import Flask, jsonify, request\n"), written)
         XCTAssertTrue(lines.contains { $0.contains("app.py: the model continues the file from before line 1") }, lines.joined(separator: "\n"))
         // the file prompt lists what verification will check
         let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "app.py" }).messages.last!.content
         XCTAssertTrue(prompt.contains("Verification will check these (from the description); the project must pass every one:\n"), prompt)
-        XCTAssertTrue(prompt.contains("\n- GET /area?radius=0 → status 200\n"), prompt)
-        XCTAssertTrue(prompt.contains(#"\#n- GET /area?radius=abc → status 400, a JSON object with the key "error"\#n"#), prompt)
+        XCTAssertTrue(prompt.contains("\n- GET /shipping?weight=0 → status 200\n"), prompt)
+        XCTAssertTrue(prompt.contains(#"\#n- GET /shipping?weight=abc → status 400, a JSON object with the key "error"\#n"#), prompt)
     }
 
     /// A repair the model never answers usably (here: prose, every time) keeps the project as it was:
     /// written, committed, exit 1, never a run that loses it.
     func testUnusableRepairAnswersKeepTheProject() throws {
         try requireVenv()
-        let src = fixtures.appendingPathComponent("area_repair")
+        let src = fixtures.appendingPathComponent("volume_repair")
         let gen = ScriptedGenerator { req, _ in
             if ScriptedGenerator.isRepairRequest(req) || req.messages.last!.content.contains("Checking the project failed") {
                 return "I am sorry, I cannot fix this."
@@ -469,11 +472,11 @@ final class PipelineTests: XCTestCase {
             if req.messages.count > 2 { return "Still no code." }  // the parse re-asks
             return try String(contentsOf: src.appendingPathComponent(name), encoding: .utf8)
         }
-        let report = try run(gen, options(try spec("area_repair"), maxRepairs: 1))
+        let report = try run(gen, options(try spec("volume_repair"), maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertTrue(lines.contains { $0.contains("app.py: no usable repair (") && $0.contains("keeping the current version") }, lines.joined(separator: "\n"))
         let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(app.contains("def area()"), app)
+        XCTAssertTrue(app.contains("def cube()"), app)
         XCTAssertTrue(try GitStore.headCommit(in: work.appendingPathComponent("project")).trailers.contains { $0.key == "Deepcoder-Verify" && $0.value.hasPrefix("failed") })
     }
 
@@ -481,7 +484,7 @@ final class PipelineTests: XCTestCase {
     /// (the 0.5B's loan form: three answers cut off mid-statement), not a run that ends with no project.
     func testCodeWithASyntaxErrorIsWrittenAndRepaired() throws {
         try requireVenv()
-        let src = fixtures.appendingPathComponent("area_repair")
+        let src = fixtures.appendingPathComponent("volume_repair")
         let gen = ScriptedGenerator { req, _ in
             guard let file = ScriptedGenerator.requestedFile(in: req) else {
                 return try String(contentsOf: src.appendingPathComponent("plan.txt"), encoding: .utf8)
@@ -490,9 +493,9 @@ final class PipelineTests: XCTestCase {
                 return try String(contentsOf: src.appendingPathComponent("repair__app.py.txt"), encoding: .utf8)
             }
             XCTAssertEqual(file, "app.py")
-            return "```python\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/area')\ndef area(:\n    return 'x'\n```\n"
+            return "```python\nfrom flask import Flask\napp = Flask(__name__)\n\n@app.route('/cube')\ndef cube(:\n    return 'x'\n```\n"
         }
-        let report = try run(gen, options(try spec("area_repair")))
+        let report = try run(gen, options(try spec("volume_repair")))
         XCTAssertTrue(lines.contains { $0.contains("app.py: writing the last answer, which is not valid Python") }, lines.joined(separator: "\n"))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertGreaterThanOrEqual(report.repairRounds, 1)
@@ -501,7 +504,7 @@ final class PipelineTests: XCTestCase {
     /// A repair answer that repeats the current file is asked again, hotter, instead of being verified again.
     func testRepairThatRepeatsTheFileIsAskedAgainHotter() throws {
         try requireVenv()
-        let src = fixtures.appendingPathComponent("area_repair")
+        let src = fixtures.appendingPathComponent("volume_repair")
         var repairAsks: [GenerationRequest] = []
         let gen = ScriptedGenerator { req, _ in
             guard let file = ScriptedGenerator.requestedFile(in: req) else { return "no plan" }
@@ -512,7 +515,7 @@ final class PipelineTests: XCTestCase {
             }
             return try String(contentsOf: src.appendingPathComponent(file.replacingOccurrences(of: "/", with: "__") + ".txt"), encoding: .utf8)
         }
-        let report = try run(gen, options(try spec("area_repair")))
+        let report = try run(gen, options(try spec("volume_repair")))
         XCTAssertEqual(report.exitCode, 0, report.verification)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertEqual(repairAsks.count, 2)
@@ -529,8 +532,8 @@ final class PipelineTests: XCTestCase {
     func testOnePageAppIsWrittenByTheToolAndTheModelWritesThePage() throws {
         try requireVenv()
         // the scripted app.py renders a template that does not exist: it must not be used
-        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("tip_repair"), strict: true)
-        let report = try run(gen, options(try spec("tip_repair")))
+        let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("price_change_repair"), strict: true)
+        let report = try run(gen, options(try spec("price_change_repair")))
         XCTAssertEqual(report.kind, "jinja-pages")
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(gen.requests.compactMap(ScriptedGenerator.requestedFile), ["templates/index.html"])
@@ -545,10 +548,8 @@ final class PipelineTests: XCTestCase {
     func testPinnedPageElementsArePrefilledAndTheModelWritesTheScript() throws {
         try requireVenv()
         let script = """
-                    const raw = document.getElementById("radius").value.trim();
-                    const r = parseFloat(raw);
-                    const out = document.getElementById("result");
-                    out.textContent = raw === "" || isNaN(r) || r < 0 ? "Invalid radius" : "Area: " + (Math.PI * r * r).toFixed(WRONG);
+                    const out = document.getElementById("km");
+                    out.textContent = (miles * 1.609344).toFixed(WRONG) + " km";
                 });
             </script>
         </body>
@@ -560,19 +561,19 @@ final class PipelineTests: XCTestCase {
             guard let file = ScriptedGenerator.requestedFile(in: req) else { return #"{"kind": "single-file", "files": ["app.py"]}"# }
             XCTAssertEqual(file, "page.html")
             XCTAssertTrue(req.prefill.hasPrefix("```html\n<!DOCTYPE html>"), req.prefill)
-            for element in [#"<input id="radius""#, #"<button id="calculate" type="button">"#, #"<div id="result""#] {
+            for element in [#"<input id="miles""#, #"<button id="convert" type="button">"#, #"<div id="km""#] {
                 XCTAssertTrue(req.prefill.contains(element), "\(element) in\n\(req.prefill)")
             }
-            XCTAssertTrue(req.prefill.contains("<script>\n        document.getElementById(\"calculate\").addEventListener(\"click\", function () {\n"), req.prefill)
+            XCTAssertTrue(req.prefill.contains("<script>\n        document.getElementById(\"convert\").addEventListener(\"click\", function () {\n"), req.prefill)
             // the invalid inputs the description names, as code
             XCTAssertTrue(req.prefill.hasSuffix("""
-                            const radius = Number(document.getElementById("radius").value.trim() || NaN);
-                            if ((!Number.isFinite(radius) || radius < 0)) {
-                                document.getElementById("result").textContent = "invalid";
+                            const miles = Number(document.getElementById("miles").value.trim() || NaN);
+                            if ((!Number.isFinite(miles) || miles < 0)) {
+                                document.getElementById("km").textContent = "Enter a distance";
                                 return;
                             }
-                            document.getElementById("result").textContent = "";
-                            // valid numbers: radius 
+                            document.getElementById("km").textContent = "";
+                            // valid numbers: miles 
 
                 """), req.prefill)
             defer { decimals = "2" }  // the repair gets it right
@@ -580,53 +581,64 @@ final class PipelineTests: XCTestCase {
         }
         gen.continuesPrefill = true
         let description = """
-        Create a web page with HTML and JavaScript to calculate the area of a circle. Publish it with flask on port 5067. Embed the HTML and JavaScript into the python code of the flask server.
-        - The page contains an <input id="radius">, a <button id="calculate"> and an element with id="result".
-        - Clicking the button shows the area in #result with exactly 2 decimals, e.g. radius 2 gives 12.57.
-        - If the radius is empty, not a number, or negative, #result shows a message containing the word "invalid".
+        A Flask app on port 5067 with one page, embedded in app.py as a string, that converts miles to kilometres in JavaScript.
+        - On the page: an <input id="miles">, a <button id="convert"> and an element with id="km".
+        - Clicking the button shows the distance in kilometres in #km with exactly 2 decimals, e.g. miles 3 gives 4.83.
+        - If miles is empty, not a number, or negative, #km shows the text "Enter a distance".
         """
+        let spec = ProjectSpec(description: description)
+        let stated = PageRules.checks(for: spec, plan: PlanBuilder.ruleBased(spec))
+        XCTAssertEqual(Set(stated.compactMap { $0.inputs["miles"] }), ["3", "", "abc", "-5", "0"])
         let report = try run(gen, options(description))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        XCTAssertEqual(report.repairRounds, 1, "3 decimals show 12.566, not 12.57")
+        XCTAssertEqual(report.repairRounds, 1, "3 decimals show 4.828, not 4.83")
         let repair = try XCTUnwrap(gen.requests.first(where: ScriptedGenerator.isRepairRequest))
-        XCTAssertTrue(repair.messages.last!.content.contains(#"expected it to show "12.57""#), repair.messages.last!.content)
+        XCTAssertTrue(repair.messages.last!.content.contains(#"expected it to show "4.83""#), repair.messages.last!.content)
         let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "page.html" }).messages.last!.content
-        XCTAssertTrue(prompt.contains(#"\#n- typing radius="2", then clicking #calculate → the page shows "12.57", #result does not show "invalid"\#n"#), prompt)
-        XCTAssertTrue(prompt.contains(#"\#n- typing radius="0", then clicking #calculate → #result does not show "invalid"\#n"#), prompt)
+        XCTAssertTrue(prompt.contains(#"\#n- typing miles="3", then clicking #convert → the page shows "4.83", #km does not show "Enter a distance"\#n"#), prompt)
+        XCTAssertTrue(prompt.contains(#"\#n- typing miles="0", then clicking #convert → #km does not show "Enter a distance"\#n"#), prompt)
         let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" })
-        XCTAssertTrue(js.summary.contains("5 of 5 stated uses of the page work"), js.summary)
+        XCTAssertEqual(js.status, "passed", js.failures.map(\.message).joined(separator: "\n"))
+        XCTAssertTrue(js.summary.contains("\(stated.count) of \(stated.count) stated uses of the page work"), js.summary)
         let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(app.contains(#"<input id="radius" name="radius">"#) && app.contains("toFixed(2)"), app)
+        XCTAssertTrue(app.contains(#"<input id="miles" name="miles">"#) && app.contains("toFixed(2)"), app)
     }
 
     /// The validation the tool writes from the description and the checks verification derives from it
-    /// agree: with a right calculation after it, the tip calculator passes all of its page checks.
+    /// agree: with a right calculation after it, the discount page passes all of its page checks.
+    /// (Not the casual paraphrase: its worked example is not read, so it states no page checks to agree with;
+    /// see PageBehaviourTests.testSeveralInputsTakeTheExampleAsTheirValidValues.)
     func testToolWrittenValidationPassesTheDescriptionsPageChecks() throws {
         try requireVenv()
-        let description = try String(contentsOf: fixtures.deletingLastPathComponent().appendingPathComponent("specs/tip_calculator_js.txt"), encoding: .utf8)
-            .replacingOccurrences(of: "port 5000", with: "port 5069")
-        XCTAssertTrue(description.contains("port 5069"))
-        let gen = ScriptedGenerator { req, _ in
-            guard ScriptedGenerator.requestedFile(in: req) != nil else { return "no plan" }
-            XCTAssertTrue(req.prefill.contains("const tipPercent = Number(document.getElementById(\"tip-percent\").value.trim() || NaN);"), req.prefill)
-            return """
-                        const tip = bill * tipPercent / 100;
-                        document.getElementById("tip-amount").textContent = tip.toFixed(2);
-                        document.getElementById("total").textContent = (bill + tip).toFixed(2);
-                        document.getElementById("per-person").textContent = ((bill + tip) / people).toFixed(2);
-                    });
-                </script>
-            </body>
-            </html>
-            ```
-            """
+        for name in ["discount_page_js", "discount_page_js_plain"] {
+            let description = try String(contentsOf: fixtures.deletingLastPathComponent().appendingPathComponent("specs/\(name).txt"), encoding: .utf8)
+                .replacingOccurrences(of: "port 5089", with: "port 5069")
+            XCTAssertTrue(description.contains("port 5069"), name)
+            let spec = ProjectSpec(description: description)
+            let stated = PageRules.checks(for: spec, plan: PlanBuilder.ruleBased(spec))
+            XCTAssertTrue(stated.contains { $0.inputs["quantity"] == "2.5" } && stated.contains { $0.inputs["price"] == "0" }, name)
+            let gen = ScriptedGenerator { req, _ in
+                guard ScriptedGenerator.requestedFile(in: req) != nil else { return "no plan" }
+                XCTAssertTrue(req.prefill.contains("const discountRate = Number(document.getElementById(\"discount-rate\").value.trim() || NaN);"), req.prefill)
+                return """
+                            const saving = price * quantity * discountRate / 100;
+                            document.getElementById("saving").textContent = saving.toFixed(2);
+                            document.getElementById("to-pay").textContent = (price * quantity - saving).toFixed(2);
+                            document.getElementById("per-item").textContent = ((price * quantity - saving) / quantity).toFixed(2);
+                        });
+                    </script>
+                </body>
+                </html>
+                ```
+                """
+            }
+            gen.continuesPrefill = true
+            let report = try run(gen, options(description, out: "project-\(name)"))
+            let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" }, name)
+            XCTAssertEqual(js.status, "passed", "\(name): " + js.failures.map(\.message).joined(separator: "\n"))
+            XCTAssertTrue(js.summary.hasSuffix("\(stated.count) of \(stated.count) stated uses of the page work"), "\(name): \(js.summary)")
+            XCTAssertEqual(report.exitCode, 0, "\(name): " + report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         }
-        gen.continuesPrefill = true
-        let report = try run(gen, options(description))
-        let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" })
-        XCTAssertEqual(js.status, "passed", js.failures.map(\.message).joined(separator: "\n"))
-        XCTAssertTrue(js.summary.hasSuffix("12 of 12 stated uses of the page work"), js.summary)
-        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
     }
 
     func testEmbeddedPageIsWrappedIntoAppPyAsARawString() throws {
@@ -634,11 +646,11 @@ final class PipelineTests: XCTestCase {
         let page = #"""
         <!DOCTYPE html>
         <html><body>
-          <input id="radius"> <button id="calculate" type="button">Go</button> <p id="result"></p>
+          <input id="miles"> <button id="convert" type="button">Go</button> <p id="km"></p>
           <script>
-            document.getElementById("calculate").onclick = () => {
-              const r = parseFloat(document.getElementById("radius").value);
-              document.getElementById("result").textContent = isNaN(r) || r < 0 ? "invalid\n" : (Math.PI * r * r).toFixed(2);
+            document.getElementById("convert").onclick = () => {
+              const m = parseFloat(document.getElementById("miles").value);
+              document.getElementById("km").textContent = isNaN(m) || m < 0 ? "no distance\n" : (m * 1.609344).toFixed(2);
             };
           </script>
         </body></html>
@@ -648,7 +660,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual(file, "page.html")
             return "Here is the page:\n```html\n\(page)\n```\n"
         }
-        let description = #"Create a web page with HTML and JavaScript to calculate the area of a circle (<input id="radius">, <button id="calculate">, id="result"). Publish it with flask on port 5066. Embed the HTML and JavaScript into the python code of the flask server."#
+        let description = #"A Flask app on port 5066 serving one HTML page with JavaScript that converts miles to kilometres (<input id="miles">, <button id="convert">, id="km"); keep the page as a string inside app.py."#
         let report = try run(gen, options(description))
         XCTAssertEqual(report.kind, "single-file")
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
@@ -656,7 +668,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(Pipeline.listFiles(dir).filter { !$0.hasPrefix(".deepcoder/") }, [".gitignore", "README.md", "app.py", "requirements.txt", "tests/test_app.py"])
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains(#"PAGE = r"""<!DOCTYPE html>"#), app)
-        XCTAssertTrue(app.contains(#""invalid\n""#), "the JavaScript keeps its backslash escape:\n\(app)")
+        XCTAssertTrue(app.contains(#""no distance\n""#), "the JavaScript keeps its backslash escape:\n\(app)")
         XCTAssertTrue(app.contains("port=5066"))
     }
 
@@ -674,11 +686,11 @@ final class PipelineTests: XCTestCase {
         let gen = ScriptedGenerator { req, n in
             if ScriptedGenerator.requestedFile(in: req) == nil { return "{\"kind\": \"json-api\", \"files\": [\"app.py\"]}" }
             asked.append(req.messages.last!.content)
-            if n == 1 { return "I would write a Flask app with a route that returns the area. Hope this helps." }
+            if n == 1 { return "I would write a Flask app with a route that returns the volume. Hope this helps." }
             if n == 2 { return "```python\ndef broken(:\n    pass\n```" }
             return "```python\nfrom flask import Flask\napp = Flask(__name__)\n```\n"
         }
-        let report = try run(gen, options("A JSON API with GET /area on port 5061", verify: false))
+        let report = try run(gen, options("A JSON API with GET /volume on port 5061", verify: false))
         XCTAssertEqual(report.exitCode, 0)
         XCTAssertEqual(report.verification, "skipped (--no-verify)")
         XCTAssertEqual(asked.count, 3)
@@ -726,16 +738,16 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(r1.directory, target.standardizedFileURL.path)
         XCTAssertTrue(FileManager.default.fileExists(atPath: target.appendingPathComponent(".git/HEAD").path))
 
-        var o = options("Create a todo list REST API with Flask.", verify: false)
+        var o = options("Create a reading list REST API with Flask.", verify: false)
         o.outputDirectory = nil
         let r2 = try run(ScriptedGenerator(answer: answers), o)
-        XCTAssertEqual(URL(fileURLWithPath: r2.directory).lastPathComponent, "todo-list-api")
+        XCTAssertEqual(URL(fileURLWithPath: r2.directory).lastPathComponent, "reading-list-api")
         XCTAssertEqual(try leftovers(), [])
     }
 
     func testGeneratorFailureLeavesNoDirectoryBehind() throws {
         let gen = ScriptedGenerator(answers: ["{\"kind\": \"wtforms\"}", "```python\nfrom flask_wtf import FlaskForm\n```"]) // runs out at app.py
-        XCTAssertThrowsError(try run(gen, options(try spec("bmi_form")))) { error in
+        XCTAssertThrowsError(try run(gen, options(try spec("fuel_form")))) { error in
             XCTAssertEqual((error as? ScaffoldError)?.exitCode, 3, "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("project").path))

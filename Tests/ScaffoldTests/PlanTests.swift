@@ -3,129 +3,162 @@ import XCTest
 @testable import Scaffold
 
 final class PlanTests: XCTestCase {
-    func spec(_ name: String) throws -> ProjectSpec {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("specs/\(name).txt")
-        return ProjectSpec(description: try String(contentsOf: url, encoding: .utf8))
-    }
+    func spec(_ name: String) throws -> ProjectSpec { try BehaviourTests.spec(name) }
 
     func testPinnedFactsOfAnAPISpec() throws {
-        let s = try spec("circle_api")
-        XCTAssertEqual(s.pinned.port, 5000)
-        XCTAssertEqual(s.pinned.routes, [PinnedRoute(method: "GET", path: "/area", query: ["radius"])])
-        XCTAssertEqual(Set(s.pinned.jsonKeys), ["radius", "area", "error"])
-        let plan = PlanBuilder.ruleBased(s)
-        XCTAssertEqual(plan.kind, .jsonAPI)
-        XCTAssertEqual(plan.files.map(\.path), ["app.py"])
-        XCTAssertNoThrow(try PlanBuilder.validate(plan))
+        for name in BehaviourTests.cube {
+            let s = try spec(name)
+            XCTAssertEqual(s.pinned.port, 5083, name)
+            XCTAssertEqual(s.pinned.routes, [PinnedRoute(method: "GET", path: "/cube", query: ["edge"])], name)
+            XCTAssertEqual(Set(s.pinned.jsonKeys), ["edge", "volume", "error"], name)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .jsonAPI, name)
+            XCTAssertEqual(plan.files.map(\.path), ["app.py"], name)
+            XCTAssertNoThrow(try PlanBuilder.validate(plan), name)
+        }
     }
 
     func testWTFormsSpec() throws {
-        let s = try spec("bmi_form")
-        XCTAssertEqual(s.pinned.fieldNames, ["weight", "height"])
-        XCTAssertTrue(s.pinned.exactTexts.contains("Must be a positive number."))
-        let plan = PlanBuilder.ruleBased(s)
-        XCTAssertEqual(plan.kind, .wtforms)
-        XCTAssertEqual(Set(plan.files.map(\.path)), ["app.py", "forms.py", "templates/index.html"])
-        XCTAssertEqual(plan.forms.first?.fields.map(\.name), ["weight", "height"])
-        XCTAssertEqual(plan.forms.first?.fields.first?.type, "FloatField")
-        XCTAssertTrue(plan.routes.contains { $0.method == "POST" && $0.path == "/" })
-        XCTAssertEqual(plan.generatedFiles.map(\.path), ["forms.py", "app.py", "templates/index.html"])
-        XCTAssertNoThrow(try PlanBuilder.validate(plan))
+        for name in BehaviourTests.fuel {
+            let s = try spec(name)
+            XCTAssertEqual(s.pinned.port, 5086, name)
+            XCTAssertEqual(s.pinned.fieldNames, ["distance", "fuel"], name)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .wtforms, name)
+            XCTAssertEqual(Set(plan.files.map(\.path)), ["app.py", "forms.py", "templates/index.html"], name)
+            XCTAssertEqual(plan.forms.first?.fields.map(\.name), ["distance", "fuel"], name)
+            XCTAssertEqual(plan.forms.first?.fields.map(\.type), ["FloatField", "FloatField"], name)
+            XCTAssertTrue(plan.routes.contains { $0.method == "POST" && $0.path == "/" }, name)
+            XCTAssertTrue(plan.routes.contains { $0.method == "GET" && $0.path == "/" }, name)
+            XCTAssertEqual(plan.generatedFiles.map(\.path), ["forms.py", "app.py", "templates/index.html"], name)
+            XCTAssertNoThrow(try PlanBuilder.validate(plan), name)
+        }
+        // the message is an exact text; see BehaviourTests.fuelWithMessage for the casual wording it is not read from
+        for name in BehaviourTests.fuelWithMessage {
+            XCTAssertTrue(try spec(name).pinned.exactTexts.contains("Enter a value above zero."), name)
+        }
     }
 
     func testEmbeddedJavaScriptSpec() throws {
-        let s = try spec("circle_page_js")
-        XCTAssertEqual(s.pinned.port, 5001)
-        XCTAssertEqual(Set(s.pinned.elementIDs), ["radius", "calculate", "result"])
-        let plan = PlanBuilder.ruleBased(s)
-        XCTAssertEqual(plan.kind, .singleFile)
-        XCTAssertEqual(plan.files.map(\.path), ["app.py"])
-        XCTAssertEqual(plan.routes.first?.path, "/")
+        for name in PageBehaviourTests.miles {
+            let s = try spec(name)
+            XCTAssertEqual(s.pinned.port, 5088, name)
+            XCTAssertEqual(Set(s.pinned.elementIDs), ["miles", "convert", "km"], name)
+            XCTAssertTrue(s.pinned.wantsJavaScript && s.pinned.wantsEmbedded, name)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .singleFile, name)
+            XCTAssertEqual(plan.files.map(\.path), ["app.py"], name)
+            XCTAssertEqual(plan.routes.first?.path, "/", name)
+        }
     }
 
     func testJavaScriptPageSpec() throws {
-        let s = try spec("tip_calculator_js")
-        XCTAssertEqual(Set(s.pinned.elementIDs), ["bill", "tip-percent", "people", "calculate", "tip-amount", "total", "per-person", "error"])
-        let plan = PlanBuilder.ruleBased(s)
-        XCTAssertEqual(plan.kind, .jinjaPages)
-        XCTAssertEqual(plan.files.map(\.path), ["app.py", "templates/index.html"])
+        for name in PageBehaviourTests.discount {
+            let s = try spec(name)
+            XCTAssertEqual(s.pinned.port, 5089, name)
+            XCTAssertEqual(Set(s.pinned.elementIDs), ["price", "discount-rate", "quantity", "apply", "saving", "to-pay", "per-item", "problem"], name)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .jinjaPages, name)
+            XCTAssertEqual(plan.files.map(\.path), ["app.py", "templates/index.html"], name)
+        }
     }
 
     func testRESTSpec() throws {
-        let s = try spec("todo_api")
-        let routes = Set(s.pinned.routes.map { "\($0.method) \($0.path)" })
-        XCTAssertEqual(routes, ["GET /todos", "POST /todos", "GET /todos/<id>", "PUT /todos/<id>", "DELETE /todos/<id>"])
-        let plan = PlanBuilder.ruleBased(s)
-        XCTAssertEqual(plan.kind, .jsonAPI)
-        // probes create before they read, and give the body the pinned keys
-        // sample values come from the types the description's syntax gives ("done": <boolean>), not from names
-        let probes = Probes.make(for: plan, types: ContractReader.explicitTypes(s.description))
-        XCTAssertEqual(probes.first?.method, "POST")
-        XCTAssertEqual(probes.first?.json?["title"], .string("sample text"))
-        XCTAssertEqual(probes.first?.json?["done"], .bool(false))
-        XCTAssertEqual(Probes.make(for: plan).first?.json?["done"], .string("sample text"), "without a type, the name decides nothing")
-        XCTAssertEqual(probes.first(where: { $0.routePath == "/todos/<id>" && $0.method == "GET" })?.url, "/todos/1")
+        for name in BehaviourTests.bookmarks {
+            let s = try spec(name)
+            XCTAssertEqual(s.pinned.port, 5092, name)
+            let routes = Set(s.pinned.routes.map { "\($0.method) \($0.path)" })
+            XCTAssertEqual(routes, ["GET /bookmarks", "POST /bookmarks", "GET /bookmarks/<id>", "PUT /bookmarks/<id>", "DELETE /bookmarks/<id>"], name)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .jsonAPI, name)
+            // probes create before they read, and give the body the pinned keys
+            // sample values come from the types the description's syntax gives ("starred": <boolean>), not from names
+            let probes = Probes.make(for: plan, types: ContractReader.explicitTypes(s.description))
+            XCTAssertEqual(probes.first?.method, "POST", name)
+            XCTAssertEqual(probes.first?.json?["url"], .string("sample text"), name)
+            XCTAssertEqual(probes.first?.json?["starred"], .bool(false), name)
+            XCTAssertNil(probes.first?.json?["id"], "the server gives the id")
+            XCTAssertEqual(Probes.make(for: plan).first?.json?["starred"], .string("sample text"), "without a type, the name decides nothing")
+            XCTAssertEqual(probes.first(where: { $0.routePath == "/bookmarks/<id>" && $0.method == "GET" })?.url, "/bookmarks/1", name)
+        }
     }
 
     func testOtherSpecs() throws {
-        let c = try spec("contact_form")
-        XCTAssertEqual(c.pinned.port, 5010)
-        XCTAssertEqual(c.pinned.fieldNames, ["email", "message"])
-        let cp = PlanBuilder.ruleBased(c)
-        XCTAssertEqual(cp.kind, .wtforms)
-        // no type from a field's name: the model's plan decides where the description says nothing
-        XCTAssertEqual(cp.forms.first?.fields.first?.type, "StringField")
-        let t = try spec("temperature_api")
-        XCTAssertEqual(t.pinned.port, 5003)
-        XCTAssertEqual(t.pinned.routes.map(\.path), ["/api/convert"])
-        XCTAssertEqual(PlanBuilder.ruleBased(t).kind, .jsonAPI)
+        for name in ["signup_form", "signup_form_casual"] {
+            let c = try spec(name)
+            XCTAssertEqual(c.pinned.port, 5095, name)
+            XCTAssertEqual(c.pinned.fieldNames, ["nickname", "address"], name)
+            let cp = PlanBuilder.ruleBased(c)
+            XCTAssertEqual(cp.kind, .wtforms, name)
+            // no type from a field's name: the model's plan decides where the description says nothing
+            XCTAssertEqual(cp.forms.first?.fields.map(\.type), ["StringField", "StringField"], name)
+        }
+        // not read from the casual `just say "You are on the list."` (say is not one of the words before an exact text)
+        XCTAssertTrue(try spec("signup_form").pinned.exactTexts.contains("You are on the list."))
+        for name in ["unit_price_api", "unit_price_api_casual"] {
+            let t = try spec(name)
+            XCTAssertEqual(t.pinned.port, 5096, name)
+            XCTAssertEqual(t.pinned.routes.map(\.path), ["/api/unit-price"], name)
+            XCTAssertEqual(Set(t.pinned.jsonKeys), ["total", "count", "each"], name)
+            XCTAssertEqual(PlanBuilder.ruleBased(t).kind, .jsonAPI, name)
+        }
+        // not read from the casual "I POST {…} to /api/unit-price": the method must come right before the path
+        XCTAssertEqual(try spec("unit_price_api").pinned.routes.map(\.method), ["POST"])
     }
 
     func testNameAndSlug() {
-        let s = ProjectSpec(description: "Create a BMI (body mass index) calculator web page with Flask.")
-        XCTAssertEqual(s.slug, "bmi-body-mass-index")
-        XCTAssertEqual(s.projectName, "Bmi Body Mass Index")
+        let s = ProjectSpec(description: "Create a fuel consumption (litres per 100 km) calculator web page with Flask.")
+        XCTAssertEqual(s.slug, "fuel-consumption-litres-per")
+        XCTAssertEqual(s.projectName, "Fuel Consumption Litres Per")
         XCTAssertEqual(ProjectSpec(description: "!!!").slug, "flask-app")
     }
 
     func testModelPlanAcceptedAndPinsWin() throws {
-        let s = try spec("bmi_form")
-        let answer = """
-        ```json
-        {"kind": "wtforms", "port": 8080, "files": [{"path": "app.py", "purpose": "routes"}, {"path": "forms.py", "purpose": "form"},
-         {"path": "templates/bmi.html", "purpose": "page"}],
-         "routes": [{"method": "get", "path": "/", "purpose": "form"}],
-         "forms": [{"class": "BMIForm", "fields": [{"name": "weight", "type": "FloatField", "label": "Weight"}]}]}
-        ```
-        """
-        let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
-        XCTAssertEqual(plan.source, "model")
-        XCTAssertEqual(plan.port, 5000, "the pinned port wins over the model's")
-        XCTAssertTrue(plan.files.contains { $0.path == "templates/bmi.html" })
-        XCTAssertEqual(plan.forms[0].fields.map(\.name), ["weight", "height"], "pinned field added")
-        XCTAssertTrue(plan.routes.contains { $0.method == "POST" && $0.path == "/" }, "pinned route added")
-        XCTAssertTrue(plan.routes.contains { $0.method == "GET" && $0.path == "/" })
+        for name in BehaviourTests.fuel {
+            let s = try spec(name)
+            let answer = """
+            ```json
+            {"kind": "wtforms", "port": 8080, "files": [{"path": "app.py", "purpose": "routes"}, {"path": "forms.py", "purpose": "form"},
+             {"path": "templates/fuel.html", "purpose": "page"}],
+             "routes": [{"method": "get", "path": "/", "purpose": "form"}],
+             "forms": [{"class": "FuelForm", "fields": [{"name": "distance", "type": "FloatField", "label": "Distance"}]}]}
+            ```
+            """
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+            XCTAssertEqual(plan.source, "model")
+            XCTAssertEqual(plan.port, 5086, "the pinned port wins over the model's")
+            XCTAssertTrue(plan.files.contains { $0.path == "templates/fuel.html" }, name)
+            XCTAssertEqual(plan.forms[0].fields.map(\.name), ["distance", "fuel"], "pinned field added")
+            XCTAssertEqual(plan.forms[0].fields.map(\.type), ["FloatField", "FloatField"], "the added field is a number field too")
+            XCTAssertTrue(plan.routes.contains { $0.method == "POST" && $0.path == "/" }, "pinned route added")
+            XCTAssertTrue(plan.routes.contains { $0.method == "GET" && $0.path == "/" })
+        }
     }
 
     func testRoutesTheDescriptionNeverNamesAreDroppedWhenItPinsRoutes() throws {
-        let s = try spec("circle_api")
-        // The plan prompt's example route, copied by a small model into an unrelated project.
-        let answer = #"{"kind": "json-api", "port": 5000, "files": [{"path": "app.py", "purpose": "the API"}], "routes": [{"method": "GET", "path": "/items", "purpose": "list items"}, {"method": "GET", "path": "/area", "purpose": "area"}]}"#
-        let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
-        XCTAssertEqual(plan.routes.map(\.path), ["/area"])
+        for name in BehaviourTests.cube {
+            let s = try spec(name)
+            // The plan prompt's example route, copied by a small model into an unrelated project.
+            let answer = #"{"kind": "json-api", "port": 5000, "files": [{"path": "app.py", "purpose": "the API"}], "routes": [{"method": "GET", "path": "/items", "purpose": "list items"}, {"method": "GET", "path": "/cube", "purpose": "volume"}]}"#
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+            XCTAssertEqual(plan.routes.map(\.path), ["/cube"], name)
+            XCTAssertEqual(plan.routes.first?.query, ["edge"], "the pinned query parameter joins the model's route")
+        }
     }
 
     func testFilesTheDescriptionNeverNamesAreDropped() throws {
-        let s = try spec("bmi_form")
-        let answer = #"{"kind": "wtforms", "port": 5000, "files": [{"path": "app.py", "purpose": "routes"}, {"path": "forms.py", "purpose": "form"}, {"path": "templates/items.html", "purpose": "list"}, {"path": "static/items.js", "purpose": "js"}, {"path": "templates/index.html", "purpose": "page"}], "routes": [{"method": "GET", "path": "/", "purpose": "form"}]}"#
-        let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
-        XCTAssertFalse(plan.files.contains { $0.path.contains("items") }, "\(plan.files.map(\.path))")
-        XCTAssertTrue(plan.files.contains { $0.path == "forms.py" })
-        XCTAssertTrue(plan.files.contains { $0.path == "app.py" })
+        for name in BehaviourTests.fuel {
+            let s = try spec(name)
+            let answer = #"{"kind": "wtforms", "port": 5000, "files": [{"path": "app.py", "purpose": "routes"}, {"path": "forms.py", "purpose": "form"}, {"path": "templates/items.html", "purpose": "list"}, {"path": "static/items.js", "purpose": "js"}, {"path": "templates/index.html", "purpose": "page"}], "routes": [{"method": "GET", "path": "/", "purpose": "form"}]}"#
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+            XCTAssertFalse(plan.files.contains { $0.path.contains("items") }, "\(name): \(plan.files.map(\.path))")
+            XCTAssertTrue(plan.files.contains { $0.path == "forms.py" })
+            XCTAssertTrue(plan.files.contains { $0.path == "app.py" })
+        }
     }
 
     func testMalformedModelPlansAreRejected() throws {
-        let s = try spec("circle_api")
+        let s = try spec("cube_volume_api")
         let bad = [
             "I think you need an app.py file.",                                   // no JSON
             "{\"kind\": \"json-api\", \"files\": [{\"path\": \"../app.py\"}]}",     // path outside
@@ -159,17 +192,17 @@ final class PlanTests: XCTestCase {
 final class PinnedFactTests: XCTestCase {
     func testPhrasingVariants() {
         let p = PinnedFacts.extract(from: """
-        Make an API on port 5003. Send a POST request to /api/convert with JSON; the history is at /api/history.
-        The page has an input with id=radius and a field named radius, plus <div id='result'>; shows it in #result.
+        Make an API on port 5093. Send a POST request to /api/rates with JSON; the log is at /api/log.
+        The page has an input with id=litres and a field named litres, plus <div id='answer'>; shows it in #answer.
         """)
-        XCTAssertEqual(p.port, 5003)
-        XCTAssertEqual(p.routes.map { "\($0.method) \($0.path)" }, ["POST /api/convert", "GET /api/history"])
-        XCTAssertEqual(p.fieldNames, ["radius"])
-        XCTAssertEqual(p.elementIDs, ["radius", "result"])
+        XCTAssertEqual(p.port, 5093)
+        XCTAssertEqual(p.routes.map { "\($0.method) \($0.path)" }, ["POST /api/rates", "GET /api/log"])
+        XCTAssertEqual(p.fieldNames, ["litres"])
+        XCTAssertEqual(p.elementIDs, ["litres", "answer"])
     }
 
     func testNoFalseRoutesOrPorts() {
-        let p = PinnedFacts.extract(from: "Divide weight / (height in metres) and show km/h and/or mph. Support 2 ports.")
+        let p = PinnedFacts.extract(from: "Divide fuel / (distance in km) and show km/h and/or mph. Support 2 ports.")
         XCTAssertEqual(p.routes, [])
         XCTAssertNil(p.port)
         XCTAssertEqual(p.fieldNames, [])

@@ -9,7 +9,7 @@ final class RegenerateTests: XCTestCase {
     var work: URL!
     var project: URL { work.appendingPathComponent("project") }
     var fixtures: URL { Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("apps") }
-    var circle: URL { fixtures.appendingPathComponent("circle_api") }
+    var cube: URL { fixtures.appendingPathComponent("cube_api") }
 
     static let twoDecimals = """
     ```python
@@ -20,16 +20,16 @@ final class RegenerateTests: XCTestCase {
     app = Flask(__name__)
 
 
-    @app.route("/area")
-    def area():
-        raw = request.args.get("radius")
+    @app.route("/cube")
+    def cube():
+        raw = request.args.get("edge")
         try:
-            radius = float(raw)
+            edge = float(raw)
         except (TypeError, ValueError):
-            return jsonify({"error": "radius must be a number"}), 400
-        if not math.isfinite(radius) or radius < 0:
-            return jsonify({"error": "radius must be a non-negative number"}), 400
-        return jsonify({"radius": radius, "area": round(math.pi * radius * radius, 2)})
+            return jsonify({"error": "edge is not a number"}), 422
+        if not math.isfinite(edge) or edge < 0:
+            return jsonify({"error": "edge cannot be below zero"}), 422
+        return jsonify({"edge": edge, "volume": round(edge ** 3, 2)})
 
 
     if __name__ == "__main__":
@@ -40,8 +40,8 @@ final class RegenerateTests: XCTestCase {
     override func setUpWithError() throws {
         work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-regen-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let spec = try String(contentsOf: circle.appendingPathComponent("spec.txt"), encoding: .utf8)
-        let gen = ScriptedGenerator.fromDirectory(circle, strict: true)
+        let spec = try String(contentsOf: cube.appendingPathComponent("spec.txt"), encoding: .utf8)
+        let gen = ScriptedGenerator.fromDirectory(cube, strict: true)
         let opts = NewOptions(description: spec.trimmingCharacters(in: .whitespacesAndNewlines), outputDirectory: project,
                               verify: false, workingDirectory: work)
         _ = try Pipeline(generator: gen, options: opts).run()
@@ -51,14 +51,14 @@ final class RegenerateTests: XCTestCase {
 
     /// Answers app.py requests of regen with `regenAnswer`, everything else from the fixture.
     func regenGenerator(_ regenAnswer: String = RegenerateTests.twoDecimals) -> ScriptedGenerator {
-        let base = ScriptedGenerator.fromDirectory(circle, strict: true)
+        let base = ScriptedGenerator.fromDirectory(cube, strict: true)
         return ScriptedGenerator { req, _ in
             if req.messages.contains(where: { $0.content.contains("We are changing the Flask project") }) { return regenAnswer }
             return try base.generate(req, onToken: { _ in }).text
         }
     }
 
-    func regenOptions(_ files: [String] = ["app.py"], instruction: String? = "Show the area rounded to two decimals.") -> RegenOptions {
+    func regenOptions(_ files: [String] = ["app.py"], instruction: String? = "Show the volume rounded to two decimals.") -> RegenOptions {
         RegenOptions(files: files, instruction: instruction, verify: false)
     }
 
@@ -98,11 +98,11 @@ final class RegenerateTests: XCTestCase {
         XCTAssertEqual(Set(before.keys), Set(after.keys))
         let changed = after.keys.filter { before[$0] != after[$0] }.sorted()
         XCTAssertEqual(changed, [".deepcoder/generation.json", "app.py"], "only the named file and the generation record may change")
-        XCTAssertTrue(try read("app.py").contains("round(math.pi * radius * radius, 2)"))
+        XCTAssertTrue(try read("app.py").contains("round(edge ** 3, 2)"))
 
         // the prompt carried the current file, the instruction and the stored spec
         let prompt = try XCTUnwrap(gen.requests.first?.messages.last?.content)
-        XCTAssertTrue(prompt.contains("Show the area rounded to two decimals."), prompt)
+        XCTAssertTrue(prompt.contains("Show the volume rounded to two decimals."), prompt)
         XCTAssertTrue(prompt.contains("The current `app.py`"), prompt)
         XCTAssertTrue(prompt.contains("port 5057"), prompt)
 
@@ -112,7 +112,7 @@ final class RegenerateTests: XCTestCase {
         XCTAssertEqual(head.parents, [first])
         XCTAssertEqual(head.trailer("Deepcoder-Kind"), "regen")
         XCTAssertEqual(head.trailer("Deepcoder-Regenerated"), "app.py")
-        XCTAssertEqual(head.trailer("Deepcoder-Instruction"), "Show the area rounded to two decimals.")
+        XCTAssertEqual(head.trailer("Deepcoder-Instruction"), "Show the volume rounded to two decimals.")
         XCTAssertEqual(head.trailer("Deepcoder-Model"), "scripted")
         XCTAssertEqual(head.trailer("Deepcoder-Seed"), "42")
         XCTAssertEqual(head.trailer("Deepcoder-Verify"), "skipped (--no-verify)")
@@ -123,7 +123,7 @@ final class RegenerateTests: XCTestCase {
         // new's commit records its kind too; log shows both, newest first
         let log = try ProjectHistory.history(project)
         XCTAssertEqual(log.map(\.kind), ["regen", "new"])
-        XCTAssertEqual(log[0].instruction, "Show the area rounded to two decimals.")
+        XCTAssertEqual(log[0].instruction, "Show the volume rounded to two decimals.")
         XCTAssertEqual(log[1].entry.trailer("Deepcoder-Max-Repairs"), "2")
 
         // the git CLI reads the same history and sees a clean tree
@@ -267,13 +267,13 @@ final class RegenerateTests: XCTestCase {
     }
 
     func testUndoRemovesAFileTheGenerationAdded() throws {
-        let page = "```html\n<!doctype html><title>About</title><p>About circles</p>\n```"
+        let page = "```html\n<!doctype html><title>About</title><p>About cubes</p>\n```"
         let gen = ScriptedGenerator { req, _ in ScriptedGenerator.requestedFile(in: req) == "templates/about.html" ? page : "" }
         XCTAssertThrowsError(try ProjectHistory.regen(project, generator: gen, options: regenOptions(["templates/about.html"], instruction: nil))) { e in
             XCTAssertTrue("\(e)".contains("--instruction"), "\(e)")
         }
         _ = try ProjectHistory.regen(project, generator: gen, options: regenOptions(["templates/about.html"], instruction: "An about page."))
-        XCTAssertTrue(try read("templates/about.html").contains("About circles"))
+        XCTAssertTrue(try read("templates/about.html").contains("About cubes"))
         func planned() throws -> [String] { try JSONDecoder().decode(ProjectPlan.self, from: Data(read(".deepcoder/plan.json").utf8)).files.map(\.path) }
         XCTAssertEqual(try planned(), ["app.py", "templates/about.html"], "the new file joins the plan")
         _ = try ProjectHistory.undo(project)
@@ -303,7 +303,7 @@ final class RegenerateTests: XCTestCase {
         let (all, h) = try ProjectHistory.diff(project, rev: nil, files: [])
         XCTAssertEqual(h.kind, "regen")
         XCTAssertTrue(all.contains("diff --git a/app.py b/app.py"), all)
-        XCTAssertTrue(all.contains("+    return jsonify({\"radius\": radius, \"area\": round(math.pi * radius * radius, 2)})"), all)
+        XCTAssertTrue(all.contains("+    return jsonify({\"edge\": edge, \"volume\": round(edge ** 3, 2)})"), all)
         XCTAssertTrue(all.contains("-@app.errorhandler(404)"), all)
         XCTAssertTrue(all.contains(".deepcoder/generation.json"), all)
         let (onlyApp, _) = try ProjectHistory.diff(project, rev: "HEAD", files: ["app.py"])
@@ -357,7 +357,7 @@ final class RegenerateTests: XCTestCase {
 
     func testReproduceNewAndRegenAndNoticeADifference() throws {
         let newCommit = try XCTUnwrap(ProjectHistory.lastGeneration(project))
-        let r1 = try Reproducer.run(project, recorded: try RecordedGeneration(newCommit), generator: ScriptedGenerator.fromDirectory(circle, strict: true))
+        let r1 = try Reproducer.run(project, recorded: try RecordedGeneration(newCommit), generator: ScriptedGenerator.fromDirectory(cube, strict: true))
         XCTAssertTrue(r1.identical, "differs: \(r1.differing) missing: \(r1.missing) extra: \(r1.extra)")
         XCTAssertGreaterThan(r1.compared, 5)
 
@@ -365,7 +365,7 @@ final class RegenerateTests: XCTestCase {
         let regenCommit = try XCTUnwrap(ProjectHistory.lastGeneration(project))
         let recorded = try RecordedGeneration(regenCommit)
         XCTAssertEqual(recorded.files, ["app.py"])
-        XCTAssertEqual(recorded.instruction, "Show the area rounded to two decimals.")
+        XCTAssertEqual(recorded.instruction, "Show the volume rounded to two decimals.")
         let r2 = try Reproducer.run(project, recorded: recorded, generator: regenGenerator())
         XCTAssertTrue(r2.identical, "differs: \(r2.differing) missing: \(r2.missing) extra: \(r2.extra)")
 

@@ -84,59 +84,69 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(r.checks.filter { $0.status == "skipped" }.map(\.name), ["import", "routes", "behaviour", "pins", "javascript", "serve", "tests"])
     }
 
-    /// An app that answers every route but breaks what the description states: radius 0 rejected,
-    /// the area rounded, errors without an "error" key. `routes` passes; `behaviour` must not.
+    /// An app that answers every route but breaks what the description states: an edge of 0 rejected,
+    /// the volume rounded, errors without an "error" key. `routes` passes; `behaviour` must not.
     func testBehaviourTheDescriptionStatesIsChecked() throws {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("specs/circle_api.txt")
-        let spec = ProjectSpec(description: try String(contentsOf: url, encoding: .utf8))
-        var apiPlan = PlanBuilder.ruleBased(spec)
-        apiPlan.port = 5064
-        let behaviour = BehaviourRules.checks(for: spec, plan: apiPlan)
-        func run() throws -> CheckResult {
-            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: behaviour)
-            XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "passed")
-            return r.checks.first { $0.name == "behaviour" }!
-        }
         try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
         let good = """
         import math
         from flask import Flask, jsonify, request
         app = Flask(__name__)
 
-        @app.route("/area")
-        def area():
+        @app.route("/cube")
+        def cube():
             try:
-                r = float(request.args["radius"])
+                e = float(request.args["edge"])
             except (KeyError, ValueError):
-                return jsonify({"error": "bad radius"}), 400
-            if r < 0:
-                return jsonify({"error": "negative radius"}), 400
-            return jsonify({"radius": r, "area": math.pi * r * r})
+                return jsonify({"error": "bad edge"}), 422
+            if e < 0:
+                return jsonify({"error": "negative edge"}), 422
+            return jsonify({"edge": e, "volume": math.pow(e, 3)})
 
         if __name__ == "__main__":
             app.run(host="127.0.0.1", port=5064)
         """
-        try put("app.py", good)
-        var check = try run()
-        XCTAssertEqual(check.status, "passed", check.failures.map(\.message).joined(separator: "\n"))
-        XCTAssertEqual(check.summary, "6 of 6 stated behaviours hold")
+        let bad = good.replacingOccurrences(of: "if e < 0:", with: "if e <= 0:")
+            .replacingOccurrences(of: "math.pow(e, 3)", with: "round(math.pow(e, 3), 2)")
+            .replacingOccurrences(of: #"{"error": "bad edge"}"#, with: #"{"message": "bad edge"}"#)
+        for name in BehaviourTests.cube {
+            let spec = try BehaviourTests.spec(name)
+            var apiPlan = PlanBuilder.ruleBased(spec)
+            apiPlan.port = 5064
+            let behaviour = BehaviourRules.checks(for: spec, plan: apiPlan)
+            func run() throws -> CheckResult {
+                let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: behaviour)
+                XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "passed", name)
+                return r.checks.first { $0.name == "behaviour" }!
+            }
+            try put("app.py", good)
+            var check = try run()
+            XCTAssertEqual(check.status, "passed", "\(name): " + check.failures.map(\.message).joined(separator: "\n"))
+            XCTAssertEqual(check.summary, "\(behaviour.count) of \(behaviour.count) stated behaviours hold", name)
 
-        try put("app.py", good.replacingOccurrences(of: "if r < 0:", with: "if r <= 0:")
-            .replacingOccurrences(of: "math.pi * r * r", with: "round(math.pi * r * r, 2)")
-            .replacingOccurrences(of: #"{"error": "bad radius"}"#, with: #"{"message": "bad radius"}"#))
-        check = try run()
-        XCTAssertEqual(check.status, "failed")
-        let messages = check.failures.map(\.message).joined(separator: "\n")
-        XCTAssertEqual(Set(check.failures.map(\.file)), ["app.py"])
-        XCTAssertTrue(messages.contains(#""area" is 12.57, expected 12.566370614359172"#), messages)
-        XCTAssertTrue(messages.contains("GET /area?radius=0 answered 400"), messages)
-        XCTAssertTrue(messages.contains("A radius of 0 is allowed"), messages)
-        // the failure names the statement that gave the wrong answer
-        XCTAssertTrue(messages.contains("The last lines of the project this request ran (the answer comes from the last of them):\n  "), messages)
-        XCTAssertEqual(check.failures.first { $0.message.contains("GET /area?radius=0 answered") }?.line, 12, "the line repairs resume before")
-        XCTAssertTrue(messages.contains("  app.py:8: r = float(request.args[\"radius\"])\n  app.py:11: if r <= 0:\n  app.py:12: return jsonify({\"error\": \"negative radius\"}), 400"), messages)
-        XCTAssertTrue(messages.contains(#"GET /area?radius=abc answered 400 '{"message":"bad radius"}': the JSON object has no "error" key"#), messages)
-        XCTAssertEqual(check.summary, "2 of 6 stated behaviours hold")
+            try put("app.py", bad)
+            check = try run()
+            XCTAssertEqual(check.status, "failed", name)
+            let messages = check.failures.map(\.message).joined(separator: "\n")
+            XCTAssertEqual(Set(check.failures.map(\.file)), ["app.py"], name)
+            XCTAssertTrue(messages.contains(#""volume" is 1.73, expected 1.728"#), messages)
+            XCTAssertTrue(messages.contains(#"GET /cube?edge=abc answered 422 '{"message":"bad edge"}': the JSON object has no "error" key"#), messages)
+            // what still holds: a negative edge is refused with an "error" key, 0.25 is answered
+            XCTAssertFalse(messages.contains("GET /cube?edge=-1 answered"), messages)
+            XCTAssertFalse(messages.contains("GET /cube?edge=0.25 answered"), messages)
+            XCTAssertEqual(check.summary, "2 of \(behaviour.count) stated behaviours hold", name)
+            // "An edge of 0 is valid": not stated in a way the rules read by the casual paraphrase (see BehaviourTests)
+            guard let zero = behaviour.first(where: { $0.url == "/cube?edge=0" }) else {
+                XCTAssertEqual(name, "cube_volume_api_casual")
+                continue
+            }
+            XCTAssertTrue(messages.contains("GET /cube?edge=0 answered 422"), messages)
+            XCTAssertTrue(messages.contains("The description says: \"\(zero.source)\""), messages)
+            // the failure names the statement that gave the wrong answer
+            XCTAssertTrue(messages.contains("The last lines of the project this request ran (the answer comes from the last of them):\n  "), messages)
+            XCTAssertEqual(check.failures.first { $0.message.contains("GET /cube?edge=0 answered") }?.line, 12, "the line repairs resume before")
+            XCTAssertTrue(messages.contains("  app.py:8: e = float(request.args[\"edge\"])\n  app.py:11: if e <= 0:\n  app.py:12: return jsonify({\"error\": \"negative edge\"}), 422"), messages)
+        }
     }
 
     /// A page the description wants JavaScript in, written as a form that posts to a route the app
@@ -145,7 +155,7 @@ final class VerifierTests: XCTestCase {
         let app = #"""
         from flask import Flask
         app = Flask(__name__)
-        PAGE = r"""<html><body><form action="/calculate" method="post"><input id="radius"><button type="submit">Go</button></form><div id="output"></div></body></html>"""
+        PAGE = r"""<html><body><form action="/calculate" method="post"><input id="miles"><button type="submit">Go</button></form><div id="output"></div></body></html>"""
 
         @app.route("/")
         def index():
@@ -177,45 +187,49 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(ok.checks.first { $0.name == "pins" }?.status, "passed", "\(ok.checks.first { $0.name == "pins" }!.failures)")
     }
 
-    /// The page's script is run as the description says a user would use it; a real model's page
-    /// that the suite's browser tests fail (0 called invalid, 2.5 people accepted) fails here too.
+    /// The page's script is run as the description says a user would use it; a page with a real model's
+    /// mistakes (0 called invalid, 2.5 items accepted) fails here.
     func testPageScriptIsUsedAsTheDescriptionStates() throws {
         let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-        let spec = ProjectSpec(description: try String(contentsOf: fixtures.appendingPathComponent("specs/tip_calculator_js.txt"), encoding: .utf8))
-        var pagePlan = PlanBuilder.ruleBased(spec)
-        pagePlan.port = 5066
-        XCTAssertEqual(pagePlan.kind, .jinjaPages)
-        let page = PageRules.checks(for: spec, plan: pagePlan)
-        try put("app.py", app.replacingOccurrences(of: "5062", with: "5066"))
-        let real = try String(contentsOf: fixtures.appendingPathComponent("apps/tip_page_js/index.html.txt"), encoding: .utf8)
-        func run(_ html: String) throws -> CheckResult {
-            try put("templates/index.html", html)
-            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
-                .verify(project: dir, plan: pagePlan, page: page, wantsJavaScript: true)
-            return try XCTUnwrap(r.checks.first { $0.name == "javascript" })
+        let real = try String(contentsOf: fixtures.appendingPathComponent("apps/discount_page_js/index.html.txt"), encoding: .utf8)
+        // not the casual paraphrase: its worked example is not read, so it states no page checks (see PageBehaviourTests)
+        for name in ["discount_page_js", "discount_page_js_plain"] {
+            let spec = try BehaviourTests.spec(name)
+            var pagePlan = PlanBuilder.ruleBased(spec)
+            pagePlan.port = 5066
+            XCTAssertEqual(pagePlan.kind, .jinjaPages)
+            let page = PageRules.checks(for: spec, plan: pagePlan)
+            let statement = try XCTUnwrap(page.first { $0.inputs["price"] == "0" }, name).source
+            try put("app.py", app.replacingOccurrences(of: "5062", with: "5066"))
+            func run(_ html: String) throws -> CheckResult {
+                try put("templates/index.html", html)
+                let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
+                    .verify(project: dir, plan: pagePlan, page: page, wantsJavaScript: true)
+                return try XCTUnwrap(r.checks.first { $0.name == "javascript" })
+            }
+            let bad = try run(real)
+            if bad.status == "skipped" { throw XCTSkip("node is not installed: \(bad.summary)") }
+            XCTAssertEqual(bad.status, "failed", name)
+            let text = bad.failures.map(\.message).joined(separator: "\n")
+            XCTAssertTrue(text.contains(#"Typing discount-rate="10", price="0", quantity="3" and clicking #apply: #problem shows 'check your input', which must not contain "check your input""#), text)
+            XCTAssertTrue(text.contains(#"quantity="2.5""#) && text.contains(#"expected it to show "check your input""#), text)
+            XCTAssertTrue(text.contains("The description says: \"\(statement)\""), text)
+            XCTAssertEqual(Set(bad.failures.map(\.file)), ["templates/index.html"], name)
+            XCTAssertTrue(bad.summary.contains("of \(page.count) stated uses of the page work"), bad.summary)
+
+            let fixed = real.replacingOccurrences(of: "price <= 0", with: "price < 0").replacingOccurrences(of: "discountRate <= 0", with: "discountRate < 0")
+                .replacingOccurrences(of: "parseInt(document.getElementById(\"quantity\").value)", with: "Number(document.getElementById(\"quantity\").value)")
+                .replacingOccurrences(of: "quantity < 1 ||", with: "quantity < 1 || !Number.isInteger(quantity) ||")
+            XCTAssertNotEqual(fixed, real)
+            let good = try run(fixed)
+            XCTAssertEqual(good.status, "passed", "\(name): " + good.failures.map(\.message).joined(separator: "\n"))
+            XCTAssertTrue(good.summary.contains("\(page.count) of \(page.count) stated uses of the page work"), good.summary)
+
+            // no script at all: the example shows nothing
+            let none = try run("<html><body><input id=\"price\"><input id=\"discount-rate\"><input id=\"quantity\"><button id=\"apply\">Go</button><div id=\"saving\"></div><div id=\"to-pay\"></div><div id=\"per-item\"></div><div id=\"problem\"></div></body></html>")
+            XCTAssertEqual(none.status, "failed", name)
+            XCTAssertTrue(none.failures[0].message.contains(#"expected it to show "12.00""#), none.failures[0].message)
         }
-        let bad = try run(real)
-        if bad.status == "skipped" { throw XCTSkip("node is not installed: \(bad.summary)") }
-        XCTAssertEqual(bad.status, "failed")
-        let text = bad.failures.map(\.message).joined(separator: "\n")
-        XCTAssertTrue(text.contains(#"Typing bill="0", people="4", tip-percent="15" and clicking #calculate: #error shows 'invalid', which must not contain "invalid""#), text)
-        XCTAssertTrue(text.contains(#"people="2.5""#) && text.contains(#"expected it to show "invalid""#), text)
-        XCTAssertTrue(text.contains("The description says: \"Invalid input"), text)
-        XCTAssertEqual(Set(bad.failures.map(\.file)), ["templates/index.html"])
-        XCTAssertTrue(bad.summary.contains("of \(page.count) stated uses of the page work"), bad.summary)
-
-        let fixed = real.replacingOccurrences(of: "bill <= 0", with: "bill < 0").replacingOccurrences(of: "tipPercent <= 0", with: "tipPercent < 0")
-            .replacingOccurrences(of: "parseInt(document.getElementById(\"people\").value)", with: "Number(document.getElementById(\"people\").value)")
-            .replacingOccurrences(of: "people < 1 ||", with: "people < 1 || !Number.isInteger(people) ||")
-        XCTAssertNotEqual(fixed, real)
-        let good = try run(fixed)
-        XCTAssertEqual(good.status, "passed", good.failures.map(\.message).joined(separator: "\n"))
-        XCTAssertTrue(good.summary.contains("\(page.count) of \(page.count) stated uses of the page work"), good.summary)
-
-        // no script at all: the example shows nothing
-        let none = try run("<html><body><input id=\"bill\"><input id=\"tip-percent\"><input id=\"people\"><button id=\"calculate\">Go</button><div id=\"tip-amount\"></div><div id=\"total\"></div><div id=\"per-person\"></div><div id=\"error\"></div></body></html>")
-        XCTAssertEqual(none.status, "failed")
-        XCTAssertTrue(none.failures[0].message.contains(#"expected it to show "15.00""#), none.failures[0].message)
     }
 
     /// A pinned output format is met by any number written the same way, and not by a bare number.
@@ -223,31 +237,33 @@ final class VerifierTests: XCTestCase {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
         let formPlan = ProjectPlan(kind: .jsonAPI, port: 5070, files: [PlannedFile(path: "app.py", purpose: "")],
                                    routes: [PlannedRoute(method: "POST", path: "/", purpose: "")])
-        var check = BehaviourCheck(method: "POST", url: "/", form: ["weight": "70.5"], status: [200], source: "written as \"BMI: 22.9\"")
-        check.formats = ["BMI: 22.9"]
+        let format = "Consumption: 6.4 L/100 km"
+        var check = BehaviourCheck(method: "POST", url: "/", form: ["fuel": "70.5"], status: [200], source: "written as \"\(format)\"")
+        check.formats = [format]
         func run(_ shown: String) throws -> CheckResult {
             try put("app.py", "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>\(shown)</p>'\n")
             let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check])
             return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
         }
-        XCTAssertEqual(try run("BMI: 141.8").status, "passed")
+        XCTAssertEqual(try run("Consumption: 141.8 L/100 km").status, "passed")
         let bare = try run("Result: 0.4")
         XCTAssertEqual(bare.status, "failed")
-        XCTAssertTrue(bare.failures[0].message.contains(#"shows nothing like "BMI: 22.9""#), bare.failures[0].message)
-        XCTAssertEqual(try run("BMI: 141.83").status, "failed", "one decimal, as pinned")
+        XCTAssertTrue(bare.failures[0].message.contains(#"shows nothing like "Consumption: 6.4 L/100 km""#), bare.failures[0].message)
+        XCTAssertEqual(try run("Consumption: 141.83 L/100 km").status, "failed", "one decimal, as pinned")
+        XCTAssertEqual(try run("Consumption: 141.8 L/100 miles").status, "failed", "the words around the number, as pinned")
         // a result that does not depend on the input
         var other = check
-        other.form = ["weight": "141"]
+        other.form = ["fuel": "141"]
         other.differsFromPrevious = true
-        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>BMI: %.1f</p>' % (float(request.form['weight']) / 1000)\n")
+        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) / 1000)\n")
         func both() throws -> CheckResult {
             let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check, other])
             return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
         }
         let constant = try both()
         XCTAssertEqual(constant.status, "failed")
-        XCTAssertTrue(constant.failures[0].message.contains(#"it shows "BMI: 0.1", as it did for {"weight": "70.5"}: the result does not depend on the input"#), constant.failures[0].message)
-        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>BMI: %.1f</p>' % (float(request.form['weight']) * 2)\n")
+        XCTAssertTrue(constant.failures[0].message.contains(#"it shows "Consumption: 0.1 L/100 km", as it did for {"fuel": "70.5"}: the result does not depend on the input"#), constant.failures[0].message)
+        try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) * 2)\n")
         XCTAssertEqual(try both().status, "passed")
     }
 }
