@@ -89,6 +89,8 @@ public final class Pipeline {
     var derived: (behaviour: [BehaviourCheck], page: [PageCheck])?
     /// views and imports the tool's app.py carries besides the page (`completeRoutes`, `fixImports`)
     var extraViews: [String] = []
+    /// the records the API keeps, when it has a collection route with items (`Resource`): its views are the tool's
+    var resource: Resource?
     var extraImports: [String] = []
     var records: [String: FileGenerationRecord] = [:]
     var planRecord: FileGenerationRecord?
@@ -153,6 +155,14 @@ public final class Pipeline {
         // the tool-written app.py leaves routes to `completeRoutes`, which needs a generator that continues
         // a prefix; other generators write app.py themselves
         if !generator.continuesPrefill, skeleton == .jsonRoutes || plan.routes.contains(where: { $0.path != "/" }) { skeleton = .none }
+        // records listed, created, read, changed and deleted: the tool writes those routes whole
+        if skeleton == .none, generator.continuesPrefill, regenRequest == nil,
+           let found = Resource.find(plan: plan, contract: contract, description: spec.description) {
+            resource = found
+            skeleton = .jsonRoutes
+            contract.decisions += found.decisions
+            for d in found.decisions { say("contract", "decided: \(d)") }
+        }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
         for file in skeleton.modelFiles(plan) {
             let content: String
@@ -562,7 +572,7 @@ public final class Pipeline {
     /// Writes the tool's app.py for `skeleton` (with the model's page embedded for `.embedPage`).
     func writeSkeletonApp(_ dir: URL) throws {
         guard let source = try skeleton.appSource(plan: plan, projectName: spec.projectName, page: contents[AppSkeleton.pagePath], renderer: renderer,
-                                                  views: extraViews, imports: extraImports) else { return }
+                                                  views: (resource.map { [$0.source] } ?? []) + extraViews, imports: extraImports) else { return }
         let text = source.trimmingCharacters(in: .newlines) + "\n"
         contents["app.py"] = text
         try write(text, path: "app.py", in: dir)

@@ -15,6 +15,12 @@ public struct PlannedFile: Sendable, Codable, Equatable {
     public var path: String
     public var purpose: String
     public init(path: String, purpose: String) { self.path = path; self.purpose = purpose }
+    enum CodingKeys: String, CodingKey { case path, purpose }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        purpose = (try? c.decode(String.self, forKey: .purpose)) ?? ""
+    }
 }
 
 public struct PlannedRoute: Sendable, Codable, Equatable {
@@ -273,6 +279,19 @@ public enum PlanBuilder {
         return out
     }
 
+    /// The names whose value in one of the answer's worked examples is text that is not a number.
+    static func exampleWords(_ json: String) -> Set<String> {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let examples = root["examples"] as? [[String: Any]] else { return [] }
+        var out = Set<String>()
+        for x in examples {
+            for (k, v) in (x["given"] as? [String: Any]) ?? [:] {
+                if let t = v as? String, !t.isEmpty, Double(t.trimmingCharacters(in: .whitespaces)) == nil { out.insert(k) }
+            }
+        }
+        return out
+    }
+
     struct ParamProposal: Decodable {
         var name: String?
         var type: String?
@@ -416,18 +435,17 @@ public enum PlanBuilder {
         var routes = (proposal.routes ?? []).map { r -> PlannedRoute in
             var r = r; r.method = r.method.uppercased(); return r
         }
-        if coerced {
-            // files and routes planned for another kind of project: keep what this kind can have
-            files = files.filter { f in
-                switch kind {
-                case .singleFile, .jsonAPI: return f.path == "app.py"
-                case .wtforms: return true
-                case .jinjaPages: return f.path != "forms.py"
-                }
+        // files another kind of project would have: keep what this kind can have
+        files = files.filter { f in
+            switch kind {
+            case .singleFile, .jsonAPI: return f.path == "app.py"
+            case .wtforms: return true
+            case .jinjaPages: return f.path != "forms.py"
             }
-            // a form page answers on its own path: the routes are the description's (or GET and POST /)
-            if kind == .wtforms { routes = rules.routes }
         }
+        // routes planned for another kind: a form page answers on its own path, so the routes are
+        // the description's (or GET and POST /)
+        if coerced && kind == .wtforms { routes = rules.routes }
         // pinned routes are always there, with their pinned query parameters
         for pr in rules.routes {
             if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
@@ -454,7 +472,41 @@ public enum PlanBuilder {
                 }
             }
         } else { forms = [] }
-        var planFiles = files
+        // What cannot be part of a plan is left out, not a reason to lose the rest of the model's
+        // reading: file names the tool does not allow (templates/api/users.html), repeated files
+        // and routes, routes with a bad method or path, fields that are not identifiers.
+        var seenFiles = Set<String>()
+        var planFiles = files.filter { f in
+            guard isAllowedPlannedPath(f.path) else { notes.append("left out file \(f.path): not a name deepcoder writes"); return false }
+            return seenFiles.insert(f.path).inserted
+        }
+        var seenRoutes = Set<String>()
+        routes = routes.filter { r in
+            guard methods.contains(r.method), r.path.hasPrefix("/"), !r.path.contains(".."), !r.path.contains(" ") else {
+                notes.append("left out route \(r.method) \(r.path)"); return false
+            }
+            return seenRoutes.insert(r.method + " " + r.path).inserted
+        }
+        for i in forms.indices {
+            if forms[i].className.range(of: #"^[A-Z][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
+                forms[i].className = rules.forms.first?.className ?? "InputForm"
+            }
+            var seenFields = Set<String>()
+            forms[i].fields = forms[i].fields.filter {
+                $0.name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil && seenFields.insert($0.name).inserted
+            }
+        }
+        forms.removeAll { $0.fields.isEmpty }
+        if kind == .wtforms && forms.isEmpty { forms = rules.forms }
+        // a field the model typed as a number whose worked example is words ("alice") is text
+        let words = exampleWords(json)
+        for i in forms.indices {
+            for j in forms[i].fields.indices where ["FloatField", "IntegerField", "DecimalField"].contains(forms[i].fields[j].type)
+                && words.contains(forms[i].fields[j].name) {
+                notes.append("field \(forms[i].fields[j].name) is text: its example is not a number")
+                forms[i].fields[j].type = "StringField"
+            }
+        }
         for f in planFiles.indices where planFiles[f].purpose.isEmpty {
             planFiles[f].purpose = rules.files.first(where: { $0.path == planFiles[f].path })?.purpose ?? "as planned"
         }

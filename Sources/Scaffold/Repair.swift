@@ -153,6 +153,8 @@ extension Pipeline {
                 // the tool's own files (skeleton, tests, a tool-written app.py) are not repaired: the model's are
                 if file == "app.py", skeleton != .none, !extraViews.isEmpty {
                     file = Self.viewsTarget  // the model's views in the tool's app.py
+                } else if file == "app.py", skeleton == .jsonRoutes {
+                    continue  // the tool wrote all of app.py (a resource's views): nothing of the model's to repair
                 } else if !generated.contains(file) {
                     file = generated.contains("app.py") ? "app.py"
                         : (modelFiles.first { $0.path == AppSkeleton.pagePath || $0.path.hasPrefix("templates/") }?.path ?? modelFiles.first?.path ?? "app.py")

@@ -157,23 +157,38 @@ final class PlanTests: XCTestCase {
         }
     }
 
-    func testMalformedModelPlansAreRejected() throws {
+    func testUnusableModelPlansAreRejected() throws {
         let s = try spec("cube_volume_api")
-        let bad = [
-            "I think you need an app.py file.",                                   // no JSON
+        // a description that does not say which kind of project it is: the model's kind decides
+        let open = ProjectSpec(description: "something small with flask on port 5077 please")
+        XCTAssertNil(PlanBuilder.pinnedKind(open.pinned))
+        for (answer, spec) in [("I think you need an app.py file.", s),                       // no JSON
+                               ("{\"kind\": \"json-api\"}", s),                                 // no files
+                               ("{\"kind\": \"spaceship\", \"files\": [\"app.py\"]}", open)] {  // unknown kind
+            XCTAssertThrowsError(try PlanBuilder.fromModelAnswer(answer, spec: spec), answer)
+        }
+        XCTAssertNoThrow(try PlanBuilder.fromModelAnswer("{\"kind\": \"json-api\", \"files\": [\"app.py\"]}", spec: s))
+    }
+
+    /// What cannot be in a plan is left out; the rest of the model's reading is kept.
+    func testBadPartsOfAModelPlanAreLeftOut() throws {
+        let s = try spec("cube_volume_api")
+        let mended = [
             "{\"kind\": \"json-api\", \"files\": [{\"path\": \"../app.py\"}]}",     // path outside
             "{\"kind\": \"json-api\", \"files\": [\"app.py\", \"app.py\"]}",         // duplicate
-            "{\"kind\": \"wtforms\", \"files\": [\"app.py\", \"forms.py\", \"templates/a.html\"]}", // contradicts the description
+            "{\"kind\": \"wtforms\", \"files\": [\"app.py\", \"forms.py\", \"templates/a.html\"]}", // another kind than the description's
             "{\"kind\": \"json-api\", \"files\": [\"app.py\", \"/etc/passwd\"]}",    // absolute
             "{\"kind\": \"json-api\", \"files\": [\"app.py\", \"main.py\"]}",        // not an allowed name
-            "{\"kind\": \"spaceship\", \"files\": [\"app.py\"]}",                    // unknown kind
             "{\"kind\": \"json-api\", \"files\": [\"app.py\"], \"routes\": [{\"method\": \"FETCH\", \"path\": \"/x\"}]}",
             "{\"kind\": \"json-api\", \"files\": [\"app.py\", \"templates/x.html\"]}", // templates in an API
         ]
-        for answer in bad {
-            XCTAssertThrowsError(try PlanBuilder.fromModelAnswer(answer, spec: s), answer)
+        for answer in mended {
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: s)
+            XCTAssertEqual(plan.kind, .jsonAPI, answer)
+            XCTAssertEqual(plan.files.map(\.path), ["app.py"], answer)
+            XCTAssertFalse(plan.routes.contains { $0.method == "FETCH" }, answer)
+            XCTAssertEqual(PlanBuilder.problems(in: plan), [], answer)
         }
-        XCTAssertNoThrow(try PlanBuilder.fromModelAnswer("{\"kind\": \"json-api\", \"files\": [\"app.py\"]}", spec: s))
     }
 
     func testValidationProblems() {
