@@ -602,7 +602,13 @@ public final class Pipeline {
                     "hasForm": form != nil, "formLiteral": form ?? "", "hasJSON": json != nil, "jsonLiteral": json ?? "",
                     "mustExist": p.mustExist]
         }
+        // the stated behaviour, for the project's own tests (as JSON, read by the test file)
+        let stated = derivedChecks().behaviour
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // the same bytes every run: `reproduce` compares commits
+        let statedJSON = (try? encoder.encode(stated)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         let ctx: [String: Any] = [
+            "statedLiteral": PythonLiteral.string(statedJSON),
             "projectName": spec.projectName, "description": spec.description, "port": plan.port,
             "modelName": generator.identity.modelName, "seed": options.sampling.seed,
             "routes": plan.routes.map { ["method": $0.method, "path": $0.path, "purpose": $0.purpose] },
@@ -614,7 +620,7 @@ public final class Pipeline {
             let text = try renderer.render(template, ctx)
             try write(text.trimmingCharacters(in: .newlines) + "\n", path: path, in: dir)
         }
-        say("skeleton", "requirements.txt, README.md, .gitignore, tests/test_app.py (\(probes.count) route test(s))")
+        say("skeleton", "requirements.txt, README.md, .gitignore, tests/test_app.py (\(probes.count) route test(s), \(stated.count) stated behaviour test(s))")
     }
 
     func writeMeta(_ dir: URL, verification: VerificationReport?, rounds: Int = 0) throws {

@@ -535,6 +535,10 @@ public enum PlanBuilder {
         let described = spec.description.lowercased()
         result.files.removeAll { f in
             guard !rules.files.contains(where: { $0.path == f.path }) else { return false }
+            // a script for a page the description wants without JavaScript, a stylesheet it never
+            // names: more for a small model to get wrong, nothing a user asked for
+            if f.path.hasPrefix("static/"), !described.contains(f.path.lowercased()),
+               f.path.hasSuffix(".css") || !spec.pinned.wantsJavaScript { return true }
             let stem = (f.path as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? f.path
             return !described.contains(f.path.lowercased()) && !described.contains(stem.lowercased())
         }

@@ -67,7 +67,24 @@ enum RouteCompletion {
 
     /// The declaration and the first lines of the view: the route's path parameters as arguments,
     /// and its query parameters read with their contract types.
-    static func head(_ route: PlannedRoute, contract: Contract?, taken: Set<String>) -> String {
+    /// The bound a number parameter of `route` must keep, from the stated behaviour: values the
+    /// checks expect refused (4xx) all below values they expect answered (2xx), with zero between
+    /// them: `< 0` ("negative gives 400") or `<= 0` ("zero or negative gives 400"). nil otherwise.
+    static func lowerBound(_ name: String, route: PlannedRoute, checks: [BehaviourCheck]) -> String? {
+        var refused: [Double] = [], answered: [Double] = []
+        for c in checks where c.method == route.method {
+            guard let comps = URLComponents(string: c.url), comps.path == route.path,
+                  let text = comps.queryItems?.first(where: { $0.name == name })?.value, let v = Double(text) else { continue }
+            if c.status.allSatisfy({ (400..<500).contains($0) }) { refused.append(v) }
+            else if c.status.contains(where: { (200..<300).contains($0) }) { answered.append(v) }
+        }
+        guard let high = refused.max(), let low = answered.min(), high < low else { return nil }
+        if high < 0 && low >= 0 { return "< 0" }
+        if high <= 0 && low > 0 { return "<= 0" }
+        return nil
+    }
+
+    static func head(_ route: PlannedRoute, contract: Contract?, taken: Set<String>, checks: [BehaviourCheck] = []) -> String {
         let params = PinnedFacts.matches(#"<(?:([a-z]+):)?([A-Za-z_]\w*)>"#, in: route.path, options: []).compactMap { $0[2] }
         var lines = ["@app.route(\"\(route.path)\", methods=[\"\(route.method)\"])",
                      "def \(functionName(route, taken: taken))(\(params.joined(separator: ", "))):"]
@@ -97,6 +114,10 @@ enum RouteCompletion {
                           "        return jsonify({\"error\": \"\(q) is missing or not valid\"}), \(status)"]
                 if contract?.paramType(q, path: route.path) == .number {
                     lines += ["    if not math.isfinite(\(v)):", "        return jsonify({\"error\": \"\(q) is not a number\"}), \(status)"]
+                }
+                if let bound = lowerBound(q, route: route, checks: checks) {
+                    let words = bound == "< 0" ? "must not be negative" : "must be greater than zero"
+                    lines += ["    if \(v) \(bound):", "        return jsonify({\"error\": \"\(q) \(words)\"}), \(status)"]
                 }
             } else {
                 lines.append("    \(v) = request.args.get(\"\(q)\", \"\")")
@@ -162,13 +183,19 @@ extension Pipeline {
         guard !missing.isEmpty else { return }
         for route in missing {
             let taken = Set(PinnedFacts.matches(#"(?m)^def\s+([A-Za-z_]\w*)"#, in: source, options: []).compactMap { $0[1] })
-            let head = RouteCompletion.head(route, contract: contract, taken: taken)
+            let head = RouteCompletion.head(route, contract: contract, taken: taken, checks: derivedChecks().behaviour)
             say("routes", "app.py has no \(route.method) \(route.path); the model writes its view")
             var ctx = try promptContext(target: PlannedFile(path: "app.py", purpose: "the Flask app"))
             ctx["written"] = [["path": "app.py", "lang": "python", "content": source.trimmingCharacters(in: .newlines)]]
             ctx["hasWritten"] = true
             var prompt = try renderer.render("prompts/file.mustache", ctx).trimmingCharacters(in: .whitespacesAndNewlines)
             prompt += "\n\napp.py above has no view for \(route.method) \(route.path) (\(route.purpose)). Write only that view function, complete, in one ```python code block; app.py's imports and `app` are already there."
+            let refused = head.components(separatedBy: "\n").filter { $0.hasPrefix("    if ") }.map { String($0.dropFirst(7).dropLast()) }
+            if head.contains("    try:") {
+                prompt += " The start of the view, written for you, already reads its parameters and refuses a missing or unreadable value"
+                    + (refused.isEmpty ? "" : " and " + refused.map { "`\($0)`" }.joined(separator: ", "))
+                    + ": do not check those again (a value they let through is allowed); add only the checks the description asks beyond them, then compute the answer."
+            }
             if let error {
                 prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\n```"
             }

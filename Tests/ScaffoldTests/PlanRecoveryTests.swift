@@ -101,3 +101,30 @@ final class FormValidatorsTests: XCTestCase {
         XCTAssertTrue(v.isEmpty, "\(v)")
     }
 }
+
+/// A number parameter's bound, from what the stated behaviour expects refused and answered.
+final class ParameterBoundTests: XCTestCase {
+    func check(_ url: String, _ status: [Int]) -> BehaviourCheck { BehaviourCheck(method: "GET", url: url, status: status, source: "") }
+    let route = PlannedRoute(method: "GET", path: "/speed", purpose: "", query: ["km", "hours"])
+
+    func testNegativeRefusedZeroAnsweredIsBelowZero() {
+        let checks = [check("/speed?km=-2&hours=1", [400]), check("/speed?km=0&hours=1", [200]), check("/speed?km=12&hours=1", [200])]
+        XCTAssertEqual(RouteCompletion.lowerBound("km", route: route, checks: checks), "< 0")
+        XCTAssertNil(RouteCompletion.lowerBound("hours", route: route, checks: checks), "hours only ever answered")
+        let head = RouteCompletion.head(route, contract: Contract(port: 5000, endpoints: [Contract.Endpoint(method: "GET", path: "/speed",
+            params: [Contract.Param(name: "km", location: "query", type: .number, origin: .description)], returns: [], origin: .description)]),
+            taken: [], checks: checks)
+        XCTAssertTrue(head.contains("    if km < 0:\n        return jsonify({\"error\": \"km must not be negative\"}), 400"), head)
+    }
+
+    func testZeroRefusedIsAtMostZero() {
+        let checks = [check("/speed?hours=0&km=1", [422]), check("/speed?hours=-1&km=1", [400, 422]), check("/speed?hours=0.5&km=1", [200])]
+        XCTAssertEqual(RouteCompletion.lowerBound("hours", route: route, checks: checks), "<= 0")
+    }
+
+    func testNoBoundWhenTheStatementsDoNotSeparateAtZero() {
+        XCTAssertNil(RouteCompletion.lowerBound("km", route: route, checks: [check("/speed?km=5&hours=1", [400]), check("/speed?km=2&hours=1", [200])]))
+        XCTAssertNil(RouteCompletion.lowerBound("km", route: route, checks: [check("/speed?km=-1&hours=1", [400])]))
+        XCTAssertNil(RouteCompletion.lowerBound("km", route: route, checks: [check("/other?km=-1", [400]), check("/other?km=1", [200])]))
+    }
+}
