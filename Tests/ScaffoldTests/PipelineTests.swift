@@ -52,6 +52,29 @@ final class PipelineTests: XCTestCase {
 
     // MARK: good apps pass verification
 
+    /// A JSON API of records: the model is asked for the plan only; the tool writes every route, and
+    /// the description's statements hold on the running app (and in the project's own tests).
+    func testRecordsAPIIsWrittenByTheToolAndDoesWhatTheDescriptionStates() throws {
+        try requireVenv()
+        let specs = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("specs")
+        for (i, name) in ["bookmarks_api", "bookmarks_api_casual"].enumerated() {
+            let description = try String(contentsOf: specs.appendingPathComponent("\(name).txt"), encoding: .utf8)
+            var asked: [String] = []
+            let gen = ScriptedGenerator { req, _ in
+                if let file = ScriptedGenerator.requestedFile(in: req) { asked.append(file); throw ScriptedGeneratorError("asked for \(file)") }
+                return #"{"name": "Bookmarks", "kind": "json-api", "files": ["app.py"], "storage": "memory"}"#
+            }
+            gen.continuesPrefill = true
+            let report = try run(gen, options(description, out: "project\(i)"))
+            XCTAssertEqual(asked, [], name)
+            XCTAssertEqual(report.exitCode, 0, name + ": " + report.checks.map { "\($0.name): \($0.status) \($0.summary)" }.joined(separator: "\n"))
+            XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed", name)
+            XCTAssertTrue(report.decisions.contains { $0.contains("never given out twice") }, name)
+            let tests = try String(contentsOf: work.appendingPathComponent("project\(i)/tests/test_app.py"), encoding: .utf8)
+            XCTAssertTrue(tests.contains("def test_stated(") && tests.contains("/bookmarks"), name)
+        }
+    }
+
     func testGoodJSONAPIPassesVerificationAndIsCommitted() throws {
         try requireVenv()
         let gen = ScriptedGenerator.fromDirectory(fixtures.appendingPathComponent("cube_api"), strict: true)
