@@ -163,6 +163,12 @@ public final class Pipeline {
             contract.decisions += found.decisions
             for d in found.decisions { say("contract", "decided: \(d)") }
         }
+        // a JSON API whose routes read query parameters or a typed JSON body: the tool writes each
+        // route's declaration and reading, the model each body
+        if skeleton == .none, generator.continuesPrefill, regenRequest == nil, plan.kind == .jsonAPI, !plan.routes.isEmpty,
+           plan.routes.allSatisfy({ r in !r.path.contains("<") && (r.method == "GET" || !RouteCompletion.jsonBody(r, contract: contract).isEmpty) }) {
+            skeleton = .jsonRoutes
+        }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
         for file in skeleton.modelFiles(plan) {
             let content: String

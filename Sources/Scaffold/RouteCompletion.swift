@@ -84,6 +84,13 @@ enum RouteCompletion {
         return nil
     }
 
+    /// The typed values a route reads from its JSON body, as the contract has them (names that are
+    /// identifiers, with a type).
+    static func jsonBody(_ route: PlannedRoute, contract: Contract?) -> [Contract.Param] {
+        let params = contract?.endpoints.first { $0.method == route.method && $0.path == route.path }?.params ?? []
+        return params.filter { $0.location == "json" && $0.type != nil && $0.name.range(of: #"^[A-Za-z_]\w*$"#, options: .regularExpression) != nil }
+    }
+
     static func head(_ route: PlannedRoute, contract: Contract?, taken: Set<String>, checks: [BehaviourCheck] = []) -> String {
         let params = PinnedFacts.matches(#"<(?:([a-z]+):)?([A-Za-z_]\w*)>"#, in: route.path, options: []).compactMap { $0[2] }
         var lines = ["@app.route(\"\(route.path)\", methods=[\"\(route.method)\"])",
@@ -121,6 +128,26 @@ enum RouteCompletion {
                 }
             } else {
                 lines.append("    \(v) = request.args.get(\"\(q)\", \"\")")
+            }
+        }
+        // a JSON body's typed values: the body must be an object holding each with its type
+        let body = route.method == "GET" ? [] : jsonBody(route, contract: contract)
+        if !body.isEmpty {
+            lines += ["    data = request.get_json(silent=True)", "    if not isinstance(data, dict):",
+                      "        return jsonify({\"error\": \"the body must be a JSON object\"}), \(status)"]
+            for p in body {
+                let taken: Set<String> = ["request", "app", "jsonify", "date", "datetime", "math", "json", "re", "Flask", "data", "abort"]
+                let v = taken.contains(p.name) ? p.name + "_value" : p.name
+                let (test, says): (String, String)
+                switch p.type {
+                case .number?: (test, says) = ("isinstance(\(v), (int, float)) and not isinstance(\(v), bool)", "a number")
+                case .integer?: (test, says) = ("isinstance(\(v), int) and not isinstance(\(v), bool)", "a whole number")
+                case .boolean?: (test, says) = ("isinstance(\(v), bool)", "true or false")
+                case .list?: (test, says) = ("isinstance(\(v), list)", "a list")
+                default: (test, says) = ("isinstance(\(v), str)", "a string")
+                }
+                lines += ["    \(v) = data.get(\"\(p.name)\")", "    if not (\(test)):",
+                          "        return jsonify({\"error\": \"\(p.name) must be \(says)\"}), \(status)"]
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -191,7 +218,7 @@ extension Pipeline {
             var prompt = try renderer.render("prompts/file.mustache", ctx).trimmingCharacters(in: .whitespacesAndNewlines)
             prompt += "\n\napp.py above has no view for \(route.method) \(route.path) (\(route.purpose)). Write only that view function, complete, in one ```python code block; app.py's imports and `app` are already there."
             let refused = head.components(separatedBy: "\n").filter { $0.hasPrefix("    if ") }.map { String($0.dropFirst(7).dropLast()) }
-            if head.contains("    try:") {
+            if head.contains("    try:") || head.contains("    data = request.get_json") {
                 prompt += " The start of the view, written for you, already reads its parameters and refuses a missing or unreadable value"
                     + (refused.isEmpty ? "" : " and " + refused.map { "`\($0)`" }.joined(separator: ", "))
                     + ": do not check those again (a value they let through is allowed); add only the checks the description asks beyond them, then compute the answer."

@@ -128,3 +128,21 @@ final class ParameterBoundTests: XCTestCase {
         XCTAssertNil(RouteCompletion.lowerBound("km", route: route, checks: [check("/other?km=-1", [400]), check("/other?km=1", [200])]))
     }
 }
+
+/// A POST route's JSON body, read and type-checked by the tool-written head.
+final class JSONBodyHeadTests: XCTestCase {
+    func testTypedBodyValuesAreReadAndChecked() {
+        let route = PlannedRoute(method: "POST", path: "/average", purpose: "", query: [])
+        let contract = Contract(port: 5000, endpoints: [Contract.Endpoint(method: "POST", path: "/average", params: [
+            Contract.Param(name: "values", location: "json", type: .list, origin: .model),
+            Contract.Param(name: "data", location: "json", type: .integer, origin: .model),
+            Contract.Param(name: "note", location: "json", type: nil, origin: .model),
+        ], returns: [], origin: .description)], errors: [Contract.StatedError(route: "/average", given: [:], status: 422, origin: .description)])
+        let head = RouteCompletion.head(route, contract: contract, taken: [])
+        XCTAssertTrue(head.contains("    data = request.get_json(silent=True)\n    if not isinstance(data, dict):\n        return jsonify({\"error\": \"the body must be a JSON object\"}), 422"), head)
+        XCTAssertTrue(head.contains("    values = data.get(\"values\")\n    if not (isinstance(values, list)):"), head)
+        XCTAssertTrue(head.contains("    data_value = data.get(\"data\")\n    if not (isinstance(data_value, int) and not isinstance(data_value, bool)):"), head)
+        XCTAssertFalse(head.contains("note"), "an untyped value is the model's to read")
+        XCTAssertEqual(RouteCompletion.jsonBody(PlannedRoute(method: "GET", path: "/average", purpose: ""), contract: contract), [])
+    }
+}
