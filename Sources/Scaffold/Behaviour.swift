@@ -1,8 +1,8 @@
 import Foundation
 
 /// One request the description states an outcome for, checked against the running app
-/// (verification's `behaviour` check), e.g. "GET /area?radius=0 answers 200" from
-/// "A radius of 0 is allowed".
+/// (verification's `behaviour` check), e.g. "GET /tank?depth=0 answers 200" from
+/// "a depth of 0 works too".
 ///
 /// Only statements the rules read with confidence become checks: a wrong check would make
 /// deepcoder call a good app broken and "repair" it. Every check keeps the sentence it comes
@@ -26,7 +26,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     public var texts: [String]
     public var forbidden: [String]
     /// Pinned output formats the answer must show, with any numbers in place of the example's
-    /// (same number of decimals): "BMI: 22.9" is met by "BMI: 141.8".
+    /// (same number of decimals): "Pace: 5.3 min/km" is met by "Pace: 12.8 min/km".
     public var formats: [String] = []
     /// A create whose id must be one no earlier create of this run was given.
     public var newID: Bool = false
@@ -47,7 +47,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         self.texts = texts; self.forbidden = forbidden; self.source = source; self.file = file
     }
 
-    /// "POST /todos {"title": ""}"
+    /// "POST /notes {"text": ""}"
     public var label: String {
         var s = "\(method) \(url)"
         if let json { s += " with JSON " + Self.jsonText(json) }
@@ -55,7 +55,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         return s
     }
 
-    /// "GET /area?radius=0 → status 200, a JSON object with the key "error"", for prompts.
+    /// "GET /tank?depth=-1 → status 400, a JSON object with the key "error"", for prompts.
     public var expectation: String {
         var parts = ["status " + status.map(String.init).joined(separator: " or ")]
         if let jsonType { parts.append("a JSON \(jsonType)") }
@@ -81,9 +81,10 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     }
 }
 
-/// Reads behaviour checks out of a description written as statements about the interface
-/// ("GET /x?y=<number> responds with status 200 and …", "If the y parameter is missing … respond
-/// with status 400 …", "A y of 0 is allowed", "POST /items with a JSON body {…} … responds 201").
+/// Reads behaviour checks out of a description made of statements about the interface
+/// ("GET /x?y=<number> answers 200 with …", "if y is missing … answer 400", "a y of 0 works too",
+/// "POST /items with {…} … returns 201 with the new item"), through their syntax (see `StatementReader`):
+/// a status is the code written next to its condition, a value the number or quoted text written.
 public enum BehaviourRules {
     static let methods = "GET|POST|PUT|PATCH|DELETE"
 
@@ -146,20 +147,23 @@ public enum BehaviourRules {
         matches(#"\{[^{}]*\}"#, text).compactMap { $0[0] }
     }
 
+    /// Status codes written in `text` (see `StatementReader.statusGroups`), in order.
     static func statusCodes(_ text: String) -> [Int] {
-        matches(#"\b([1-5]\d\d)\b"#, text).compactMap { $0[1].flatMap(Int.init) }
+        StatementReader.statusGroups(StatementReader.masked(text)).flatMap(\.codes)
     }
 
-    /// Values that the description's words make invalid, as query/form strings.
-    static func invalidVariants(_ text: String) -> [(word: String, value: String?)] {
-        let lower = text.lowercased()
-        var out: [(String, String?)] = []
-        if lower.contains("missing") { out.append(("missing", nil)) }
-        if lower.contains("not a number") || lower.contains("non-numeric") || lower.contains("not numeric") { out.append(("not a number", "abc")) }
-        if lower.contains("negative") { out.append(("negative", "-1")) }
-        if lower.range(of: #"\bempty\b"#, options: .regularExpression) != nil { out.append(("empty", "")) }
-        if lower.range(of: #"\bzero\b"#, options: .regularExpression) != nil { out.append(("zero", "0")) }
-        return out
+    /// What the description's words make invalid, each as a query/form value (nil: left out) with
+    /// where it is written (for the status stated next to it).
+    static func invalidVariants(_ text: String) -> [(kind: StatementReader.Invalid, value: String?, range: NSRange)] {
+        StatementReader.conditions(text).map { ($0.kind, $0.kind.sample(negative: "-1"), $0.range) }
+    }
+
+    /// The error status `line` states for the condition at `range`: the codes written nearest to it,
+    /// when they are all 4xx; nil otherwise (no code, or one that is not an error's).
+    static func errorStatus(for range: NSRange, in line: String) -> [Int]? {
+        guard let codes = StatementReader.status(for: range, in: line), !codes.isEmpty,
+              codes.allSatisfy({ (400..<500).contains($0) }) else { return nil }
+        return codes
     }
 
     static func wantsErrorKey(_ text: String) -> Bool {
@@ -170,6 +174,118 @@ public enum BehaviourRules {
         let lower = text.lowercased()
         if lower.range(of: #"\bjson (?:list|array)\b"#, options: .regularExpression) != nil { return "list" }
         return nil
+    }
+
+    /// A worked example's expected answer: the literal's concrete values, and all its keys (a key
+    /// whose value is a placeholder such as `<number>` or `"..."` is expected, its value is not).
+    static func expectedAnswer(_ literal: String) -> (subset: [String: JSONScalar], keys: [String])? {
+        guard let parsed = parseObject(literal) else { return nil }
+        var subset = parsed
+        for m in matches(#""([A-Za-z_][\w-]*)"\s*:\s*(?:<[^>]*>|"\.\.\.")"#, literal) { if let k = m[1] { subset[k] = nil } }
+        return (subset, Array(parsed.keys).sorted())
+    }
+
+    /// The OK status a route's own statement gives: the first group of 2xx codes in its first sentence
+    /// after a word of answering ("responds 200", "returns 201 with …", "answers 200 or 204",
+    /// "returns 204 (200 is also fine)").
+    static func okStatus(_ line: String) -> (codes: [Int], at: Int)? {
+        let masked = StatementReader.masked(line)
+        guard let first = StatementReader.sentences(line).first else { return nil }
+        let ns = masked as NSString
+        for g in StatementReader.statusGroups(masked) where NSLocationInRange(g.range.location, first.range) {
+            let before = ns.substring(with: NSRange(location: first.range.location, length: g.range.location - first.range.location))
+            guard before.range(of: #"\b(?:respond|return|answer|give|send|repl(?:y|ie)|get|gets|got)\w*\b|→|->|=>|\bstatus\b"#, options: [.regularExpression, .caseInsensitive]) != nil else { continue }
+            if g.codes.allSatisfy({ (200..<300).contains($0) }) { return (g.codes, g.range.location) }
+        }
+        return nil
+    }
+
+    /// Values the description gives a resource's keys when a create leaves them out: the word "default"
+    /// and a value in one clause ("(pinned is optional and defaults to false)", ""pinned" is false by
+    /// default", "age: 1 unless given"). The key is the resource key named last before it in the same
+    /// clause (sentence or parenthesis).
+    static func defaults(_ lines: [String], keys: [String]) -> [String: JSONScalar] {
+        var out: [String: JSONScalar] = [:]
+        let candidates = keys.filter { $0 != "id" }
+        guard !candidates.isEmpty else { return out }
+        let value = #"(true|false|-?\d+(?:\.\d+)?|"[^"\n]*")"#
+        let pattern = #"\bdefaults?\b(?:\s+(?:value\s+)?(?:is|to|of|=|being))?\s*[:=]?\s*"# + value
+            + #"|"# + value + #"\s+(?:by default|as (?:the |a )?default|unless (?:it is |it's )?(?:given|set|provided|sent)|if (?:it is |it's )?(?:omitted|not given|missing|absent|left out))"#
+        for line in lines {
+            let ns = line as NSString
+            let masked = StatementReader.masked(line) as NSString
+            for m in StatementReader.all(pattern, line) {
+                let rawRange = m.range(at: 1).location != NSNotFound ? m.range(at: 1) : m.range(at: 2)
+                let raw = ns.substring(with: rawRange)
+                // the clause: back to the sentence's start or an opening parenthesis
+                var start = 0
+                for b in StatementReader.all(#"[.;!?](?=\s)|\("#, masked.substring(to: m.range.location)) { start = b.range.location + 1 }
+                let clause = ns.substring(with: NSRange(location: start, length: m.range.location - start))
+                var named: (key: String, at: Int)?
+                for k in candidates {
+                    for r in StatementReader.all(#"(?<![\w-])"?"# + NSRegularExpression.escapedPattern(for: k) + #""?(?![\w-])"#, clause) where named == nil || r.range.location > named!.at {
+                        named = (k, r.range.location)
+                    }
+                }
+                guard let key = named?.key, out[key] == nil else { continue }
+                let v: JSONScalar
+                if raw == "true" || raw == "false" { v = .bool(raw == "true") }
+                else if let d = Double(raw) { v = .number(d) }
+                else { v = .string(String(raw.dropFirst().dropLast())) }
+                out[key] = v
+            }
+        }
+        return out
+    }
+
+    /// Whether `text` says ids are not given again after a delete: it names ids, a delete, and either
+    /// a denied reuse (a "not"/"never" before "recycled", "handed out again", "repeated", …) or a count
+    /// that only goes up ("ids keep increasing").
+    static func idsNotReused(_ text: String) -> Bool {
+        func has(_ p: String) -> Bool { text.range(of: p, options: [.regularExpression, .caseInsensitive]) != nil }
+        return has(#"\bids?\b"#) && has(#"\b(?:delet|remov)\w*"#)
+            && (has(#"\b(?:never|not|no)\b[^.;]{0,30}?\b(?:reus\w*|recycl\w*|(?:given|handed|assigned|issued)\s+(?:out\s+)?(?:again|twice|to another)|repeat\w*)"#)
+                || has(#"\b(?:keeps?|always)\s+(?:increasing|growing|going up|counting up)\b|\bonly (?:go|goes) up\b"#))
+    }
+
+    /// Field errors a route's statement names, each as the value to send (nil: leave the field out)
+    /// with where the condition is written: "a blank or missing text answers 400", "400 if "text" is
+    /// present but empty", ""pinned" must not be a non-boolean" — condition words before or after the field.
+    static func fieldErrors(_ line: String, fields: [String]) -> [(field: String, value: JSONScalar?, range: NSRange)] {
+        let word = #"(?:missing|empty|blank|non-string|non-boolean|non-numeric|non-number|negative|not (?:a |an )?(?:string|boolean|bool|number|integer|text)|not (?:true or false|valid))"#
+        let list = #"((?:"# + word + #")(?:(?:\s*,\s*(?:or\s+)?|\s+or\s+|\s+and/or\s+)(?:is\s+)?"# + word + #")*)"#
+        var out: [(String, JSONScalar?, NSRange)] = []
+        func value(_ w: String) -> (Bool, JSONScalar?) {
+            switch w.lowercased() {
+            case "missing": return (true, nil)
+            case "empty", "blank": return (true, .string(""))
+            case "non-string", "not a string", "not string", "not text", "not a text": return (true, .number(123))
+            case "non-boolean", "not a boolean", "not boolean", "not a bool", "not true or false": return (true, .string("yes"))
+            case "non-numeric", "non-number", "not a number", "not number": return (true, .string("abc"))
+            case "negative": return (true, .number(-1))
+            case "not an integer", "not integer": return (true, .number(2.5))
+            default: return (false, nil)
+            }
+        }
+        for f in fields {
+            let name = #""?\#(NSRegularExpression.escapedPattern(for: f))"?"#
+            let patterns = [
+                list + #"\s+"# + name + #"(?![\w-])"#,                                               // "a missing or empty url"
+                #"(?<![\w-])"# + name + #"\s+(?:is\s+|are\s+)?(?:(?:given|present|sent|provided|included|set)\s+(?:but|and)\s+(?:is\s+)?)?"# + list,  // ""url" is given but empty"
+            ]
+            for p in patterns {
+                for r in PinnedFacts.ranges(p, in: line, group: 1) {
+                    let words = (line as NSString).substring(with: r)
+                    for w in PinnedFacts.ranges(word, in: words) {
+                        let text = (words as NSString).substring(with: w)
+                        let (known, v) = value(text)
+                        guard known else { continue }
+                        out.append((f, v, NSRange(location: r.location + w.location, length: w.length)))
+                    }
+                }
+            }
+        }
+        return out.sorted { $0.2.location < $1.2.location }
     }
 
     public static func checks(for spec: ProjectSpec, plan: ProjectPlan) -> [BehaviourCheck] {
@@ -184,11 +300,14 @@ public enum BehaviourRules {
 
     static func apiChecks(_ description: String, plan: ProjectPlan) -> [BehaviourCheck] {
         let lines = units(description)
-        // the resource's shape: "A todo is the JSON object {"id": …, "title": …}"
+        // the resource's shape: "A note is the JSON object {"id": …, "text": …}", "a note looks like {…}"
         var resourceKeys: [String] = []
-        for line in lines where line.range(of: #"\bis (?:the|a) JSON object \{"#, options: [.regularExpression, .caseInsensitive]) != nil {
+        for line in lines where routeMentions(line).isEmpty
+            && line.range(of: #"\b(?:is|are|looks? like|shaped like)\s+(?:the\s+|a\s+|an\s+)?(?:JSON\s+)?(?:object\s*)?(?:like\s+)?\{"#, options: [.regularExpression, .caseInsensitive]) != nil {
             resourceKeys = matches(#""([A-Za-z_]\w*)"\s*:"#, line).compactMap { $0[1] }
         }
+        let types = ContractReader.explicitTypes(description)
+        let defaults = defaults(lines, keys: resourceKeys)
         let queryRoutes = plan.routes.filter { !$0.query.isEmpty && $0.method == "GET" }
         var creates: [BehaviourCheck] = [], reads: [BehaviourCheck] = [], updates: [BehaviourCheck] = [], deletes: [BehaviourCheck] = []
         func add(_ c: BehaviourCheck) {
@@ -214,26 +333,36 @@ public enum BehaviourRules {
 
         for line in lines {
             let mentions = routeMentions(line)
-            let errorKey = wantsErrorKey(line)
-            // 1. a worked example: "GET /area?radius=2 returns {"radius": 2.0, "area": 12.56…}"
-            for m in matches(#"\b("# + methods + #")\s+`?(/[^\s`]+?)`?\s+(?:returns|responds with|gives|answers)\s+(?:status\s+(\d{3})\s+(?:and|with)\s+)?(\{[^{}]*\})"#, line, []) {
-                guard let method = m[1], let url = m[2], !url.contains("<"), let obj = m[4], let expected = parseObject(obj) else { continue }
+            // an error answer has an "error" key when the sentence that states it says so
+            func errorKey(_ at: NSRange) -> Bool {
+                wantsErrorKey(StatementReader.sentence(at: at, in: line).map { (line as NSString).substring(with: $0) } ?? line)
+            }
+            // 1. a worked example: "GET /tank?depth=2 returns {"litres": 2000}", "… should give back {…}"
+            for m in matches(#"\b("# + methods + #")\s+`?(/[^\s`]+?)`?\s+(?:(?:should|must|will|would)\s+)?(?:returns?|responds?(?:\s+with)?|gives?(?:\s+back)?|answers?(?:\s+with)?|sends?\s+back|yields?|->|→|=>)\s+(?:(?:status\s+|http\s+)?([1-5]\d\d)\s+(?:and|with)\s+)?(?:json\s+(?:like\s+)?)?(\{[^{}]*\})"#, line, []) {
+                guard let method = m[1], let url = m[2], !url.contains("<"), let obj = m[4], let expected = expectedAnswer(obj) else { continue }
                 let status = m[3].flatMap(Int.init) ?? (method == "POST" ? 201 : 200)
                 add(BehaviourCheck(method: method, url: url, status: method == "POST" && m[3] == nil ? [200, 201] : [status],
-                                   jsonSubset: expected, jsonKeys: Array(expected.keys).sorted(), source: line))
+                                   jsonSubset: expected.subset.isEmpty ? nil : expected.subset, jsonKeys: expected.keys, source: line))
             }
-            // 2. the route's own statement: "GET /todos/<id> responds 200 with that todo, or 404 …"
+            // 2. the route's own statement: "GET /notes/<id> answers 200 with that note, or 404 …"
             if mentions.count == 1, let (method, url) = mentions.first,
-               let m = matches(#"^\s*(?:"# + methods + #")\s+`?\S+`?\s*(?:with a JSON body\s*(\{[^{}]*\})[^.;]*?)?(?:[^.;]*?)\b(?:responds?|returns?|answers?)\s+(?:with\s+)?(?:status\s+)?(2\d\d)(?:\s+or\s+(2\d\d))?"#, line, []).first {
-                let ok = [m[2], m[3]].compactMap { $0.flatMap(Int.init) }
+               line.range(of: #"^\s*`?(?:"# + methods + #")\s"#, options: .regularExpression) != nil,
+               let ok = okStatus(line) {
                 let (path, _) = splitURL(url)
+                let masked = StatementReader.masked(line)
+                let head = (line as NSString).substring(to: ok.at)  // the statement before its status: the request
                 var body: [String: JSONScalar]? = nil
-                if let lit = m[1] { body = parseObject(lit) }
+                if let lit = objectLiterals(head).first { body = parseObject(lit) }
                 if method == "POST" || method == "PUT" || method == "PATCH" {
                     if body == nil, method != "POST", !resourceKeys.isEmpty {
-                        // "PUT … with a JSON body containing "title" and/or "done"": a title change
-                        if let key = matches(#"containing\s+"([A-Za-z_]\w*)""#, line).first?[1] {
-                            body = [key: ContractReader.explicitTypes(description)[key] == .boolean ? .bool(true) : .string("changed text")]
+                        // "PATCH … with a JSON body containing "text"": a change of the first key it names
+                        let named = matches(#""([A-Za-z_]\w*)""#, head).compactMap { $0[1] }.first { resourceKeys.contains($0) && $0 != "id" }
+                        if let key = named {
+                            switch types[key] {
+                            case .boolean?: body = [key: .bool(true)]
+                            case .number?, .integer?: body = [key: .number(7)]
+                            default: body = [key: .string("changed text")]
+                            }
                         }
                     }
                     if body == nil { continue }
@@ -243,86 +372,66 @@ public enum BehaviourRules {
                 if method == "GET", let route, !route.query.isEmpty, !url.contains("?") || url.contains("<") { fullURL = joinURL(path, validQuery(route)) }
                 if fullURL.contains("?"), fullURL.range(of: #"=<[^>]*>"#, options: .regularExpression) != nil, let route { fullURL = joinURL(path, validQuery(route)) }
                 var keys: [String] = []
-                if line.range(of: #"\bthe (?:created|updated)\b|\bwith that\b"#, options: [.regularExpression, .caseInsensitive]) != nil { keys = resourceKeys }
+                if line.range(of: #"\bthe (?:created|updated|new|changed|stored|saved)\b|\bwith that\b"#, options: [.regularExpression, .caseInsensitive]) != nil { keys = resourceKeys }
                 // an update answers with the changed values
                 let subset: [String: JSONScalar]? = (method == "PUT" || method == "PATCH") && !keys.isEmpty ? body : nil
-                // "(optionally "done", default false)": the default when absent, the value when given
-                var optional: (key: String, byDefault: JSONScalar, given: JSONScalar)?
-                if method == "POST", let b = body, !keys.isEmpty,
-                   let m = matches(#"optional(?:ly)?\s+"([A-Za-z_]\w*)"[^.;]{0,20}?default(?:s to|:)?\s+(true|false|-?\d+(?:\.\d+)?)\b"#, line).first,
-                   let key = m[1], let raw = m[2], b[key] == nil, resourceKeys.contains(key) {
-                    optional = raw == "true" || raw == "false" ? (key, .bool(raw == "true"), .bool(raw != "true"))
-                        : (key, .number(Double(raw)!), .number(Double(raw)! + 1))
+                // a default the description gives a key the create leaves out: absent it has the default, given it keeps its value
+                var optional: (key: String, byDefault: JSONScalar, given: JSONScalar?)?
+                if method == "POST", let b = body, !keys.isEmpty, let (key, v) = defaults.sorted(by: { $0.key < $1.key }).first(where: { b[$0.key] == nil }) {
+                    switch v {
+                    case .bool(let x): optional = (key, v, .bool(!x))
+                    case .number(let d): optional = (key, v, .number(d + 1))
+                    case .string: optional = (key, v, nil)
+                    }
                 }
-                add(BehaviourCheck(method: method, url: fullURL, json: body, status: ok,
+                add(BehaviourCheck(method: method, url: fullURL, json: body, status: ok.codes,
                                    jsonSubset: optional.map { [$0.key: $0.byDefault] } ?? subset, jsonKeys: keys,
                                    jsonType: jsonType(line), source: line))
-                if let optional, let b = body {
-                    add(BehaviourCheck(method: method, url: fullURL, json: b.merging([optional.key: optional.given]) { $1 }, status: ok,
-                                       jsonSubset: [optional.key: optional.given], jsonKeys: keys, source: line))
+                if let optional, let given = optional.given, let b = body {
+                    add(BehaviourCheck(method: method, url: fullURL, json: b.merging([optional.key: given]) { $1 }, status: ok.codes,
+                                       jsonSubset: [optional.key: given], jsonKeys: keys, source: line))
                 }
-                // the error cases the same statement names for this route
-                if let notFound = matches(#"\b(404)\b[^.;]*?(?:no such|not found|does not exist|unknown)|(?:no such|not found|does not exist|unknown)[^.;]*?\b(404)\b"#, line).first,
-                   notFound[1] != nil || notFound[2] != nil, path.contains("<") {
+                // the error cases the same statement names for this route: an item that does not exist …
+                if path.contains("<") {
                     let missingURL = path.replacingOccurrences(of: #"<[^>]*>"#, with: "999999", options: .regularExpression)
-                    add(BehaviourCheck(method: method, url: missingURL, json: body, status: [404], jsonKeys: errorKey ? ["error"] : [], source: line))
+                    for r in PinnedFacts.ranges(#"\bno such\b|\bnot found\b|\b(?:does not|doesn't|do not|don't|no longer) exists?\b|\bunknown\s+(?:\w+\s+)?ids?\b|\bnon-?existent\b|\bnot there\b|\bno \w+ (?:with|has) (?:that|this|the|such an?) id\b"#, in: masked) {
+                        guard let codes = errorStatus(for: r, in: line) else { continue }
+                        add(BehaviourCheck(method: method, url: missingURL, json: body, status: codes, jsonKeys: errorKey(r) ? ["error"] : [], source: line))
+                    }
                 }
-                // body field errors: "A missing, empty or non-string title gives status 400"
+                // … and body fields: "a blank or missing text answers 400", "400 if "text" is present but empty"
                 if let b = body {
-                    for m in matches(#"((?:(?:missing|empty|non-string|non-boolean|negative|non-numeric|blank)(?:\s*,\s*|\s+or\s+|\s*,\s*or\s+)?)+)\s+"?([A-Za-z_]\w*)"?\s+(?:gives|returns|responds with|answers)\s+(?:status\s+)?(4\d\d)"#, line) {
-                        guard let words = m[1]?.lowercased(), let field = m[2], let code = m[3].flatMap(Int.init) else { continue }
-                        var variants: [(String, JSONScalar?)] = []
-                        if words.contains("missing") { variants.append(("missing", nil)) }
-                        if words.contains("empty") || words.contains("blank") { variants.append(("empty", .string(""))) }
-                        if words.contains("non-string") { variants.append(("non-string", .number(123))) }
-                        if words.contains("non-boolean") { variants.append(("non-boolean", .string("yes"))) }
-                        if words.contains("negative") { variants.append(("negative", .number(-1))) }
-                        for (_, v) in variants {
-                            var bad = b
-                            bad[field] = v
-                            add(BehaviourCheck(method: method, url: fullURL, json: bad, status: [code], jsonKeys: errorKey ? ["error"] : [], source: line))
-                        }
-                    }
-                    // "400 … if "title" is given but empty or "done" is given but not a boolean"
-                    if let code = matches(#"\b(4\d\d)\b[^.;]*?\bif\s+"\w+"\s+is given but"#, line).first?[1].flatMap(Int.init) {
-                        for m in matches(#""([A-Za-z_]\w*)"\s+is given but\s+(empty|not a boolean|not a string|negative|not a number)"#, line) {
-                            guard let field = m[1], let what = m[2]?.lowercased() else { continue }
-                            let v: JSONScalar
-                            switch what {
-                            case "empty": v = .string("")
-                            case "not a boolean": v = .string("yes")
-                            case "not a string": v = .number(123)
-                            case "negative": v = .number(-1)
-                            default: v = .string("abc")
-                            }
-                            add(BehaviourCheck(method: method, url: fullURL, json: [field: v], status: [code], jsonKeys: errorKey ? ["error"] : [], source: line))
-                        }
+                    let fields = Array(Set(b.keys).union(resourceKeys)).filter { $0 != "id" }.sorted()
+                    for e in fieldErrors(line, fields: fields) {
+                        guard let codes = errorStatus(for: e.range, in: line) else { continue }
+                        var bad: [String: JSONScalar]
+                        if method == "POST" { bad = b; bad[e.field] = e.value }
+                        else if let v = e.value { bad = [e.field: v] }  // an update changes what it is given; a missing field is no error
+                        else { continue }
+                        add(BehaviourCheck(method: method, url: fullURL, json: bad, status: codes, jsonKeys: errorKey(e.range) ? ["error"] : [], source: line))
                     }
                 }
             }
-            // 3. query parameter errors: "If the radius parameter is missing, is not a number, or is negative, respond with status 400"
-            if let code = matches(#"\b(?:status|respond(?:s)?(?:\s+with)?|return(?:s)?|gives?)\s+(?:status\s+)?(4\d\d)\b"#, line).first?[1].flatMap(Int.init),
-               line.range(of: #"\bif\b|\bwhen\b"#, options: [.regularExpression, .caseInsensitive]) != nil {
-                let variants = invalidVariants(line)
-                let named = mentions.isEmpty ? queryRoutes : queryRoutes.filter { r in mentions.contains { $0.method == r.method && splitURL($0.url).path == r.path } }
-                for route in named {
-                    let params = route.query.filter { p in line.range(of: #"\b\#(NSRegularExpression.escapedPattern(for: p))\b"#, options: [.regularExpression, .caseInsensitive]) != nil }
-                    guard !params.isEmpty else { continue }
+            // 3. query parameter errors: "if depth is missing, answer 400; if it isn't a number or is negative, 422":
+            // each condition gets the status written nearest to it
+            let named = mentions.isEmpty ? queryRoutes : queryRoutes.filter { r in mentions.contains { $0.method == r.method && splitURL($0.url).path == r.path } }
+            for route in named {
+                let params = route.query.filter { p in line.range(of: #"\b\#(NSRegularExpression.escapedPattern(for: p))\b"#, options: [.regularExpression, .caseInsensitive]) != nil }
+                guard !params.isEmpty else { continue }
+                for (_, value, range) in invalidVariants(line) {
+                    guard let codes = errorStatus(for: range, in: line) else { continue }
                     for p in params {
-                        for (_, value) in variants {
-                            var q = validQuery(route)
-                            if let value { q = q.map { $0.0 == p ? ($0.0, value) : $0 } } else { q.removeAll { $0.0 == p } }
-                            add(BehaviourCheck(method: "GET", url: joinURL(route.path, q), status: [code],
-                                               jsonKeys: errorKey ? ["error"] : [], source: line))
-                        }
+                        var q = validQuery(route)
+                        if let value { q = q.map { $0.0 == p ? ($0.0, value) : $0 } } else { q.removeAll { $0.0 == p } }
+                        add(BehaviourCheck(method: "GET", url: joinURL(route.path, q), status: codes,
+                                           jsonKeys: errorKey(range) ? ["error"] : [], source: line))
                     }
                 }
             }
-            // 4. allowed values: "A radius of 0 is allowed", "Decimal radii such as 0.5 are allowed"
-            for m in matches(#"(?:\b([A-Za-z_]\w*)\s+of\s+|such as\s+)(-?\d+(?:\.\d+)?)\s+(?:is|are)\s+(?:also\s+)?(?:allowed|valid|accepted)"#, line) {
-                guard let value = m[2] else { continue }
+            // 4. accepted values: "a depth of 0 works too", "fractions like 0.5 are accepted", "zero is fine"
+            for (name, value, _) in StatementReader.acceptedValues(line) {
                 for route in queryRoutes {
-                    var params = route.query.filter { $0.lowercased() == m[1]?.lowercased() }
+                    var params = route.query.filter { $0.lowercased() == name?.lowercased() }
                     if params.isEmpty && route.query.count == 1 { params = route.query }
                     for p in params {
                         let q = validQuery(route).map { $0.0 == p ? ($0.0, value) : $0 }
@@ -333,10 +442,10 @@ public enum BehaviourRules {
         }
         // creates first (later checks use the item they make), then reads, updates, deletes
         var seen = Set<String>()
-        // "Ids … are never reused, even after a delete": a create after the deletes gets a new id
+        // ids not given again after a delete: a create after the deletes gets a new id
         var after: [BehaviourCheck] = []
         if !deletes.isEmpty, var create = creates.first(where: { $0.status.contains(where: { (200..<300).contains($0) }) && !$0.jsonKeys.isEmpty }),
-           let line = lines.first(where: { $0.range(of: #"\b(?:never|not) (?:be )?reused\b"#, options: [.regularExpression, .caseInsensitive]) != nil }) {
+           let line = lines.first(where: idsNotReused) {
             create.newID = true
             create.source = line
             create.jsonSubset = nil
@@ -349,18 +458,77 @@ public enum BehaviourRules {
 
     // MARK: - WTForms pages
 
-    /// The message a description pins for number fields that must be positive ("greater than zero …
-    /// for a zero or negative value the message is exactly "Must be a positive number.""), with
-    /// whether zero is rejected too (false: only negatives are).
-    public static func nonPositiveMessage(_ description: String) -> (message: String, rejectsZero: Bool, line: String)? {
-        for line in units(description) {
-            let lower = line.lowercased()
-            guard lower.contains("zero") || lower.contains("negative") || lower.contains("positive") else { continue }
-            guard let message = matches(#"(?:message|error)[^"“]{0,40}(?:exactly|is|reads|says)\s+["“]([^"”\n]{1,80})["”]"#, line).first?[1] else { continue }
-            let rejectsZero = lower.range(of: #"\bzero\b|greater than 0|\bpositive\b"#, options: .regularExpression) != nil
-            return (message, rejectsZero, line)
+    /// Words of a statement about errors: a quoted text in such a sentence is a message, not a result.
+    static let errorWords = #"\b(?:errors?|invalid|wrong|warnings?|messages?|refuse[sd]?|reject\w*|negative|zero|empty|missing|blank|not a number|non-numeric|isn't a number)\b"#
+
+    static func isErrorTrigger(_ trigger: String) -> Bool {
+        trigger.range(of: #"^(?:messages?|errors?|warnings?|notices?|alerts?)$"#, options: .regularExpression) != nil
+    }
+
+    /// A message for zero and/or negative numbers in `line`: the one quoted message (see
+    /// `StatementReader.messages`) of a sentence whose conditions call zero and/or negative values
+    /// invalid, and draw no other line (a bound such as "below 5" or an integer asked for is another rule).
+    static func nonPositiveRule(_ line: String) -> (message: String, rejectsZero: Bool, rejectsNegative: Bool, sentence: NSRange)? {
+        let messages = StatementReader.messages(line).filter { !$0.negated }
+        let all = StatementReader.sentences(line)
+        for s in all {
+            let inside = messages.filter { NSLocationInRange($0.range.location, s.range) }
+            guard let message = inside.first, Set(inside.map(\.text)).count == 1 else { continue }
+            let text = (line as NSString).substring(with: s.range)
+            var conditions = StatementReader.conditions(text).map(\.kind)
+            // "Both must be greater than zero. Otherwise show the error "…"": the sentence before says what
+            if conditions.isEmpty, text.range(of: #"^\W*(?:otherwise|else|if not|if (?:it|they|one|either) (?:is|are)n't|if (?:it|they|one|either) (?:is|are) not|when (?:it|they|one|either) (?:is|are)n't)\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+               let k = all.firstIndex(where: { $0.range == s.range }), k > 0 {
+                conditions = StatementReader.conditions((line as NSString).substring(with: all[k - 1].range)).map(\.kind)
+            }
+            guard conditions.allSatisfy({ k in
+                switch k {
+                case .missing, .empty, .notANumber, .negative, .zero: return true
+                case .below(let n, _): return n == 0
+                case .above, .notWhole: return false
+                }
+            }) else { continue }
+            let rejectsNegative = conditions.contains { $0.rejects(-5) }
+            let rejectsZero = conditions.contains { $0.rejects(0) }
+            guard rejectsNegative || rejectsZero else { continue }
+            return (message.text, rejectsZero, rejectsNegative, s.range)
         }
         return nil
+    }
+
+    /// The message a description pins for number fields that must be positive ("must be more than zero;
+    /// for zero or a negative number show the error "…"", "has to be greater than 0. Otherwise the error
+    /// should read "…""), with whether zero is rejected too (false: only negatives are).
+    public static func nonPositiveMessage(_ description: String) -> (message: String, rejectsZero: Bool, line: String)? {
+        for line in units(description) {
+            if let r = nonPositiveRule(line), r.rejectsNegative { return (r.message, r.rejectsZero, line) }
+        }
+        return nil
+    }
+
+    /// The statuses `line` allows for a page at `range`: the codes of its sentence, else of the line
+    /// (2xx and 4xx only: a page that shows an error); nil when it states none.
+    static func pageStatus(_ line: String, sentence: NSRange) -> [Int]? {
+        let groups = StatementReader.statusGroups(StatementReader.masked(line))
+        let own = groups.filter { NSLocationInRange($0.range.location, sentence) }
+        let codes = (own.isEmpty ? groups : own).flatMap(\.codes).filter { (200..<300).contains($0) || (400..<500).contains($0) }
+        var seen = Set<Int>()
+        let unique = codes.filter { seen.insert($0).inserted }
+        return unique.isEmpty ? nil : unique
+    }
+
+    /// Result formats the description pins: a quoted text with a number after a word of showing
+    /// ("displayed as "Pace: 5.3 min/km"", "formatted as "…"", "should look like "…""), in a sentence
+    /// that is not about errors.
+    static func resultFormats(_ line: String) -> [String] {
+        let sentences = StatementReader.sentences(line)
+        let masked = StatementReader.masked(line) as NSString
+        return StatementReader.messages(line).filter { m in
+            guard !m.negated, !isErrorTrigger(m.trigger),
+                  m.text.range(of: #"\d"#, options: .regularExpression) != nil, m.text.range(of: #"[A-Za-z]"#, options: .regularExpression) != nil,
+                  let s = sentences.first(where: { NSLocationInRange(m.range.location, $0.range) }) else { return false }
+            return masked.substring(with: s.range).range(of: errorWords, options: [.regularExpression, .caseInsensitive]) == nil
+        }.map(\.text)
     }
 
     static func formChecks(_ spec: ProjectSpec, plan: ProjectPlan) -> [BehaviourCheck] {
@@ -372,21 +540,31 @@ public enum BehaviourRules {
         var valid: [String: String] = [:]
         for f in numeric { valid[f.name] = f.type.hasPrefix("Integer") ? "4" : "70.5" }
         var out: [BehaviourCheck] = []
-        // decimals are numbers too, unless the description asks for whole numbers
+        // decimals are numbers too, unless the description asks for integers
         let numberLine = lines.first { $0.range(of: #"\bnumber (?:fields?|inputs?)\b"#, options: [.regularExpression, .caseInsensitive]) != nil }
-        // the pinned error texts must not show for valid input
-        let errorTexts = spec.pinned.exactTexts.filter { t in
-            lines.contains { $0.contains("\"\(t)\"") && $0.range(of: #"\berror|message\b"#, options: [.regularExpression, .caseInsensitive]) != nil }
+        let formats = lines.map { (line: $0, formats: resultFormats($0)) }
+        let allFormats = Set(formats.flatMap(\.formats))
+        // the error messages the description pins must not show for valid input: a message after "error",
+        // "message", … or after words about errors in its sentence (not a label, a heading or a result)
+        var errorTexts: [String] = []
+        for line in lines {
+            let masked = StatementReader.masked(line) as NSString
+            for m in StatementReader.messages(line) where !m.negated && !allFormats.contains(m.text) && !errorTexts.contains(m.text) {
+                if m.trigger.range(of: #"^(?:labels?|labell?ed|headings?|formatted|formats?|written|outputs?)$"#, options: .regularExpression) != nil { continue }
+                // the sentence up to the message: "If a field is empty, the page shows "…"" (not "shows "Result:" and, for
+                // invalid input, the error "…"", where the words about errors come after the first text)
+                let lead = StatementReader.sentence(at: m.range, in: line).map { masked.substring(with: NSRange(location: $0.location, length: m.range.location - $0.location)) } ?? ""
+                if isErrorTrigger(m.trigger) || lead.range(of: errorWords, options: [.regularExpression, .caseInsensitive]) != nil { errorTexts.append(m.text) }
+            }
         }
         if let numberLine {
             out.append(BehaviourCheck(method: "POST", url: post.path, form: valid, status: [200],
                                       forbidden: ["Not a valid integer", "Not a valid float", "Not a valid decimal"] + errorTexts,
                                       source: numberLine, file: "forms.py"))
         }
-        // a result format the description pins ("written as "BMI: 22.9""): valid input shows it
-        for line in lines {
-            for m in matches(#"(?:written|shown|displayed|formatted|printed)\s+as\s+["“]([^"”\n]{1,60})["”]"#, line) {
-                guard let text = m[1], text.range(of: #"\d"#, options: .regularExpression) != nil else { continue }
+        // a result format the description pins: valid input shows it
+        for (line, texts) in formats {
+            for text in texts {
                 var c = BehaviourCheck(method: "POST", url: post.path, form: valid, status: [200], forbidden: errorTexts,
                                        source: line, file: plan.pages.first ?? "app.py")
                 c.formats = [text]
@@ -400,19 +578,19 @@ public enum BehaviourRules {
                 out.append(other)
             }
         }
-        // "for a zero or negative value the message is exactly "Must be a positive number.""
+        // "for zero or a negative number show the error "…"": each field refused with the other valid,
+        // answered with the status the description gives such a page (any of 200, 400, 422 when it gives none)
         for line in lines {
-            let lower = line.lowercased()
-            guard lower.contains("zero") || lower.contains("negative") else { continue }
-            guard let message = matches(#"(?:message|error)[^"“]{0,40}(?:exactly|is|reads|says)\s+["“]([^"”\n]{1,80})["”]"#, line).first?[1] else { continue }
+            guard let rule = nonPositiveRule(line) else { continue }
             var values: [String] = []
-            if lower.contains("zero") { values.append("0") }
-            if lower.contains("negative") { values.append("-5") }
+            if rule.rejectsZero { values.append("0") }
+            if rule.rejectsNegative { values.append("-5") }
+            let status = pageStatus(line, sentence: rule.sentence) ?? [200, 400, 422]
             for f in numeric {
                 for v in values {
                     var form = valid
                     form[f.name] = v
-                    out.append(BehaviourCheck(method: "POST", url: post.path, form: form, status: [200, 400], texts: [message],
+                    out.append(BehaviourCheck(method: "POST", url: post.path, form: form, status: status, texts: [rule.message],
                                               source: line, file: "forms.py"))
                 }
             }

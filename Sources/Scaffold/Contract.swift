@@ -41,7 +41,7 @@ public struct Contract: Sendable, Codable, Equatable {
             if word.hasSuffix("field"), word.count > 5 { word = String(word.dropLast(5)) }  // WTForms' FloatField, IntegerField
             switch word {
             case "number", "float", "decimal", "double", "numeric", "real": self = .number
-            case "integer", "int", "whole number", "count": self = .integer
+            case "integer", "int", "whole number", "count": self = .integer  // the type's usual names, in any description
             case "string", "str", "text", "textarea", "search", "name": self = .string
             case "boolean", "bool", "checkbox": self = .boolean
             case "date", "iso date": self = .date

@@ -25,7 +25,7 @@ public struct PageCheck: Sendable, Codable, Equatable {
         self.filled = filled; self.allowsRequests = allowsRequests
     }
 
-    /// "typing radius="2", then clicking #calculate → the page shows "12.57", #result does not show "invalid"", for prompts.
+    /// "typing hours="8", then clicking #pay → the page shows "100.00", #wage does not show "Check the numbers"", for prompts.
     public var expectation: String {
         var parts: [String] = []
         for (id, texts) in shows.sorted(by: { $0.key < $1.key }) {
@@ -38,19 +38,19 @@ public struct PageCheck: Sendable, Codable, Equatable {
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
-    /// `bill="100", people="4", then click #calculate`
+    /// `hours="8", hourly-rate="12.5", then click #pay`
     public var label: String {
         let typed = inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
         return (typed.isEmpty ? "" : "typing \(typed), then ") + "clicking #\(click)"
     }
 }
 
-/// Reads page checks from a description that pins a page's elements (`<input id="radius">`,
-/// `<button id="calculate">`) and states what clicking does: a worked example ("radius 2 gives
-/// 12.57", "Example: bill 100, tip 15, people 4 gives 15.00, 115.00 and 28.75") and the inputs it
-/// calls invalid ("If the radius is empty, not a number, or negative, #result shows a message
-/// containing the word "invalid""). As with `BehaviourRules`, only what the rules read with
-/// confidence becomes a check; a page description they cannot read gives none.
+/// Reads page checks from a description that pins a page's elements (`<input id="hours">`,
+/// `<button id="pay">`) and states what clicking does: a worked example ("for example 8 hours at
+/// hourly rate 12.5 should give 100.00", "e.g. hours 8, hourly rate 12.5 -> 100.00") and the inputs it
+/// calls invalid ("if the hours are empty or more than 80, put the text "Check the numbers" in
+/// #wage"). As with `BehaviourRules`, only what the rules read with confidence becomes a check; a
+/// page description they cannot read gives none.
 public enum PageRules {
     struct PinnedElement { var tag: String; var id: String }
 
@@ -66,7 +66,7 @@ public enum PageRules {
         }
     }
 
-    /// The words a description uses for an input: "tip-percent" → ["tip percent", "tip"].
+    /// The words a description uses for an input: "hourly-rate" → ["hourly rate", "hourly"].
     static func names(_ id: String) -> [String] {
         var spaced = id.replacingOccurrences(of: #"([a-z])([A-Z])"#, with: "$1 $2", options: .regularExpression)
         spaced = spaced.replacingOccurrences(of: #"[-_]+"#, with: " ", options: .regularExpression).lowercased()
@@ -84,24 +84,25 @@ public enum PageRules {
         return nil
     }
 
-    /// Values the words of `segment` call invalid, as typed text.
-    static func invalidValues(_ segment: String) -> [(word: String, value: String)] {
-        let lower = segment.lowercased()
-        var out: [(String, String)] = []
-        func has(_ p: String) -> Bool { lower.range(of: p, options: .regularExpression) != nil }
-        if has(#"\bempty\b|\bmissing\b|\bblank\b"#) { out.append(("empty", "")) }
-        if has(#"\bnot a (?:valid )?number\b|\bnon-numeric\b|\bnot numeric\b"#) { out.append(("not a number", "abc")) }
-        if has(#"\bnegative\b"#) { out.append(("negative", "-5")) }
-        if has(#"\bzero\b"#) { out.append(("zero", "0")) }
-        if let m = matches(#"\bless than (\d+)\b"#, lower).first, let n = m[1].flatMap(Int.init) { out.append(("less than \(n)", String(n - 1))) }
-        if has(#"\bnot (?:a )?whole number\b|\bnot an integer\b"#) { out.append(("not a whole number", "2.5")) }
-        return out
+    /// What the words of `segment` call invalid (see `StatementReader.conditions`), each with a value
+    /// that is invalid that way, as typed text ("" for missing and empty alike).
+    static func invalidValues(_ segment: String) -> [(kind: StatementReader.Invalid, value: String)] {
+        var seen = Set<String>()
+        return StatementReader.conditions(segment).compactMap { c in
+            let value = c.kind.sample(negative: "-5") ?? ""
+            return seen.insert(value).inserted ? (c.kind, value) : nil
+        }
     }
 
-    /// "negative" is invalid but zero is not said to be: 0 is a valid value.
+    /// Negative values are invalid, zero is not said to be: 0 is a valid value.
     static func zeroIsValid(_ segment: String) -> Bool {
-        let lower = segment.lowercased()
-        return lower.contains("negative") && lower.range(of: #"\bzero\b|\bless than\b|\bpositive\b|greater than|at least|\b0\b"#, options: .regularExpression) == nil
+        let conditions = StatementReader.conditions(segment).map(\.kind)
+        let drawsLineAtZero = conditions.contains { k in
+            if case .negative = k { return true }
+            if case .below(0, false) = k { return true }
+            return false
+        }
+        return drawsLineAtZero && !conditions.contains { $0.rejects(0) }
     }
 
     struct InvalidStatement {
@@ -113,15 +114,24 @@ public enum PageRules {
         var segments: [(id: String, text: String)]
     }
 
+    /// Lines that state what the page shows for invalid input: a message (see
+    /// `StatementReader.messages`; the first one the line does not forbid) and what is invalid for
+    /// the inputs it names. A line about the server (an endpoint, a status, a request) states what
+    /// the server answers, not what the page checks; with one input the line must name it (or
+    /// speak of "the box", "the field", "the value", …).
     static func invalidStatements(_ lines: [String], inputs: [String], buttons: [String]) -> [InvalidStatement] {
         var out: [InvalidStatement] = []
         for line in lines {
-            guard let word = matches(#"(?:word|text|message)\s+["“]([^"”]{1,40})["”]"#, line).first?[1] else { continue }
+            guard let word = StatementReader.messages(line).first(where: { !$0.negated })?.text else { continue }
+            let masked = StatementReader.masked(line)
+            if masked.range(of: #"\b(?:endpoint|server|status|request|requests|api|json|route)\b|(?:^|\s)/[a-z]"#, options: [.regularExpression, .caseInsensitive]) != nil
+                || !StatementReader.statusGroups(masked).isEmpty { continue }
             let mentioned = matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, line).compactMap { $0[1] ?? $0[2] }
             let target = mentioned.first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
             let located = inputs.compactMap { id in position(of: id, in: line).map { (id, $0) } }.sorted { $0.1 < $1.1 }
             var segments: [(id: String, text: String)] = []
             if inputs.count == 1 {
+                guard !located.isEmpty || masked.range(of: #"\b(?:box|field|input|value|entry|number|it)\b"#, options: [.regularExpression, .caseInsensitive]) != nil else { continue }
                 segments = [(inputs[0], line)]
             } else {
                 let ns = line as NSString
@@ -162,18 +172,43 @@ public enum PageRules {
         for id in inputs {
             let segment = statement.segments.first { $0.id == id }!.text
             var parts = ["!Number.isFinite(x)"]
-            for (word, value) in invalidValues(segment) {
-                switch word {
-                case "negative": parts.append("x < 0")
-                case "zero": parts.append("x === 0")
-                case "not a whole number": parts.append("!Number.isInteger(x)")
-                case let w where w.hasPrefix("less than"): parts.append("x < \(Int(value)! + 1)")
-                default: break  // empty, not a number: NaN
-                }
+            for c in StatementReader.conditions(segment) {
+                if let js = c.kind.javaScript, !parts.contains(js) { parts.append(js) }
             }
             conditions.append((id, parts.joined(separator: " || ")))
         }
         return Validation(conditions: conditions, message: statement.word, target: statement.target, source: statement.line)
+    }
+
+    /// The values a worked example gives the inputs: the number written right after an input's name
+    /// ("hours 8", "hours = 8", "rate: 12.5"), else right before it ("8 hours", "15% off"); with one
+    /// input, the only number given.
+    static func exampleValues(_ given: String, inputs: [String]) -> [String: String] {
+        let number = #"(-?\d+(?:\.\d+)?)"#
+        var values: [String: String] = [:]
+        var used = Set<Int>()
+        let ns = given as NSString
+        for id in inputs {
+            for name in names(id) {
+                let p = #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b\s*(?:of|=|:|is|as|at)?\s*"# + number + #"\b"#
+                if let r = PinnedFacts.ranges(p, in: given, group: 1).first(where: { !used.contains($0.location) }) {
+                    values[id] = ns.substring(with: r); used.insert(r.location); break
+                }
+            }
+        }
+        for id in inputs where values[id] == nil {
+            for name in names(id) {
+                let p = number + #"\s*%?\s*(?:(?:for|as)\s+(?:the\s+)?)?"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#
+                if let r = PinnedFacts.ranges(p, in: given, group: 1).first(where: { !used.contains($0.location) }) {
+                    values[id] = ns.substring(with: r); used.insert(r.location); break
+                }
+            }
+        }
+        if inputs.count == 1, values.isEmpty {
+            let all = PinnedFacts.ranges(#"(?<![\w.])"# + number + #"(?![\w.]*\d)"#, in: given, group: 1)
+            if all.count == 1 { values[inputs[0]] = ns.substring(with: all[0]) }
+        }
+        return values
     }
 
     public static func checks(for spec: ProjectSpec, plan: ProjectPlan) -> [PageCheck] {
@@ -188,19 +223,13 @@ public enum PageRules {
         let never = ["NaN", "Infinity", "undefined"]
         var out: [PageCheck] = []
 
-        // the worked example
+        // the worked example: "for example hours 8 gives 100.00", "e.g. 8 hours gives …", "… should give …"
         var example: [String: String] = [:]
         var exampleLine: String?
         for line in lines {
-            guard let m = matches(#"(?:e\.g\.|\bexample\b|\bfor instance\b)[:,]?\s*(.*?)\s+(?:gives|returns|shows|yields|results in|displays|->|→|=>)\s+(.*?)(?:\(|\.\s|\.$|;|$)"#, line).first,
+            guard let m = matches(#"(?:e\.g\.|\bexample\b|\bfor instance\b|\bsuch as\b)[:,]?\s*(.*?)\s+(?:(?:should|must|will|would)\s+)?(?:gives|give|returns|return|shows|show|yields|yield|results in|result in|displays|display|produces|produce|outputs|output|comes out as|becomes|turns into|->|→|=>)\s+(.*?)(?:\(|\.\s|\.$|;|$)"#, line).first,
                   let given = m[1], let result = m[2] else { continue }
-            var values: [String: String] = [:]
-            for id in inputs {
-                for name in names(id) {
-                    let p = #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b\s*(?:of|=|:|is)?\s*(-?\d+(?:\.\d+)?)\b"#
-                    if let v = matches(p, given).first?[1] { values[id] = v; break }
-                }
-            }
+            let values = exampleValues(given, inputs: inputs)
             let expected = matches(#"-?\d[\d,]*(?:\.\d+)?"#, result).compactMap { $0[0] }
             guard values.count == inputs.count, !expected.isEmpty else { continue }
             example = values
@@ -209,7 +238,7 @@ public enum PageRules {
             break
         }
 
-        // invalid inputs: "… shows a message containing the word "invalid" in #error"
+        // invalid inputs: "… put the text "Check the numbers" in #wage"
         for statement in invalidStatements(lines, inputs: inputs, buttons: buttons) {
             let (line, word, target, segments) = (statement.line, statement.word, statement.target, statement.segments)
             if inputs.count > 1 && example.isEmpty { continue }  // the other inputs need valid values
@@ -223,7 +252,7 @@ public enum PageRules {
                 }
                 // zero is valid when only negatives are called invalid, unless the description says otherwise about this input
                 let elsewhere = lines.filter { $0 != line && position(of: id, in: $0) != nil }.joined(separator: " ")
-                if zeroIsValid(segment), elsewhere.lowercased().range(of: #"\bpositive\b|greater than (?:0|zero)|\bnon-?zero\b"#, options: .regularExpression) == nil {
+                if zeroIsValid(segment), elsewhere.lowercased().range(of: #"\bpositive\b|(?:greater|more) than (?:0|zero)|\babove (?:0|zero)\b|\bnon-?zero\b"#, options: .regularExpression) == nil {
                     var typed = example
                     typed[id] = "0"
                     out.append(PageCheck(inputs: typed, click: click, hides: [target: [word], "*": never], source: line, file: file))

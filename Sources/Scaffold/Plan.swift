@@ -217,8 +217,10 @@ public enum PlanBuilder {
                            elementIDs: pins.elementIDs, jsonKeys: pins.jsonKeys, source: "rules")
     }
 
-    /// Whether the description says the field takes whole numbers ("people (…, a whole number)"):
-    /// the field named last before "whole number"/"integer" (within 60 characters) is the one meant.
+    /// Whether the description says the field takes integers ("guests (an integer)", "seats, whole
+    /// numbers only"): the field named last before the word for an integer (within 60 characters) is the
+    /// one meant. The words are the general names of the type ("whole number" and "integer" alike), not
+    /// one description's phrase.
     static func isWholeNumber(_ name: String, in text: String) -> Bool {
         let names = Set(PinnedFacts.extract(from: text).fieldNames + [name])
         let ns = text as NSString
@@ -238,7 +240,7 @@ public enum PlanBuilder {
         return false
     }
 
-    /// A form field's type from what the description says about it: "a whole number"/"an integer"
+    /// A form field's type from what the description says about it: the name of the integer type
     /// next to the field, "number field(s)" for the form's numbers; nil when it says nothing (the
     /// model's plan decides then).
     static func fieldType(for name: String, in text: String) -> String? {

@@ -88,6 +88,15 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
 
     static func has(_ pattern: String, _ text: String) -> Bool { !matches(pattern, in: text).isEmpty }
 
+    /// The ranges (UTF-16) of `pattern`'s matches in `text`, or of their capture `group` when it took part.
+    static func ranges(_ pattern: String, in text: String, group: Int = 0, options: NSRegularExpression.Options = [.caseInsensitive]) -> [NSRange] {
+        guard let re = try? NSRegularExpression(pattern: pattern, options: options) else { return [] }
+        return re.matches(in: text, range: NSRange(location: 0, length: (text as NSString).length)).compactMap { m in
+            let r = m.range(at: group)
+            return r.location == NSNotFound ? nil : r
+        }
+    }
+
     public static func extract(from text: String) -> PinnedFacts {
         var p = PinnedFacts()
         // port
@@ -117,8 +126,14 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
                 p.routes[i].query = Array(Set(p.routes[i].query + query)).sorted()
             }
         }
-        for m in matches(#"\b(GET|POST|PUT|PATCH|DELETE)\s+(?:(?:requests?\s+)?(?:to|on|at)\s+)?`?(/[A-Za-z0-9_\-/<>{}:.?=&]*)"#, in: text, options: []) {
-            if let method = m[1], let path = m[2] { addRoute(method, path) }
+        // "GET /x", "a GET request to /x", and the method and its path in one clause with the request's
+        // body or words between them ("I POST {"a": 1} to /x", "send a PUT with the new title to /x/<id>")
+        let between = #"(?:\s+(?:requests?\s+)?(?:to|on|at)\s+|\s+(?![/`])(?:[^/.;:{}\n]|\{[^{}\n]*\}){1,80}?\s(?:to|on|at|from|against)\s+|\s+)"#
+        for m in matches(#"\b(GET|POST|PUT|PATCH|DELETE)\b"# + between + #"?`?(/[A-Za-z0-9_\-/<>{}:.?=&]*)"#, in: text, options: []) {
+            guard let method = m[1], let path = m[2] else { continue }
+            // not across another method ("GET /a and POST to /b")
+            if let whole = m[0], whole.dropFirst(method.count).range(of: #"\b(?:GET|POST|PUT|PATCH|DELETE)\b"#, options: .regularExpression) != nil { continue }
+            addRoute(method, path)
         }
         // "form (method POST, action /)"
         for m in matches(#"method\s*=?\s*"?(POST|GET)"?\s*,?\s*(?:and\s+)?action\s*=?\s*"?(/[\w\-/]*)"#, in: text) {
@@ -170,10 +185,11 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
         for m in matches(#""([A-Za-z_][\w-]*)"\s*:"#, in: text) { if let s = m[1] { addKey(s) } }
         for m in matches(#""([A-Za-z_][\w-]*)"\s+(?:key|field|property|attribute)\b"#, in: text) { if let s = m[1] { addKey(s) } }
         p.jsonKeys = keys
-        // exact texts: exactly "…", the word "…", written as "…", message "…"
+        // exact texts: a quoted text shortly after a word of showing or saying (`exactly "…"`, `the word "…"`,
+        // `the error "…"`, `should read "…"`, `just say "…"`, `displayed as "…"`); not one it must never show
         var texts: [String] = []
-        for m in matches(#"(?:exactly|the word|words?|written as|reads?|message|text|shows?|displays?)\s+["“]([^"”\n]{1,80})["”]"#, in: text) {
-            if let s = m[1], !texts.contains(s) { texts.append(s) }
+        for m in StatementReader.messages(text) where !m.negated && m.text.count <= 80 {
+            if !texts.contains(m.text) { texts.append(m.text) }
         }
         p.exactTexts = texts
         // files the description names

@@ -5,8 +5,9 @@ import XCTest
 /// The description's stated outcomes become requests with expected answers.
 ///
 /// Each description is written several ways (`Fixtures/specs/NAME.txt`, `NAME_plain.txt`,
-/// `NAME_casual.txt`); every paraphrase must give the same checks. A paraphrase that a rule does not
-/// read yet is left out of that rule's loop only, with the wording it fails on named beside the loop.
+/// `NAME_casual.txt`); every paraphrase must give the same checks. The rules read syntax (status codes,
+/// quoted texts, numbers), so each rule is also tested on descriptions written here in at least two
+/// wordings, and on wordings that must give no check.
 final class BehaviourTests: XCTestCase {
     static func spec(_ name: String) throws -> ProjectSpec {
         let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("specs/\(name).txt")
@@ -56,8 +57,8 @@ final class BehaviourTests: XCTestCase {
                            ["/cube?edge=1.2", "/cube", "/cube?edge=abc", "/cube?edge=-1", "/cube?edge=0.25"], labels)
             XCTAssertTrue(c.allSatisfy { $0.method == "GET" && $0.json == nil && $0.form == nil }, labels)
         }
-        // "An edge of 0 is valid": not read from the casual "an edge of 0 is fine" (only allowed/valid/accepted are)
-        for name in ["cube_volume_api", "cube_volume_api_plain"] {
+        // "An edge of 0 is valid", "an edge of 0 is allowed", "an edge of 0 is fine"
+        for name in Self.cube {
             let c = try checks(name)
             let zero = try XCTUnwrap(find(c, "GET", "/cube?edge=0"), name)
             XCTAssertEqual(zero.status, [200], name)
@@ -97,7 +98,7 @@ final class BehaviourTests: XCTestCase {
             XCTAssertEqual(update.status, [200], labels)
             XCTAssertEqual(update.jsonSubset, ["url": .string("changed text")], "the update answers with the new value\n\(labels)")
             XCTAssertEqual(Set(try XCTUnwrap(find(c, "DELETE", "/bookmarks/<id>"), labels).status), [200, 204], labels)
-            // "… never reused, even after a delete": a create after the deletes must get a new id
+            // ids not given again after a delete: a create after the deletes must get a new id
             let reuse = try XCTUnwrap(c.last, labels)
             XCTAssertEqual(reuse.method, "POST", labels)
             XCTAssertTrue(reuse.newID, labels)
@@ -105,10 +106,10 @@ final class BehaviourTests: XCTestCase {
             XCTAssertEqual(c.dropLast().last?.method, "DELETE", labels)
             XCTAssertEqual(c.filter(\.newID).count, 1, labels)
         }
-        // The error cases a route's own statement names. Not read from the casual wording
-        // `404 with {"error": "..."} if not found` / `422 with {"error": "..."} if "url" is given but empty`:
-        // the dots of the "..." placeholder end the statement for these rules, so no check is made.
-        for name in ["bookmarks_api", "bookmarks_api_plain"] {
+        // The error cases a route's own statement names, each with the status written next to it: the casual
+        // `(404 with {"error": "..."} if not found, 422 with {"error": "..."} if "url" is given but empty …)`
+        // gives the update errors 422 and the unknown id 404, as the others do.
+        for name in Self.bookmarks {
             let c = try checks(name)
             let labels = "\(name):\n" + c.map { "\($0.label) -> \($0.status)" }.joined(separator: "\n")
             for method in ["GET", "PUT", "DELETE"] {
@@ -118,16 +119,16 @@ final class BehaviourTests: XCTestCase {
             }
             XCTAssertEqual(find(c, "PUT", "/bookmarks/<id>", json: ["starred": .string("yes")])?.status, [422], labels)
             XCTAssertEqual(find(c, "PUT", "/bookmarks/<id>", json: ["url": .string("")])?.status, [422], labels)
+            XCTAssertEqual(find(c, "PUT", "/bookmarks/999999")?.json, ["url": .string("changed text")], labels)
+            XCTAssertFalse(c.contains { $0.status.contains(404) && $0.url.hasSuffix("/<id>") }, "no 404 for an item that exists\n\(labels)")
+            XCTAssertFalse(c.contains { $0.status.contains(422) && $0.url.hasSuffix("/999999") }, "no 422 for an unknown id\n\(labels)")
+            XCTAssertEqual(c.count, 15, labels)
         }
     }
 
     // MARK: a WTForms page with number fields
 
     static let fuel = ["fuel_form", "fuel_form_plain", "fuel_form_casual"]
-    /// The paraphrases whose message for zero and negative values the rules read. Not the casual
-    /// `show the form again with the error "Enter a value above zero."`: the message rule wants a verb
-    /// (is/exactly/reads/says) between "error"/"message" and the quoted text.
-    static let fuelWithMessage = ["fuel_form", "fuel_form_plain"]
 
     func testNumberFormFieldsTakeDecimalsAndShowThePinnedMessage() throws {
         let message = "Enter a value above zero."
@@ -155,7 +156,8 @@ final class BehaviourTests: XCTestCase {
             plan.forms[0].fields.append(PlannedField(name: "note", type: "StringField", label: "Note"))
             XCTAssertTrue(BehaviourRules.checks(for: s, plan: plan).isEmpty, name)
         }
-        for name in Self.fuelWithMessage {
+        // the message: `is exactly "…"`, `the error reads "…"`, `with the error "…"`
+        for name in Self.fuel {
             let c = try checks(name)
             let labels = "\(name):\n" + c.map(\.expectation).joined(separator: "\n")
             let valid = try XCTUnwrap(c.first { $0.form == ["distance": "70.5", "fuel": "70.5"] && $0.formats.isEmpty }, labels)
@@ -165,6 +167,8 @@ final class BehaviourTests: XCTestCase {
             XCTAssertEqual(Set(refused.compactMap(\.form)), [["distance": "0", "fuel": "70.5"], ["distance": "-5", "fuel": "70.5"],
                                                                ["distance": "70.5", "fuel": "0"], ["distance": "70.5", "fuel": "-5"]], labels)
             XCTAssertTrue(refused.allSatisfy { $0.file == "forms.py" && $0.source.contains(message) }, labels)
+            // "Such a page may answer 200 or 422", "its status may be 200 or 422", "(200 or 422 is fine for that page)"
+            XCTAssertTrue(refused.allSatisfy { $0.status == [200, 422] }, labels)
             let rule = try XCTUnwrap(BehaviourRules.nonPositiveMessage(try spec(name).description), name)
             XCTAssertEqual(rule.message, message)
             XCTAssertTrue(rule.rejectsZero, name)
@@ -204,5 +208,233 @@ final class BehaviourTests: XCTestCase {
             let plan = try PlanBuilder.fromModelAnswer(#"{"kind": "wtforms", "files": ["app.py", "forms.py", "templates/index.html"], "forms": [{"class": "SplitForm", "fields": [{"name": "fare", "type": "IntegerField"}, {"name": "guests", "type": "FloatField"}]}]}"#, spec: whole)
             XCTAssertEqual(plan.forms[0].fields.map(\.type), ["FloatField", "IntegerField"], text)
         }
+    }
+
+    // MARK: status codes read next to their condition
+
+    /// A status is any 1xx–5xx number, "X or Y" and "X (Y is also fine)" are alternatives, and a number
+    /// that is a value ("above 100", "port 5000", "between 200 and 300") is none.
+    func testStatusGroupsReadAlternativesAndSkipValues() {
+        func codes(_ text: String) -> [[Int]] { StatementReader.statusGroups(StatementReader.masked(text)).map(\.codes) }
+        XCTAssertEqual(codes("DELETE /pets/<id> returns 204 (200 is also fine)."), [[204, 200]])
+        XCTAssertEqual(codes("removing a pet answers 204, or 200 if you like"), [[204, 200]])
+        XCTAssertEqual(codes("it answers 200, 404 if the pet is unknown"), [[200], [404]], "a comma alone lists statuses, not alternatives")
+        XCTAssertEqual(codes("a bad name gets 400 or 422"), [[400, 422]])
+        XCTAssertEqual(codes("it replies 200, 201 or 204"), [[200, 201, 204]])
+        XCTAssertEqual(codes("a count above 100 answers 400"), [[400]])
+        XCTAssertEqual(codes("serve it on port 5000 with at most 250 pets, between 200 and 300 grams each"), [])
+        XCTAssertEqual(codes(#"answers 422 with {"error": "must be 1.5 or 404 or less"}"#), [[422]], "values inside a JSON literal are not statuses")
+    }
+
+    func testTheStatusOfAConditionIsTheOneWrittenNearestInItsClause() {
+        func status(_ text: String, _ condition: String) -> [Int]? {
+            let r = (text as NSString).range(of: condition)
+            return StatementReader.status(for: r, in: text)
+        }
+        // status before or after the condition, clauses cut at commas, semicolons and parentheses with a code
+        let commas = #"answers 200 with the pet, 404 with {"error": "..."} if it is not found, 400 with {"error": "..."} if "name" is blank"#
+        XCTAssertEqual(status(commas, "not found"), [404])
+        XCTAssertEqual(status(commas, "blank"), [400])
+        let parens = #"returns 200 with the pet (404 with {"error": "..."} if not found, 400 with {"error": "..."} if "name" is blank)"#
+        XCTAssertEqual(status(parens, "not found"), [404])
+        XCTAssertEqual(status(parens, "blank"), [400])
+        let fronted = "if the name is missing, answer 400, and if the pet is unknown, answer 404"
+        XCTAssertEqual(status(fronted, "missing"), [400])
+        XCTAssertEqual(status(fronted, "unknown"), [404])
+        XCTAssertEqual(status("a missing name gets 400 and an unknown pet gets 404", "unknown"), [404])
+        XCTAssertEqual(status("404 (JSON with an error key) if there is no such pet; 400 if blank", "no such"), [404], "an aside in parentheses is no clause")
+        XCTAssertNil(status("If the name is missing, say so. Answer 400.", "missing"), "another sentence's status is not this condition's")
+    }
+
+    /// An update's errors written with commas instead of semicolons: each gets its own status (the
+    /// old reading took the first 4xx of the line and expected 404 for a blank text).
+    static let notes = [
+        """
+        A small notes service in Flask, JSON only, port 5301.
+        A note is the JSON object {"id": <integer>, "text": <string>, "pinned": <boolean>}.
+        - POST /notes with a JSON body {"text": "..."} saves a note and answers 201 with the new note; "pinned" is false by default. A blank or missing text answers 400 or 422 with {"error": "..."}.
+        - GET /notes/<id> answers 200 with that note, 404 with {"error": "..."} when no note has that id.
+        - PATCH /notes/<id> with a JSON body containing "text" changes it and answers 200 with the updated note, 404 with {"error": "..."} when the note doesn't exist, 400 with {"error": "..."} if "text" is given but blank.
+        - DELETE /notes/<id> removes it and returns 204 (200 is also fine), 404 with {"error": "..."} for an unknown id.
+        - A deleted note's id is never handed out again.
+        """,
+        """
+        notes api with flask on port 5301, everything in memory. a note looks like {"id": <integer>, "text": <string>, "pinned": <boolean>}
+        - POST /notes with {"text": "..."} (pinned is optional and defaults to false) makes a note and returns 201 with the new note. if text is missing or blank just answer 400 or 422 with {"error": "..."}
+        - GET /notes/<id> returns 200 with that note. If there's no such note, send 404 with {"error": "..."}.
+        - PATCH /notes/<id> with a JSON body containing "text" returns 200 with the updated note. If no note has that id, send 404. If "text" is present but empty, answer 400 (a JSON {"error": "..."}).
+        - DELETE /notes/<id> returns 204 or 200; unknown ids get 404 with {"error": "..."}
+        - ids keep increasing even after deletes.
+        """,
+    ]
+
+    func testEachErrorGetsTheStatusWrittenNextToIt() throws {
+        for (i, text) in Self.notes.enumerated() {
+            let s = ProjectSpec(description: text)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = "notes \(i):\n" + c.map(\.expectation).joined(separator: "\n")
+            XCTAssertEqual(find(c, "PATCH", "/notes/<id>", json: ["text": .string("changed text")])?.status, [200], labels)
+            XCTAssertEqual(find(c, "PATCH", "/notes/<id>", json: ["text": .string("")])?.status, [400], labels)
+            XCTAssertEqual(find(c, "PATCH", "/notes/999999")?.status, [404], labels)
+            XCTAssertEqual(find(c, "GET", "/notes/999999")?.status, [404], labels)
+            XCTAssertEqual(find(c, "GET", "/notes/999999")?.jsonKeys, ["error"], labels)
+            XCTAssertEqual(find(c, "DELETE", "/notes/<id>")?.status, i == 0 ? [204, 200] : [204, 200], labels)
+            XCTAssertEqual(find(c, "DELETE", "/notes/999999")?.status, [404], labels)
+            for body: [String: JSONScalar] in [[:], ["text": .string("")]] {
+                let bad = try XCTUnwrap(find(c, "POST", "/notes", json: body), "\(body)\n\(labels)")
+                XCTAssertEqual(bad.status, [400, 422], labels)
+                XCTAssertEqual(bad.jsonKeys, ["error"], labels)
+            }
+            // every error check expects only statuses the description gives that error
+            XCTAssertTrue(c.filter { $0.url.hasSuffix("999999") }.allSatisfy { $0.status == [404] }, labels)
+            XCTAssertFalse(c.contains { $0.json == ["text": .string("")] && $0.status.contains(404) }, labels)
+        }
+        // "If no note has that id, send 404." says nothing of an "error" key: none is expected
+        let plain = ProjectSpec(description: Self.notes[1])
+        let c = BehaviourRules.checks(for: plain, plan: PlanBuilder.ruleBased(plain))
+        XCTAssertEqual(find(c, "PATCH", "/notes/999999")?.jsonKeys, [], c.map(\.expectation).joined(separator: "\n"))
+    }
+
+    // MARK: defaults and ids
+
+    func testADefaultIsTheWordDefaultAndAValueInOneClause() throws {
+        for text in Self.notes + [Self.notes[0].replacingOccurrences(of: #""pinned" is false by default"#, with: #"a note is not pinned unless asked: pinned defaults to false"#)] {
+            let s = ProjectSpec(description: text)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = c.map(\.expectation).joined(separator: "\n")
+            let create = try XCTUnwrap(find(c, "POST", "/notes", json: ["text": .string("sample text")]), labels)
+            XCTAssertEqual(create.status, [201], labels)
+            XCTAssertEqual(create.jsonSubset, ["pinned": .bool(false)], labels)
+            XCTAssertEqual(Set(create.jsonKeys), ["id", "text", "pinned"], labels)
+            XCTAssertEqual(find(c, "POST", "/notes", json: ["text": .string("sample text"), "pinned": .bool(true)])?.jsonSubset, ["pinned": .bool(true)], labels)
+        }
+        // no default written: the create's answer is not pinned to one
+        let none = ProjectSpec(description: Self.notes[0].replacingOccurrences(of: #"; "pinned" is false by default"#, with: ""))
+        let c = BehaviourRules.checks(for: none, plan: PlanBuilder.ruleBased(none))
+        XCTAssertNil(find(c, "POST", "/notes", json: ["text": .string("sample text")])?.jsonSubset, c.map(\.expectation).joined(separator: "\n"))
+        XCTAssertNil(find(c, "POST", "/notes", json: ["text": .string("sample text"), "pinned": .bool(true)]))
+        XCTAssertEqual(BehaviourRules.defaults([#"Each pet has "age" (a number, 1 unless given) and "name"."#, #""age" defaults to 1."#], keys: ["id", "name", "age"]), ["age": .number(1)])
+        XCTAssertEqual(BehaviourRules.defaults(["The list shows 10 pets by default."], keys: ["id", "name", "age"]), [:], "no key in the clause")
+    }
+
+    func testIdsNotGivenAgainAfterADelete() throws {
+        for text in Self.notes + [Self.notes[0].replacingOccurrences(of: "A deleted note's id is never handed out again.", with: "Ids are not recycled once a note is removed.")] {
+            let s = ProjectSpec(description: text)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = c.map(\.expectation).joined(separator: "\n")
+            let last = try XCTUnwrap(c.last, labels)
+            XCTAssertTrue(last.newID, labels)
+            XCTAssertEqual(last.method, "POST", labels)
+            XCTAssertEqual(c.filter(\.newID).count, 1, labels)
+            XCTAssertEqual(c.dropLast().last?.method, "DELETE", labels)
+        }
+        for sentence in ["Ids start at 1 and a deleted note is gone.", "A note can be deleted; its id is an integer.", "Ids are unique."] {
+            XCTAssertFalse(BehaviourRules.idsNotReused(sentence), sentence)
+        }
+        let none = ProjectSpec(description: Self.notes[0].replacingOccurrences(of: "A deleted note's id is never handed out again.", with: "Ids start at 1."))
+        XCTAssertFalse(BehaviourRules.checks(for: none, plan: PlanBuilder.ruleBased(none)).contains(where: \.newID))
+    }
+
+    // MARK: query parameters
+
+    static let tank = [
+        """
+        Flask JSON API on port 5302 for the water in a tank.
+        - GET /tank?depth=<number> answers 200 with {"depth": <number>, "litres": <number>}. For example GET /tank?depth=2 should give back {"depth": 2, "litres": 2000}.
+        - A depth of 0 works too, and fractions like 0.5 are accepted.
+        - If depth is missing, not a number or negative, answer 400 with {"error": "..."}.
+        """,
+        """
+        json api, port 5302: GET /tank?depth=<number> returns {"depth": <number>, "litres": <number>}, e.g. GET /tank?depth=2 returns {"depth": 2, "litres": 2000}.
+        zero is fine for depth and fractions such as 0.5 are ok.
+        a missing depth, a depth that isn't a number and a negative depth all get status 400 with {"error": "..."}
+        """,
+    ]
+
+    func testQueryErrorsAndAcceptedValuesInOtherWords() throws {
+        for text in Self.tank {
+            let s = ProjectSpec(description: text)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = c.map(\.expectation).joined(separator: "\n")
+            XCTAssertEqual(find(c, "GET", "/tank?depth=2")?.jsonSubset, ["depth": .number(2), "litres": .number(2000)], labels)
+            for bad in ["/tank", "/tank?depth=abc", "/tank?depth=-1"] {
+                let b = try XCTUnwrap(find(c, "GET", bad), "\(bad)\n\(labels)")
+                XCTAssertEqual(b.status, [400], labels)
+                XCTAssertEqual(b.jsonKeys, ["error"], labels)
+            }
+            XCTAssertEqual(find(c, "GET", "/tank?depth=0")?.status, [200], labels)
+            XCTAssertEqual(find(c, "GET", "/tank?depth=0.5")?.status, [200], labels)
+            XCTAssertEqual(Set(c.map(\.url)), ["/tank?depth=2", "/tank", "/tank?depth=abc", "/tank?depth=-1", "/tank?depth=0", "/tank?depth=0.5"], labels)
+        }
+        // different statuses for different conditions, a bound with its number, and an accepted value denied
+        let s = ProjectSpec(description: """
+        JSON API: GET /tank?depth=<number> answers 200 with {"litres": <number>}.
+        - If depth is missing, answer 400; if it isn't a number or is negative, answer 422. A depth above 100 gets 400 or 422.
+        - A depth of 0 is not allowed either (422).
+        """)
+        let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+        let labels = c.map(\.expectation).joined(separator: "\n")
+        XCTAssertEqual(find(c, "GET", "/tank")?.status, [400], labels)
+        XCTAssertEqual(find(c, "GET", "/tank?depth=abc")?.status, [422], labels)
+        XCTAssertEqual(find(c, "GET", "/tank?depth=-1")?.status, [422], labels)
+        XCTAssertEqual(find(c, "GET", "/tank?depth=101")?.status, [400, 422], labels)
+        XCTAssertNil(find(c, "GET", "/tank?depth=0"), "0 is not said to be accepted\n\(labels)")
+        XCTAssertTrue(StatementReader.acceptedValues("DELETE /tank/<id> returns 204 (200 is also fine)").isEmpty, "a status, not a value")
+        XCTAssertTrue(c.allSatisfy { $0.jsonKeys.isEmpty }, "no \"error\" key is written\n\(labels)")
+        // a condition stated with a success status is no error
+        let ok = ProjectSpec(description: "JSON API: GET /tank?depth=<number> answers 200 with {\"litres\": <number>}. When depth is zero it answers 200 with litres 0; when it is negative, 400.")
+        let oc = BehaviourRules.checks(for: ok, plan: PlanBuilder.ruleBased(ok))
+        XCTAssertEqual(find(oc, "GET", "/tank?depth=-1")?.status, [400], oc.map(\.expectation).joined(separator: "\n"))
+        XCTAssertFalse(oc.contains { $0.url == "/tank?depth=0" && $0.status != [200] }, oc.map(\.expectation).joined(separator: "\n"))
+    }
+
+    // MARK: WTForms pages
+
+    static let pace = [
+        """
+        A Flask-WTF page that works out running pace, port 5303.
+        The form posts to / with two number fields called km and minutes.
+        After a valid submit the page should look like "Pace: 5.3 min/km".
+        Both fields must be more than zero; for zero or a negative number show the error "Please give a positive amount." next to the field.
+        """,
+        """
+        Running pace calculator with Flask-WTF on port 5303: a form (method POST, action /) with the number fields named km and minutes. A valid POST shows the pace displayed as "Pace: 5.3 min/km".
+        Each field has to be greater than 0. Otherwise the field's error should read "Please give a positive amount." and the page answers 200 or 400.
+        """,
+    ]
+
+    func testFormMessageFormatAndStatusInOtherWords() throws {
+        let message = "Please give a positive amount."
+        for (i, text) in Self.pace.enumerated() {
+            let s = ProjectSpec(description: text)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = c.map(\.expectation).joined(separator: "\n")
+            XCTAssertEqual(c.filter { !$0.formats.isEmpty }.map(\.formats), [["Pace: 5.3 min/km"], ["Pace: 5.3 min/km"]], labels)
+            XCTAssertTrue(c.filter { !$0.formats.isEmpty }.allSatisfy { $0.forbidden == [message] && $0.status == [200] }, labels)
+            let refused = c.filter { $0.texts == [message] }
+            XCTAssertEqual(Set(refused.compactMap(\.form)), [["km": "0", "minutes": "70.5"], ["km": "-5", "minutes": "70.5"],
+                                                               ["km": "70.5", "minutes": "0"], ["km": "70.5", "minutes": "-5"]], labels)
+            // the status the description gives such a page; when it gives none, any a form page answers with
+            XCTAssertTrue(refused.allSatisfy { $0.status == (i == 0 ? [200, 400, 422] : [200, 400]) }, labels)
+            let rule = try XCTUnwrap(BehaviourRules.nonPositiveMessage(text))
+            XCTAssertEqual(rule.message, message)
+            XCTAssertTrue(rule.rejectsZero)
+            XCTAssertTrue(s.pinned.exactTexts.contains(message), "\(s.pinned.exactTexts)")
+        }
+        // only negatives refused: zero is not tried, the validator lets 0 through
+        let negatives = ProjectSpec(description: "A Flask-WTF page with number fields named km and minutes. A negative value shows the message \"No negative numbers\" (zero is fine).")
+        let n = BehaviourRules.checks(for: negatives, plan: PlanBuilder.ruleBased(negatives))
+        XCTAssertEqual(Set(n.filter { $0.texts == ["No negative numbers"] }.compactMap(\.form)), [["km": "-5", "minutes": "70.5"], ["km": "70.5", "minutes": "-5"]],
+                       n.map(\.expectation).joined(separator: "\n"))
+        XCTAssertEqual(BehaviourRules.nonPositiveMessage(negatives.description)?.rejectsZero, false)
+        // a quoted text with a number in a sentence about errors is a message, not the result's format
+        let errors = ProjectSpec(description: "A Flask-WTF page with number fields named first and second. It shows their sum. If a field is empty, the page shows \"Field 1 is empty\"; a value above 1000 shows the error \"Max 1000\".")
+        let e = BehaviourRules.checks(for: errors, plan: PlanBuilder.ruleBased(errors))
+        XCTAssertTrue(e.allSatisfy { $0.formats.isEmpty }, e.map(\.expectation).joined(separator: "\n"))
+        XCTAssertTrue(e.contains { $0.forbidden.contains("Field 1 is empty") && $0.forbidden.contains("Max 1000") }, e.map(\.expectation).joined(separator: "\n"))
+        XCTAssertNil(BehaviourRules.nonPositiveMessage(errors.description), "the message is not for zero or negative values")
+        // two messages in the sentence: which one zero gets is not clear, so no check
+        let two = "A Flask-WTF page with number fields named km and minutes. For zero show the error \"Too small\", for a negative value the error \"Negative\"."
+        XCTAssertNil(BehaviourRules.nonPositiveMessage(two))
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// A JavaScript page's stated uses (worked example, invalid inputs) become type-click-read checks.
 ///
 /// As in `BehaviourTests`, each page is described several ways and every paraphrase must give the
-/// same checks; a paraphrase a rule does not read yet is left out of that rule's loop only.
+/// same checks; each rule is also tested on descriptions written here in at least two wordings.
 final class PageBehaviourTests: XCTestCase {
     func spec(_ name: String) throws -> ProjectSpec { try BehaviourTests.spec(name) }
 
@@ -30,14 +30,13 @@ final class PageBehaviourTests: XCTestCase {
             XCTAssertEqual(zero.hides["km"], [message], labels)
             XCTAssertTrue(c.allSatisfy { $0.file == AppSkeleton.pagePath && $0.hides["*"]?.contains("NaN") == true }, labels)
         }
-        // "not a number": not read from the casual "has something in it that isn't a number"
-        for name in ["miles_page_js", "miles_page_js_plain"] {
+        // "not a number", "has something in it that isn't a number"
+        for name in Self.miles {
             let c = checks(try spec(name))
             XCTAssertEqual(c.first { $0.inputs == ["miles": "abc"] }?.shows["km"], [message], name)
         }
-        // the worked example: not read from the casual "e.g. 3 miles gives 4.83" (the rule wants the
-        // input's name before its value: "miles 3", "miles = 3")
-        for name in ["miles_page_js", "miles_page_js_plain"] {
+        // the worked example: "miles 3 gives 4.83", "miles = 3 gives 4.83", "e.g. 3 miles gives 4.83"
+        for name in Self.miles {
             let c = checks(try spec(name))
             let labels = "\(name):\n" + c.map(\.expectation).joined(separator: "\n")
             let example = try XCTUnwrap(c.first { $0.inputs == ["miles": "3"] }, labels)
@@ -49,10 +48,9 @@ final class PageBehaviourTests: XCTestCase {
     }
 
     func testSeveralInputsTakeTheExampleAsTheirValidValues() throws {
-        // the worked example gives the other inputs' values; without it there are no invalid-input
-        // checks. Not read from the casual "for example price 40, discount 10, quantity 3 should give
-        // 12.00, …" (the rule knows "gives", "returns", "shows", … but not "should give").
-        for name in ["discount_page_js", "discount_page_js_plain"] {
+        // the worked example gives the other inputs' values ("… gives 12.00, …", "… results in …",
+        // "… should give …"); without it there are no invalid-input checks
+        for name in Self.discount {
             let c = checks(try spec(name))
             let labels = "\(name):\n" + c.map(\.expectation).joined(separator: "\n")
             let valid = ["price": "40", "discount-rate": "10", "quantity": "3"]
@@ -72,6 +70,7 @@ final class PageBehaviourTests: XCTestCase {
             XCTAssertEqual(with("discount-rate", "0")?.hides["problem"], ["check your input"], labels)
             XCTAssertNil(with("quantity", "-5"), "quantity: negatives are not named, less than 1 covers them\n\(labels)")
             XCTAssertTrue(c.allSatisfy { $0.hides["*"]?.contains("NaN") == true && $0.file == "templates/index.html" }, labels)
+            XCTAssertEqual(c.count, 12, labels)
         }
     }
 
@@ -107,7 +106,6 @@ final class PageBehaviourTests: XCTestCase {
         for name in Self.miles {
             let v = try XCTUnwrap(PageRules.validation(for: try spec(name)), name)
             XCTAssertEqual(v.conditions.map(\.id), ["miles"], name)
-            // "isn't a number" is not read as such by the casual, but empty and non-numbers are NaN either way
             XCTAssertEqual(v.conditions.map(\.condition), ["!Number.isFinite(x) || x < 0"], name)
             XCTAssertEqual(v.target, "km", name)
             XCTAssertEqual(v.message, "Enter a distance", name)
@@ -115,5 +113,107 @@ final class PageBehaviourTests: XCTestCase {
         // no element named for the message: the tool does not guess where it goes
         let vague = ProjectSpec(description: #"A page with <input id="a"> and <button id="go">. If a is empty, show a message with the word "invalid"."#)
         XCTAssertNil(PageRules.validation(for: vague))
+    }
+
+    // MARK: other wordings
+
+    static let pay = [
+        """
+        A Flask page (port 5304) with JavaScript that works out pay.
+        It has <input id="hours">, <input id="hourly-rate"> and <button id="pay">, and writes into <div id="wage">.
+        For example 8 hours at hourly rate 12.5 should give 100.00.
+        If the hours are empty, aren't numbers, less than 1 or more than 80, or the hourly rate is empty or negative, put the text "Check the numbers" in #wage.
+        """,
+        """
+        pay calculator page in flask + javascript, port 5304: <input id="hours">, <input id="hourly-rate">, <button id="pay">, output in <div id="wage">.
+        e.g. hours 8, hourly rate 12.5 -> 100.00.
+        hours must be a whole number from 1 to 80 and the hourly rate must not be empty or negative; otherwise #wage should say "Check the numbers".
+        """,
+    ]
+
+    /// A worked example's values next to the inputs' names (before or after them), bounds with their
+    /// numbers, and the message after "put the text" / "should say".
+    func testExampleBoundsAndMessageInOtherWords() throws {
+        let message = "Check the numbers"
+        for (i, text) in Self.pay.enumerated() {
+            let c = checks(ProjectSpec(description: text))
+            let labels = "pay \(i):\n" + c.map(\.expectation).joined(separator: "\n")
+            let valid = ["hours": "8", "hourly-rate": "12.5"]
+            let example = try XCTUnwrap(c.first { $0.inputs == valid }, labels)
+            XCTAssertEqual(example.click, "pay", labels)
+            XCTAssertEqual(example.shows["*"], ["100.00"], labels)
+            XCTAssertEqual(example.hides["wage"], [message], labels)
+            func with(_ id: String, _ v: String) -> PageCheck? { var t = valid; t[id] = v; return c.first { $0.inputs == t } }
+            // "less than 1" / "from 1 to 80": 0 is refused; "more than 80" / "to 80": 81 is
+            XCTAssertEqual(with("hours", "0")?.shows["wage"], [message], labels)
+            XCTAssertEqual(with("hours", "81")?.shows["wage"], [message], labels)
+            XCTAssertNil(with("hours", "80"), labels)
+            XCTAssertEqual(with("hourly-rate", "")?.shows["wage"], [message], labels)
+            XCTAssertEqual(with("hourly-rate", "-5")?.shows["wage"], [message], labels)
+            // only negatives are refused for the rate: 0 is valid
+            XCTAssertEqual(with("hourly-rate", "0")?.hides["wage"], [message], labels)
+            XCTAssertNil(with("hourly-rate", "0")?.shows["wage"], labels)
+        }
+        let precise = checks(ProjectSpec(description: Self.pay[0]))
+        XCTAssertEqual(precise.first { $0.inputs == ["hours": "abc", "hourly-rate": "12.5"] }?.shows["wage"], [message], "aren't numbers")
+        let casual = checks(ProjectSpec(description: Self.pay[1]))
+        XCTAssertEqual(casual.first { $0.inputs == ["hours": "2.5", "hourly-rate": "12.5"] }?.shows["wage"], [message], "a whole number")
+        // the tool-written validation: the same conditions as JavaScript
+        XCTAssertEqual(PageRules.validation(for: ProjectSpec(description: Self.pay[0]))?.conditions.map(\.condition),
+                       ["!Number.isFinite(x) || x < 1 || x > 80", "!Number.isFinite(x) || x < 0"])
+        XCTAssertEqual(PageRules.validation(for: ProjectSpec(description: Self.pay[1]))?.conditions.map(\.condition),
+                       ["!Number.isFinite(x) || x < 1 || x > 80 || !Number.isInteger(x)", "!Number.isFinite(x) || x < 0"])
+    }
+
+    /// What a segment calls invalid, read from its syntax: the same bound in several wordings, and
+    /// the words that turn it around ("must be", "must not be") or accept a value ("zero is fine").
+    func testInvalidConditionsFromTheirSyntax() {
+        func rejects(_ text: String) -> [Double] {
+            let kinds = StatementReader.conditions(text).map(\.kind)
+            return [-5, 0, 0.5, 1, 2.5, 50, 51].filter { x in kinds.contains { $0.rejects(x) } }
+        }
+        for text in ["a count that is empty or less than 1", "the count must be at least 1", "a count of 1 or more",
+                     "the count must not be less than 1", "the count has to be greater than 0.5 and must be 1 or more"] {
+            XCTAssertEqual(rejects(text), [-5, 0, 0.5], text)
+        }
+        for text in ["if the count is more than 50", "the count must be at most 50", "a count of no more than 50"] {
+            XCTAssertEqual(rejects(text), [51], text)
+        }
+        for text in ["the count must be greater than 0", "the count has to be more than zero", "a count that is not positive",
+                     "a count that is zero or negative"] {
+            XCTAssertEqual(rejects(text), [-5, 0], text)
+        }
+        for text in ["a count that is not a whole number", "the count must be a whole number", "a count that isn't an integer"] {
+            XCTAssertEqual(rejects(text), [0.5, 2.5], text)
+        }
+        XCTAssertEqual(rejects("a count from 1 to 50"), [-5, 0, 0.5, 51])
+        XCTAssertEqual(rejects("a count outside 1..50"), [-5, 0, 0.5, 51])
+        XCTAssertEqual(rejects("a negative count (zero is fine)"), [-5])
+        XCTAssertEqual(rejects("a count that needn't be a whole number"), [])
+        XCTAssertEqual(rejects("round it to no fewer than 4 decimals"), [], "a count of decimals is no bound on the value")
+        XCTAssertEqual(StatementReader.conditions("a count that isn't a number").map(\.kind), [.notANumber])
+        XCTAssertEqual(StatementReader.conditions("counts that aren't numbers").map(\.kind), [.notANumber])
+        XCTAssertEqual(StatementReader.conditions("a missing or blank count").map(\.kind), [.missing, .empty])
+    }
+
+    /// A page that asks the app: what the endpoint answers for bad input is the server's statement,
+    /// not a check of the page's own validation (its requests would fail such a check).
+    func testServerStatementsAreNotPageChecks() {
+        for text in [
+            """
+            A Flask app with a JSON API and a page whose JavaScript loads from it with fetch. The page has <input id="city"> and <button id="look">, and shows the answer in <div id="answer">.
+            - GET /api/weather?city=<text> answers 200 with {"city": <text>, "temp": <number>}; if city is missing or empty the endpoint answers 400 with {"error": "..."} whose text contains the word "city".
+            - If the request fails, #answer shows the text "unavailable"; when the server answers with an error status, #answer shows the "error" message.
+            """,
+            """
+            flask app + js page that fetches /api/weather?city=... and shows the result. elements: <input id="city">, <button id="look">, <div id="answer">.
+            when city is empty the server returns a 400 with {"error": "..."}, and if the server is down #answer should say "unavailable".
+            """,
+        ] {
+            let s = ProjectSpec(description: text)
+            XCTAssertTrue(s.pinned.wantsJavaScript && PlanBuilder.ruleBased(s).kind == .jinjaPages, text)
+            XCTAssertTrue(checks(s).isEmpty, checks(s).map(\.expectation).joined(separator: "\n"))
+            XCTAssertNil(PageRules.validation(for: s))
+        }
     }
 }

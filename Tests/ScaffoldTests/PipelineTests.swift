@@ -618,11 +618,9 @@ final class PipelineTests: XCTestCase {
 
     /// The validation the tool writes from the description and the checks verification derives from it
     /// agree: with a right calculation after it, the discount page passes all of its page checks.
-    /// (Not the casual paraphrase: its worked example is not read, so it states no page checks to agree with;
-    /// see PageBehaviourTests.testSeveralInputsTakeTheExampleAsTheirValidValues.)
     func testToolWrittenValidationPassesTheDescriptionsPageChecks() throws {
         try requireVenv()
-        for name in ["discount_page_js", "discount_page_js_plain"] {
+        for name in PageBehaviourTests.discount {
             let description = try String(contentsOf: fixtures.deletingLastPathComponent().appendingPathComponent("specs/\(name).txt"), encoding: .utf8)
                 .replacingOccurrences(of: "port 5089", with: "port 5069")
             XCTAssertTrue(description.contains("port 5069"), name)

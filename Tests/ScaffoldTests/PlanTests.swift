@@ -33,9 +33,9 @@ final class PlanTests: XCTestCase {
             XCTAssertEqual(plan.generatedFiles.map(\.path), ["forms.py", "app.py", "templates/index.html"], name)
             XCTAssertNoThrow(try PlanBuilder.validate(plan), name)
         }
-        // the message is an exact text; see BehaviourTests.fuelWithMessage for the casual wording it is not read from
-        for name in BehaviourTests.fuelWithMessage {
-            XCTAssertTrue(try spec(name).pinned.exactTexts.contains("Enter a value above zero."), name)
+        // the message is an exact text (`is exactly "…"`, `the error reads "…"`, `with the error "…"`), and so is the format
+        for name in BehaviourTests.fuel {
+            XCTAssertEqual(try spec(name).pinned.exactTexts, ["Consumption: 6.4 L/100 km", "Enter a value above zero."], name)
         }
     }
 
@@ -93,8 +93,10 @@ final class PlanTests: XCTestCase {
             // no type from a field's name: the model's plan decides where the description says nothing
             XCTAssertEqual(cp.forms.first?.fields.map(\.type), ["StringField", "StringField"], name)
         }
-        // not read from the casual `just say "You are on the list."` (say is not one of the words before an exact text)
-        XCTAssertTrue(try spec("signup_form").pinned.exactTexts.contains("You are on the list."))
+        // `show "…"`, `just say "…"`
+        for name in ["signup_form", "signup_form_casual"] {
+            XCTAssertEqual(try spec(name).pinned.exactTexts, ["You are on the list."], name)
+        }
         for name in ["unit_price_api", "unit_price_api_casual"] {
             let t = try spec(name)
             XCTAssertEqual(t.pinned.port, 5096, name)
@@ -102,8 +104,33 @@ final class PlanTests: XCTestCase {
             XCTAssertEqual(Set(t.pinned.jsonKeys), ["total", "count", "each"], name)
             XCTAssertEqual(PlanBuilder.ruleBased(t).kind, .jsonAPI, name)
         }
-        // not read from the casual "I POST {…} to /api/unit-price": the method must come right before the path
-        XCTAssertEqual(try spec("unit_price_api").pinned.routes.map(\.method), ["POST"])
+        // "POST /api/unit-price with {…}", "I POST {…} to /api/unit-price"
+        for name in ["unit_price_api", "unit_price_api_casual"] {
+            XCTAssertEqual(try spec(name).pinned.routes, [PinnedRoute(method: "POST", path: "/api/unit-price")], name)
+        }
+    }
+
+    /// A route's method is the method written in the same clause as its path: right before it, or
+    /// with the request's body or words between them; not across another method or a sentence.
+    func testRouteMethodWithWordsBetweenItAndThePath() {
+        func routes(_ text: String) -> [String] { ProjectSpec(description: text).pinned.routes.map { "\($0.method) \($0.path)" } }
+        XCTAssertEqual(routes(#"A cart API. To change an amount you send a PUT with {"qty": 2} to /cart/<id>."#), ["PUT /cart/<id>"])
+        XCTAssertEqual(routes("A cart API: PUT /cart/<id> with a JSON body changes the amount."), ["PUT /cart/<id>"])
+        XCTAssertEqual(routes("A cart API that takes DELETE requests on /cart/<id> and GET on /cart."), ["DELETE /cart/<id>", "GET /cart"])
+        XCTAssertEqual(routes("A cart API. Clients GET the list from /cart; POST /cart adds an item."), ["GET /cart", "POST /cart"])
+        XCTAssertEqual(routes("A cart API. GET and POST both work. The page is at /cart."), ["GET /cart"], "no method in the path's sentence: a page")
+    }
+
+    /// An exact text is a quoted text shortly after a word of showing or saying; not a JSON key, an
+    /// attribute, a placeholder or a text the page must never show.
+    func testExactTextsAfterWordsOfShowingOrSaying() {
+        func texts(_ text: String) -> [String] { ProjectSpec(description: text).pinned.exactTexts }
+        XCTAssertEqual(texts(#"A tip page. When the bill is empty the result should read "Type a bill"."#), ["Type a bill"])
+        XCTAssertEqual(texts(#"A tip page. for an empty bill it should say "Type a bill""#), ["Type a bill"])
+        XCTAssertEqual(texts(#"A tip page; if the bill is empty show the error "Type a bill" under it."#), ["Type a bill"])
+        XCTAssertEqual(texts(#"A tip page. An empty bill gives the message="Type a bill" validator."#), ["Type a bill"])
+        XCTAssertEqual(texts(#"A tip API: errors answer 400 with {"error": "..."}; the "error" key holds a short message."#), [])
+        XCTAssertEqual(texts(#"A tip page: show the tip in id="tip" and never show "NaN"."#), [])
     }
 
     func testNameAndSlug() {
