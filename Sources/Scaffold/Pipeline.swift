@@ -166,7 +166,7 @@ public final class Pipeline {
         // a JSON API whose routes read query parameters or a typed JSON body: the tool writes each
         // route's declaration and reading, the model each body
         if skeleton == .none, generator.continuesPrefill, regenRequest == nil, plan.kind == .jsonAPI, !plan.routes.isEmpty,
-           plan.routes.allSatisfy({ r in !r.path.contains("<") && (r.method == "GET" || !RouteCompletion.jsonBody(r, contract: contract).isEmpty) }) {
+           plan.routes.allSatisfy({ r in !r.path.contains("<") && (r.method == "GET" ? !r.query.isEmpty : !RouteCompletion.jsonBody(r, contract: contract).isEmpty) }) {
             skeleton = .jsonRoutes
         }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
