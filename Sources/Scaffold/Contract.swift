@@ -356,6 +356,11 @@ public enum ContractReader {
             var path = pg.path.flatMap { $0.hasPrefix("/") && !$0.contains(" ") ? $0 : nil } ?? "/"
             if proposed.count == 1, !text.contains(path) || c.endpoints.contains(where: { $0.path == path }) { path = "/" }
             guard plan.kind != .jsonAPI else { break }
+            // the description pins the page's elements: other pages only where it writes their path
+            if pinnedElements && path != "/" && !text.contains(path) {
+                c.dropped.append("page \(path): the description pins one page and never names this path")
+                continue
+            }
             var page = c.pages.first { $0.path == path } ?? Contract.Page(path: path, heading: nil, elements: [], links: [], origin: .model)
             if page.heading == nil, let h = pg.heading?.trimmingCharacters(in: .whitespaces), !h.isEmpty, h.count <= 80 { page.heading = h }
             page.links = (pg.links ?? []).filter { $0.hasPrefix("/") && !$0.contains(" ") && !$0.contains("<") }
@@ -444,8 +449,9 @@ public enum ContractReader {
             let ids = c.pages[i].elements.filter { $0.origin != .description }.map { "\($0.role) id=\"\($0.id)\"" }
             if !ids.isEmpty { c.decisions.append("page \(c.pages[i].path) elements: " + ids.joined(separator: ", ")) }
         }
-        // a page whose inputs are a GET route's query parameters asks that route
-        if plan.kind == .singleFile || plan.kind == .jinjaPages {
+        // a page whose inputs are a GET route's query parameters asks that route (in the browser, so
+        // only where the description asks for JavaScript or a JSON API; else the route is a page)
+        if plan.kind == .singleFile || plan.kind == .jinjaPages, spec.pinned.wantsJavaScript || spec.pinned.wantsAPI || spec.pinned.wantsEmbedded {
             for i in c.pages.indices where c.pages[i].calls == nil && !c.pages[i].inputs.isEmpty && !c.pages[i].buttons.isEmpty {
                 let ids = c.pages[i].inputs.map(\.id)
                 let candidates = c.endpoints.filter { e in e.method == "GET" && !e.path.contains("<") && e.params.contains { $0.location == "query" } }

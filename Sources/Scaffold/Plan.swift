@@ -448,6 +448,12 @@ public enum PlanBuilder {
         // routes planned for another kind: a form page answers on its own path, so the routes are
         // the description's (or GET and POST /)
         if coerced && kind == .wtforms { routes = rules.routes }
+        // a page computed in the browser asks no route with parameters the description does not write
+        if spec.pinned.wantsJavaScript {
+            for i in routes.indices where !routes[i].query.isEmpty && !spec.description.contains(routes[i].path + "?") {
+                routes[i].query = []
+            }
+        }
         // pinned routes are always there, with their pinned query parameters
         for pr in rules.routes {
             if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
@@ -528,6 +534,14 @@ public enum PlanBuilder {
         // a page computed in the browser: no form posts the description does not name
         if (kind == .singleFile || kind == .jinjaPages) && spec.pinned.wantsJavaScript {
             result.routes.removeAll { $0.method != "GET" && !spec.description.contains($0.path + " ") && !rules.routes.contains($0) }
+        }
+        // pages: a method the description never writes is the model's invention (the 0.5B gave a
+        // search page POST, PUT, PATCH and DELETE routes)
+        if kind == .singleFile || kind == .jinjaPages {
+            result.routes.removeAll { r in
+                r.method != "GET" && !rules.routes.contains(r)
+                    && spec.description.range(of: #"\b"# + r.method + #"\b"#, options: [.regularExpression, .caseInsensitive]) == nil
+            }
         }
         if !rules.routes.isEmpty {
             result.routes.removeAll { r in r.path != "/" && !spec.description.contains(r.path) }

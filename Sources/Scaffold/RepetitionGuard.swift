@@ -24,20 +24,37 @@ public struct RepetitionGuard: Sendable {
         return endsInLoop()
     }
 
+    /// The period of the loop the text ends in, once `append` found one.
+    public private(set) var period: Int? = nil
+
+    /// The text with the loop's repeats removed: up to the last line end before the second copy
+    /// (so code is not cut inside a string); the whole text when there is no loop.
+    public var textWithoutRepeats: String {
+        guard let period else { return String(decoding: bytes, as: UTF8.self) }
+        var end = max(0, bytes.count - period * (times - 1))
+        while end > 0 && bytes[end - 1] != UInt8(ascii: "\n") { end -= 1 }
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
     /// Whether the text so far ends with a block repeated `times` times.
-    public func endsInLoop() -> Bool {
+    public mutating func endsInLoop() -> Bool {
+        if let p = loopPeriod() { period = p; return true }
+        return false
+    }
+
+    func loopPeriod() -> Int? {
         let n = bytes.count
-        guard n >= minPeriod * times else { return false }
-        return bytes.withUnsafeBufferPointer { b in
+        guard n >= minPeriod * times else { return nil }
+        return bytes.withUnsafeBufferPointer { b -> Int? in
             for period in minPeriod...min(maxPeriod, n / times) {
                 // cheap test first: the last bytes repeat at this period
                 guard b[n - 1] == b[n - 1 - period], b[n - 2] == b[n - 2 - period] else { continue }
                 var same = true
                 var i = n - period * (times - 1)
                 while i < n { if b[i] != b[i - period] { same = false; break }; i += 1 }
-                if same { return true }
+                if same { return period }
             }
-            return false
+            return nil
         }
     }
 }

@@ -44,7 +44,7 @@ final class EngineTextGenerator: TextGenerator {
             if loops.append(piece) { looped = true; return false }
             return true
         }
-        return GenerationOutput(text: r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
+        return GenerationOutput(text: looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
                                 seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
                                 reusedPromptTokens: r.reusedPromptTokens)
     }

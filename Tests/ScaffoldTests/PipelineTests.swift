@@ -174,7 +174,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(app.hasSuffix("    if form.validate_on_submit():\n        distance = form.distance.data\n        fuel = form.fuel.data\n        result = {\n"), app)
         let html = try String(contentsOf: work.appendingPathComponent("project/templates/index.html"), encoding: .utf8)
         for part in [#"<form method="post" action="/">"#, "{{ form.hidden_tag() }}", "{{ form.distance() }}", "{% for error in form.fuel.errors %}",
-                     "{{ form.submit() }}", "{% if result is not none %}", "{{ label }}: {{ value }}"] {
+                     "{{ form.submit() }}", "{% if result is not none %}", "{% for label, value in result.items() %}", ": {{ value }}</p>"] {
             XCTAssertTrue(html.contains(part), "\(part) in\n\(html)")
         }
         // the description's stated outcomes were checked on the running app

@@ -67,6 +67,22 @@ final class PlanRecoveryTests: XCTestCase {
         var stopped = false
         for _ in 0..<10 where !stopped { for ch in item { if loop.append(String(ch)) { stopped = true; break } } }
         XCTAssertTrue(stopped)
+        // what is kept ends at a line end, with one copy of the repeated item at most
+        let kept = loop.textWithoutRepeats
+        XCTAssertTrue(kept.hasSuffix("\n") && !kept.isEmpty)
+        XCTAssertLessThanOrEqual(kept.components(separatedBy: item).count - 1, 1, kept)
+
+        var code = RepetitionGuard()
+        let head = "def check(values):\n    if not values:\n        return 1\n"
+        let repeated = "    if not all(isinstance(v, (int, float)) for v in values):\n        return jsonify({\"error\": \"must be numbers\"}), 400\n"
+        var text = head
+        for _ in 0..<4 { text += repeated }
+        text += "    if not all(isinstance(v, (int, float)) for v in values):\n        return jsonify({\"error\": \"must be"
+        var cut = false
+        for ch in text where !cut { cut = code.append(String(ch)) }
+        XCTAssertTrue(cut)
+        XCTAssertTrue(code.textWithoutRepeats.hasPrefix(head) && code.textWithoutRepeats.hasSuffix("\n"), code.textWithoutRepeats)
+        XCTAssertFalse(code.textWithoutRepeats.hasSuffix("\"must be"), "never cut inside a string")
 
         var varied = RepetitionGuard()
         var fired = false
@@ -144,5 +160,57 @@ final class JSONBodyHeadTests: XCTestCase {
         XCTAssertTrue(head.contains("    data_value = data.get(\"data\")\n    if not (isinstance(data_value, int) and not isinstance(data_value, bool)):"), head)
         XCTAssertFalse(head.contains("note"), "an untyped value is the model's to read")
         XCTAssertEqual(RouteCompletion.jsonBody(PlannedRoute(method: "GET", path: "/average", purpose: ""), contract: contract), [])
+    }
+}
+
+/// A page that computes in the browser: the model's extra routes and pages do not turn it into a
+/// page that asks the server.
+final class BrowserPageTests: XCTestCase {
+    let phrasings = [
+        "A Flask page on port 5233 that converts litres to gallons in JavaScript, in the browser. GET / returns the page with <input id=\"litres\">, a <button id=\"convert\"> and <div id=\"gallons\">. No request goes to the server.",
+        "flask page, port 5233, JS only: <input id=\"litres\"> + <button id=\"convert\"> -> shows gallons in <div id=\"gallons\">. GET / serves it",
+    ]
+    let answer = """
+    {"kind": "jinja-pages", "files": ["app.py", "templates/index.html"],
+     "routes": [{"method": "GET", "path": "/", "query": ["litres"]}, {"method": "GET", "path": "/convert", "query": ["litres"]}],
+     "pages": [{"path": "/", "inputs": [{"id": "litres"}], "button": "Convert", "outputs": ["gallons"]},
+               {"path": "/convert", "heading": "Result", "inputs": [{"id": "litres"}], "outputs": ["gallons"]}]}
+    """
+
+    func testQueryParametersTheDescriptionNeverWritesAreDropped() throws {
+        for text in phrasings {
+            let spec = ProjectSpec(description: text)
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
+            XCTAssertEqual(plan.routes.first { $0.path == "/" }?.query, [], text)
+            let contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
+            XCTAssertEqual(contract.pages.map(\.path), ["/"], text)
+            XCTAssertNil(contract.pages.first?.calls, text)
+            XCTAssertTrue(contract.dropped.contains { $0.contains("/convert") }, "\(contract.dropped)")
+            XCTAssertFalse(contract.refine(plan).routes.contains { $0.path == "/convert" }, text)
+        }
+    }
+}
+
+/// A server-rendered page with a search box: no methods the description never writes, and the page
+/// does not ask its route in the browser.
+final class ServerPageTests: XCTestCase {
+    func testInventedMethodsAreDroppedAndThePageIsNotWiredToFetch() throws {
+        let phrasings = [
+            "Make a Flask page on port 5311 listing these cities: Oslo, Lima, Kyoto. The home page has a text box named term; submitting goes to /find?term=... and shows only the matching cities.",
+            "flask site port 5311, home page w/ a box called term, /find?term=x lists the cities (Oslo, Lima, Kyoto) containing x",
+        ]
+        let answer = """
+        {"kind": "jinja-pages", "files": ["app.py", "templates/index.html"],
+         "routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/find", "query": ["term"]},
+                    {"method": "POST", "path": "/find"}, {"method": "DELETE", "path": "/find"}],
+         "pages": [{"path": "/", "inputs": [{"id": "term"}], "button": "Find", "outputs": ["list"]}]}
+        """
+        for text in phrasings {
+            let spec = ProjectSpec(description: text)
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
+            XCTAssertEqual(Set(plan.routes.map(\.method)), ["GET"], text)
+            let contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
+            XCTAssertNil(contract.pages.first { $0.path == "/" }?.calls, text)
+        }
     }
 }

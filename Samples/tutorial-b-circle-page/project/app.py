@@ -1,4 +1,4 @@
-"""Area Circle: the HTML page and its JavaScript live in this file as a string; Flask serves it at /."""
+"""Circle Area Calculator: the HTML page and its JavaScript live in this file as a string; Flask serves it at /."""
 from flask import Flask
 
 app = Flask(__name__)
@@ -7,45 +7,28 @@ PAGE = r"""<!DOCTYPE html>
 <html lang="en">
 <head>
     <meta charset="UTF-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1.0">
-    <title>Area Circle</title>
+    <title>Circle Area Calculator</title>
     <style>
-        body {
-            font-family: Arial, sans-serif;
-            margin: 0;
-            padding: 0;
-        }
-        input[type="text"] {
-            width: 100%;
-            padding: 10px;
-            margin-bottom: 10px;
-        }
-        button {
-            padding: 10px 20px;
-            margin-bottom: 10px;
-        }
-        output {
-            margin-top: 20px;
-        }
+        body { font-family: sans-serif; max-width: 32em; margin: 2em auto; }
+        label { display: block; margin-top: 0.6em; }
+        .output { margin-top: 0.6em; font-weight: bold; }
     </style>
 </head>
 <body>
-    <h1>Area Circle</h1>
-    <div id="calculate"></div>
-    <button type="button" id="calculateButton">Calculate Area</button>
-
+    <h1>Calculate Area</h1>
+    <label for="radius">Radius</label>
+    <input id="radius" name="radius">
+    <button id="calculate" type="button">Calculate</button>
+    <div id="area" class="output"></div>
     <script>
-        document.getElementById("calculateButton").addEventListener("click", () => {
-            const input = document.getElementById("calculate");
-            const value = parseFloat(input.value);
-
-            if (isNaN(value) || !isFinite(value) || value < 0) {
-                document.getElementById("calculate").textContent = "Invalid input";
+        document.getElementById("calculate").addEventListener("click", function () {
+            const radius = parseFloat(document.getElementById("radius").value.trim());
+            if (isNaN(radius) || !isFinite(radius) || radius < 0) {
+                document.getElementById("area").textContent = "Invalid radius";
                 return;
             }
-
-            const area = Math.PI * Math.pow(value, 2);
-            document.getElementById("calculate").textContent = `The area of the circle is: ${area.toFixed(2)}`;
+            const area = Math.PI * Math.pow(radius, 2);
+            document.getElementById("area").textContent = area.toFixed(2);
         });
     </script>
 </body>
@@ -56,6 +39,7 @@ PAGE = r"""<!DOCTYPE html>
 @app.route("/")
 def index():
     return PAGE
+
 
 
 if __name__ == "__main__":

@@ -9,5 +9,6 @@ def index():
     return render_template("index.html")
 
 
+
 if __name__ == "__main__":
     app.run(host="127.0.0.1", port=5000)
