@@ -167,7 +167,7 @@ public enum ContractReader {
     // MARK: explicit syntax
 
     /// Types written in the description's own syntax: `<number>`, `<integer>`, `<boolean>`, `<string>`
-    /// placeholders after `name=` or `"name":`, and example values (`radius=2` is a number,
+    /// placeholders after `name=` or `"name":`, and example values (`width=2` is a number,
     /// `date=2024-07-04` a date, `"done": true` a boolean).
     public static func explicitTypes(_ text: String) -> [String: Contract.ValueType] {
         var out: [String: Contract.ValueType] = [:]

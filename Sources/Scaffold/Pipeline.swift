@@ -443,7 +443,7 @@ public final class Pipeline {
 
     /// The checks verification will run that `path` answers for, as prompt lines: the description's
     /// statements turned into requests and page uses with their expected outcomes. A small model
-    /// follows "GET /area?radius=0 → status 200" where it misses "A radius of 0 is allowed".
+    /// follows "GET /speed?km=0 → status 200" where it misses "A distance of 0 is allowed".
     func acceptance(for path: String) -> [String] {
         guard path.hasSuffix(".py") || path.hasSuffix(".html") else { return [] }
         let checks = derivedChecks()

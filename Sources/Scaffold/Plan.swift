@@ -327,7 +327,7 @@ public enum PlanBuilder {
     }
 
     /// The JSON object of a model answer, mended where small models break JSON in known ways when
-    /// it does not parse as written: bare keys (`{radius: 5}`), trailing commas, Python's
+    /// it does not parse as written: bare keys (`{width: 5}`), trailing commas, Python's
     /// True/False/None. (Constrained decoding will make this unnecessary.)
     public static func extractJSON(_ answer: String) -> String? {
         guard let json = extractJSONObject(answer) else { return nil }

@@ -6,7 +6,7 @@ extension Pipeline {
     /// The start of an answer that the tool can write itself because the plan fixes it; the model
     /// continues from there. Small models otherwise drop or rename what the description pins: the
     /// 0.5B wrote the tutorial's second page as a form posting to a route that did not exist, and
-    /// the BMI form's template with `{{ form.weight.data }}` where the input should be.
+    /// a form's template with `{{ form.FIELD.data }}` where the input should be.
     /// Not used for regen, whose instruction may change exactly these parts.
     func prefill(for file: PlannedFile) throws -> String {
         guard regenRequest == nil else { return "" }
@@ -119,7 +119,7 @@ extension Pipeline {
                 "links": menu.map { ["path": $0.path, "text": html(text($0))] }]
     }
 
-    /// A JavaScript variable name for an element id: "tip-percent" → "tipPercent".
+    /// A JavaScript variable name for an element id: "unit-price" → "unitPrice".
     static func jsName(_ id: String) -> String {
         let parts = id.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         var name = (parts.first ?? "value").lowercased() + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
@@ -132,7 +132,7 @@ extension Pipeline {
     /// (`InputRequired`), the validators the description writes as WTForms calls next to the field
     /// (`Length(min=3)`, `EqualTo("password", message="…")`, "the Email validator"), and, when it
     /// pins a message for zero or negative numbers, the validator that raises it (NumberRange(min=0)
-    /// accepts zero). The model wrote other apps' fields (weight, height) and validators that do
+    /// accepts zero). The model wrote other apps' fields and validators that do
     /// not exist (`EmailValidator`) into this file; nothing in it needs a model.
     func formsContext(_ form: PlannedForm) -> [String: Any] {
         func py(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }

@@ -64,7 +64,7 @@ extension Pipeline {
     /// verification gets better: a NameError for a name the file uses without importing it
     /// (`Length`, `jsonify`, `math`; `ImportFixer` adds the imports), and a function that assigns a
     /// module-level name without `global` (UnboundLocalError; both models wrote `next_id += 1` so in
-    /// their todo APIs).
+    /// their record APIs).
     func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
         var report = report
         for path in files.sorted() where path.hasSuffix(".py") {

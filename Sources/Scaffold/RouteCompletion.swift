@@ -5,7 +5,7 @@ import Foundation
 /// declaration and the start of its view from the contract; the model writes the body; the view
 /// goes into app.py before its `if __name__ == "__main__":` block.
 enum RouteCompletion {
-    /// `/todos/<int:todo_id>` and `/todos/<id>` are the same route.
+    /// `/notes/<int:note_id>` and `/notes/<id>` are the same route.
     static func normalized(_ path: String) -> String {
         path.replacingOccurrences(of: #"<(?:[a-z]+:)?[A-Za-z_]\w*>"#, with: "<>", options: .regularExpression)
     }

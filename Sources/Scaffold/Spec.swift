@@ -46,7 +46,7 @@ public struct ProjectSpec: Sendable, Codable, Equatable {
     }
 }
 
-/// A route the description names, e.g. `GET /area?radius=<number>`.
+/// A route the description names, e.g. `GET /speed?km=<number>`.
 public struct PinnedRoute: Sendable, Codable, Equatable, Hashable {
     public var method: String
     public var path: String
@@ -152,7 +152,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
                 addRoute("GET", path + q)
             }
         }
-        // field names: "field(s) named weight (…) and height", name="x"
+        // field names: "field(s) named distance (…) and fuel", name="x"
         var fields: [String] = []
         func addField(_ f: String) { if !fields.contains(f) && !fieldStop.contains(f.lowercased()) { fields.append(f) } }
         for m in matches(#"\b(?:fields?|inputs?|parameters?)\s+(?:called|named)\s+([^.;\n]+)"#, in: text) {
@@ -163,7 +163,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
                 let part = part.replacingOccurrences(of: #"^\s*(?:(?:an?|the|one|another)\s+)?(?:[\w-]+\s+)?(?:fields?|inputs?)\s+(?:called|named)\s+"#, with: "", options: [.regularExpression, .caseInsensitive])
                 let words = part.split(whereSeparator: { $0 == " " || $0 == "`" || $0 == "\"" || $0 == "'" })
                 guard let first = words.first else { continue }
-                // later list items are single names ("weight, height and age"), not a new clause
+                // later list items are single names ("distance, fuel and price"), not a new clause
                 if i > 0 && words.count > 1 && !part.lowercased().contains("named") { break }
                 let w = String(first)
                 if w.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil { addField(w) }
@@ -179,7 +179,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
         for m in matches(#"\bid\s*=\s*["']?([A-Za-z][\w-]*)"#, in: text) { if let s = m[1] { addID(s) } }
         for m in matches(#"(?:^|[\s(`])#([A-Za-z][\w-]*)"#, in: text) { if let s = m[1], s.lowercased() != "id" { addID(s) } }
         p.elementIDs = ids
-        // JSON keys: {"radius": …}, "error" key
+        // JSON keys: {"volume": …}, "error" key
         var keys: [String] = []
         func addKey(_ s: String) { if !keys.contains(s) { keys.append(s) } }
         for m in matches(#""([A-Za-z_][\w-]*)"\s*:"#, in: text) { if let s = m[1] { addKey(s) } }

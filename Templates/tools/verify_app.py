@@ -234,7 +234,7 @@ def _same(actual, expected):
 
 
 def format_pattern(text):
-    """A pinned output format as a pattern: "BMI: 22.9" matches "BMI: 141.8" (same decimals)."""
+    """A pinned output format as a pattern: "Total: 22.9" matches "Total: 141.8" (same decimals)."""
     out, pos = "", 0
     for m in re.finditer(r"\d+(?:\.(\d+))?", text):
         out += re.escape(text[pos:m.start()])
