@@ -18,9 +18,10 @@ public enum ImportFixer {
     }
 
     static func run(_ source: String, python: String, script: URL) throws -> Output {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-imports-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
+        try Interrupts.withTemporaryDirectory("dc-imports") { work in try run(source, python: python, script: script, in: work) }
+    }
+
+    private static func run(_ source: String, python: String, script: URL, in work: URL) throws -> Output {
         let file = work.appendingPathComponent("source.py")
         try Data(source.utf8).write(to: file)
         var env = ProcessInfo.processInfo.environment

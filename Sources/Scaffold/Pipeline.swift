@@ -69,6 +69,8 @@ public struct NewReport: Sendable, Codable {
     public var decisions: [String] = []
     /// statements of the contract no check covered
     public var notChecked: [String] = []
+    /// where verification ran: "bwrap" or "none" (nil with --no-verify)
+    public var sandbox: String? = nil
 }
 
 /// `deepcoder new`: spec → plan → prompts → generate file by file → parse → skeleton → verify →
@@ -136,9 +138,10 @@ public final class Pipeline {
             throw ScaffoldError.usage("cannot create \(parent.path): \(error.localizedDescription)")
         }
         let temp = parent.appendingPathComponent(".\(target.lastPathComponent).deepcoder-\(UUID().uuidString.prefix(8))")
+        let tempToken = Interrupts.shared.track(temp)
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: false)
         var done = false
-        defer { if !done { try? FileManager.default.removeItem(at: temp) } }
+        defer { if !done { try? FileManager.default.removeItem(at: temp) }; Interrupts.shared.release(tempToken) }
 
         // plan and contract
         plan = try makePlan()
@@ -211,8 +214,12 @@ public final class Pipeline {
             throw ScaffoldError.generation("git commit failed: \(error)")
         }
         say("git", "committed \(commitID.prefix(12))")
-        try moveIntoPlace(temp, target)
-        done = true
+        // the move and the release happen together: an interrupt removes the temp directory or none of the project
+        try Interrupts.shared.held {
+            try moveIntoPlace(temp, target)
+            done = true
+            Interrupts.shared.release(tempToken)
+        }
         say("done", "\(target.path): verification \(verifyLine)")
 
         let files = Self.listFiles(target)
@@ -225,7 +232,7 @@ public final class Pipeline {
                          exitCode: exit,
                          howToRun: ["cd \(target.path)", "\(venvHint) app.py    # then open http://127.0.0.1:\(plan.port)/",
                                     "\(venvHint) -m pytest -q tests"],
-                         decisions: contract.decisions, notChecked: contract.unchecked)
+                         decisions: contract.decisions, notChecked: contract.unchecked, sandbox: report?.sandbox?.rawValue)
     }
 
     /// The checks verification runs for the description: its statements as the rules read them, then
@@ -315,7 +322,9 @@ public final class Pipeline {
         let url: URL
         do { url = try PathSafety.resolve(path, in: root) } catch { throw ScaffoldError.generation("\(error)") }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try content.write(to: url, atomically: true, encoding: .utf8)
+        // not atomic: the directory is the run's own (temp or scratch) and Foundation's atomic write
+        // stages in TMPDIR, where an interrupt would strand the staged copy
+        try content.write(to: url, atomically: false, encoding: .utf8)
     }
 
     // MARK: - plan
@@ -565,8 +574,9 @@ public final class Pipeline {
     /// nil when `source` parses as Python 3 (checked with python3's ast), else the error.
     static func pythonSyntaxError(_ source: String) -> String? {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("dc-syntax-\(UUID().uuidString).py")
-        defer { try? FileManager.default.removeItem(at: url) }
-        guard (try? source.write(to: url, atomically: true, encoding: .utf8)) != nil else { return nil }
+        let token = Interrupts.shared.track(url)
+        defer { try? FileManager.default.removeItem(at: url); Interrupts.shared.release(token) }
+        guard (try? source.write(to: url, atomically: false, encoding: .utf8)) != nil else { return nil }
         let code = "import ast,sys\ntry:\n ast.parse(open(sys.argv[1],encoding='utf-8').read())\nexcept SyntaxError as e:\n print(f'line {e.lineno}: {e.msg}'); sys.exit(1)"
         guard let r = try? ProcessRunner.run("python3", ["-c", code, url.path], timeout: 30) else { return nil }
         if r.timedOut { return nil }
@@ -640,11 +650,12 @@ public final class Pipeline {
             var model: String; var modelSHA256: String; var engine: String; var sampling: SamplingOptions
             var plan: FileGenerationRecord?; var files: [FileGenerationRecord]; var repairRounds: Int
             var verification: [CheckResult]?
+            var sandbox: SandboxKind?
         }
         let id = generator.identity
         let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, sampling: options.sampling,
                            plan: planRecord, files: skeleton.modelFiles(plan).compactMap { records[$0.path] }, repairRounds: rounds,
-                           verification: verification?.checks)
+                           verification: verification?.checks, sandbox: verification?.sandbox)
         try write(String(decoding: try enc.encode(g), as: UTF8.self) + "\n", path: ".deepcoder/generation.json", in: dir)
     }
 

@@ -19,14 +19,20 @@ public struct ProcessError: Error, CustomStringConvertible {
 }
 
 /// Runs a command in its own process group with a time limit; on timeout (or at the end) the whole
-/// group is killed, so servers a check started cannot outlive it. Output goes to temp files (no pipe stalls).
+/// group is killed, so servers a check started cannot outlive it (a child that leaves the group, by
+/// `setsid`, is caught only by the sandbox's PID namespace: see `Sandbox`). Output goes to temp files
+/// (no pipe stalls). The group and the files are registered with `Interrupts` while they exist.
 public enum ProcessRunner {
     public static func run(_ executable: String, _ arguments: [String], cwd: URL? = nil,
                            environment: [String: String]? = nil, timeout: Double) throws -> ProcessResult {
         let tmp = FileManager.default.temporaryDirectory
         let outURL = tmp.appendingPathComponent("dc-out-\(UUID().uuidString)")
         let errURL = tmp.appendingPathComponent("dc-err-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+        let tokens = [Interrupts.shared.track(outURL), Interrupts.shared.track(errURL)]
+        defer {
+            try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL)
+            tokens.forEach(Interrupts.shared.release)
+        }
 
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
@@ -38,7 +44,15 @@ public enum ProcessRunner {
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
         posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        // the CLI ignores SIGINT/SIGTERM/SIGHUP to handle them itself; the command gets default handlers
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attr, &unblocked)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let env = environment ?? ProcessInfo.processInfo.environment
         // the working directory is set by env(1) -C (posix_spawn_file_actions_addchdir_np is not exported to Swift)
@@ -54,6 +68,8 @@ public enum ProcessRunner {
             ? posix_spawn(&pid, command[0], &fileActions, &attr, argv, envp)
             : posix_spawnp(&pid, command[0], &fileActions, &attr, argv, envp)
         guard rc == 0 else { throw ProcessError(description: "cannot start \(executable): \(String(cString: strerror(rc)))") }
+        Interrupts.shared.track(processGroup: pid)
+        defer { Interrupts.shared.release(processGroup: pid) }
 
         var status: Int32 = 0
         var timedOut = false

@@ -154,14 +154,15 @@ public enum ProjectHistory {
 
         // work in a scratch copy of HEAD
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("deepcoder-regen-\(UUID().uuidString.prefix(8))")
+        let scratchToken = Interrupts.shared.track(scratch)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        defer { try? FileManager.default.removeItem(at: scratch); Interrupts.shared.release(scratchToken) }
         try git("copy the project") { try GitStore.export("HEAD", from: root, to: scratch) }
         let outcome = try Regenerator.regenerate(in: scratch, generator: generator, options: options, progress: progress)
 
         // write back and commit, with interrupts held off; undo the writes if the commit fails
         let message = Regenerator.commitMessage(outcome: outcome, options: options, identity: generator.identity)
-        let commit = try withInterruptsHeld {
+        let commit = try Interrupts.shared.held {
             var originals: [String: Data?] = [:]
             for p in outcome.changed.keys { originals[p] = FileManager.default.contents(atPath: root.appendingPathComponent(p).path) }
             do {
@@ -181,14 +182,6 @@ public enum ProjectHistory {
         }
         progress("[git] committed \(commit.prefix(12))")
         return RegenReport(commit: commit, manualCommit: manual, outcome: outcome)
-    }
-
-    /// Runs `body` with SIGINT/SIGTERM/SIGHUP ignored, so the write-back and commit are not cut in half.
-    static func withInterruptsHeld<T>(_ body: () throws -> T) rethrows -> T {
-        let signals = [SIGINT, SIGTERM, SIGHUP]
-        let old = signals.map { signal($0, SIG_IGN) }
-        defer { for (s, h) in zip(signals, old) { signal(s, h) } }
-        return try body()
     }
 
     // MARK: - undo / restore

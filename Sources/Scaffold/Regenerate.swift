@@ -77,6 +77,8 @@ public struct RegenOutcome: Sendable {
     public var checks: [CheckResult]
     public var repairRounds: Int
     public var passed: Bool
+    /// where verification ran (nil with --no-verify)
+    public var sandbox: SandboxKind? = nil
 }
 
 /// Regenerates named files of a project that sits in a scratch directory (never the user's tree):
@@ -215,7 +217,7 @@ public enum Regenerator {
             changed[p] = d
         }
         return RegenOutcome(files: order, changed: changed, verification: verifyLine, checks: report?.checks ?? [],
-                            repairRounds: rounds, passed: report?.passed ?? true)
+                            repairRounds: rounds, passed: report?.passed ?? true, sandbox: report?.sandbox)
     }
 
     /// Repair targets restricted to the regenerated files: errors blamed on another file go to the first

@@ -77,6 +77,8 @@ public enum Reproducer {
                            progress: @escaping (String) -> Void = { _ in }) throws -> ReproduceReport {
         let fm = FileManager.default
         let scratch = fm.temporaryDirectory.appendingPathComponent("deepcoder-reproduce-\(UUID().uuidString.prefix(8))")
+        let scratchToken = Interrupts.shared.track(scratch)
+        defer { Interrupts.shared.release(scratchToken) }
         let expected = scratch.appendingPathComponent("expected")
         let out = scratch.appendingPathComponent("out")
         try fm.createDirectory(at: expected, withIntermediateDirectories: true)

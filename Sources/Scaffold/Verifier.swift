@@ -59,6 +59,8 @@ public struct CheckResult: Sendable, Codable {
 
 public struct VerificationReport: Sendable, Codable {
     public var checks: [CheckResult]
+    /// where the checks ran (nil in records written before the sandbox existed)
+    public var sandbox: SandboxKind? = nil
     public var passed: Bool { checks.allSatisfy(\.passed) }
     public var failedNames: [String] { checks.filter { !$0.passed }.map(\.name) }
 
@@ -163,27 +165,43 @@ public enum Probes {
     }
 }
 
-/// Runs every check of a generated project, each in its own bounded subprocess with cwd = the project.
+/// Runs every check of a generated project, each in its own bounded subprocess with cwd = the project,
+/// inside `sandbox` (see `Sandbox`: only the project is writable, loopback only, everything dies with the check).
 public struct Verifier {
     public var environment: PythonEnvironment
     public var renderer: TemplateRenderer
     public var progress: (String) -> Void
+    public var sandbox: Sandbox = .current
+    /// each check's time limit in seconds (tests shorten them)
+    public var timeouts = Verifier.defaultTimeouts
 
     public init(environment: PythonEnvironment, renderer: TemplateRenderer, progress: @escaping (String) -> Void = { _ in }) {
         self.environment = environment; self.renderer = renderer; self.progress = progress
     }
 
-    static let timeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "behaviour": 60, "pins": 40,
+    public static let defaultTimeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "behaviour": 60, "pins": 40,
                                              "javascript": 60, "serve": 70, "tests": 180]
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
     public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
                        wantsJavaScript: Bool = false, types: [String: Contract.ValueType] = [:]) throws -> VerificationReport {
         try environment.ensure(progress: progress)
+        if let warning = sandbox.warning { Self.warnOnce(warning, progress) }
+        return try Interrupts.withTemporaryDirectory("dc-verify") { work in
+            try verify(project: project, work: work, plan: plan, behaviour: behaviour, page: page, wantsJavaScript: wantsJavaScript, types: types)
+        }
+    }
+
+    private static let warned = NSLock()
+    nonisolated(unsafe) private static var hasWarned = false
+    static func warnOnce(_ text: String, _ progress: (String) -> Void) {
+        warned.lock(); defer { warned.unlock() }
+        if !hasWarned { hasWarned = true; progress("warning: " + text) }
+    }
+
+    private func verify(project: URL, work: URL, plan: ProjectPlan, behaviour: [BehaviourCheck], page: [PageCheck],
+                        wantsJavaScript: Bool, types: [String: Contract.ValueType]) throws -> VerificationReport {
         let harness = try renderer.url(for: "tools/verify_app.py")
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("dc-verify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: work) }
         let harnessCopy = work.appendingPathComponent("verify_app.py")
         try FileManager.default.copyItem(at: harness, to: harnessCopy)
         let simCopy = work.appendingPathComponent("page_sim.js")
@@ -222,16 +240,13 @@ public struct Verifier {
                 continue
             }
             progress("verify \(name)")
-            let timeout = Self.timeouts[name] ?? 60
-            let r: ProcessResult
-            if name == "tests" {
-                r = try ProcessRunner.run(environment.python, ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"],
-                                          cwd: project, environment: env, timeout: timeout)
-                results.append(Self.testsResult(r))
-            } else {
-                r = try ProcessRunner.run(environment.python, [harnessCopy.path, name, inputURL.path], cwd: project, environment: env, timeout: timeout)
-                results.append(Self.harnessResult(name, r, timeout: timeout))
-            }
+            let timeout = timeouts[name] ?? 60
+            let arguments = name == "tests" ? ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"]
+                                            : [harnessCopy.path, name, inputURL.path]
+            let command = sandbox.command(environment.python, arguments, writable: project,
+                                          readOnly: [work, environment.venv], workingDirectory: project)
+            let r = try ProcessRunner.run(command.executable, command.arguments, environment: env, timeout: timeout)
+            results.append(name == "tests" ? Self.testsResult(r) : Self.harnessResult(name, r, timeout: timeout))
             let last = results[results.count - 1]
             progress("verify \(name): \(last.status)\(last.summary.isEmpty ? "" : " — " + String(last.summary.prefix(160)))")
         }
@@ -240,7 +255,7 @@ public struct Verifier {
             try? FileManager.default.removeItem(at: project.appendingPathComponent(dir))
         }
         try? FileManager.default.removeItem(at: project.appendingPathComponent(".deepcoder/serve.log"))
-        return VerificationReport(checks: results)
+        return VerificationReport(checks: results, sandbox: sandbox.kind)
     }
 
     struct HarnessOutput: Decodable { var ok: Bool; var summary: String; var failures: [CheckFailure] }

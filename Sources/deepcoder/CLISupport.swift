@@ -160,3 +160,9 @@ func progressLine(_ m: CatalogModel, _ p: PullProgress) -> String {
     }
     return line
 }
+
+/// How the report says where verification ran.
+func sandboxLine(_ kind: String) -> String {
+    kind == "bwrap" ? "sandbox: bwrap (only the project writable, loopback network only, every process ends with its check)"
+                    : "sandbox: none (the checks ran with your rights; install bubblewrap to contain them)"
+}

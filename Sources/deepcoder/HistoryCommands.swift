@@ -33,8 +33,12 @@ func note(_ line: String) { FileHandle.standardError.write(Data(("deepcoder: " +
 /// Runs a history command: a ScaffoldError becomes `deepcoder: error: …` and its exit code.
 func runHistoryCommand(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ScaffoldError {
+        Interrupts.shared.parkIfExiting() // an interrupt's clean-up removed what the run used: no error, the handler exits
         note("error: \(e.description)")
         throw ExitCode(e.exitCode)
+    } catch {
+        Interrupts.shared.parkIfExiting()
+        throw error
     }
 }
 
@@ -118,6 +122,7 @@ struct Regen: ParsableCommand {
     @OptionGroup var project: ProjectOption
 
     func run() throws {
+        InterruptHandler.install()
         try runHistoryCommand {
             guard !files.isEmpty else { throw ScaffoldError.usage("name the files to regenerate, e.g. `deepcoder regen app.py --instruction \"…\"`") }
             guard !(commitFirst && force) else { throw ScaffoldError.usage("--commit-first and --force exclude each other") }
@@ -141,6 +146,7 @@ struct Regen: ParsableCommand {
             print("Regenerated \(o.files.joined(separator: ", ")) in \(root.path) (commit \(report.commit.prefix(12)))")
             if let m = report.manualCommit { print("Your uncommitted changes were committed first as \(m.prefix(12)) (manual).") }
             print("Verification: \(o.verification)\(o.repairRounds > 0 ? " after \(o.repairRounds) repair round(s)" : "")")
+            if let s = o.sandbox { print("  " + sandboxLine(s.rawValue)) }
             for c in o.checks where c.status == "failed" {
                 print("  FAIL \(c.name): \(c.summary.prefix(200))")
                 for f in c.failures.prefix(3) {
@@ -282,6 +288,7 @@ struct Reproduce: ParsableCommand {
     @OptionGroup var project: ProjectOption
 
     func run() throws {
+        InterruptHandler.install()
         try runHistoryCommand {
             let root = try project.root()
             let entry: HistoryEntry

@@ -60,6 +60,7 @@ struct New: ParsableCommand {
     }
 
     func run() throws {
+        InterruptHandler.install()
         let stderr = FileHandle.standardError
         func log(_ line: String) { stderr.write(Data(("deepcoder: " + line + "\n").utf8)) }
         do {
@@ -98,12 +99,16 @@ struct New: ParsableCommand {
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let e as ScaffoldError {
+            Interrupts.shared.parkIfExiting() // an interrupt's clean-up removed what the run used: no error, the handler exits
             log("error: \(e.description)")
             if json {
                 let obj: [String: Any] = ["error": e.description, "exitCode": Int(e.exitCode)]
                 if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]) { print(String(decoding: d, as: UTF8.self)) }
             }
             throw ExitCode(e.exitCode)
+        } catch {
+            Interrupts.shared.parkIfExiting()
+            throw error
         }
     }
 
@@ -112,6 +117,7 @@ struct New: ParsableCommand {
         lines += r.files.map { "  \($0)" }
         lines.append("")
         lines.append("Verification: \(r.verification)\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
+        if let s = r.sandbox { lines.append("  " + sandboxLine(s)) }
         for c in r.checks {
             lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(c.summary.prefix(200))")
             for f in c.failures.prefix(3) {
