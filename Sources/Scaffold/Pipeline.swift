@@ -286,17 +286,6 @@ public final class Pipeline {
 
     // MARK: - target directory
 
-    /// A missing or empty directory is fine; anything else is refused (never overwritten).
-    public static func checkTarget(_ target: URL) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target.path, isDirectory: &isDir) else { return }
-        guard isDir.boolValue else { throw ScaffoldError.usage("\(target.path) exists and is not a directory") }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: target.path)) ?? ["?"]
-        if !entries.isEmpty {
-            throw ScaffoldError.usage("\(target.path) is not empty; refusing to overwrite it. Choose another directory with -o, or use `deepcoder regen` to regenerate files of an existing project.")
-        }
-    }
-
     func moveIntoPlace(_ temp: URL, _ target: URL) throws {
         try Self.checkTarget(target) // it may have been filled meanwhile
         if rename(temp.path, target.path) != 0 {

@@ -101,11 +101,27 @@ public enum ProjectHistory {
 
     // MARK: - regen
 
-    /// The checks regen makes before it loads a model: a history, and uncommitted changes that the policy
-    /// allows (refusing with the list of files otherwise). Returns the uncommitted changes.
+    /// Refuses a repository deepcoder did not make (no `.deepcoder/` in HEAD and no deepcoder commit), and a
+    /// project whose description or plan regen cannot read (regen works on a copy of HEAD).
+    static func requireRecords(_ root: URL, options: RegenOptions) throws {
+        let records = try git("read .deepcoder/ at HEAD") {
+            try Dictionary(uniqueKeysWithValues: Regenerator.metaFiles.map { ($0, try GitStore.blob($0, at: "HEAD", in: root)) })
+        }
+        if records.values.allSatisfy({ $0 == nil }), try lastGeneration(root) == nil {
+            throw ScaffoldError.usage("\(root.path) is a git repository but not a deepcoder project: its last commit has no .deepcoder/ records "
+                + "and none of its commits was made by deepcoder. regen changes projects made by `deepcoder new`; "
+                + "create one with `deepcoder new \"DESCRIPTION\" -o DIR`. Nothing was changed.")
+        }
+        _ = try Regenerator.records(options: options, spec: records[".deepcoder/spec.md"] ?? nil, plan: records[".deepcoder/plan.json"] ?? nil)
+    }
+
+    /// The checks regen makes before it loads a model: a history, a deepcoder project with the records regen
+    /// needs, and uncommitted changes that the policy allows (refusing with the list of files otherwise).
+    /// Returns the uncommitted changes.
     @discardableResult
     public static func preflight(_ root: URL, options: RegenOptions, dirty policy: DirtyPolicy) throws -> [GitStore.StatusEntry] {
         try requireHistory(root)
+        try requireRecords(root, options: options)
         let dirty = try git("read the status") { try GitStore.status(in: root) }
         guard !dirty.isEmpty else { return [] }
         switch policy {

@@ -94,10 +94,36 @@ public enum Regenerator {
 
     /// The description stored in `.deepcoder/spec.md` ("# Name\n\nDESCRIPTION\n").
     public static func storedDescription(in dir: URL) -> String? {
-        guard let text = try? String(contentsOf: dir.appendingPathComponent(".deepcoder/spec.md"), encoding: .utf8),
+        storedDescription(FileManager.default.contents(atPath: dir.appendingPathComponent(".deepcoder/spec.md").path))
+    }
+
+    /// The description in the bytes of a `.deepcoder/spec.md`.
+    static func storedDescription(_ data: Data?) -> String? {
+        guard let data, let text = String(validating: data, as: UTF8.self),
               text.hasPrefix("# "), let r = text.range(of: "\n\n") else { return nil }
         let d = String(text[r.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
         return d.isEmpty ? nil : d
+    }
+
+    /// What regen works from besides the files: the description (--spec, or `.deepcoder/spec.md`) and the
+    /// plan (`.deepcoder/plan.json`; nil with --replan, which rebuilds it). A usage error saying the fix
+    /// when one is missing or damaged. Checked on HEAD before a model is loaded, then on the scratch copy.
+    static func records(options: RegenOptions, spec: Data?, plan: Data?) throws -> (description: String, plan: ProjectPlan?) {
+        let description: String
+        if let d = options.description?.trimmingCharacters(in: .whitespacesAndNewlines), !d.isEmpty {
+            description = d
+        } else if let d = storedDescription(spec) {
+            description = d
+        } else {
+            throw ScaffoldError.usage("the project's description (.deepcoder/spec.md) is missing or damaged; give it again with --spec \"DESCRIPTION\" (add --replan if .deepcoder/plan.json is gone too)")
+        }
+        if options.replan { return (description, nil) }
+        guard let plan else {
+            throw ScaffoldError.usage("the project has no .deepcoder/plan.json; run again with --replan to rebuild the plan from the files present")
+        }
+        do { return (description, try JSONDecoder().decode(ProjectPlan.self, from: plan)) } catch {
+            throw ScaffoldError.usage("the project's .deepcoder/plan.json is damaged (\(error)); run again with --replan to rebuild the plan from the files present")
+        }
     }
 
     /// The plan rebuilt from the files present: the rule-based plan for the spec, with the files the model
@@ -117,29 +143,11 @@ public enum Regenerator {
                                   progress: @escaping (String) -> Void = { _ in }) throws -> RegenOutcome {
         guard !options.files.isEmpty else { throw ScaffoldError.usage("name at least one file to regenerate, e.g. `deepcoder regen app.py`") }
         let fm = FileManager.default
-        // spec
-        let description: String
-        if let d = options.description?.trimmingCharacters(in: .whitespacesAndNewlines), !d.isEmpty {
-            description = d
-        } else if let d = storedDescription(in: dir) {
-            description = d
-        } else {
-            throw ScaffoldError.usage("the project's description (.deepcoder/spec.md) is missing or damaged; give it again with --spec \"DESCRIPTION\" (add --replan if .deepcoder/plan.json is gone too)")
-        }
+        // spec and plan
+        let (description, recorded) = try records(options: options, spec: fm.contents(atPath: dir.appendingPathComponent(".deepcoder/spec.md").path),
+                                                  plan: fm.contents(atPath: dir.appendingPathComponent(".deepcoder/plan.json").path))
         let spec = ProjectSpec(description: description)
-        // plan
-        var plan: ProjectPlan
-        if options.replan {
-            plan = replan(spec, files: Pipeline.listFiles(dir))
-        } else {
-            let url = dir.appendingPathComponent(".deepcoder/plan.json")
-            guard let data = fm.contents(atPath: url.path) else {
-                throw ScaffoldError.usage("the project has no .deepcoder/plan.json; run again with --replan to rebuild the plan from the files present")
-            }
-            do { plan = try JSONDecoder().decode(ProjectPlan.self, from: data) } catch {
-                throw ScaffoldError.usage("the project's .deepcoder/plan.json is damaged (\(error)); run again with --replan to rebuild the plan from the files present")
-            }
-        }
+        var plan = recorded ?? replan(spec, files: Pipeline.listFiles(dir))
         // the named files
         var named: [String] = []
         for path in options.files {

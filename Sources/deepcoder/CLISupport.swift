@@ -49,14 +49,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "A catalog model name (see `deepcoder models list`) or a path to a .gguf file. Default: \(ModelCatalog.defaultModel.name).")
     var model: String?
 
-    @Option(name: [.short, .long], help: "Threads for the forward pass (default: all cores).")
+    @Option(name: [.short, .long], help: "Threads for the forward pass, 1 to 256 (default: all cores).")
     var threads: Int?
 
     @Option(name: .customLong("ctx-size"), help: "Context length in tokens (default: min(4096, the model's)).")
     var contextSize: Int?
 
     func validate() throws {
-        if let t = threads, t < 1 || t > 256 { throw ValidationError("--threads must be between 1 and 256") }
+        try OptionLimits.checkThreads(threads)
         if let c = contextSize, c < 16 { throw ValidationError("--ctx-size must be at least 16") }
     }
 
@@ -91,24 +91,22 @@ struct ModelOptions: ParsableArguments {
 
 /// Sampling flags, with llama.cpp's defaults.
 struct SamplingFlags: ParsableArguments {
-    @Option(name: .long, help: "Temperature; 0 is greedy and deterministic.")
+    @Option(name: .long, help: "Temperature, 0 or more; 0 is greedy and deterministic.")
     var temperature: Float = 0.8
-    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: all; 1: greedy).")
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens, 0 or more (0: all; 1: greedy).")
     var topK: Int = 40
-    @Option(name: .customLong("top-p"), help: "Keep the smallest set of tokens whose probability reaches p.")
+    @Option(name: .customLong("top-p"), help: "Keep the smallest set of tokens whose probability reaches p, in (0, 1].")
     var topP: Float = 0.95
-    @Option(name: .customLong("min-p"), help: "Drop tokens less likely than p × the most likely one.")
+    @Option(name: .customLong("min-p"), help: "Drop tokens less likely than p × the most likely one, p in [0, 1].")
     var minP: Float = 0.05
-    @Option(name: .customLong("repeat-penalty"), help: "Penalty for tokens among the last 64 (1: none).")
+    @Option(name: .customLong("repeat-penalty"), help: "Penalty for tokens among the last 64, above 0 (1: none).")
     var repeatPenalty: Float = 1.0
     @Option(name: .long, help: "Random seed; the same seed gives the same text.")
     var seed: UInt64 = 0
 
     func validate() throws {
-        if temperature < 0 { throw ValidationError("--temperature must be 0 or more") }
-        if topP <= 0 || topP > 1 { throw ValidationError("--top-p must be in (0, 1]") }
-        if minP < 0 || minP >= 1 { throw ValidationError("--min-p must be in [0, 1)") }
-        if repeatPenalty <= 0 { throw ValidationError("--repeat-penalty must be positive") }
+        try OptionLimits.checkSampling(temperature: Double(temperature), topK: topK, topP: Double(topP),
+                                       minP: Double(minP), repeatPenalty: Double(repeatPenalty))
     }
 
     var parameters: SamplingParameters {

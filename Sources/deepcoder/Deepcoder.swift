@@ -14,4 +14,17 @@ struct Deepcoder: ParsableCommand {
         version: EngineInfo.version,
         subcommands: [New.self, Regen.self, Log.self, Diff.self, Undo.self, Restore.self, Reproduce.self, Generate.self, Tokenize.self, Bench.self, Models.self]
     )
+
+    /// ArgumentParser's own main, except that its usage errors (unknown options, bad or out-of-range
+    /// values; its code is 64) exit with 2, as every other bad input does. Help and --version exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(Exit.usage)
+        }
+    }
 }

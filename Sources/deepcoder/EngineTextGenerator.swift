@@ -29,7 +29,7 @@ final class EngineTextGenerator: TextGenerator {
         // Leave room for the prompt: the answer may use what is left of the context.
         let room = model.model.contextLength - prompt.count - 1
         guard room > 16 else {
-            throw ModelError.contextFull(needed: prompt.count + s.maxTokens, capacity: model.model.contextLength)
+            throw ContextFullError(needed: prompt.count + s.maxTokens, capacity: model.model.contextLength)
         }
         let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
                                         stopStrings: request.stop + (try model.chatTemplate().stopStrings),
@@ -39,16 +39,34 @@ final class EngineTextGenerator: TextGenerator {
         // its last complete value; a file goes to the re-ask and repair rounds)
         var loops = RepetitionGuard()
         var looped = false
-        let r = try model.generate(prompt: prompt, options: options) { piece in
-            onToken(piece)
-            if loops.append(piece) { looped = true; return false }
-            return true
+        let r: GenerationResult
+        do {
+            r = try model.generate(prompt: prompt, options: options) { piece in
+                onToken(piece)
+                if loops.append(piece) { looped = true; return false }
+                return true
+            }
+        } catch ModelError.contextFull(let needed, let capacity) {
+            throw ContextFullError(needed: needed, capacity: capacity)
         }
         return GenerationOutput(text: looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
                                 seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
                                 reusedPromptTokens: r.reusedPromptTokens)
     }
 }
+
+/// The context of `new` and `regen` is fixed (`generationContextLength`), so the fix for a full one is a
+/// shorter text (the engine's own message suggests --ctx-size, which only the model commands have).
+struct ContextFullError: Error, CustomStringConvertible {
+    let needed: Int, capacity: Int
+    var description: String {
+        "the prompt and answer need \(needed) tokens but deepcoder's context holds \(capacity); shorten the description "
+            + "(or regen's --instruction), or lower --max-tokens"
+    }
+}
+
+/// The context length `new`, `regen` and `reproduce` load the model with.
+let generationContextLength = 8192
 
 /// Builds the generator `deepcoder new` uses: the engine on a catalog model or a .gguf path.
 /// `DEEPCODER_SCRIPTED_DIR` swaps in scripted answers from a directory, for end-to-end CLI tests
@@ -63,7 +81,7 @@ func makeTextGenerator(model: String?, threads: Int?, progress: @escaping (Strin
     }
     var options = try ModelOptions.parse(model.map { ["--model", $0] } ?? [])
     options.threads = threads
-    options.contextSize = 8192
+    options.contextSize = generationContextLength
     let path = try options.resolvePath(quiet: false)
     let store = ModelStore()
     let name = model ?? ModelCatalog.defaultModel.name
@@ -75,7 +93,7 @@ func makeTextGenerator(model: String?, threads: Int?, progress: @escaping (Strin
         sha = try ModelStore.sha256(ofFileAt: URL(fileURLWithPath: path))
     }
     let t0 = Date()
-    let lm = try LanguageModel(path: path, threads: threads, contextLength: 8192)
+    let lm = try LanguageModel(path: path, threads: threads, contextLength: generationContextLength)
     progress(String(format: "loaded %@ in %.1f s (%d threads, kernels %@)", URL(fileURLWithPath: path).lastPathComponent,
                     Date().timeIntervalSince(t0), lm.model.pool.threadCount, EngineInfo.kernelISA))
     let displayName = ModelCatalog.named(name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent

@@ -5,27 +5,31 @@ import Scaffold
 struct GenerationFlags: ParsableArguments {
     @Option(help: "Sampling seed.")
     var seed: UInt64 = 42
-    @Option(help: "Sampling temperature.")
+    @Option(help: "Sampling temperature, 0 or more (0: the most likely token).")
     var temperature: Double = 0.2
-    @Option(name: .customLong("top-k"), help: "Top-k sampling.")
+    @Option(name: .customLong("top-k"), help: "Top-k sampling, 0 or more (0: all tokens).")
     var topK: Int = 40
-    @Option(name: .customLong("top-p"), help: "Top-p (nucleus) sampling.")
+    @Option(name: .customLong("top-p"), help: "Top-p (nucleus) sampling, in (0, 1].")
     var topP: Double = 0.95
-    @Option(name: .customLong("min-p"), help: "Min-p sampling.")
+    @Option(name: .customLong("min-p"), help: "Min-p sampling, in [0, 1].")
     var minP: Double = 0.05
-    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1.0 = off).")
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty, above 0 (1.0 = off).")
     var repeatPenalty: Double = 1.0
     @Option(name: .customLong("max-tokens"), help: "Maximum tokens per generated file.")
     var maxTokens: Int = 2048
     @Option(name: .customLong("max-repairs"), help: "Repair rounds after a failed verification.")
     var maxRepairs: Int = 2
 
-    /// The options as the scaffolder takes them; a usage error when one is out of range.
-    func sampling() throws -> Scaffold.SamplingOptions {
-        guard maxRepairs >= 0, maxTokens > 0, temperature >= 0, topK >= 0, (0...1).contains(topP) else {
-            throw ScaffoldError.usage("bad sampling or repair option")
-        }
-        return Scaffold.SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
-                                        repeatPenalty: repeatPenalty, seed: seed, maxTokens: maxTokens)
+    /// Checked by ArgumentParser before the command runs: a usage error (exit 2) naming the flag and its range.
+    func validate() throws {
+        try OptionLimits.checkSampling(temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty)
+        if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens))") }
+        if maxRepairs < 0 { throw ValidationError("--max-repairs must be 0 or more (got \(maxRepairs))") }
+    }
+
+    /// The options as the scaffolder takes them.
+    var sampling: Scaffold.SamplingOptions {
+        Scaffold.SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                                 repeatPenalty: repeatPenalty, seed: seed, maxTokens: maxTokens)
     }
 }

@@ -106,7 +106,7 @@ struct Regen: ParsableCommand {
     var spec: String?
     @Option(help: "Model name or path to a GGUF file (default: the model of the last generation).")
     var model: String?
-    @Option(help: "Threads for the inference engine.")
+    @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
     @OptionGroup var generation: GenerationFlags
     @Flag(name: .customLong("no-verify"), help: "Skip verification.")
@@ -121,21 +121,26 @@ struct Regen: ParsableCommand {
     var templates: String?
     @OptionGroup var project: ProjectOption
 
+    func validate() throws {
+        try OptionLimits.checkThreads(threads)
+    }
+
     func run() throws {
         InterruptHandler.install()
         try runHistoryCommand {
             guard !files.isEmpty else { throw ScaffoldError.usage("name the files to regenerate, e.g. `deepcoder regen app.py --instruction \"…\"`") }
             guard !(commitFirst && force) else { throw ScaffoldError.usage("--commit-first and --force exclude each other") }
-            let sampling = try generation.sampling()
+            if let spec { _ = try DescriptionInput.checkSize(spec, what: "--spec") }
+            if let instruction { _ = try DescriptionInput.checkSize(instruction, what: "--instruction") }
             let root = try project.root()
             let paths = try files.map { try project.projectPath($0, root: root) }
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let options = RegenOptions(
                 files: paths, instruction: instruction, description: spec, replan: replan,
-                sampling: sampling,
+                sampling: generation.sampling,
                 maxRepairs: generation.maxRepairs, verify: !noVerify,
                 templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL })
-            // refuse a dirty tree before loading a model
+            // refuse a repository deepcoder did not make, missing records or a dirty tree before loading a model
             let policy: DirtyPolicy = commitFirst ? .commitFirst : force ? .force : .refuse
             try ProjectHistory.preflight(root, options: options, dirty: policy)
             let modelName = try model ?? ProjectHistory.lastGeneration(root)?.model
@@ -281,11 +286,15 @@ struct Reproduce: ParsableCommand {
     var rev: String?
     @Option(help: "The model file or name to use (must have the recorded SHA-256; default: the recorded model).")
     var model: String?
-    @Option(help: "Threads for the inference engine.")
+    @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
     @Option(help: "Directory whose templates override the built-in ones (use the same as the original run).")
     var templates: String?
     @OptionGroup var project: ProjectOption
+
+    func validate() throws {
+        try OptionLimits.checkThreads(threads)
+    }
 
     func run() throws {
         InterruptHandler.install()

@@ -10,7 +10,8 @@ struct New: ParsableCommand {
         commandName: "new",
         abstract: "Generate a runnable Flask project from a plain-language description.",
         discussion: """
-        The description comes from the argument, from --spec-file, or from standard input.
+        The description comes from the argument, from --spec-file, or from standard input: UTF-8 text of at most \
+        \(DescriptionInput.maxBytes) bytes.
         Exit codes: 0 verified (or --no-verify), 1 verification failed (the project is still written and committed), \
         2 usage or input errors (e.g. a non-empty target directory), 3 model or generation errors, \
         4 written and committed, the app runs, but no statement of the description could be checked (see "Not checked").
@@ -20,7 +21,7 @@ struct New: ParsableCommand {
     @Argument(help: "What the web app should do, in plain language.")
     var description: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Target directory (default: a slug of the description). Must be missing or empty.")
+    @Option(name: [.short, .customLong("output")], help: "Target directory (default: a slug of the description). Must be missing or empty, and not the current directory or a symbolic link.")
     var output: String?
 
     @Option(name: .customLong("spec-file"), help: "Read the description from this file ('-' for standard input).")
@@ -29,7 +30,7 @@ struct New: ParsableCommand {
     @Option(help: "Model name or path to a GGUF file.")
     var model: String?
 
-    @Option(help: "Threads for the inference engine.")
+    @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
     @OptionGroup var generation: GenerationFlags
 
@@ -42,21 +43,35 @@ struct New: ParsableCommand {
     @Flag(help: "Print a machine-readable JSON report on standard output.")
     var json = false
 
+    func validate() throws {
+        try OptionLimits.checkThreads(threads)
+    }
+
+    /// The description, trimmed: UTF-8 and at most `DescriptionInput.maxBytes`, from wherever it comes.
     func readDescription() throws -> String {
         if description != nil && specFile != nil {
             throw ScaffoldError.usage("give the description either as an argument or with --spec-file, not both")
         }
-        if let description { return description }
-        if let specFile, specFile != "-" {
-            do { return try String(contentsOfFile: specFile, encoding: .utf8) } catch {
+        let text: String, what: String
+        if let description {
+            (text, what) = (description, "the description")
+        } else if let specFile, specFile != "-" {
+            let handle: FileHandle
+            do { handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: specFile)) } catch {
                 throw ScaffoldError.usage("cannot read spec file \(specFile): \(error.localizedDescription)")
             }
+            defer { try? handle.close() }
+            what = "the description in --spec-file \(specFile)"
+            text = try DescriptionInput.read(handle, what: what)
+        } else if specFile == "-" || isatty(STDIN_FILENO) == 0 {
+            what = "the description on standard input"
+            text = try DescriptionInput.read(FileHandle.standardInput, what: what)
+        } else {
+            throw ScaffoldError.usage("no description: pass it as an argument, with --spec-file FILE, or on standard input")
         }
-        if specFile == "-" || isatty(STDIN_FILENO) == 0 {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            return String(decoding: data, as: UTF8.self)
-        }
-        throw ScaffoldError.usage("no description: pass it as an argument, with --spec-file FILE, or on standard input")
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw ScaffoldError.usage("\(what) is empty") }
+        return try DescriptionInput.checkSize(trimmed, what: what)
     }
 
     func run() throws {
@@ -64,22 +79,24 @@ struct New: ParsableCommand {
         let stderr = FileHandle.standardError
         func log(_ line: String) { stderr.write(Data(("deepcoder: " + line + "\n").utf8)) }
         do {
-            let text = try readDescription().trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { throw ScaffoldError.usage("the description is empty") }
-            let sampling = try generation.sampling()
+            let text = try readDescription()
             if let templates {
                 var isDir: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: templates, isDirectory: &isDir), isDir.boolValue else {
                     throw ScaffoldError.usage("--templates \(templates) is not a directory")
                 }
             }
+            if output == "" {
+                throw ScaffoldError.usage("-o \"\" names no directory: it would be the current directory, which deepcoder does not replace. "
+                    + "Name the new project directory, e.g. -o my-app")
+            }
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let options = NewOptions(description: text,
                                      outputDirectory: output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
-                                     sampling: sampling, maxRepairs: generation.maxRepairs, verify: !noVerify,
+                                     sampling: generation.sampling, maxRepairs: generation.maxRepairs, verify: !noVerify,
                                      templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
                                      workingDirectory: cwd)
-            // refuse a non-empty target before loading a model
+            // refuse an unusable target (non-empty, a link, the current directory, not writable) before loading a model
             let probe = ProjectSpec(description: text)
             try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug))
 

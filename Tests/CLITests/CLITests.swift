@@ -13,7 +13,7 @@ final class CLITests: XCTestCase {
     static let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @discardableResult
-    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:], cwd: URL? = nil) throws -> Result {
+    func run(_ args: [String], stdin: String? = nil, stdinData: Data? = nil, env: [String: String] = [:], cwd: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = args
@@ -24,7 +24,7 @@ final class CLITests: XCTestCase {
         p.standardError = err
         p.standardInput = inp
         try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let bytes = stdinData ?? stdin.map({ Data($0.utf8) }) { inp.fileHandleForWriting.write(bytes) }
         try inp.fileHandleForWriting.close()
         // Read both pipes before waiting so a chatty child cannot block on a full pipe.
         let errBox = DataBox()
@@ -299,5 +299,205 @@ final class CLITests: XCTestCase {
         let wrong = try run(["reproduce", "--model", "smollm2-135m-instruct"], cwd: scripted)
         XCTAssertEqual(wrong.status, 3, wrong.stderr)
         XCTAssertTrue(wrong.stderr.contains("SHA-256"), wrong.stderr)
+    }
+
+    // MARK: bad options and odd targets: refused with exit 2 before any model is read
+
+    /// A model path that does not exist: a command that gets as far as loading it fails with exit 3,
+    /// so exit 2 with the right message shows the refusal came first.
+    static let missingModel = "/nonexistent/deepcoder-test-model.gguf"
+    static let cubeDescription = "a JSON API that returns the volume of a cube"
+
+    /// Asserts an argument or input refusal: exit 2, the words that name the problem, no model loaded.
+    func assertRefused(_ r: Result, mentioning words: [String], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "stderr lacks \"\(w)\": \(r.stderr)", file: file, line: line) }
+        XCTAssertFalse(r.stderr.contains("[model] loading"), "refused only after starting to load a model: \(r.stderr)", file: file, line: line)
+    }
+
+    func testThreadsOutsideTheRangeAreRefusedByEveryCommand() throws {
+        let dir = try tempDir()
+        for t in ["10000", "0", "-1"] {
+            let target = dir.appendingPathComponent("proj").path
+            assertRefused(try run(["new", Self.cubeDescription, "-o", target, "--model", Self.missingModel, "--threads=\(t)"]),
+                          mentioning: ["--threads", "1", "256", t])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+            assertRefused(try run(["generate", "--model", Self.missingModel, "-p", "hi", "--threads=\(t)"]), mentioning: ["--threads", "256"])
+            assertRefused(try run(["bench", "--model", Self.missingModel, "--threads=\(t)"]), mentioning: ["--threads", "256"])
+            assertRefused(try run(["regen", "app.py", "--model", Self.missingModel, "--threads=\(t)"], cwd: dir), mentioning: ["--threads", "256"])
+            assertRefused(try run(["reproduce", "--model", Self.missingModel, "--threads=\(t)"], cwd: dir), mentioning: ["--threads", "256"])
+        }
+    }
+
+    func testSamplingValuesAreCheckedInOnePlaceForEveryCommand() throws {
+        let dir = try tempDir()
+        let cases: [([String], String)] = [
+            (["--temperature", "nan"], "--temperature"), (["--temperature", "inf"], "--temperature"), (["--temperature=-1"], "--temperature"),
+            (["--top-p", "nan"], "--top-p"), (["--top-p", "0"], "--top-p"), (["--top-p", "1.5"], "--top-p"),
+            (["--top-k=-1"], "--top-k"),
+            (["--min-p", "5"], "--min-p"), (["--min-p", "nan"], "--min-p"),
+            (["--repeat-penalty", "nan"], "--repeat-penalty"), (["--repeat-penalty", "0"], "--repeat-penalty"), (["--repeat-penalty", "inf"], "--repeat-penalty"),
+        ]
+        for (flag, name) in cases {
+            assertRefused(try run(["generate", "--model", Self.missingModel, "-p", "hi"] + flag), mentioning: [name])
+            let target = dir.appendingPathComponent("proj").path
+            assertRefused(try run(["new", Self.cubeDescription, "-o", target, "--model", Self.missingModel] + flag), mentioning: [name])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+            assertRefused(try run(["regen", "app.py", "--model", Self.missingModel] + flag, cwd: dir), mentioning: [name])
+        }
+        // the message gives the range
+        let r = try run(["generate", "--model", Self.missingModel, "-p", "hi", "--min-p", "5"])
+        XCTAssertTrue(r.stderr.contains("[0, 1]") && r.stderr.contains("5"), r.stderr)
+        // edges that are allowed still get as far as the model (exit 3: it does not exist)
+        for ok in [["--temperature", "0"], ["--top-p", "1"], ["--min-p", "0"], ["--min-p", "1"], ["--top-k", "0"], ["--repeat-penalty", "1.1"]] {
+            XCTAssertEqual(try run(["generate", "--model", Self.missingModel, "-p", "hi"] + ok).status, 3, ok.joined(separator: " "))
+        }
+    }
+
+    func testArgumentErrorsExitWith2AndHelpWith0() throws {
+        for args in [["generate", "--no-such-flag"], ["new", "--threads", "many"], ["bench", "-r", "0"], ["generate", "-n", "0", "-p", "hi"],
+                     ["no-such-command"], ["new", "--max-tokens", "0", "x"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("Error:") || r.stderr.contains("error:"), r.stderr)
+            XCTAssertTrue(r.stdout.isEmpty, r.stdout)
+        }
+        for args in [["--help"], ["new", "--help"], ["help", "regen"], ["--version"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stdout.isEmpty)
+        }
+    }
+
+    func testNewRefusesAnUnwritableTargetBeforeLoadingAModel() throws {
+        let target = "/proc/deepcoder-test-\(UUID().uuidString.prefix(8))"
+        guard mkdir(target, 0o700) != 0 else { rmdir(target); throw XCTSkip("/proc is writable here") }
+        let r = try run(["new", Self.cubeDescription, "-o", target, "--model", Self.missingModel])
+        assertRefused(r, mentioning: ["/proc", "-o"])
+        XCTAssertFalse(r.stderr.contains("NSCocoaErrorDomain"), r.stderr)
+        // a parent that is a file
+        let dir = try tempDir()
+        let file = dir.appendingPathComponent("notes.txt")
+        try Data("mine".utf8).write(to: file)
+        let r2 = try run(["new", Self.cubeDescription, "-o", file.appendingPathComponent("app").path, "--model", Self.missingModel])
+        assertRefused(r2, mentioning: [file.path, "not a directory"])
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "mine")
+    }
+
+    func testNewRefusesALongDescriptionUpFrontWithItsSizeAndTheLimit() throws {
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("proj").path
+        let big = dir.appendingPathComponent("big.txt")
+        let megabyte = String(repeating: "A page that shows a greeting. ", count: 35_000)  // 1,050,000 bytes
+        try megabyte.write(to: big, atomically: true, encoding: .utf8)
+        let r = try run(["new", "--spec-file", big.path, "-o", target, "--model", Self.missingModel])
+        func size(_ s: String) -> String { "\(s.trimmingCharacters(in: .whitespacesAndNewlines).utf8.count) bytes" }
+        assertRefused(r, mentioning: [size(megabyte), "8192 bytes", "Shorten"])
+        XCTAssertFalse(r.stderr.contains("--ctx-size"), r.stderr)
+        let arg = String(megabyte.prefix(20_000))
+        assertRefused(try run(["new", arg, "-o", target, "--model", Self.missingModel]), mentioning: [size(arg), "8192 bytes"])
+        let piped = String(megabyte.prefix(100_000))
+        assertRefused(try run(["new", "-o", target, "--model", Self.missingModel], stdin: piped), mentioning: [size(piped), "8192 bytes"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+    }
+
+    func testNonUTF8DescriptionIsRefusedOnStandardInputAsFromASpecFile() throws {
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("proj").path
+        var bytes = Data(Self.cubeDescription.utf8)
+        bytes.insert(contentsOf: [0xFF, 0xFE], at: 7)
+        let file = dir.appendingPathComponent("spec.txt")
+        try bytes.write(to: file)
+        let fromFile = try run(["new", "--spec-file", file.path, "-o", target, "--model", Self.missingModel])
+        assertRefused(fromFile, mentioning: ["UTF-8", "byte 7"])
+        let fromStdin = try run(["new", "-o", target, "--model", Self.missingModel], stdinData: bytes)
+        assertRefused(fromStdin, mentioning: ["UTF-8", "byte 7", "standard input"])
+        let dash = try run(["new", "--spec-file", "-", "-o", target, "--model", Self.missingModel], stdinData: bytes)
+        assertRefused(dash, mentioning: ["UTF-8", "byte 7"])
+    }
+
+    /// `-o .`, `-o ""` and `-o ..` would have the project renamed over the directory the user is in
+    /// (or one containing it): refused, the directory untouched (same inode, still empty).
+    func testNewRefusesTheCurrentDirectoryAsTarget() throws {
+        let parent = try tempDir()
+        let here = parent.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: here, withIntermediateDirectories: false)
+        let inode = try FileManager.default.attributesOfItem(atPath: here.path)[.systemFileNumber] as? UInt64
+        let env = ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path]
+        let spec = scriptedApp.appendingPathComponent("spec.txt").path
+        for o in [".", "", "./", here.path, ".."] {
+            let r = try run(["new", "--spec-file", spec, "-o", o, "--no-verify"], env: env, cwd: here)
+            assertRefused(r, mentioning: ["current directory"])
+            XCTAssertFalse(r.stderr.contains("[spec]"), "refused only after starting: \(r.stderr)")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: here.path), [], "-o \(o)")
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: here.path)[.systemFileNumber] as? UInt64, inode, "-o \(o) replaced the directory")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["empty"], "-o \(o)")
+        }
+    }
+
+    func testNewRefusesASymbolicLinkTargetUpFront() throws {
+        let dir = try tempDir()
+        let real = dir.appendingPathComponent("real")
+        try FileManager.default.createDirectory(at: real, withIntermediateDirectories: false)
+        let link = dir.appendingPathComponent("link")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: real.path)
+        let dangling = dir.appendingPathComponent("dangling")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: dir.appendingPathComponent("nowhere").path)
+        let env = ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path]
+        let spec = scriptedApp.appendingPathComponent("spec.txt").path
+        for (target, fix) in [(link, real.path), (dangling, "nowhere")] {
+            let r = try run(["new", "--spec-file", spec, "-o", target.path, "--no-verify"], env: env)
+            assertRefused(r, mentioning: ["symbolic link", fix])
+            XCTAssertFalse(r.stderr.contains("[spec]"), "refused only after starting: \(r.stderr)")
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), real.path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: real.path), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["dangling", "link", "real"])
+    }
+
+    /// git as people use it, for repositories deepcoder did not make.
+    func git(_ args: [String], in dir: URL) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/git") else { throw XCTSkip("no /usr/bin/git") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        p.arguments = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"] + args
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, "git \(args)")
+    }
+
+    func testRegenChecksTheProjectBeforeLoadingAModel() throws {
+        // a repository deepcoder did not make
+        let repo = try tempDir()
+        try Data("print('hi')\n".utf8).write(to: repo.appendingPathComponent("app.py"))
+        try git(["init", "-q"], in: repo)
+        try git(["add", "app.py"], in: repo)
+        try git(["commit", "-q", "-m", "mine"], in: repo)
+        let r = try run(["regen", "app.py", "--instruction", "say hello", "--model", Self.missingModel], cwd: repo)
+        assertRefused(r, mentioning: [".deepcoder", "deepcoder new"])
+        // without --model (the default model; scripted answers here, so that a regression cannot start a download)
+        let empty = try tempDir()
+        assertRefused(try run(["regen", "app.py", "--instruction", "say hello"], env: ["DEEPCODER_SCRIPTED_DIR": empty.path], cwd: repo),
+                      mentioning: [".deepcoder"])
+
+        // a deepcoder project whose recorded description was deleted: refused (with the fix) before loading
+        let dir = try tempDir()
+        let target = dir.appendingPathComponent("cube")
+        let spec = scriptedApp.appendingPathComponent("spec.txt").path
+        XCTAssertEqual(try run(["new", "--spec-file", spec, "-o", target.path, "--no-verify"], env: ["DEEPCODER_SCRIPTED_DIR": scriptedApp.path]).status, 0)
+        try git(["rm", "-q", ".deepcoder/spec.md"], in: target)
+        try git(["commit", "-q", "-m", "drop the description"], in: target)
+        let r2 = try run(["regen", "app.py", "--model", Self.missingModel], cwd: target)
+        assertRefused(r2, mentioning: [".deepcoder/spec.md", "--spec"])
+        try git(["rm", "-q", ".deepcoder/plan.json"], in: target)
+        try git(["commit", "-q", "-m", "drop the plan"], in: target)
+        let r3 = try run(["regen", "app.py", "--spec", Self.cubeDescription, "--model", Self.missingModel], cwd: target)
+        assertRefused(r3, mentioning: [".deepcoder/plan.json", "--replan"])
+        // with both given again, regen gets as far as the model
+        let r4 = try run(["regen", "app.py", "--spec", Self.cubeDescription, "--replan", "--model", Self.missingModel], cwd: target)
+        XCTAssertEqual(r4.status, 3, r4.stderr)
     }
 }
