@@ -1,5 +1,6 @@
 import Foundation
 import GitStore
+import InputSafety
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -130,13 +131,10 @@ public enum Regenerator {
         if options.replan {
             plan = replan(spec, files: Pipeline.listFiles(dir))
         } else {
-            let url = dir.appendingPathComponent(".deepcoder/plan.json")
-            guard let data = fm.contents(atPath: url.path) else {
+            guard let stored = try ProjectRecords.plan(in: dir) else {
                 throw ScaffoldError.usage("the project has no .deepcoder/plan.json; run again with --replan to rebuild the plan from the files present")
             }
-            do { plan = try JSONDecoder().decode(ProjectPlan.self, from: data) } catch {
-                throw ScaffoldError.usage("the project's .deepcoder/plan.json is damaged (\(error)); run again with --replan to rebuild the plan from the files present")
-            }
+            plan = stored
         }
         // the named files
         var named: [String] = []
@@ -165,8 +163,7 @@ public enum Regenerator {
         // the contract new wrote (its checks are the project's); rebuilt from the description's
         // explicit syntax when it is missing or damaged
         let explicit = ContractReader.explicit(pipeline.spec, plan: plan)
-        if let data = try? Data(contentsOf: dir.appendingPathComponent(".deepcoder/contract.json")),
-           var stored = try? JSONDecoder().decode(Contract.self, from: data) {
+        if var stored = try ProjectRecords.contract(in: dir) {
             for i in stored.examples.indices { stored.examples[i].checked = false }
             for i in stored.errors.indices { stored.errors[i].checked = false }
             pipeline.contract = stored
@@ -174,7 +171,7 @@ public enum Regenerator {
             pipeline.contract = explicit
         }
         for f in plan.generatedFiles {
-            if let c = try? String(contentsOf: dir.appendingPathComponent(f.path), encoding: .utf8) { pipeline.contents[f.path] = c }
+            if let c = try? String(contentsOf: PathSafety.resolve(f.path, in: dir), encoding: .utf8) { pipeline.contents[f.path] = c }
         }
         var current: [String: String] = [:]
         for p in named { current[p] = pipeline.contents[p] }
