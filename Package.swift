@@ -2,7 +2,8 @@
 import PackageDescription
 
 // deepcoder: a plain-language description becomes a runnable Flask project, generated in-process by
-// our own GGUF inference engine. Arrows point one way: deepcoder (CLI) → Scaffold → Engine, GitStore.
+// our own GGUF inference engine. Arrows point one way: deepcoder (CLI) → Scaffold → Engine, GitStore;
+// GitStore and Scaffold → InputSafety.
 let package = Package(
     name: "deepcoder",
     platforms: [.macOS(.v15)],
@@ -31,21 +32,24 @@ let package = Package(
         ),
         // libgit2 from Debian (apt-get install libgit2-dev); no shelling out to git.
         .systemLibrary(name: "CLibgit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        .target(name: "GitStore", dependencies: ["CLibgit2"]),
+        // The one path check for names from trees, plans, contracts and model answers, and the escaping
+        // of such text for the terminal; GitStore and Scaffold both use it.
+        .target(name: "InputSafety"),
+        .target(name: "GitStore", dependencies: ["CLibgit2", "InputSafety"]),
         // Prompts and project skeletons are data: Templates/ ships as a resource bundle.
         .target(name: "ScaffoldTemplates", path: "Templates", exclude: ["README.md"],
                 resources: [.copy("prompts"), .copy("skeleton"), .copy("tools")]),
         .target(
             name: "Scaffold",
             dependencies: [
-                "GitStore", "ScaffoldTemplates",
+                "GitStore", "InputSafety", "ScaffoldTemplates",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         .executableTarget(
             name: "deepcoder",
             dependencies: [
-                "Engine", "Scaffold",
+                "Engine", "Scaffold", "InputSafety",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,10 +58,12 @@ let package = Package(
             dependencies: ["Engine", "CKernels"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
+        // Writes hostile git trees byte for byte (libgit2's index refuses their names), for the tests.
+        .target(name: "GitTestSupport", dependencies: ["CLibgit2"], path: "Tests/GitTestSupport"),
+        .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "InputSafety", "GitTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "InputSafety", "GitTestSupport"]),
         // Runs the built binary; depends on the executable so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["deepcoder"]),
+        .testTarget(name: "CLITests", dependencies: ["deepcoder", "GitTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import CLibgit2
 import Foundation
+import InputSafety
 
 /// History, status, diffs and partial commits for `deepcoder regen/log/diff/undo/restore/reproduce`.
 /// Everything goes through libgit2; nothing shells out to git.
@@ -208,16 +209,6 @@ extension GitStore {
         }
     }
 
-    /// Writes every file of `rev` into `destination` (which must exist): an export, no .git.
-    public static func export(_ rev: String, from directory: URL, to destination: URL) throws {
-        for path in try files(at: rev, in: directory) {
-            guard let data = try blob(path, at: rev, in: directory) else { continue }
-            let url = destination.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url)
-        }
-    }
-
     /// Uncommitted changes: staged, unstaged and untracked paths (ignored files excluded), sorted.
     public static func status(in directory: URL) throws -> [StatusEntry] {
         try withRepository(directory) { repo in
@@ -288,7 +279,8 @@ extension GitStore {
 
     // MARK: - writing
 
-    /// One commit on top of HEAD whose tree is HEAD's with `files` replaced (content) or removed (nil).
+    /// One commit on top of HEAD whose tree is HEAD's with `files` replaced (content) or removed (nil);
+    /// every path must pass `PathSafety`.
     /// Nothing else is staged: other uncommitted changes in the working tree and the index stay as they
     /// are. The repository's index is updated for exactly these paths. Returns the commit id.
     @discardableResult
@@ -307,6 +299,7 @@ extension GitStore {
             try check(git_repository_index(&repoIndex, repo), "open index")
             defer { git_index_free(repoIndex) }
             for (path, data) in files.sorted(by: { $0.key < $1.key }) {
+                if let reason = PathSafety.problem(with: path) { throw UnsafePathError(path: path, reason: reason) }
                 if let data {
                     var blobID = git_oid()
                     try data.withUnsafeBytes { raw in

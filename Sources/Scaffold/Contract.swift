@@ -1,4 +1,5 @@
 import Foundation
+import InputSafety
 
 /// What the app must do, as one typed value: read once from the description (its explicit syntax
 /// and the model's reading of its words), completed by the tool's own decisions where the
@@ -524,7 +525,7 @@ extension Contract {
             for page in sitePages {
                 let stem = page.path == "/" ? "index" : String(page.path.dropFirst()).replacingOccurrences(of: "-", with: "_")
                 let path = "templates/\(stem).html"
-                if !p.files.contains(where: { $0.path == path }) {
+                if PathSafety.isSafeRelativePath(path), !p.files.contains(where: { $0.path == path }) {
                     p.files.append(PlannedFile(path: path, purpose: "the page at \(page.path)\(page.heading.map { " with the heading \"\($0)\"" } ?? "")"))
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import GitStore
+import InputSafety
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import InputSafety
 
 public enum ProjectKind: String, Sendable, Codable, CaseIterable {
     /// one app.py with the HTML/JS page embedded as a string

@@ -1,5 +1,6 @@
 import Foundation
 import GitStore
+import InputSafety
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,7 +85,7 @@ public enum ProjectHistory {
     }
 
     static func dirtyList(_ entries: [GitStore.StatusEntry]) -> String {
-        entries.map { "  \($0.path) (\($0.state))" }.joined(separator: "\n")
+        entries.map { "  \(TerminalText.escaped($0.path)) (\($0.state))" }.joined(separator: "\n")
     }
 
     /// Refuses when the working tree has uncommitted changes.
@@ -159,7 +160,7 @@ public enum ProjectHistory {
             case .refuse:
                 break  // preflight threw
             case .force:
-                progress("[git] leaving \(dirty.count) uncommitted change(s) untouched: \(dirty.map(\.path).joined(separator: ", "))")
+                progress("[git] leaving \(dirty.count) uncommitted change(s) untouched: \(dirty.map { TerminalText.escaped($0.path) }.joined(separator: ", "))")
             case .commitFirst:
                 manual = try git("commit the uncommitted changes") {
                     try GitStore.commitAll(in: root, message: "Manual changes before regenerating \(options.files.joined(separator: ", "))\n\nCommitted by deepcoder regen --commit-first.\n")
@@ -208,7 +209,7 @@ public enum ProjectHistory {
         try requireClean(root, command: "undo")
         let head = HistoryEntry(try git("read HEAD") { try GitStore.commit("HEAD", in: root) })
         guard head.kind != "manual" else {
-            throw ScaffoldError.usage("the last commit \(head.entry.id.prefix(12)) (\"\(head.entry.subject)\") was not made by deepcoder; undo only takes back deepcoder's own commits. Bring files back with `deepcoder restore FILE --to REV`.")
+            throw ScaffoldError.usage("the last commit \(head.entry.id.prefix(12)) (\"\(TerminalText.escaped(head.entry.subject))\") was not made by deepcoder; undo only takes back deepcoder's own commits. Bring files back with `deepcoder restore FILE --to REV`.")
         }
         guard let parent = head.entry.parents.first else {
             throw ScaffoldError.usage("the last generation \(head.entry.id.prefix(12)) is the project's first commit (deepcoder new); there is nothing before it to go back to. Nothing was changed.")

@@ -1,5 +1,6 @@
 import Foundation
 import GitStore
+import InputSafety
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -118,12 +119,10 @@ public enum Regenerator {
             throw ScaffoldError.usage("the project's description (.deepcoder/spec.md) is missing or damaged; give it again with --spec \"DESCRIPTION\" (add --replan if .deepcoder/plan.json is gone too)")
         }
         if options.replan { return (description, nil) }
-        guard let plan else {
+        guard let stored = try ProjectRecords.plan(from: plan) else {
             throw ScaffoldError.usage("the project has no .deepcoder/plan.json; run again with --replan to rebuild the plan from the files present")
         }
-        do { return (description, try JSONDecoder().decode(ProjectPlan.self, from: plan)) } catch {
-            throw ScaffoldError.usage("the project's .deepcoder/plan.json is damaged (\(error)); run again with --replan to rebuild the plan from the files present")
-        }
+        return (description, stored)
     }
 
     /// The plan rebuilt from the files present: the rule-based plan for the spec, with the files the model
@@ -175,8 +174,7 @@ public enum Regenerator {
         // the contract new wrote (its checks are the project's); rebuilt from the description's
         // explicit syntax when it is missing or damaged
         let explicit = ContractReader.explicit(pipeline.spec, plan: plan)
-        if let data = try? Data(contentsOf: dir.appendingPathComponent(".deepcoder/contract.json")),
-           var stored = try? JSONDecoder().decode(Contract.self, from: data) {
+        if var stored = try ProjectRecords.contract(in: dir) {
             for i in stored.examples.indices { stored.examples[i].checked = false }
             for i in stored.errors.indices { stored.errors[i].checked = false }
             pipeline.contract = stored
@@ -184,7 +182,7 @@ public enum Regenerator {
             pipeline.contract = explicit
         }
         for f in plan.generatedFiles {
-            if let c = try? String(contentsOf: dir.appendingPathComponent(f.path), encoding: .utf8) { pipeline.contents[f.path] = c }
+            if let c = try? String(contentsOf: PathSafety.resolve(f.path, in: dir), encoding: .utf8) { pipeline.contents[f.path] = c }
         }
         var current: [String: String] = [:]
         for p in named { current[p] = pipeline.contents[p] }

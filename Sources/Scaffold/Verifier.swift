@@ -255,7 +255,8 @@ public struct Verifier {
             try? FileManager.default.removeItem(at: project.appendingPathComponent(dir))
         }
         try? FileManager.default.removeItem(at: project.appendingPathComponent(".deepcoder/serve.log"))
-        return VerificationReport(checks: results, sandbox: sandbox.kind)
+        // recorded relative to the project, so the record does not depend on where this run happened
+        return RunPaths(project: project, harness: work, venv: environment.venv).relative(VerificationReport(checks: results, sandbox: sandbox.kind))
     }
 
     struct HarnessOutput: Decodable { var ok: Bool; var summary: String; var failures: [CheckFailure] }

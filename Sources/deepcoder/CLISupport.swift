@@ -15,13 +15,9 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-func printError(_ s: String) {
-    FileHandle.standardError.write(Data(("error: " + s + "\n").utf8))
-}
+func printError(_ s: String) { writeSafeLine(toStandardError: "error: " + s) }
 
-func stderrLine(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
-}
+func stderrLine(_ s: String) { writeSafeLine(toStandardError: s) }
 
 /// Runs `body`, turning known errors into a message on stderr and a meaningful exit code.
 func runReportingErrors(_ body: () throws -> Void) throws {

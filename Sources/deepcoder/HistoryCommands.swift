@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitStore
+import InputSafety
 import Scaffold
 
 // `deepcoder regen / log / diff / undo / restore / reproduce`: iterate on a generated project while
@@ -28,7 +29,7 @@ struct ProjectOption: ParsableArguments {
     }
 }
 
-func note(_ line: String) { FileHandle.standardError.write(Data(("deepcoder: " + line + "\n").utf8)) }
+func note(_ line: String) { writeSafeLine(toStandardError: "deepcoder: " + line) }
 
 /// Runs a history command: a ScaffoldError becomes `deepcoder: error: …` and its exit code.
 func runHistoryCommand(_ body: () throws -> Void) throws {
@@ -148,17 +149,17 @@ struct Regen: ParsableCommand {
             let report = try ProjectHistory.regen(root, generator: generator, options: options,
                                                   dirty: policy, progress: note)
             let o = report.outcome
-            print("Regenerated \(o.files.joined(separator: ", ")) in \(root.path) (commit \(report.commit.prefix(12)))")
-            if let m = report.manualCommit { print("Your uncommitted changes were committed first as \(m.prefix(12)) (manual).") }
-            print("Verification: \(o.verification)\(o.repairRounds > 0 ? " after \(o.repairRounds) repair round(s)" : "")")
-            if let s = o.sandbox { print("  " + sandboxLine(s.rawValue)) }
+            printSafe("Regenerated \(o.files.map(shown).joined(separator: ", ")) in \(root.path) (commit \(report.commit.prefix(12)))")
+            if let m = report.manualCommit { printSafe("Your uncommitted changes were committed first as \(m.prefix(12)) (manual).") }
+            printSafe("Verification: \(shown(o.verification))\(o.repairRounds > 0 ? " after \(o.repairRounds) repair round(s)" : "")")
+            if let s = o.sandbox { printSafe("  " + sandboxLine(s.rawValue)) }
             for c in o.checks where c.status == "failed" {
-                print("  FAIL \(c.name): \(c.summary.prefix(200))")
+                printSafe("  FAIL \(c.name): \(shown(String(c.summary.prefix(200))))")
                 for f in c.failures.prefix(3) {
-                    print("       \(f.file ?? "-"): " + (f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))
+                    printSafe("       \(shown(f.file ?? "-")): " + shown(String((f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))))
                 }
             }
-            print("See the change with `deepcoder diff`; take it back with `deepcoder undo`.")
+            printSafe("See the change with `deepcoder diff`; take it back with `deepcoder undo`.")
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }
@@ -181,13 +182,13 @@ struct Log: ParsableCommand {
             if let n, n < 1 { throw ScaffoldError.usage("-n must be at least 1") }
             let root = try project.root()
             for h in try ProjectHistory.history(root, limit: n) {
-                var line = "\(h.entry.id.prefix(12))  \(shortDate(h.entry.date))  \(h.kind.padding(toLength: 7, withPad: " ", startingAt: 0))  \(h.files.joined(separator: " "))"
-                if h.kind == "manual" || h.kind == "undo" || h.kind == "restore" { line += "  \"\(h.entry.subject)\"" }
-                if let m = h.model { line += "  model \(m)" }
-                if let s = h.seed { line += "  seed \(s)" }
-                if let v = h.verify { line += "  verify \(v)" }
-                print(line)
-                if let i = h.instruction { print("              instruction: \(i)") }
+                var line = "\(h.entry.id.prefix(12))  \(shortDate(h.entry.date))  \(shown(h.kind).padding(toLength: 7, withPad: " ", startingAt: 0))  \(h.files.map(shown).joined(separator: " "))"
+                if h.kind == "manual" || h.kind == "undo" || h.kind == "restore" { line += "  \"\(shown(h.entry.subject))\"" }
+                if let m = h.model { line += "  model \(shown(m))" }
+                if let s = h.seed { line += "  seed \(shown(s))" }
+                if let v = h.verify { line += "  verify \(shown(v))" }
+                printSafe(line)
+                if let i = h.instruction { printSafe("              instruction: \(shown(i))") }
             }
         }
     }
@@ -221,8 +222,9 @@ struct Diff: ParsableCommand {
             }
             let files = try args.map { try project.projectPath($0, root: root) }
             let (text, h) = try ProjectHistory.diff(root, rev: rev, files: files)
-            note("\(h.entry.id.prefix(12)) (\(h.kind)\(h.files.isEmpty ? "" : " " + h.files.joined(separator: " "))): \(h.entry.subject)")
-            FileHandle.standardOutput.write(Data(text.utf8))
+            note("\(h.entry.id.prefix(12)) (\(shown(h.kind))\(h.files.isEmpty ? "" : " " + h.files.map(shown).joined(separator: " "))): \(shown(h.entry.subject))")
+            // a patch piped on (to git apply) keeps its bytes; on a terminal its control characters are escaped
+            FileHandle.standardOutput.write(Data((isatty(STDOUT_FILENO) != 0 ? TerminalText.escapedLines(text) : text).utf8))
         }
     }
 }
@@ -242,8 +244,8 @@ struct Undo: ParsableCommand {
         try runHistoryCommand {
             let root = try project.root()
             let (id, undone) = try ProjectHistory.undo(root)
-            print("Undid \(undone.entry.id.prefix(12)) (\(undone.kind): \(undone.entry.subject)) with commit \(id.prefix(12)).")
-            print("Files back as before: \(undone.entry.changedFiles.joined(separator: ", "))")
+            printSafe("Undid \(undone.entry.id.prefix(12)) (\(shown(undone.kind)): \(shown(undone.entry.subject))) with commit \(id.prefix(12)).")
+            printSafe("Files back as before: \(undone.entry.changedFiles.map(shown).joined(separator: ", "))")
         }
     }
 }
@@ -267,7 +269,7 @@ struct Restore: ParsableCommand {
             let root = try project.root()
             let path = try project.projectPath(file, root: root)
             let id = try ProjectHistory.restore(root, file: path, to: to)
-            print("Restored \(path) from \(to) with commit \(id.prefix(12)).")
+            printSafe("Restored \(shown(path)) from \(shown(to)) with commit \(id.prefix(12)).")
         }
     }
 }
@@ -318,18 +320,18 @@ struct Reproduce: ParsableCommand {
             if let e = recorded.engine, e != generator.identity.engine {
                 note("warning: recorded engine \(e), this is \(generator.identity.engine); the output may differ")
             }
-            note("reproducing \(entry.entry.id.prefix(12)) (\(entry.kind)): seed \(recorded.sampling.seed), \(recorded.sampling.trailerValue)\(recorded.verify ? "" : ", --no-verify")")
+            note("reproducing \(entry.entry.id.prefix(12)) (\(shown(entry.kind))): seed \(recorded.sampling.seed), \(recorded.sampling.trailerValue)\(recorded.verify ? "" : ", --no-verify")")
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let report = try Reproducer.run(root, recorded: recorded, generator: generator,
                                             templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
                                             progress: note)
             if report.identical {
-                print("identical: \(report.compared) files of \(report.commit.prefix(12)) (\(report.kind)) reproduced byte for byte")
+                printSafe("identical: \(report.compared) files of \(report.commit.prefix(12)) (\(shown(report.kind))) reproduced byte for byte")
             } else {
-                print("differs: \(report.commit.prefix(12)) (\(report.kind)) was not reproduced")
-                for f in report.differing { print("  differs  \(f)") }
-                for f in report.missing { print("  missing  \(f)") }
-                for f in report.extra { print("  extra    \(f)") }
+                printSafe("differs: \(report.commit.prefix(12)) (\(shown(report.kind))) was not reproduced")
+                for f in report.differing { printSafe("  differs  \(shown(f))") }
+                for f in report.missing { printSafe("  missing  \(shown(f))") }
+                for f in report.extra { printSafe("  extra    \(shown(f))") }
                 throw ExitCode(1)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InputSafety
 import Scaffold
 
 /// `deepcoder new "DESCRIPTION"`: generate, verify and commit a runnable Flask project.
@@ -76,8 +77,7 @@ struct New: ParsableCommand {
 
     func run() throws {
         InterruptHandler.install()
-        let stderr = FileHandle.standardError
-        func log(_ line: String) { stderr.write(Data(("deepcoder: " + line + "\n").utf8)) }
+        func log(_ line: String) { writeSafeLine(toStandardError: "deepcoder: " + line) }
         do {
             let text = try readDescription()
             if let templates {
@@ -110,9 +110,9 @@ struct New: ParsableCommand {
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try enc.encode(report), as: UTF8.self))
+                print(TerminalText.escapedJSON(String(decoding: try enc.encode(report), as: UTF8.self)))
             } else {
-                print(Self.humanReport(report))
+                printSafe(Self.humanReport(report))
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         } catch let e as ScaffoldError {
@@ -120,7 +120,7 @@ struct New: ParsableCommand {
             log("error: \(e.description)")
             if json {
                 let obj: [String: Any] = ["error": e.description, "exitCode": Int(e.exitCode)]
-                if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]) { print(String(decoding: d, as: UTF8.self)) }
+                if let d = try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]) { print(TerminalText.escapedJSON(String(decoding: d, as: UTF8.self))) }
             }
             throw ExitCode(e.exitCode)
         } catch {
@@ -129,27 +129,28 @@ struct New: ParsableCommand {
         }
     }
 
+    /// The report for the terminal; what the model wrote (names, summaries, messages) is escaped.
     static func humanReport(_ r: NewReport) -> String {
-        var lines = ["Created \(r.projectName) in \(r.directory) (\(r.kind), plan from \(r.planSource), commit \(r.commit.prefix(12)))", "", "Files:"]
-        lines += r.files.map { "  \($0)" }
+        var lines = ["Created \(shown(r.projectName)) in \(r.directory) (\(r.kind), plan from \(r.planSource), commit \(r.commit.prefix(12)))", "", "Files:"]
+        lines += r.files.map { "  \(shown($0))" }
         lines.append("")
-        lines.append("Verification: \(r.verification)\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
-        if let s = r.sandbox { lines.append("  " + sandboxLine(s)) }
+        InterruptHandler.install()
+        lines.append("Verification: \(shown(r.verification))\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
         for c in r.checks {
-            lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(c.summary.prefix(200))")
+            lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(shown(String(c.summary.prefix(200))))")
             for f in c.failures.prefix(3) {
-                lines.append("       \(f.file ?? "-"): " + (f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))
+                lines.append("       \(shown(f.file ?? "-")): " + shown(String((f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))))
             }
         }
         if !r.decisions.isEmpty {
             lines.append("")
             lines.append("Decided by deepcoder (the description does not say):")
-            lines += r.decisions.map { "  - \($0)" }
+            lines += r.decisions.map { "  - \(shown($0))" }
         }
         if !r.notChecked.isEmpty {
             lines.append("")
             lines.append("Not checked (no check could be derived):")
-            lines += r.notChecked.map { "  - \($0)" }
+            lines += r.notChecked.map { "  - \(shown($0))" }
         }
         lines.append("")
         lines.append("Run it:")
