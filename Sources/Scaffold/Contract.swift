@@ -98,7 +98,7 @@ public struct Contract: Sendable, Codable, Equatable {
     }
 
     /// A worked example: these values in → these texts out (on `page`, or from `route`).
-    public struct Example: Sendable, Codable, Equatable {
+    public struct Example: Sendable, Codable, Hashable {
         public var route: String?
         public var given: [String: String]
         public var expect: [String]
@@ -107,7 +107,7 @@ public struct Contract: Sendable, Codable, Equatable {
     }
 
     /// An error the description states: these values in → this status (routes) or a message (pages).
-    public struct StatedError: Sendable, Codable, Equatable {
+    public struct StatedError: Sendable, Codable, Hashable {
         public var route: String?
         public var given: [String: String]
         public var status: Int?
@@ -415,7 +415,47 @@ public enum ContractReader {
             }
             c.errors.append(Contract.StatedError(route: x.route, given: x.given, status: x.status, origin: .model))
         }
-        return decide(c, spec: spec, plan: plan)
+        return decide(withoutContradictions(c), spec: spec, plan: plan)
+    }
+
+    /// The model's examples and errors without repeats and without contradictions: a request listed
+    /// both as a worked example and as an error says nothing reliable, so neither is kept (one the
+    /// description states keeps its place); an "example" whose expected output is only the word
+    /// error is an error whose status the model does not know, and is not kept as an example.
+    static func withoutContradictions(_ contract: Contract) -> Contract {
+        var c = contract
+        struct Request: Hashable { var route: String?; var given: [String: String] }
+        func isErrorWord(_ s: String) -> Bool {
+            s.trimmingCharacters(in: .whitespacesAndNewlines).range(of: #"^(an? )?error( message)?$"#, options: [.regularExpression, .caseInsensitive]) != nil
+        }
+        var seen = Set<Contract.Example>()
+        c.examples = c.examples.filter { x in
+            if x.origin == .model, !x.expect.isEmpty, x.expect.allSatisfy(isErrorWord) {
+                c.dropped.append("example \(x.given) → \(x.expect): an error, not a worked example")
+                return false
+            }
+            var key = x; key.checked = false
+            return seen.insert(key).inserted
+        }
+        var seenErrors = Set<Contract.StatedError>()
+        c.errors = c.errors.filter { var key = $0; key.checked = false; return seenErrors.insert(key).inserted }
+        let asExample = Dictionary(c.examples.map { (Request(route: $0.route, given: $0.given), $0.origin) }) { a, b in a == .model ? b : a }
+        let asError = Dictionary(c.errors.map { (Request(route: $0.route, given: $0.given), $0.origin) }) { a, b in a == .model ? b : a }
+        let both = Set(asExample.keys).intersection(asError.keys)
+        guard !both.isEmpty else { return c }
+        c.examples = c.examples.filter { x in
+            let r = Request(route: x.route, given: x.given)
+            guard both.contains(r), x.origin == .model || asError[r] != .model else { return true }
+            c.dropped.append("example \(x.given) → \(x.expect): the same request is also listed as an error")
+            return false
+        }
+        c.errors = c.errors.filter { x in
+            let r = Request(route: x.route, given: x.given)
+            guard both.contains(r), x.origin == .model || asExample[r] != .model else { return true }
+            c.dropped.append("error \(x.given): the same request is also listed as a worked example")
+            return false
+        }
+        return c
     }
 
     static func text(_ spec: ProjectSpec) -> String { spec.description }

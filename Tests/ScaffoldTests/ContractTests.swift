@@ -96,6 +96,28 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    func testMergeDropsARequestListedBothAsExampleAndAsErrorAndAnErrorWordExample() {
+        // the model repeats the worked example, lists it as an error too, and gives an "example" whose
+        // answer is the word error
+        let answer = """
+        {"examples": [{"route": "/api/vowels", "given": {"word": "banana"}, "expect": ["3"]},
+                      {"route": "/api/vowels", "given": {"word": "banana"}, "expect": ["3"]},
+                      {"route": "/api/vowels", "given": {"word": "rhythm"}, "expect": ["0"]},
+                      {"route": "/api/vowels", "given": {"word": "12"}, "expect": ["Error"]}],
+         "errors": [{"route": "/api/vowels", "given": {"word": "banana"}, "status": 400},
+                    {"route": "/api/vowels", "given": {"word": ""}, "status": 400}]}
+        """
+        for d in ["JSON API on port 5301. GET /api/vowels?word=<text> counts the vowels: banana gives 3, rhythm gives 0, 12 is not a word. A missing word is an error with status 400.",
+                  "small api, port 5301, GET /api/vowels?word=<text> -> vowel count (banana = 3, rhythm = 0; 12 isnt a word). no word -> 400 error",
+                  "Count vowels over HTTP: GET /api/vowels?word=<text> on port 5301 answers how many vowels the word has (banana has 3, rhythm 0, and 12 is no word); without a word, respond 400 error."] {
+            let c = merged(d, answer).contract
+            XCTAssertEqual(c.examples, [C.Example(route: "/api/vowels", given: ["word": "rhythm"], expect: ["0"], origin: .model)], d)
+            XCTAssertEqual(c.errors, [C.StatedError(route: "/api/vowels", given: ["word": ""], status: 400, origin: .model)], d)
+            XCTAssertEqual(c.dropped.filter { $0.contains("also listed") }.count, 2, "\(c.dropped) — \(d)")
+            XCTAssertTrue(c.dropped.contains { $0.contains("not a worked example") }, "\(c.dropped) — \(d)")
+        }
+    }
+
     func testMergeDropsAStatusTheDescriptionNeverMentions() {
         // no "error" and no 400 in the description: the model's status is its own invention
         for d in ["GET /api/miles?km=<number> converts kilometres to miles for a JSON API.",
