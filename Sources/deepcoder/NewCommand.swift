@@ -136,6 +136,7 @@ struct New: ParsableCommand {
         lines.append("")
         InterruptHandler.install()
         lines.append("Verification: \(shown(r.verification))\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
+        if let s = r.sandbox { lines.append("  " + sandboxLine(s)) }
         for c in r.checks {
             lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(shown(String(c.summary.prefix(200))))")
             for f in c.failures.prefix(3) {

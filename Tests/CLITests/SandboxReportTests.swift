@@ -3,14 +3,14 @@ import XCTest
 
 /// `new --json` says which sandbox verification ran in; without one it warns once on stderr.
 final class SandboxReportTests: XCTestCase {
-    func newJSON(env: [String: String]) throws -> (json: [String: Any], stderr: String) {
+    func new(env: [String: String], json: Bool = true) throws -> (stdout: Data, stderr: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dc-sandbox-report-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let p = Process()
         p.executableURL = CLITests.binary
         p.arguments = ["new", "--spec-file", InterruptTests.cubeAPI.appendingPathComponent("spec.txt").path,
-                       "-o", dir.appendingPathComponent("cube").path, "--json", "--max-repairs", "0"]
+                       "-o", dir.appendingPathComponent("cube").path, "--max-repairs", "0"] + (json ? ["--json"] : [])
         p.environment = ProcessInfo.processInfo.environment.merging(["DEEPCODER_SCRIPTED_DIR": InterruptTests.cubeAPI.path]) { $1 }
             .merging(env) { $1 }
         let out = Pipe(), err = Pipe()
@@ -24,7 +24,11 @@ final class SandboxReportTests: XCTestCase {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        let stderr = String(decoding: errBox.data, as: UTF8.self)
+        return (data, String(decoding: errBox.data, as: UTF8.self))
+    }
+
+    func newJSON(env: [String: String]) throws -> (json: [String: Any], stderr: String) {
+        let (data, stderr) = try new(env: env)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], "no JSON report: \(stderr)")
         return (json, stderr)
     }
@@ -38,5 +42,8 @@ final class SandboxReportTests: XCTestCase {
         let open = try newJSON(env: ["DEEPCODER_SANDBOX": "none"])
         XCTAssertEqual(open.json["sandbox"] as? String, "none")
         XCTAssertEqual(open.stderr.components(separatedBy: "WITHOUT a sandbox").count - 1, 1, "warned exactly once: \(open.stderr)")
+
+        let human = try new(env: ["DEEPCODER_SANDBOX": "none"], json: false)
+        XCTAssertTrue(String(decoding: human.stdout, as: UTF8.self).contains("\n  sandbox: none ("), String(decoding: human.stdout, as: UTF8.self))
     }
 }
