@@ -203,7 +203,7 @@ public final class Pipeline {
         }
         let verifyLine: String
         if let r = report {
-            verifyLine = (r.passed ? "\(checkedSomething ? "passed" : "unchecked: runs, but nothing the description states could be checked") (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
+            verifyLine = (r.passed ? "\(checkedSomething ? "passed" : "unchecked: runs, but nothing the description states could be checked") (\(r.checks.filter { $0.status == .passed }.map(\.name.rawValue).joined(separator: ", ")))"
                 : "failed (\(r.failedNames.joined(separator: ", ")))") + "; " + coverageText
         } else { verifyLine = "skipped (--no-verify)" }
         try writeMeta(temp, verification: report, rounds: rounds)
@@ -281,7 +281,7 @@ public final class Pipeline {
         do { return try verifier.verify(project: dir, plan: plan, behaviour: checks.behaviour, page: checks.page,
                                          wantsJavaScript: spec.pinned.wantsJavaScript, types: parameterTypes) } catch {
             say("verify", "could not run verification: \(error)")
-            return VerificationReport(checks: [CheckResult(name: "environment", status: "failed", summary: "\(error)", failures: [], seconds: 0)])
+            return VerificationReport(checks: [CheckResult(name: .environment, status: .failed, summary: "\(error)", failures: [], seconds: 0)])
         }
     }
 

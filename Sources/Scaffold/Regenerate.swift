@@ -212,7 +212,7 @@ public enum Regenerator {
         }
         let verifyLine: String
         if let r = report {
-            verifyLine = r.passed ? "passed (\(r.checks.filter { $0.status == "passed" }.map(\.name).joined(separator: ", ")))"
+            verifyLine = r.passed ? "passed (\(r.checks.filter { $0.status == .passed }.map(\.name.rawValue).joined(separator: ", ")))"
                 : "failed (\(r.failedNames.joined(separator: ", ")))"
         } else { verifyLine = "skipped (--no-verify)" }
         try pipeline.writeMeta(dir, verification: report, rounds: rounds)

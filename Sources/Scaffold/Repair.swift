@@ -68,7 +68,7 @@ extension Pipeline {
     func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
         var report = report
         for path in files.sorted() where path.hasSuffix(".py") {
-            let failures = report.checks.filter { $0.status == "failed" }.flatMap(\.failures).filter { $0.file == path }
+            let failures = report.checks.filter { $0.status == .failed }.flatMap(\.failures).filter { $0.file == path }
             if let name = failures.lazy.compactMap({ PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: $0.message, options: []).first?[1] }).first,
                let source = contents[path] {
                 do {
@@ -81,7 +81,7 @@ extension Pipeline {
                     say("repair", "\(path): could not add imports: \(error)")
                 }
             }
-            for failure in report.checks.filter({ $0.status == "failed" }).flatMap(\.failures) where failure.file == path {
+            for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == path {
                 guard let line = failure.line, let source = contents[path],
                       let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],
                       let fixed = Self.addGlobal(name, source: source, faultLine: line) else { continue }
@@ -147,7 +147,7 @@ extension Pipeline {
         var errors: [String: [String]] = [:]
         let modelFiles = skeleton.modelFiles(plan)
         let generated = Set(modelFiles.map(\.path))
-        for check in report.checks where check.status == "failed" {
+        for check in report.checks where check.status == .failed {
             for f in check.failures {
                 guard var file = f.file else { continue }
                 // the tool's own files (skeleton, tests, a tool-written app.py) are not repaired: the model's are

@@ -53,7 +53,7 @@ struct RunPaths {
         for i in r.checks.indices {
             r.checks[i].summary = text(r.checks[i].summary)
             for j in r.checks[i].failures.indices { r.checks[i].failures[j].message = text(r.checks[i].failures[j].message) }
-            if r.checks[i].name == "tests" {
+            if r.checks[i].name == .tests {
                 r.checks[i].summary = Self.replace(Self.pytestTiming, in: r.checks[i].summary, with: "")
                 for j in r.checks[i].failures.indices {
                     r.checks[i].failures[j].message = Self.replace(Self.pytestTiming, in: r.checks[i].failures[j].message, with: "")

@@ -48,13 +48,12 @@ public struct CheckFailure: Sendable, Codable, Equatable {
 }
 
 public struct CheckResult: Sendable, Codable {
-    public var name: String
-    /// "passed", "failed" or "skipped"
-    public var status: String
+    public var name: CheckName
+    public var status: CheckStatus
     public var summary: String
     public var failures: [CheckFailure]
     public var seconds: Double
-    public var passed: Bool { status != "failed" }
+    public var passed: Bool { status != .failed }
 }
 
 public struct VerificationReport: Sendable, Codable {
@@ -62,13 +61,13 @@ public struct VerificationReport: Sendable, Codable {
     /// where the checks ran (nil in records written before the sandbox existed)
     public var sandbox: SandboxKind? = nil
     public var passed: Bool { checks.allSatisfy(\.passed) }
-    public var failedNames: [String] { checks.filter { !$0.passed }.map(\.name) }
+    public var failedNames: [String] { checks.filter { !$0.passed }.map(\.name.rawValue) }
 
     /// Checks that passed and failures reported; with the checks in harness order (compile before
     /// import before behaviour), an app that no longer starts fails more checks than one with a
     /// wrong status code.
-    public var passedCount: Int { checks.filter { $0.status == "passed" }.count }
-    public var failureCount: Int { checks.reduce(0) { $0 + ($1.status == "failed" ? max(1, $1.failures.count) : 0) } }
+    public var passedCount: Int { checks.filter { $0.status == .passed }.count }
+    public var failureCount: Int { checks.reduce(0) { $0 + ($1.status == .failed ? max(1, $1.failures.count) : 0) } }
     public var scoreText: String { "\(passedCount) checks passed, \(failureCount) failures" }
 
     /// More checks passed, or as many with fewer failures.
@@ -179,8 +178,7 @@ public struct Verifier {
         self.environment = environment; self.renderer = renderer; self.progress = progress
     }
 
-    public static let defaultTimeouts: [String: Double] = ["compile": 30, "templates": 30, "import": 30, "routes": 60, "behaviour": 60, "pins": 40,
-                                             "javascript": 60, "serve": 70, "tests": 180]
+    public static let defaultTimeouts: [CheckName: Double] = Dictionary(uniqueKeysWithValues: CheckName.run.map { ($0, $0.timeout) })
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
     public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
@@ -226,27 +224,20 @@ public struct Verifier {
         env.removeValue(forKey: "FLASK_APP")
 
         var results: [CheckResult] = []
-        func failed(_ name: String) -> Bool { results.first { $0.name == name }?.status == "failed" }
-        for name in ["compile", "templates", "import", "routes", "behaviour", "pins", "javascript", "serve", "tests"] {
-            let blockedBy: [String]
-            switch name {
-            case "compile", "templates": blockedBy = []
-            case "import": blockedBy = ["compile"]
-            case "pins", "javascript": blockedBy = ["compile", "templates", "import", "routes"] // they read the served pages
-            default: blockedBy = ["compile", "templates", "import"]
-            }
-            if let b = blockedBy.first(where: failed) {
-                results.append(CheckResult(name: name, status: "skipped", summary: "skipped: \(b) failed", failures: [], seconds: 0))
+        func failed(_ name: CheckName) -> Bool { results.first { $0.name == name }?.status == .failed }
+        for name in CheckName.run {
+            if let b = name.blockedBy.first(where: failed) {
+                results.append(CheckResult(name: name, status: .skipped, summary: "skipped: \(b) failed", failures: [], seconds: 0))
                 continue
             }
             progress("verify \(name)")
-            let timeout = timeouts[name] ?? 60
-            let arguments = name == "tests" ? ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"]
-                                            : [harnessCopy.path, name, inputURL.path]
+            let timeout = timeouts[name] ?? name.timeout
+            let arguments = name == .tests ? ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"]
+                                            : [harnessCopy.path, name.rawValue, inputURL.path]
             let command = sandbox.command(environment.python, arguments, writable: project,
                                           readOnly: [work, environment.venv], workingDirectory: project)
             let r = try ProcessRunner.run(command.executable, command.arguments, environment: env, timeout: timeout)
-            results.append(name == "tests" ? Self.testsResult(r) : Self.harnessResult(name, r, timeout: timeout))
+            results.append(name == .tests ? Self.testsResult(r) : Self.harnessResult(name, r, timeout: timeout))
             let last = results[results.count - 1]
             progress("verify \(name): \(last.status)\(last.summary.isEmpty ? "" : " — " + String(last.summary.prefix(160)))")
         }
@@ -261,19 +252,19 @@ public struct Verifier {
 
     struct HarnessOutput: Decodable { var ok: Bool; var summary: String; var failures: [CheckFailure] }
 
-    static func harnessResult(_ name: String, _ r: ProcessResult, timeout: Double) -> CheckResult {
+    static func harnessResult(_ name: CheckName, _ r: ProcessResult, timeout: Double) -> CheckResult {
         if r.timedOut {
-            let hint = name == "import" || name == "routes" ? " (does app.py call app.run() outside `if __name__ == \"__main__\":`, or loop forever?)" : ""
-            return CheckResult(name: name, status: "failed", summary: "timed out after \(Int(timeout)) s",
+            let hint = name == .import || name == .routes ? " (does app.py call app.run() outside `if __name__ == \"__main__\":`, or loop forever?)" : ""
+            return CheckResult(name: name, status: .failed, summary: "timed out after \(Int(timeout)) s",
                                failures: [CheckFailure(file: "app.py", message: "check \(name) timed out after \(Int(timeout)) s\(hint)")], seconds: r.seconds)
         }
         let lastLine = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard let data = lastLine.data(using: .utf8), let out = try? JSONDecoder().decode(HarnessOutput.self, from: data) else {
-            return CheckResult(name: name, status: "failed", summary: "harness gave no result (exit \(r.exitCode))",
+            return CheckResult(name: name, status: .failed, summary: "harness gave no result (exit \(r.exitCode))",
                                failures: [CheckFailure(file: "app.py", message: String((r.stderr + r.stdout).suffix(2000)))], seconds: r.seconds)
         }
         let skipped = out.ok && out.summary.hasPrefix("skipped")
-        return CheckResult(name: name, status: out.ok ? (skipped ? "skipped" : "passed") : "failed", summary: out.summary,
+        return CheckResult(name: name, status: out.ok ? (skipped ? .skipped : .passed) : .failed, summary: out.summary,
                            failures: out.failures, seconds: r.seconds)
     }
 
@@ -281,7 +272,7 @@ public struct Verifier {
         let text = r.stdout + r.stderr
         let summaryLine = text.split(separator: "\n").last(where: { $0.contains("passed") || $0.contains("failed") || $0.contains("error") }).map(String.init) ?? ""
         if r.succeeded {
-            return CheckResult(name: "tests", status: "passed", summary: summaryLine, failures: [], seconds: r.seconds)
+            return CheckResult(name: .tests, status: .passed, summary: summaryLine, failures: [], seconds: r.seconds)
         }
         // the generated tests are skeleton files: the fault is in the app (or the file a traceback names)
         var file = "app.py"
@@ -289,7 +280,7 @@ public struct Verifier {
             file = String(text[m].split(separator: ":")[0])
         }
         let message = r.timedOut ? "pytest timed out" : String(text.suffix(2500))
-        return CheckResult(name: "tests", status: "failed", summary: r.timedOut ? "timed out" : summaryLine,
+        return CheckResult(name: .tests, status: .failed, summary: r.timedOut ? "timed out" : summaryLine,
                            failures: [CheckFailure(file: file, message: message)], seconds: r.seconds)
     }
 }

@@ -153,7 +153,7 @@ struct Regen: ParsableCommand {
             if let m = report.manualCommit { printSafe("Your uncommitted changes were committed first as \(m.prefix(12)) (manual).") }
             printSafe("Verification: \(shown(o.verification))\(o.repairRounds > 0 ? " after \(o.repairRounds) repair round(s)" : "")")
             if let s = o.sandbox { printSafe("  " + sandboxLine(s.rawValue)) }
-            for c in o.checks where c.status == "failed" {
+            for c in o.checks where c.status == .failed {
                 printSafe("  FAIL \(c.name): \(shown(String(c.summary.prefix(200))))")
                 for f in c.failures.prefix(3) {
                     printSafe("       \(shown(f.file ?? "-")): " + shown(String((f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))))

@@ -138,7 +138,7 @@ struct New: ParsableCommand {
         lines.append("Verification: \(shown(r.verification))\(r.repairRounds > 0 ? " after \(r.repairRounds) repair round(s)" : "")")
         if let s = r.sandbox { lines.append("  " + sandboxLine(s)) }
         for c in r.checks {
-            lines.append("  \(c.status == "passed" ? "ok  " : c.status == "skipped" ? "skip" : "FAIL") \(c.name): \(shown(String(c.summary.prefix(200))))")
+            lines.append("  \(c.status == .passed ? "ok  " : c.status == .skipped ? "skip" : "FAIL") \(c.name): \(shown(String(c.summary.prefix(200))))")
             for f in c.failures.prefix(3) {
                 lines.append("       \(shown(f.file ?? "-")): " + shown(String((f.message.split(separator: "\n").last.map(String.init) ?? "").prefix(200))))
             }

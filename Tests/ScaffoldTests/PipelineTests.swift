@@ -68,7 +68,7 @@ final class PipelineTests: XCTestCase {
             let report = try run(gen, options(description, out: "project\(i)"))
             XCTAssertEqual(asked, [], name)
             XCTAssertEqual(report.exitCode, 0, name + ": " + report.checks.map { "\($0.name): \($0.status) \($0.summary)" }.joined(separator: "\n"))
-            XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed", name)
+            XCTAssertEqual(report.checks.first { $0.name == .behaviour }?.status, .passed, name)
             XCTAssertTrue(report.decisions.contains { $0.contains("never given out twice") }, name)
             let tests = try String(contentsOf: work.appendingPathComponent("project\(i)/tests/test_app.py"), encoding: .utf8)
             XCTAssertTrue(tests.contains("def test_stated(") && tests.contains("/bookmarks"), name)
@@ -82,8 +82,8 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.kind, "json-api")
         XCTAssertEqual(report.planSource, "model")
-        for name in ["compile", "import", "routes", "serve", "tests"] {
-            XCTAssertEqual(report.checks.first { $0.name == name }?.status, "passed", name)
+        for name: CheckName in [.compile, .import, .routes, .serve, .tests] {
+            XCTAssertEqual(report.checks.first { $0.name == name }?.status, .passed, name.rawValue)
         }
         let dir = work.appendingPathComponent("project")
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
@@ -178,7 +178,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertTrue(html.contains(part), "\(part) in\n\(html)")
         }
         // the description's stated outcomes were checked on the running app
-        XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed")
+        XCTAssertEqual(report.checks.first { $0.name == .behaviour }?.status, .passed)
     }
 
     func testGoodWTFormsAppPassesVerification() throws {
@@ -187,8 +187,8 @@ final class PipelineTests: XCTestCase {
         let report = try run(gen, options(try spec("fuel_form")))
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         XCTAssertEqual(report.kind, "wtforms")
-        XCTAssertEqual(report.checks.first { $0.name == "pins" }?.status, "passed")
-        XCTAssertTrue(report.checks.first { $0.name == "routes" }?.summary.contains("POST / -> 200") ?? false)
+        XCTAssertEqual(report.checks.first { $0.name == .pins }?.status, .passed)
+        XCTAssertTrue(report.checks.first { $0.name == .routes }?.summary.contains("POST / -> 200") ?? false)
         let dir = work.appendingPathComponent("project")
         let forms = try String(contentsOf: dir.appendingPathComponent("forms.py"), encoding: .utf8)
         XCTAssertTrue(forms.hasPrefix("from flask_wtf"), "the `# forms.py` header line is dropped")
@@ -200,8 +200,8 @@ final class PipelineTests: XCTestCase {
         let last = gen.requests.last!.messages.last!.content
         XCTAssertTrue(last.contains("class FuelForm(FlaskForm)") && last.contains("render_template(\"index.html\""))
         // the form's stated outcomes hold: decimals accepted, the pinned message, the pinned result format
-        let behaviour = try XCTUnwrap(report.checks.first { $0.name == "behaviour" })
-        XCTAssertEqual(behaviour.status, "passed", behaviour.failures.map(\.message).joined(separator: "\n"))
+        let behaviour = try XCTUnwrap(report.checks.first { $0.name == .behaviour })
+        XCTAssertEqual(behaviour.status, .passed, behaviour.failures.map(\.message).joined(separator: "\n"))
     }
 
     // MARK: repair
@@ -228,7 +228,7 @@ final class PipelineTests: XCTestCase {
         let app = (generation["files"] as! [[String: Any]]).first { $0["path"] as? String == "app.py" }!
         XCTAssertEqual(app["repairs"] as? Int, 1)
         XCTAssertTrue((app["template"] as? String ?? "").contains("prompts/repair.mustache"))
-        XCTAssertEqual(report.checks.first { $0.name == "behaviour" }?.status, "passed")
+        XCTAssertEqual(report.checks.first { $0.name == .behaviour }?.status, .passed)
     }
 
     func testUnrepairableAppIsStillWrittenAndCommittedWithExitCode1() throws {
@@ -244,8 +244,8 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertEqual(report.repairRounds, 1)
         XCTAssertTrue(report.verification.hasPrefix("failed ("), report.verification)
-        XCTAssertTrue(report.checks.contains { $0.name == "routes" && $0.status == "failed" })
-        XCTAssertTrue(report.checks.contains { $0.name == "behaviour" && $0.status == "failed" })
+        XCTAssertTrue(report.checks.contains { $0.name == .routes && $0.status == .failed })
+        XCTAssertTrue(report.checks.contains { $0.name == .behaviour && $0.status == .failed })
         let dir = work.appendingPathComponent("project")
         let commit = try GitStore.headCommit(in: dir)
         let verify = commit.trailers.first { $0.key == "Deepcoder-Verify" }?.value ?? ""
@@ -267,8 +267,8 @@ final class PipelineTests: XCTestCase {
         let report = try run(gen, options(try spec("volume_repair"), maxRepairs: 1))
         XCTAssertEqual(report.exitCode, 1)
         XCTAssertEqual(report.repairRounds, 1)
-        XCTAssertEqual(report.checks.first { $0.name == "import" }?.status, "passed", "the kept version imports")
-        XCTAssertEqual(report.checks.first { $0.name == "routes" }?.status, "failed")
+        XCTAssertEqual(report.checks.first { $0.name == .import }?.status, .passed, "the kept version imports")
+        XCTAssertEqual(report.checks.first { $0.name == .routes }?.status, .failed)
         let dir = work.appendingPathComponent("project")
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains("def cube()") && !app.contains("no_such_module"), app)
@@ -609,8 +609,8 @@ final class PipelineTests: XCTestCase {
         let prompt = try XCTUnwrap(gen.requests.first { ScriptedGenerator.requestedFile(in: $0) == "page.html" }).messages.last!.content
         XCTAssertTrue(prompt.contains(#"\#n- typing miles="3", then clicking #convert → the page shows "4.83", #km does not show "Enter a distance"\#n"#), prompt)
         XCTAssertTrue(prompt.contains(#"\#n- typing miles="0", then clicking #convert → #km does not show "Enter a distance"\#n"#), prompt)
-        let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" })
-        XCTAssertEqual(js.status, "passed", js.failures.map(\.message).joined(separator: "\n"))
+        let js = try XCTUnwrap(report.checks.first { $0.name == .javascript })
+        XCTAssertEqual(js.status, .passed, js.failures.map(\.message).joined(separator: "\n"))
         XCTAssertTrue(js.summary.contains("\(stated.count) of \(stated.count) stated uses of the page work"), js.summary)
         let app = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains(#"<input id="miles" name="miles">"#) && app.contains("toFixed(2)"), app)
@@ -644,8 +644,8 @@ final class PipelineTests: XCTestCase {
             }
             gen.continuesPrefill = true
             let report = try run(gen, options(description, out: "project-\(name)"))
-            let js = try XCTUnwrap(report.checks.first { $0.name == "javascript" }, name)
-            XCTAssertEqual(js.status, "passed", "\(name): " + js.failures.map(\.message).joined(separator: "\n"))
+            let js = try XCTUnwrap(report.checks.first { $0.name == .javascript }, name)
+            XCTAssertEqual(js.status, .passed, "\(name): " + js.failures.map(\.message).joined(separator: "\n"))
             XCTAssertTrue(js.summary.hasSuffix("\(stated.count) of \(stated.count) stated uses of the page work"), "\(name): \(js.summary)")
             XCTAssertEqual(report.exitCode, 0, "\(name): " + report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         }

@@ -73,7 +73,7 @@ final class ReproducibleRecordTests: XCTestCase {
         1 failed, 2 passed in 0.53s
         """
         let report = paths.relative(VerificationReport(checks: [
-            CheckResult(name: "tests", status: "failed", summary: "1 failed, 2 passed in 75.20s (0:01:15)",
+            CheckResult(name: .tests, status: .failed, summary: "1 failed, 2 passed in 75.20s (0:01:15)",
                         failures: [CheckFailure(file: "app.py", message: message)], seconds: 1.5)]))
         XCTAssertEqual(report.checks[0].summary, "1 failed, 2 passed")
         XCTAssertEqual(report.checks[0].failures[0].message, """
@@ -99,8 +99,8 @@ final class ReproducibleRecordTests: XCTestCase {
             let report = try Pipeline(generator: generator(app: Self.brokenApp), options: opts).run()
             XCTAssertEqual(report.exitCode, 1, report.verification)
             let checks = try recorded(work.appendingPathComponent(name))
-            let importCheck = try XCTUnwrap(checks.first { $0.name == "import" })
-            XCTAssertEqual(importCheck.status, "failed")
+            let importCheck = try XCTUnwrap(checks.first { $0.name == .import })
+            XCTAssertEqual(importCheck.status, .failed)
             let message = try XCTUnwrap(importCheck.failures.first?.message)
             XCTAssertTrue(message.contains(#"File "app.py", line 2"#), message)
             XCTAssertTrue(message.contains("<verify>/verify_app.py"), message)
@@ -123,7 +123,7 @@ final class ReproducibleRecordTests: XCTestCase {
         let options = RegenOptions(files: ["app.py"], instruction: "Keep it as it is.", maxRepairs: 0, verify: true)
         let passed = try ProjectHistory.regen(project, generator: generator(app: good), options: options)
         XCTAssertTrue(passed.outcome.passed, passed.outcome.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
-        XCTAssertEqual(passed.outcome.checks.first { $0.name == "tests" }?.status, "passed")
+        XCTAssertEqual(passed.outcome.checks.first { $0.name == .tests }?.status, .passed)
         assertNoRunPaths(try recorded(project))
         let r1 = try Reproducer.run(project, recorded: try RecordedGeneration(try XCTUnwrap(ProjectHistory.lastGeneration(project))),
                                     generator: generator(app: good))
@@ -132,7 +132,7 @@ final class ReproducibleRecordTests: XCTestCase {
         // the import check fails; the record still reproduces
         let failed = try ProjectHistory.regen(project, generator: generator(app: Self.brokenApp), options: options)
         XCTAssertFalse(failed.outcome.passed)
-        XCTAssertEqual(failed.outcome.checks.first { $0.name == "import" }?.status, "failed")
+        XCTAssertEqual(failed.outcome.checks.first { $0.name == .import }?.status, .failed)
         assertNoRunPaths(try recorded(project))
         let r2 = try Reproducer.run(project, recorded: try RecordedGeneration(try XCTUnwrap(ProjectHistory.lastGeneration(project))),
                                     generator: generator(app: Self.brokenApp))

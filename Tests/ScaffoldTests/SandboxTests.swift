@@ -155,7 +155,7 @@ final class SandboxTests: XCTestCase {
         verifier.sandbox = .current
         let report = try verifier.verify(project: project, plan: plan)
         XCTAssertEqual(report.sandbox, .bwrap)
-        let importCheck = try XCTUnwrap(report.checks.first { $0.name == "import" })
+        let importCheck = try XCTUnwrap(report.checks.first { $0.name == .import })
         XCTAssertEqual(importCheck.summary, "timed out after 4 s", "the app serves at import: \(importCheck)")
         XCTAssertEqual(processes(containing: marker), [], "nothing the app started is running")
         XCTAssertFalse(FileManager.default.fileExists(atPath: escaped.path), "the import's write outside the project was contained")

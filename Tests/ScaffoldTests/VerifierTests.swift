@@ -47,30 +47,30 @@ final class VerifierTests: XCTestCase {
         try put("templates/index.html", "<html><body><button id=\"calculate\">Go</button><script>function (</script></body></html>")
         let r = try verify()
         XCTAssertFalse(r.passed)
-        let pins = r.checks.first { $0.name == "pins" }!
-        XCTAssertEqual(pins.status, "failed")
+        let pins = r.checks.first { $0.name == .pins }!
+        XCTAssertEqual(pins.status, .failed)
         XCTAssertEqual(pins.failures.map(\.file), ["templates/index.html"])
         XCTAssertTrue(pins.failures[0].message.contains("id=\"result\""))
-        let js = r.checks.first { $0.name == "javascript" }!
-        if js.status != "skipped" {
-            XCTAssertEqual(js.status, "failed")
+        let js = r.checks.first { $0.name == .javascript }!
+        if js.status != .skipped {
+            XCTAssertEqual(js.status, .failed)
             XCTAssertEqual(js.failures.first?.file, "templates/index.html")
         }
-        XCTAssertEqual(r.checks.first { $0.name == "serve" }?.status, "passed")
+        XCTAssertEqual(r.checks.first { $0.name == .serve }?.status, .passed)
     }
 
     func testTemplateSyntaxErrorAndWrongPort() throws {
         try put("app.py", app.replacingOccurrences(of: "port=5062", with: "port=5063"))
         try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>{% if x %}")
         var r = try verify()
-        XCTAssertEqual(r.checks.first { $0.name == "templates" }?.failures.first?.file, "templates/index.html")
-        XCTAssertEqual(r.checks.first { $0.name == "import" }?.status, "passed")
-        XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "skipped")
+        XCTAssertEqual(r.checks.first { $0.name == .templates }?.failures.first?.file, "templates/index.html")
+        XCTAssertEqual(r.checks.first { $0.name == .import }?.status, .passed)
+        XCTAssertEqual(r.checks.first { $0.name == .routes }?.status, .skipped)
         // fix the template: now only the port is wrong
         try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>")
         r = try verify()
-        let serve = r.checks.first { $0.name == "serve" }!
-        XCTAssertEqual(serve.status, "failed")
+        let serve = r.checks.first { $0.name == .serve }!
+        XCTAssertEqual(serve.status, .failed)
         XCTAssertEqual(serve.failures.first?.file, "app.py")
         XCTAssertTrue(serve.failures.first?.message.contains("did not open port 5062") ?? false, serve.failures.description)
         XCTAssertEqual(r.failedNames, ["serve"])
@@ -80,8 +80,8 @@ final class VerifierTests: XCTestCase {
         try put("app.py", "from flask import Flask\napp = Flask(__name__\n")
         try put("templates/index.html", "<p id=\"result\"></p><button id=\"calculate\"></button>")
         let r = try verify()
-        XCTAssertEqual(r.checks.first { $0.name == "compile" }?.failures.first?.file, "app.py")
-        XCTAssertEqual(r.checks.filter { $0.status == "skipped" }.map(\.name), ["import", "routes", "behaviour", "pins", "javascript", "serve", "tests"])
+        XCTAssertEqual(r.checks.first { $0.name == .compile }?.failures.first?.file, "app.py")
+        XCTAssertEqual(r.checks.filter { $0.status == .skipped }.map(\.name), [.import, .routes, .behaviour, .pins, .javascript, .serve, .tests])
     }
 
     /// An app that answers every route but breaks what the description states: an edge of 0 rejected,
@@ -116,17 +116,17 @@ final class VerifierTests: XCTestCase {
             let behaviour = BehaviourRules.checks(for: spec, plan: apiPlan)
             func run() throws -> CheckResult {
                 let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: behaviour)
-                XCTAssertEqual(r.checks.first { $0.name == "routes" }?.status, "passed", name)
-                return r.checks.first { $0.name == "behaviour" }!
+                XCTAssertEqual(r.checks.first { $0.name == .routes }?.status, .passed, name)
+                return r.checks.first { $0.name == .behaviour }!
             }
             try put("app.py", good)
             var check = try run()
-            XCTAssertEqual(check.status, "passed", "\(name): " + check.failures.map(\.message).joined(separator: "\n"))
+            XCTAssertEqual(check.status, .passed, "\(name): " + check.failures.map(\.message).joined(separator: "\n"))
             XCTAssertEqual(check.summary, "\(behaviour.count) of \(behaviour.count) stated behaviours hold", name)
 
             try put("app.py", bad)
             check = try run()
-            XCTAssertEqual(check.status, "failed", name)
+            XCTAssertEqual(check.status, .failed, name)
             let messages = check.failures.map(\.message).joined(separator: "\n")
             XCTAssertEqual(Set(check.failures.map(\.file)), ["app.py"], name)
             XCTAssertTrue(messages.contains(#""volume" is 1.73, expected 1.728"#), messages)
@@ -165,8 +165,8 @@ final class VerifierTests: XCTestCase {
         let pagePlan = ProjectPlan(kind: .singleFile, port: 5065, files: [PlannedFile(path: "app.py", purpose: "")],
                                    routes: [PlannedRoute(method: "GET", path: "/", purpose: "")])
         let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
-        let pins = try XCTUnwrap(r.checks.first { $0.name == "pins" })
-        XCTAssertEqual(pins.status, "failed")
+        let pins = try XCTUnwrap(r.checks.first { $0.name == .pins })
+        XCTAssertEqual(pins.status, .failed)
         let text = pins.failures.map(\.message).joined(separator: "\n")
         XCTAssertTrue(text.contains("the page has no <script>"), text)
         XCTAssertTrue(text.contains(#"<form action="/calculate" method="post">, but the app has no POST /calculate route"#), text)
@@ -174,14 +174,14 @@ final class VerifierTests: XCTestCase {
         // a script that looks up an element the page does not have
         try put("app.py", app.replacingOccurrences(of: "</form>", with: "</form><script>document.getElementById('calculate').onclick = null;</script>"))
         let lookup = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
-        let lookupText = lookup.checks.first { $0.name == "pins" }!.failures.map(\.message).joined(separator: "\n")
+        let lookupText = lookup.checks.first { $0.name == .pins }!.failures.map(\.message).joined(separator: "\n")
         XCTAssertTrue(lookupText.contains(#"the script looks up the element with id "calculate", but the page has no element with id="calculate""#), lookupText)
         XCTAssertFalse(lookupText.contains("has no <script>"), lookupText)
         // the same page with its script and a button instead of the form passes
         try put("app.py", app.replacingOccurrences(of: #"<form action="/calculate" method="post">"#, with: "")
             .replacingOccurrences(of: "</form>", with: "<script>document.getElementById('output').textContent = '';</script>"))
         let ok = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, wantsJavaScript: true)
-        XCTAssertEqual(ok.checks.first { $0.name == "pins" }?.status, "passed", "\(ok.checks.first { $0.name == "pins" }!.failures)")
+        XCTAssertEqual(ok.checks.first { $0.name == .pins }?.status, .passed, "\(ok.checks.first { $0.name == .pins }!.failures)")
     }
 
     /// The page's script is run as the description says a user would use it; a page with a real model's
@@ -201,11 +201,11 @@ final class VerifierTests: XCTestCase {
                 try put("templates/index.html", html)
                 let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
                     .verify(project: dir, plan: pagePlan, page: page, wantsJavaScript: true)
-                return try XCTUnwrap(r.checks.first { $0.name == "javascript" })
+                return try XCTUnwrap(r.checks.first { $0.name == .javascript })
             }
             let bad = try run(real)
-            if bad.status == "skipped" { throw XCTSkip("node is not installed: \(bad.summary)") }
-            XCTAssertEqual(bad.status, "failed", name)
+            if bad.status == .skipped { throw XCTSkip("node is not installed: \(bad.summary)") }
+            XCTAssertEqual(bad.status, .failed, name)
             let text = bad.failures.map(\.message).joined(separator: "\n")
             XCTAssertTrue(text.contains(#"Typing discount-rate="10", price="0", quantity="3" and clicking #apply: #problem shows 'check your input', which must not contain "check your input""#), text)
             XCTAssertTrue(text.contains(#"quantity="2.5""#) && text.contains(#"expected it to show "check your input""#), text)
@@ -218,12 +218,12 @@ final class VerifierTests: XCTestCase {
                 .replacingOccurrences(of: "quantity < 1 ||", with: "quantity < 1 || !Number.isInteger(quantity) ||")
             XCTAssertNotEqual(fixed, real)
             let good = try run(fixed)
-            XCTAssertEqual(good.status, "passed", "\(name): " + good.failures.map(\.message).joined(separator: "\n"))
+            XCTAssertEqual(good.status, .passed, "\(name): " + good.failures.map(\.message).joined(separator: "\n"))
             XCTAssertTrue(good.summary.contains("\(page.count) of \(page.count) stated uses of the page work"), good.summary)
 
             // no script at all: the example shows nothing
             let none = try run("<html><body><input id=\"price\"><input id=\"discount-rate\"><input id=\"quantity\"><button id=\"apply\">Go</button><div id=\"saving\"></div><div id=\"to-pay\"></div><div id=\"per-item\"></div><div id=\"problem\"></div></body></html>")
-            XCTAssertEqual(none.status, "failed", name)
+            XCTAssertEqual(none.status, .failed, name)
             XCTAssertTrue(none.failures[0].message.contains(#"expected it to show "12.00""#), none.failures[0].message)
         }
     }
@@ -239,14 +239,14 @@ final class VerifierTests: XCTestCase {
         func run(_ shown: String) throws -> CheckResult {
             try put("app.py", "from flask import Flask\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>\(shown)</p>'\n")
             let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check])
-            return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
+            return try XCTUnwrap(r.checks.first { $0.name == .behaviour })
         }
-        XCTAssertEqual(try run("Consumption: 141.8 L/100 km").status, "passed")
+        XCTAssertEqual(try run("Consumption: 141.8 L/100 km").status, .passed)
         let bare = try run("Result: 0.4")
-        XCTAssertEqual(bare.status, "failed")
+        XCTAssertEqual(bare.status, .failed)
         XCTAssertTrue(bare.failures[0].message.contains(#"shows nothing like "Consumption: 6.4 L/100 km""#), bare.failures[0].message)
-        XCTAssertEqual(try run("Consumption: 141.83 L/100 km").status, "failed", "one decimal, as pinned")
-        XCTAssertEqual(try run("Consumption: 141.8 L/100 miles").status, "failed", "the words around the number, as pinned")
+        XCTAssertEqual(try run("Consumption: 141.83 L/100 km").status, .failed, "one decimal, as pinned")
+        XCTAssertEqual(try run("Consumption: 141.8 L/100 miles").status, .failed, "the words around the number, as pinned")
         // a result that does not depend on the input
         var other = check
         other.form = ["fuel": "141"]
@@ -254,12 +254,12 @@ final class VerifierTests: XCTestCase {
         try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) / 1000)\n")
         func both() throws -> CheckResult {
             let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check, other])
-            return try XCTUnwrap(r.checks.first { $0.name == "behaviour" })
+            return try XCTUnwrap(r.checks.first { $0.name == .behaviour })
         }
         let constant = try both()
-        XCTAssertEqual(constant.status, "failed")
+        XCTAssertEqual(constant.status, .failed)
         XCTAssertTrue(constant.failures[0].message.contains(#"it shows "Consumption: 0.1 L/100 km", as it did for {"fuel": "70.5"}: the result does not depend on the input"#), constant.failures[0].message)
         try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) * 2)\n")
-        XCTAssertEqual(try both().status, "passed")
+        XCTAssertEqual(try both().status, .passed)
     }
 }
