@@ -49,15 +49,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Writes small GGUF model files and corrupted copies of them, for EngineTests and CLITests.
+        .target(name: "GGUFTestSupport", path: "Tests/GGUFTestSupport"),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "CKernels"],
+            dependencies: ["Engine", "CKernels", "GGUFTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
         // Runs the built binary; depends on the executable so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["deepcoder"]),
+        .testTarget(name: "CLITests", dependencies: ["deepcoder", "GGUFTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
