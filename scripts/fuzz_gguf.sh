@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the corrupted-model fuzz harness (Tests/CLITests/GGUFFuzzHarness.swift) on more cases than the
-# test suite's 300: every case is a damaged copy of a tiny generated model, run through
+# test suite's 500: every case is a damaged copy of a tiny generated model, run through
 # `deepcoder tokenize` and `deepcoder generate -n 1` in child processes. Prints a summary (crashes,
 # hangs, unexplained endings, an exit-code histogram, wall time) and fails if any case crashed, hung or
 # ended other than exit 0 or exit 3 with a one-line `error:` message.

@@ -6,7 +6,7 @@ import GGUFTestSupport
 /// stderr. A signal is a crash, running past the time limit a hang, anything else is unexplained.
 struct GGUFFuzzHarness {
     struct Settings {
-        var cases = 300
+        var cases = 500
         var seed: UInt64 = 12
         var jobs = 2
         var timeout: TimeInterval = 30
@@ -71,10 +71,29 @@ struct GGUFFuzzHarness {
         var hangs: Int { count { $0 == .hung } }
         var unexplained: Int { count { if case .unexplained = $0 { return true } else { return false } } }
 
+        /// Failures grouped by what went wrong: the runtime's message and the first source line of the
+        /// backtrace for a crash ("arithmetic overflow @ GGUFFile.swift:143"), the reason otherwise.
+        var causes: [String: Int] {
+            var out: [String: Int] = [:]
+            for f in failures {
+                let key: String
+                if case .unexplained(let why) = f.verdict {
+                    key = why
+                } else {
+                    let message = f.stderr.firstMatch(of: #/(Swift runtime failure|Fatal error): [^*\n0-9]*/#).map { String($0.output.0) }
+                    let place = f.stderr.firstMatch(of: #/[A-Za-z+]+\.swift:[0-9]+/#).map { String($0.output) }
+                    key = "\(f.verdict): \(message ?? "?") @ \(place ?? "?")"
+                }
+                out[key, default: 0] += 1
+            }
+            return out
+        }
+
         var summary: String {
             var lines = [String(format: "GGUF fuzz: %d cases in %.1f s: %d crashes, %d hangs, %d unexplained endings",
                                 cases, seconds, crashes, hangs, unexplained)]
             for (ending, n) in endings.sorted(by: { $0.key < $1.key }) { lines.append("  \(ending): \(n)") }
+            for (cause, n) in causes.sorted(by: { $0.value > $1.value }) { lines.append("  failures: \(n) × \(cause)") }
             for f in failures.prefix(30) {
                 let firstLines = f.stderr.split(separator: "\n", omittingEmptySubsequences: false).prefix(4).joined(separator: " | ")
                 lines.append("  case \(f.caseIndex) \(f.command): \(f.verdict) after [\(f.description)]; stderr: \(firstLines.prefix(400))")

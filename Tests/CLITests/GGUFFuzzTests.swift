@@ -3,7 +3,7 @@ import GGUFTestSupport
 import XCTest
 
 /// Corrupted model files must never crash `deepcoder`: each one either works or is refused with exit 3
-/// and a one-line `error:` message. The default run is 300 cases (a couple of minutes on 2 cores); set
+/// and a one-line `error:` message. The default run is 500 cases (well under a minute on 2 cores); set
 /// DEEPCODER_FUZZ_CASES for a longer one (scripts/fuzz_gguf.sh runs 10,000). See GGUFFuzzHarness for the
 /// other settings (seed, jobs, timeout, rerunning single cases, keeping failing files).
 final class GGUFFuzzTests: XCTestCase {

@@ -24,11 +24,16 @@ enum ByteCorruptions {
         return "bytes changed at \(positions)"
     }
 
-    /// Overwrites one field with a value suited to its kind (every field kind is equally likely).
+    /// Overwrites one field with a value suited to its kind. Every field kind is equally likely, then
+    /// every owner (key or tensor) of such fields, so the 300 entries of one array do not crowd out the
+    /// single value of another key.
     static func overwriteField(_ bytes: inout [UInt8], fields: [GGUFFieldLocation], using rng: inout FuzzRandom) -> String {
         let kinds = Array(Set(fields.map(\.kind))).sorted { $0.rawValue < $1.rawValue }
         let kind = rng.pick(kinds)
-        let field = rng.pick(fields.filter { $0.kind == kind })
+        let ofKind = fields.filter { $0.kind == kind }
+        let owners = Array(Set(ofKind.map(\.owner))).sorted()
+        let owner = rng.pick(owners)
+        let field = rng.pick(ofKind.filter { $0.owner == owner })
         let original = read(bytes, field)
         let what = "\(field.kind.rawValue) of '\(field.owner.prefix(40))' at \(field.offset)"
         switch field.kind {

@@ -6,8 +6,9 @@ enum DocumentCorruptions {
     static func apply(to doc: inout GGUFDocument, using rng: inout FuzzRandom) -> String {
         // earlier edits of the same case may have emptied a list
         guard !doc.metadata.isEmpty, !doc.tensors.isEmpty else { return setVersion(&doc, using: &rng) }
-        switch rng.int(0..<20) {
+        switch rng.int(0..<22) {
         case 0..<7: return setMetadataValue(&doc, using: &rng)
+        case 20, 21: return setSizeValue(&doc, using: &rng)
         case 7: return removeOrDuplicateMetadata(&doc, using: &rng)
         case 8: return renameMetadataKey(&doc, using: &rng)
         case 9: return setAlignment(&doc, using: &rng)
@@ -25,11 +26,34 @@ enum DocumentCorruptions {
     // MARK: Metadata
 
     static func setMetadataValue(_ doc: inout GGUFDocument, using rng: inout FuzzRandom) -> String {
-        let i = rng.int(0..<doc.metadata.count)
+        // half the time one of the keys the loaders read (the architecture's and the tokenizer's)
+        let read = doc.metadata.indices.filter { !doc.metadata[$0].key.hasPrefix("test.") }
+        let i = rng.chance(0.5) && !read.isEmpty ? rng.pick(read) : rng.int(0..<doc.metadata.count)
         let old = doc.metadata[i].value
         let new = value(replacing: old, using: &rng)
         doc.metadata[i].value = new
         return "metadata '\(doc.metadata[i].key)' := \(summary(new))"
+    }
+
+    /// One of the integer sizes the loaders read (block count, widths, head counts and sizes, rope
+    /// dimensions, context length, vocabulary size, token ids) set to a hostile integer of a random type.
+    static func setSizeValue(_ doc: inout GGUFDocument, using rng: inout FuzzRandom) -> String {
+        let sizes = doc.metadata.indices.filter {
+            !doc.metadata[$0].key.hasPrefix("test.") && doc.metadata[$0].value.integerBitPattern != nil
+        }
+        guard !sizes.isEmpty else { return setMetadataValue(&doc, using: &rng) }
+        let i = rng.pick(sizes)
+        let original = doc.metadata[i].value.integerBitPattern ?? 0
+        let n: UInt64 = rng.chance(0.5)
+            ? rng.pick([0 &- original, 0, 1, original &+ 1, original &- 1, original &* 2, original / 2,
+                        UInt64(bitPattern: -1), UInt64(bitPattern: -2), 1 << 31, 1 << 32, 1 << 62, 1 << 63])
+            : InterestingValues.integer(near: original, using: &rng)
+        let v: GGUFTestValue = rng.pick([
+            .int32(Int32(truncatingIfNeeded: n)), .int64(Int64(bitPattern: n)), .int16(Int16(truncatingIfNeeded: n)),
+            .int8(Int8(truncatingIfNeeded: n)), .uint32(UInt32(truncatingIfNeeded: n)), .uint64(n),
+        ])
+        doc.metadata[i].value = v
+        return "metadata '\(doc.metadata[i].key)' := \(summary(v))"
     }
 
     static func removeOrDuplicateMetadata(_ doc: inout GGUFDocument, using rng: inout FuzzRandom) -> String {

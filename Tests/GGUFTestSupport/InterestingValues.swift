@@ -13,13 +13,14 @@ enum InterestingValues {
         0, -0.0, 1, -1, 0.5, 1e-30, 1e30, -1e30, 1e-45, .nan, .infinity, -.infinity, 3.4e38, 1e300, .leastNonzeroMagnitude,
     ]
 
-    /// An integer that is either one of `integers` or near `original`.
+    /// An integer that is either one of `integers` or near `original` (or its negative).
     static func integer(near original: UInt64, using rng: inout FuzzRandom) -> UInt64 {
-        switch rng.int(0..<6) {
+        switch rng.int(0..<7) {
         case 0: return original &+ UInt64(rng.int(1..<4))
         case 1: return original &- UInt64(rng.int(1..<4))
         case 2: return rng.chance(0.5) ? original &* 2 : original / 2
         case 3: return rng.next()
+        case 4: return 0 &- original
         default: return rng.pick(integers)
         }
     }
