@@ -53,9 +53,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Writes small GGUF model files and corrupted copies of them, for EngineTests and CLITests.
+        .target(name: "GGUFTestSupport", path: "Tests/GGUFTestSupport"),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "CKernels"],
+            dependencies: ["Engine", "CKernels", "GGUFTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         // Writes hostile git trees byte for byte (libgit2's index refuses their names), for the tests.
@@ -63,7 +65,7 @@ let package = Package(
         .testTarget(name: "ScaffoldTests", dependencies: ["Scaffold", "InputSafety", "GitTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "InputSafety", "GitTestSupport"]),
         // Runs the built binary; depends on the executable so it is built first.
-        .testTarget(name: "CLITests", dependencies: ["deepcoder", "GitTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["deepcoder", "GitTestSupport", "GGUFTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

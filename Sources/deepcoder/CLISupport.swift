@@ -29,7 +29,8 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch let e as GGUFError {
-        printError("\(e.description)\nThe model file is damaged or not a model deepcoder can read; re-download it with `deepcoder models pull NAME`.")
+        // one line (GGUFError escapes what it quotes from the file), so scripts can rely on it
+        printError("\(e.description); the model file is damaged or not a model deepcoder can read (re-download it with `deepcoder models pull NAME`)")
         throw ExitCode(Exit.model)
     } catch let e as ModelError {
         printError(e.description)

@@ -55,6 +55,10 @@ struct Generate: ParsableCommand {
                     throw CLIError(message: "\(error)", code: Exit.usage)
                 }
             }
+            if ids.isEmpty {
+                // the text is not empty (checked above): the vocabulary has no token for any of it
+                throw CLIError(message: "the model's vocabulary has no tokens for the prompt's text; the model file may be damaged", code: Exit.model)
+            }
             let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling.parameters, stopStrings: stops)
             let out = FileHandle.standardOutput
             let result = try lm.generate(prompt: ids, options: options) { piece in

@@ -82,6 +82,7 @@ final class CLITests: XCTestCase {
         let r = try run(["generate", "--model", bad.path, "-p", "hi"])
         XCTAssertEqual(r.status, 3)
         XCTAssertTrue(r.stderr.contains(bad.path), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("error: ") && r.stderr.filter { $0 == "\n" }.count == 1, "not one line: \(r.stderr)")
     }
 
     func testTokenizeIdsExactBytes() throws {

@@ -80,11 +80,11 @@ public final class GGUFFile: @unchecked Sendable {
                 let key = try r.readString(what: "metadata key #\(i)")
                 let typeRaw = try r.readU32()
                 guard let type = GGUFValueType(rawValue: typeRaw) else {
-                    throw GGUFError(file: path, reason: "metadata '\(key)' has unknown value type \(typeRaw) at offset \(r.offset - 4)")
+                    throw GGUFError(file: path, reason: "metadata '\(GGUFError.quoted(key))' has unknown value type \(typeRaw) at offset \(r.offset - 4)")
                 }
                 let value = try r.readValue(type, key: key, depth: 0)
                 if meta.updateValue(value, forKey: key) != nil {
-                    throw GGUFError(file: path, reason: "metadata key '\(key)' appears twice")
+                    throw GGUFError(file: path, reason: "metadata key '\(GGUFError.quoted(key))' appears twice")
                 }
                 keys.append(key)
             }
@@ -102,47 +102,54 @@ public final class GGUFFile: @unchecked Sendable {
                 let name = try r.readString(what: "tensor name #\(i)")
                 let nDims = try r.readU32()
                 guard nDims >= 1 && nDims <= 4 else {
-                    throw GGUFError(file: path, reason: "tensor '\(name)' has \(nDims) dimensions (1 to 4 allowed)")
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' has \(nDims) dimensions (1 to 4 allowed)")
                 }
                 var dims: [Int] = []
                 var elements: Int = 1
                 for _ in 0..<Int(nDims) {
                     let d = try r.readU64()
                     guard d >= 1 && d <= UInt64(Int32.max) else {
-                        throw GGUFError(file: path, reason: "tensor '\(name)' has dimension \(d) out of range")
+                        throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' has dimension \(d) out of range")
                     }
                     dims.append(Int(d))
                     let (m, o) = elements.multipliedReportingOverflow(by: Int(d))
                     guard !o, m <= 1 << 48 else {
-                        throw GGUFError(file: path, reason: "tensor '\(name)' has an implausible shape \(dims)")
+                        throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' has an implausible shape \(dims)")
                     }
                     elements = m
                 }
                 let typeRaw = try r.readU32()
                 guard let type = GGMLType(rawValue: typeRaw) else {
-                    throw GGUFError(file: path, reason: "tensor '\(name)' has tensor type \(typeRaw) (\(GGMLType.name(of: typeRaw))), which deepcoder does not support; supported: \(GGMLType.allCases.map(\.name).joined(separator: ", "))")
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' has tensor type \(typeRaw) (\(GGMLType.name(of: typeRaw))), which deepcoder does not support; supported: \(GGMLType.allCases.map(\.name).joined(separator: ", "))")
                 }
                 let offset = try r.readU64()
+                // Checked before it becomes an Int: an offset near 2^64 would overflow `dataStart + offset`.
+                guard offset <= UInt64(size) else {
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' data at offset \(offset) runs past the end of the file (\(size) bytes); the file is truncated or corrupt")
+                }
                 guard dims[0] % type.blockElements == 0 else {
-                    throw GGUFError(file: path, reason: "tensor '\(name)' of type \(type.name) has a row of \(dims[0]) elements, not a multiple of its block size \(type.blockElements)")
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' of type \(type.name) has a row of \(dims[0]) elements, not a multiple of its block size \(type.blockElements)")
                 }
                 guard offset % UInt64(alignment) == 0 else {
-                    throw GGUFError(file: path, reason: "tensor '\(name)' data offset \(offset) is not aligned to \(alignment)")
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(name))' data offset \(offset) is not aligned to \(alignment)")
                 }
                 let rowBytes = type.rowBytes(dims[0])
                 let rows = elements / dims[0]
                 let byteCount = rowBytes * rows
                 guard index[name] == nil else {
-                    throw GGUFError(file: path, reason: "tensor name '\(name)' appears twice")
+                    throw GGUFError(file: path, reason: "tensor name '\(GGUFError.quoted(name))' appears twice")
                 }
                 index[name] = infos.count
-                infos.append(GGUFTensorInfo(name: name, type: type, dimensions: dims, relativeOffset: Int(clamping: offset), byteCount: byteCount))
+                infos.append(GGUFTensorInfo(name: name, type: type, dimensions: dims, relativeOffset: Int(offset), byteCount: byteCount))
             }
             let dataStart = (r.offset + alignment - 1) / alignment * alignment
             for t in infos {
-                let (end, o) = (dataStart + t.relativeOffset).addingReportingOverflow(t.byteCount)
-                guard !o, t.relativeOffset <= size, end <= size else {
-                    throw GGUFError(file: path, reason: "tensor '\(t.name)' data (\(t.byteCount) bytes at offset \(dataStart + t.relativeOffset)) runs past the end of the file (\(size) bytes); the file is truncated or corrupt")
+                // offsets are at most the file size and byte counts at most 2^50, so these cannot overflow;
+                // checked all the same, as everything computed from the file
+                let (start, o1) = dataStart.addingReportingOverflow(t.relativeOffset)
+                let (end, o2) = start.addingReportingOverflow(t.byteCount)
+                guard !o1, !o2, end <= size else {
+                    throw GGUFError(file: path, reason: "tensor '\(GGUFError.quoted(t.name))' data (\(t.byteCount) bytes at offset \(start)) runs past the end of the file (\(size) bytes); the file is truncated or corrupt")
                 }
             }
             self.version = version
@@ -262,13 +269,6 @@ public struct GGUFTensorInfo: Sendable {
     public var rowBytes: Int { type.rowBytes(dimensions[0]) }
 }
 
-/// An error reading a GGUF file: says which file and what is wrong.
-public struct GGUFError: Error, CustomStringConvertible, Equatable {
-    public let file: String
-    public let reason: String
-    public var description: String { "\(file): \(reason)" }
-}
-
 /// Bounds-checked little-endian reader over the mapped header.
 struct GGUFReader {
     let base: UnsafeRawPointer
@@ -320,19 +320,19 @@ struct GGUFReader {
         case .float64: return .float64(Double(bitPattern: try readU64()))
         case .bool:
             let b = try readU8()
-            guard b <= 1 else { throw GGUFError(file: file, reason: "metadata '\(key)' has bool value \(b) (must be 0 or 1)") }
+            guard b <= 1 else { throw GGUFError(file: file, reason: "metadata '\(GGUFError.quoted(key))' has bool value \(b) (must be 0 or 1)") }
             return .bool(b == 1)
-        case .string: return .string(try readString(what: "the value of '\(key)'"))
+        case .string: return .string(try readString(what: "the value of '\(GGUFError.quoted(key))'"))
         case .array:
-            guard depth == 0 else { throw GGUFError(file: file, reason: "metadata '\(key)' nests arrays, which deepcoder does not read") }
+            guard depth == 0 else { throw GGUFError(file: file, reason: "metadata '\(GGUFError.quoted(key))' nests arrays, which deepcoder does not read") }
             let etRaw = try readU32()
             guard let et = GGUFValueType(rawValue: etRaw) else {
-                throw GGUFError(file: file, reason: "metadata '\(key)' is an array of unknown type \(etRaw)")
+                throw GGUFError(file: file, reason: "metadata '\(GGUFError.quoted(key))' is an array of unknown type \(etRaw)")
             }
             let n = try readU64()
             let minSize = et.minimumEncodedSize
             guard n <= UInt64(count - offset) / UInt64(minSize) else {
-                throw GGUFError(file: file, reason: "metadata '\(key)' claims \(n) array elements, more than the rest of the file can hold")
+                throw GGUFError(file: file, reason: "metadata '\(GGUFError.quoted(key))' claims \(n) array elements, more than the rest of the file can hold")
             }
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(n))

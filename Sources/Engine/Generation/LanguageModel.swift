@@ -20,6 +20,10 @@ public final class LanguageModel {
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
         let batch = batchSize ?? ProcessInfo.processInfo.environment["DEEPCODER_BATCH"].flatMap(Int.init) ?? 64
         model = try TransformerModel(file: file, contextLength: contextLength, threads: max(1, n), batchSize: max(1, min(batch, 1024)))
+        // Every id the tokenizer makes needs an embedding row, and every id the model samples needs a text.
+        guard tokenizer.vocabularySize == model.vocabularySize else {
+            throw GGUFError(file: path, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens (tokenizer.ggml.tokens) but the model's vocabulary is \(model.vocabularySize) (rows of token_embd.weight)")
+        }
         let template = file.string("tokenizer.chat_template")
         chatTemplateResult = Result { try ChatTemplate.detect(template) }
     }

@@ -115,6 +115,12 @@ public final class TransformerModel {
                 down: try matrix(p + "ffn_down.weight", rows: E, columns: F)))
         }
         layers = ls
+        // The KV cache multiplies three sizes from the file and the context length: checked.
+        let (perLayer, o1) = ctx.multipliedReportingOverflow(by: kvDim)
+        let (cacheValues, o2) = perLayer.multipliedReportingOverflow(by: c.blockCount)
+        guard !o1, !o2, cacheValues <= Int.max / 4 else {
+            throw GGUFError(file: file.url.path, reason: "a KV cache of \(ctx) positions × \(kvDim) values × \(c.blockCount) layers is too large")
+        }
         pool = ThreadPool(threads: threads)
         self.batchSize = max(1, batchSize)
         cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim)
@@ -259,11 +265,11 @@ public final class TransformerModel {
             // Attention.
             for t in 0..<B { rmsNorm(x + t * E, L.attentionNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
-            scratch.prepare(L.wq.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            scratch.prepare(L.wq.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool)
-            scratch.prepare(L.wk.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            scratch.prepare(L.wk.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool)
-            scratch.prepare(L.wv.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            scratch.prepare(L.wv.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool)
             if let bq = L.bq, let bk = L.bk, let bv = L.bv {
                 for t in 0..<B {
@@ -279,20 +285,20 @@ public final class TransformerModel {
             }
             attention(layer: li, tokens: B, start: start)
             scratch.invalidate()
-            scratch.prepare(L.wo.type.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
+            scratch.prepare(L.wo.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
             L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
             for i in 0..<(B * E) { x[i] += xn[i] }
 
             // Feed-forward (SwiGLU).
             for t in 0..<B { rmsNorm(x + t * E, L.ffnNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
-            scratch.prepare(L.gate.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            scratch.prepare(L.gate.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool)
-            scratch.prepare(L.up.type.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            scratch.prepare(L.up.vecDotType, from: xn, rows: B, columns: E, pool: pool)
             L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool)
             dc_swiglu(Int64(B * F), gateBuf, upBuf, gateBuf)
             scratch.invalidate()
-            scratch.prepare(L.down.type.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
+            scratch.prepare(L.down.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
             L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
             for i in 0..<(B * E) { x[i] += xn[i] }
         }
@@ -302,7 +308,7 @@ public final class TransformerModel {
             let last = x + (B - 1) * E
             rmsNorm(last, outputNorm.values, xn, n: E)
             scratch.invalidate()
-            scratch.prepare(output.type.vecDotType, from: xn, rows: 1, columns: E, pool: pool)
+            scratch.prepare(output.vecDotType, from: xn, rows: 1, columns: E, pool: pool)
             output.multiply(scratch, tokens: 1, into: logitsBuf, outStride: c.vocabularySize, pool: pool)
         }
     }

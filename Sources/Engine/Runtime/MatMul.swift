@@ -47,10 +47,10 @@ final class ActivationScratch {
 
 extension WeightMatrix {
     /// out[t * outStride + r] = self[r] · x[t] for all rows r and tokens t < ntok, on all pool threads.
-    /// `x` must have been prepared in `type.vecDotType` with `columns` columns.
+    /// `x` must have been prepared in `vecDotType` with `columns` columns.
     func multiply(_ x: ActivationScratch, tokens ntok: Int, into out: UnsafeMutablePointer<Float>, outStride: Int,
                   pool: ThreadPool) {
-        precondition(x.type == type.vecDotType)
+        precondition(x.type == vecDotType)
         let t = kernelType, n = Int64(columns), w = data, ws = rowBytes
         let xb = UnsafeRawPointer(x.buffer), xs = x.rowStride
         pool.parallelFor(rows, granularity: 16) { range in

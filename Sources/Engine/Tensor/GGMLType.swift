@@ -12,8 +12,13 @@ public enum GGMLType: UInt32, CaseIterable, Sendable {
     public var blockBytes: Int { Int(dc_block_bytes(Int32(rawValue))) }
     public func rowBytes(_ n: Int) -> Int { n / blockElements * blockBytes }
 
-    /// The type activations are converted to for dot products with weights of this type (as ggml's).
-    public var vecDotType: GGMLType { GGMLType(rawValue: UInt32(dc_vec_dot_type(Int32(rawValue))))! }
+    /// The type activations are converted to for dot products with weights of this type (as ggml's);
+    /// nil for Q8_1 and Q8_K, formats ggml converts activations to but has no products for as weights.
+    /// A model file may still declare a tensor of those types: `WeightMatrix` refuses it.
+    public var vecDotType: GGMLType? {
+        let id = dc_vec_dot_type(Int32(rawValue))
+        return id < 0 ? nil : GGMLType(rawValue: UInt32(id))
+    }
 
     /// Names of all ggml type ids, including those deepcoder does not support (for error messages).
     public static func name(of id: UInt32) -> String {

@@ -9,6 +9,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
     public let rowBytes: Int
+    /// What activations are converted to before a product with this matrix (`type.vecDotType`).
+    public let vecDotType: GGMLType
     public let data: UnsafeRawPointer
     /// The layout the kernels read: `type`, or DC_TYPE_Q4_K_X8 after `repackedForKernels`.
     public let kernelType: Int32
@@ -23,7 +25,11 @@ public struct WeightMatrix: @unchecked Sendable {
               expectedRows == nil || info.rowCount == expectedRows! else {
             throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has shape \(info.dimensions), expected [\(expectedColumns), \(expectedRows.map(String.init) ?? "any")]")
         }
+        guard let vecDot = info.type.vecDotType else {
+            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has type \(info.type.name), which deepcoder does not read as model weights (ggml uses it for activations only)")
+        }
         self.name = name
+        vecDotType = vecDot
         type = info.type
         rows = info.rowCount
         columns = info.dimensions[0]
@@ -38,6 +44,7 @@ public struct WeightMatrix: @unchecked Sendable {
         type = m.type
         rows = m.rows
         columns = m.columns
+        vecDotType = m.vecDotType
         self.rowBytes = rowBytes
         self.data = data
         self.kernelType = kernelType
@@ -84,8 +91,9 @@ public struct VectorWeight: Sendable {
         guard let info = file.tensorInfo(name) else {
             throw GGUFError(file: file.url.path, reason: "tensor '\(name)' is missing")
         }
-        guard info.elementCount == count else {
-            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has \(info.elementCount) elements, expected \(count)")
+        // [count], or [count, 1, …] as some writers keep trailing dimensions of 1
+        guard info.elementCount == count, info.dimensions[0] == count else {
+            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has shape \(info.dimensions), expected [\(count)]")
         }
         var v = [Float](repeating: 0, count: count)
         v.withUnsafeMutableBufferPointer { dst in

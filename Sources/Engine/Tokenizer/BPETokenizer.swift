@@ -20,9 +20,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unsupportedModel(let model):
-            return "tokenizer model '\(model)' is not supported (deepcoder supports only 'gpt2', byte-level BPE)"
+            return "tokenizer model '\(GGUFError.quoted(model))' is not supported (deepcoder supports only 'gpt2', byte-level BPE)"
         case .unsupportedPreTokenizer(let pre, let supported):
-            return "pre-tokenizer '\(pre)' is not supported (supported: \(supported.joined(separator: ", ")))"
+            return "pre-tokenizer '\(GGUFError.quoted(pre))' is not supported (supported: \(supported.joined(separator: ", ")))"
         case .invalidVocabulary(let why):
             return "invalid tokenizer vocabulary: \(why)"
         }

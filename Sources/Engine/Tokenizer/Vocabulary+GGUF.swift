@@ -15,6 +15,10 @@ extension Vocabulary {
             throw GGUFError(file: path, reason: "tokenizer.ggml.token_type has \(types.count) entries for \(tokens.count) tokens")
         }
         let merges = file.metadata["tokenizer.ggml.merges"]?.stringArray ?? []
+        // Token ids, merge ranks and the tokenizer's symbol ids (tokens, up to 3 per merge, 256 bytes) are Int32.
+        guard tokens.count + 3 * merges.count + 256 < Int(Int32.max) else {
+            throw GGUFError(file: path, reason: "the tokenizer has \(tokens.count) tokens and \(merges.count) merges, more than token ids can number")
+        }
         func id(_ key: String) throws -> Int32? {
             guard let v = file.int("tokenizer.ggml.\(key)") else { return nil }
             guard v >= 0 && v < tokens.count else {
