@@ -328,10 +328,15 @@ public final class Pipeline {
         say("plan", "asking the model for a plan")
         var sampling = options.sampling
         sampling.maxTokens = min(sampling.maxTokens, 1200)
+        // a generator that constrains its sampling gets the plan's schema: its answer then always parses
+        let schema = generator.followsJSONSchema ? try renderer.source("prompts/plan.schema.json") : nil
         let (out, rec) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
-                                 sampling: sampling, label: "plan", template: "prompts/plan.mustache")
+                                 sampling: sampling, label: "plan", template: "prompts/plan.mustache", jsonSchema: schema)
         planRecord = rec
         planAnswer = out.text
+        if out.schemaComplete == false {
+            say("plan", "the plan answer was cut short (\(out.stopReason)) before it was complete; reading what it has")
+        }
         do {
             return try PlanBuilder.fromModelAnswer(out.text, spec: spec)
         } catch {
@@ -353,9 +358,10 @@ public final class Pipeline {
 
     // MARK: - generation
 
-    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "") throws -> (GenerationOutput, FileGenerationRecord) {
+    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "",
+             jsonSchema: String? = nil) throws -> (GenerationOutput, FileGenerationRecord) {
         let prefill = generator.continuesPrefill ? prefill : ""
-        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill)
+        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill, jsonSchema: jsonSchema)
         // debugging aid: DEEPCODER_DUMP_PROMPTS=DIR writes every request's messages there
         if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
             dumpCount += 1
