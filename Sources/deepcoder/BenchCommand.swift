@@ -123,6 +123,8 @@ struct Bench: ParsableCommand {
                 "mask_ms": ConstrainedBenchReport.median(r.maskMilliseconds), "constrained_tokens": r.constrainedTokens,
                 "unconstrained_tokens": r.unconstrainedTokens, "complete_runs": r.complete,
                 "trie_build_ms": (r.trieSeconds * 1000).rounded(), "grammar_compile_ms": (r.compileSeconds * 1000).rounded(),
+                "mask_computations": r.maskComputations, "mask_cache_hits": r.maskCacheHits,
+                "trie_nodes_visited": r.trieNodesVisited, "trie_nodes": r.trieNodes,
             ]
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -133,6 +135,8 @@ struct Bench: ParsableCommand {
                          ConstrainedBenchReport.median(r.maskMilliseconds)))
             print(String(format: "ratio          %8.3f   complete answers %d of %d; token trie built in %.0f ms, grammar in %.0f ms",
                          plain > 0 ? constrained / plain : 0, r.complete, repetitions, r.trieSeconds * 1000, r.compileSeconds * 1000))
+            print("masks          \(r.maskComputations) computed, \(r.maskCacheHits) from the cache; \(r.trieNodesVisited) trie nodes walked "
+                + "in all (the trie has \(r.trieNodes))")
         }
     }
 }

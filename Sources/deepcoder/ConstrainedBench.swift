@@ -13,6 +13,11 @@ struct ConstrainedBenchReport {
     var trieSeconds = 0.0
     var compileSeconds = 0.0
     var complete = 0
+    /// Of the last constrained run: masks computed (cache misses), served from the cache, trie nodes walked.
+    var maskComputations = 0
+    var maskCacheHits = 0
+    var trieNodesVisited = 0
+    var trieNodes = 0
 
     static func median(_ a: [Double]) -> Double { let s = a.sorted(); return s.isEmpty ? 0 : s[s.count / 2] }
 
@@ -33,7 +38,13 @@ struct ConstrainedBenchReport {
             report.unconstrained.append(plain.generationTokensPerSecond)
             report.unconstrainedTokens.append(plain.tokens.count)
             let options = GenerationOptions(maxTokens: tokens, sampling: .greedy, stopStrings: stops, grammar: grammar)
-            let constrained = try lm.generate(prompt: ids, options: coldCache(options, lm: lm, run: rep))
+            let cold = coldCache(options, lm: lm, run: rep)
+            let constrained = try lm.generate(prompt: ids, options: cold)
+            let masks = try lm.tokenMasks(for: cold.grammar!)
+            report.maskComputations = masks.maskComputations
+            report.maskCacheHits = masks.maskCacheHits
+            report.trieNodesVisited = masks.trieNodesVisited
+            report.trieNodes = masks.trie.nodeCount
             report.constrained.append(constrained.generationTokensPerSecond)
             report.constrainedTokens.append(constrained.tokens.count)
             report.maskMilliseconds.append(constrained.maskSeconds * 1000)

@@ -65,6 +65,8 @@ public struct GenerationResult: Sendable {
     public var summary: String {
         String(format: "prompt %d tokens, %.1f tokens/s; generated %d tokens, %.1f tokens/s; stop: %@",
                promptTokenCount, promptTokensPerSecond, tokens.count, generationTokensPerSecond, stopReason.rawValue)
+            + (grammarStatus.map { String(format: "; grammar: %@ (token masks %.0f ms)", $0 == .complete ? "complete" : "INCOMPLETE, not valid",
+                                          maskSeconds * 1000) } ?? "")
     }
 }
 
