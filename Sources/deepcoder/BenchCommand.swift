@@ -115,8 +115,13 @@ struct Bench: ParsableCommand {
                                                repetitions: repetitions) { if !json { stderrLine($0) } }
         let plain = ConstrainedBenchReport.median(r.unconstrained), constrained = ConstrainedBenchReport.median(r.constrained)
         let file = URL(fileURLWithPath: lm.file.url.path).lastPathComponent
+        // the ratio the grammar's own time implies (robust to other load on the machine): a token costs
+        // the unconstrained time plus what the grammar added to it
+        let perToken = ConstrainedBenchReport.median(r.plainPerToken), overhead = ConstrainedBenchReport.median(r.overheadPerToken)
+        let implied = perToken > 0 ? perToken / (perToken + overhead) : 0
         if json {
             let obj: [String: Any] = [
+                "grammar_ms_per_token": (overhead * 1000).rounded() / 1000, "implied_ratio": (implied * 1000).rounded() / 1000,
                 "model": file, "threads": lm.model.pool.threadCount, "n_gen": genTokens, "repetitions": repetitions,
                 "unconstrained_tokens_per_s": (plain * 100).rounded() / 100, "constrained_tokens_per_s": (constrained * 100).rounded() / 100,
                 "ratio": plain > 0 ? (constrained / plain * 1000).rounded() / 1000 : 0,
@@ -135,6 +140,8 @@ struct Bench: ParsableCommand {
                          ConstrainedBenchReport.median(r.maskMilliseconds)))
             print(String(format: "ratio          %8.3f   complete answers %d of %d; token trie built in %.0f ms, grammar in %.0f ms",
                          plain > 0 ? constrained / plain : 0, r.complete, repetitions, r.trieSeconds * 1000, r.compileSeconds * 1000))
+            print(String(format: "grammar cost   %8.3f ms per token (masks, masked sampling, advancing) against %.1f ms per unconstrained token: implied ratio %.3f",
+                         overhead, perToken, implied))
             print("masks          \(r.maskComputations) computed, \(r.maskCacheHits) from the cache; \(r.trieNodesVisited) trie nodes walked "
                 + "in all (the trie has \(r.trieNodes))")
         }

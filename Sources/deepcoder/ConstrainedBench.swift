@@ -8,6 +8,10 @@ struct ConstrainedBenchReport {
     var unconstrained: [Double] = []
     var constrained: [Double] = []
     var maskMilliseconds: [Double] = []
+    /// Per constrained run: milliseconds the grammar added per generated token.
+    var overheadPerToken: [Double] = []
+    /// Per unconstrained run: milliseconds per generated token.
+    var plainPerToken: [Double] = []
     var constrainedTokens: [Int] = []
     var unconstrainedTokens: [Int] = []
     var trieSeconds = 0.0
@@ -48,6 +52,8 @@ struct ConstrainedBenchReport {
             report.constrained.append(constrained.generationTokensPerSecond)
             report.constrainedTokens.append(constrained.tokens.count)
             report.maskMilliseconds.append(constrained.maskSeconds * 1000)
+            report.overheadPerToken.append(constrained.maskSeconds * 1000 / Double(max(constrained.tokens.count, 1)))
+            if plain.generationTokensPerSecond > 0 { report.plainPerToken.append(1000 / plain.generationTokensPerSecond) }
             if constrained.grammarStatus == .complete { report.complete += 1 }
             log(String(format: "run %d: unconstrained %.2f tokens/s (%d tokens), constrained %.2f tokens/s (%d tokens, masks %.0f ms, %@)",
                        rep + 1, plain.generationTokensPerSecond, plain.tokens.count, constrained.generationTokensPerSecond,

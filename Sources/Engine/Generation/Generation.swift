@@ -53,7 +53,8 @@ public struct GenerationResult: Sendable {
     public var stopReason: StopReason
     /// For a constrained generation: whether the text is a complete match (nil when unconstrained).
     public var grammarStatus: GrammarStatus?
-    /// Seconds spent computing token masks (constrained generation only).
+    /// Seconds the grammar took (constrained generation only): computing the allowed tokens, sampling
+    /// among them and advancing the grammar; the unconstrained sampler's own time is not subtracted.
     public var maskSeconds: Double = 0
 
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokenCount) / promptSeconds : 0 }

@@ -92,11 +92,11 @@ public final class LanguageModel {
                 if c.isComplete && !c.canContinue { reason = .endOfGeneration; break }
                 let m0 = Date()
                 let allowed = c.allowedTokens()
-                maskSeconds += Date().timeIntervalSince(m0)
                 if allowed.isEmpty { break }
                 next = sampler.sample(logits: logits, history: history, allowed: allowed)
                 c.accept(next)
                 constraint = c
+                maskSeconds += Date().timeIntervalSince(m0)
             } else {
                 next = sampler.sample(logits: logits, history: history)
             }

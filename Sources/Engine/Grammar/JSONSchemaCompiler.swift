@@ -238,18 +238,32 @@ struct SchemaCompilation {
             pairs.append("\(gbnfLiteral(JSONValue.quote(k))) \(ws) \":\" \(ws) \(value) \(ws)")
         }
         // rest(i): properties i… after one has been written (each preceded by a comma);
-        // first(i): properties i… before any has been written.
-        var rest = [String](repeating: "", count: pairs.count + 1)
-        var first = [String](repeating: "", count: pairs.count + 1)
-        for i in stride(from: pairs.count - 1, through: 0, by: -1) {
+        // first(i): properties i… before any has been written. Built on demand.
+        var restOf: [Int: String] = [:]
+        func rest(_ i: Int) -> String {
+            if i == pairs.count { return "" }
+            if let r = restOf[i] { return r }
             let isRequired = required.contains(properties[i].key)
-            let more = rest[i + 1].isEmpty ? "" : " " + rest[i + 1]
-            let restBody = isRequired ? "\",\" \(ws) \(pairs[i])\(more)" : "( \",\" \(ws) \(pairs[i]) )?\(more)"
-            rest[i] = i + 1 == pairs.count && !isRequired ? "( \",\" \(ws) \(pairs[i]) )?" : named("\(name)-after-\(i)", restBody)
-            let firstBody = isRequired ? "\(pairs[i])\(more)" : "\(pairs[i])\(more)" + (first[i + 1].isEmpty ? " | \"\"" : " | \(first[i + 1])")
-            first[i] = named("\(name)-from-\(i)", firstBody)
+            let after = rest(i + 1)
+            let more = after.isEmpty ? "" : " " + after
+            let r: String
+            if isRequired {
+                r = named("\(name)-after-\(i)", "\",\" \(ws) \(pairs[i])\(more)")
+            } else if after.isEmpty {
+                r = "( \",\" \(ws) \(pairs[i]) )?"
+            } else {
+                r = named("\(name)-after-\(i)", "( \",\" \(ws) \(pairs[i]) )?\(more)")
+            }
+            restOf[i] = r
+            return r
         }
-        return #""{" \#(ws) \#(first[0]) "}""#
+        func first(_ i: Int) -> String {
+            let after = rest(i + 1)
+            let withThis = pairs[i] + (after.isEmpty ? "" : " " + after)
+            if required.contains(properties[i].key) { return named("\(name)-from-\(i)", withThis) }
+            return named("\(name)-from-\(i)", withThis + " | " + (i + 1 < pairs.count ? first(i + 1) : "\"\""))
+        }
+        return #""{" \#(ws) \#(first(0)) "}""#
     }
 
     private mutating func array(_ schema: JSONValue, keys: Set<String>, path: String, name: String) throws -> String {
