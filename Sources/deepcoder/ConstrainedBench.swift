@@ -37,13 +37,16 @@ struct ConstrainedBenchReport {
         _ = try GrammarTokenMasks(grammar: grammar, trie: lm.tokenTrie, endTokens: lm.tokenizer.endOfGenerationIDs)
         report.compileSeconds = Date().timeIntervalSince(t1)
         for rep in 0..<repetitions {
-            // fresh masks each run (a cold cache, as a first request would see), after the plain run
-            let plain = try lm.generate(prompt: ids, options: GenerationOptions(maxTokens: tokens, sampling: .greedy, stopStrings: stops))
+            // fresh masks each run (a cold cache, as a first request would see); the two runs swap order
+            // every repetition, so that drifting load on the machine favours neither
+            let plainOptions = GenerationOptions(maxTokens: tokens, sampling: .greedy, stopStrings: stops)
+            let cold = coldCache(GenerationOptions(maxTokens: tokens, sampling: .greedy, stopStrings: stops, grammar: grammar), lm: lm, run: rep)
+            let plainFirst = rep % 2 == 0
+            let first = try lm.generate(prompt: ids, options: plainFirst ? plainOptions : cold)
+            let second = try lm.generate(prompt: ids, options: plainFirst ? cold : plainOptions)
+            let (plain, constrained) = plainFirst ? (first, second) : (second, first)
             report.unconstrained.append(plain.generationTokensPerSecond)
             report.unconstrainedTokens.append(plain.tokens.count)
-            let options = GenerationOptions(maxTokens: tokens, sampling: .greedy, stopStrings: stops, grammar: grammar)
-            let cold = coldCache(options, lm: lm, run: rep)
-            let constrained = try lm.generate(prompt: ids, options: cold)
             let masks = try lm.tokenMasks(for: cold.grammar!)
             report.maskComputations = masks.maskComputations
             report.maskCacheHits = masks.maskCacheHits
