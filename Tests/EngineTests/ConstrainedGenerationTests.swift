@@ -48,4 +48,35 @@ final class ConstrainedGenerationTests: XCTestCase {
         XCTAssertEqual(stopped.stopReason, .stopString)
         XCTAssertEqual(stopped.grammarStatus, .incomplete)
     }
+
+    /// On the test model's whole vocabulary: along a sampled answer, the trie walk's mask is exactly the
+    /// set of tokens the grammar accepts one by one (tokens that close a string and open the next key,
+    /// carry a comma and a space, or end inside a UTF-8 character included).
+    func testMasksEqualTryingEveryTokenOnTheRealVocabulary() throws {
+        let lm = try LanguageModel(path: try TestModels.require(TestModels.testModel), threads: 2, contextLength: 512)
+        let schema = #"{"type": "object", "properties": {"title": {"type": "string"}, "n": {"type": "number"}, "tags": {"type": "array", "items": {"enum": ["a b", "é"]}}}, "required": ["title", "n", "tags"]}"#
+        let masks = try lm.tokenMasks(for: try Grammar(jsonSchema: schema))
+        let ends = Set(lm.tokenizer.endOfGenerationIDs)
+        var c = GrammarConstraint(masks)
+        var rng = SplitMix64(seed: 21)
+        var checked = 0
+        for _ in 0..<40 {
+            let allowed = c.allowedTokens()
+            var expected: [Int32] = []
+            for id in 0..<Int32(lm.tokenizer.vocabularySize) {
+                if ends.contains(id) { if c.isComplete { expected.append(id) }; continue }
+                var probe = c
+                if probe.accept(id) { expected.append(id) }
+            }
+            XCTAssertEqual(allowed, expected)
+            checked += 1
+            let choices = allowed.filter { !ends.contains($0) }
+            if choices.isEmpty { break }
+            // prefer multi-byte tokens, which cross grammar symbols
+            let long = choices.filter { masks.trie.pieces[Int($0)].count > 2 }
+            let pool = long.isEmpty || rng.next() % 3 == 0 ? choices : long
+            XCTAssertTrue(c.accept(pool[Int(rng.next() % UInt64(pool.count))]))
+        }
+        XCTAssertGreaterThan(checked, 10)
+    }
 }
