@@ -332,7 +332,9 @@ public enum ContractReader {
               let p = try? JSONDecoder().decode(Proposal.self, from: data) else { return decide(c, spec: spec, plan: plan) }
         if let s = p.storage?.lowercased(), ["memory", "sqlite", "session", "none"].contains(s) { c.storage = s }
         if let n = p.name?.trimmingCharacters(in: .whitespaces), n.range(of: #"^[A-Za-z][A-Za-z0-9 '\-]{2,40}$"#, options: .regularExpression) != nil,
-           n.split(separator: " ").count <= 5 { c.name = n }
+           n.split(separator: " ").count <= 5,
+           // an all-capitals name the description does not write is the prompt's placeholder, copied
+           n != n.uppercased() || text.contains(n) { c.name = n }
         // parameter types of the routes the plan has
         for prop in p.params ?? [] {
             guard let name = prop.name, let t = prop.type.flatMap(Contract.ValueType.init(loose:)) else { continue }

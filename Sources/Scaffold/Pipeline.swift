@@ -89,6 +89,8 @@ public final class Pipeline {
     var contract: Contract!
     /// the model's plan answer, read again for the contract
     var planAnswer = ""
+    /// whether the constrained plan answer was complete (nil: not constrained)
+    var planComplete: Bool?
     var derived: (behaviour: [BehaviourCheck], page: [PageCheck])?
     /// views and imports the tool's app.py carries besides the page (`completeRoutes`, `fixImports`)
     var extraViews: [String] = []
@@ -121,6 +123,30 @@ public final class Pipeline {
     }
 
     // MARK: - run
+
+    /// What `new --plan-only` prints: the plan and the contract `new` would build the project from.
+    public struct PlanPreview: Sendable, Codable {
+        public var projectName: String
+        public var plan: ProjectPlan
+        public var contract: Contract
+        /// true when the model's plan answer was constrained to `prompts/plan.schema.json`
+        public var constrained: Bool
+        /// false when the answer stopped before it was complete (max tokens), nil when not constrained
+        public var answerComplete: Bool?
+        public var model: String
+        public var seconds: Double
+    }
+
+    /// The plan and contract step alone: no target directory, no files, no verification.
+    public func planOnly() throws -> PlanPreview {
+        guard !spec.description.isEmpty else { throw ScaffoldError.usage("the description is empty") }
+        plan = try makePlan()
+        contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: planAnswer, spec: spec, plan: plan)
+        plan = contract.refine(plan, javaScript: spec.pinned.wantsJavaScript)
+        if let name = contract.name { spec.projectName = name }
+        return PlanPreview(projectName: spec.projectName, plan: plan, contract: contract, constrained: constrainsPlan,
+                           answerComplete: planComplete, model: generator.identity.modelName, seconds: Date().timeIntervalSince(start))
+    }
 
     public func run() throws -> NewReport {
         guard !spec.description.isEmpty else { throw ScaffoldError.usage("the description is empty") }
@@ -319,6 +345,12 @@ public final class Pipeline {
 
     // MARK: - plan
 
+    /// Whether the plan is asked under its JSON schema: with generators that constrain sampling, unless
+    /// `DEEPCODER_PLAN_SCHEMA=off` (for measuring plans with and without it; docs/QUALITY.md).
+    var constrainsPlan: Bool {
+        generator.followsJSONSchema && ProcessInfo.processInfo.environment["DEEPCODER_PLAN_SCHEMA"] != "off"
+    }
+
     func makePlan() throws -> ProjectPlan {
         let rules = PlanBuilder.ruleBased(spec)
         let prompt = try renderer.render("prompts/plan.mustache", ["description": spec.description, "pinned": pinnedText(port: rules.port),
@@ -328,10 +360,16 @@ public final class Pipeline {
         say("plan", "asking the model for a plan")
         var sampling = options.sampling
         sampling.maxTokens = min(sampling.maxTokens, 1200)
+        // a generator that constrains its sampling gets the plan's schema: its answer then always parses
+        let schema = constrainsPlan ? try renderer.source("prompts/plan.schema.json") : nil
         let (out, rec) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
-                                 sampling: sampling, label: "plan", template: "prompts/plan.mustache")
+                                 sampling: sampling, label: "plan", template: "prompts/plan.mustache", jsonSchema: schema)
         planRecord = rec
         planAnswer = out.text
+        planComplete = out.schemaComplete
+        if out.schemaComplete == false {
+            say("plan", "the plan answer was cut short (\(out.stopReason)) before it was complete; reading what it has")
+        }
         do {
             return try PlanBuilder.fromModelAnswer(out.text, spec: spec)
         } catch {
@@ -353,9 +391,10 @@ public final class Pipeline {
 
     // MARK: - generation
 
-    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "") throws -> (GenerationOutput, FileGenerationRecord) {
+    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "",
+             jsonSchema: String? = nil) throws -> (GenerationOutput, FileGenerationRecord) {
         let prefill = generator.continuesPrefill ? prefill : ""
-        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill)
+        let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill, jsonSchema: jsonSchema)
         // debugging aid: DEEPCODER_DUMP_PROMPTS=DIR writes every request's messages there
         if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
             dumpCount += 1

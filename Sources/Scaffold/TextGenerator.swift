@@ -32,8 +32,11 @@ public struct GenerationRequest: Sendable {
     /// The start of the answer, written by the tool; the model continues it. Only sent to generators
     /// that `continuesPrefill`; the returned text is then the continuation alone.
     public var prefill: String
-    public init(messages: [ChatTurn], sampling: SamplingOptions, stop: [String] = [], prefill: String = "") {
-        self.messages = messages; self.sampling = sampling; self.stop = stop; self.prefill = prefill
+    /// A JSON schema (text) the answer must follow. Generators that `followsJSONSchema` constrain their
+    /// sampling to it; others ignore it (the caller validates the answer and falls back as before).
+    public var jsonSchema: String?
+    public init(messages: [ChatTurn], sampling: SamplingOptions, stop: [String] = [], prefill: String = "", jsonSchema: String? = nil) {
+        self.messages = messages; self.sampling = sampling; self.stop = stop; self.prefill = prefill; self.jsonSchema = jsonSchema
     }
 }
 
@@ -45,6 +48,9 @@ public struct GenerationOutput: Sendable {
     public var stopReason: String
     /// Prompt tokens the generator did not have to run again (a prefix shared with its previous request).
     public var reusedPromptTokens: Int
+    /// For an answer constrained to `GenerationRequest.jsonSchema`: true when it is complete (it parses
+    /// and validates), false when it was cut short; nil when the generator did not constrain it.
+    public var schemaComplete: Bool?
     public init(text: String, promptTokens: Int, generatedTokens: Int, seconds: Double, stopReason: String, reusedPromptTokens: Int = 0) {
         self.text = text; self.promptTokens = promptTokens; self.generatedTokens = generatedTokens
         self.seconds = seconds; self.stopReason = stopReason; self.reusedPromptTokens = reusedPromptTokens
@@ -64,11 +70,14 @@ public protocol TextGenerator: AnyObject {
     var identity: GeneratorIdentity { get }
     /// True when the generator continues `GenerationRequest.prefill` instead of answering from scratch.
     var continuesPrefill: Bool { get }
+    /// True when the generator constrains its answer to `GenerationRequest.jsonSchema`.
+    var followsJSONSchema: Bool { get }
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput
 }
 
 extension TextGenerator {
     public var continuesPrefill: Bool { false }
+    public var followsJSONSchema: Bool { false }
 }
 
 /// What a scripted generator is asked: which pipeline step (from the request's first line
@@ -83,6 +92,8 @@ public struct ScriptedGeneratorError: Error, CustomStringConvertible {
 public final class ScriptedGenerator: TextGenerator, @unchecked Sendable {
     /// Scripted answers are whole answers unless a test sets this: then they continue the prefill.
     public var continuesPrefill = false
+    /// Scripted answers ignore schemas; a test sets this to see the requests a constraining generator gets.
+    public var followsJSONSchema = false
     public let identity: GeneratorIdentity
     private let answer: (GenerationRequest, Int) throws -> String
     private let lock = NSLock()

@@ -12,6 +12,11 @@ struct Bench: ParsableCommand {
         bandwidth with the same threads and the fraction of it that generation achieves (weight bytes
         streamed per token x tokens/s). scripts/bench.sh compares the figures with llama.cpp's
         llama-bench on the same file.
+
+        With --json-schema FILE or --grammar FILE it instead measures constrained decoding: the chat
+        prompt --prompt-text is answered greedily, unconstrained and constrained to the grammar, -n
+        tokens at most, --repetitions times each (each constrained run starts with cold mask caches);
+        it reports the median decode tokens/s of both, their ratio and the time spent on token masks.
         """
     )
 
@@ -26,6 +31,9 @@ struct Bench: ParsableCommand {
     var bandwidth = false
     @Flag(name: .long, help: "Print one JSON line.")
     var json = false
+    @OptionGroup var constraint: GrammarOptions
+    @Option(name: .customLong("prompt-text"), help: "With --json-schema/--grammar: the chat prompt to answer.")
+    var promptText = "Plan a small Flask app for a to-do list with a page to add items and a JSON API to list them. Answer with the plan as JSON."
 
     func validate() throws {
         if promptTokens < 1 || genTokens < 1 || repetitions < 1 {
@@ -35,6 +43,10 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            if let grammar = try constraint.grammar() {
+                try runConstrained(grammar)
+                return
+            }
             let lm = try modelOptions.load(quiet: json)
             let m = lm.model
             guard promptTokens + genTokens <= m.contextLength else {
@@ -94,6 +106,44 @@ struct Bench: ParsableCommand {
                                  bw / 1e9, m.pool.threadCount, Double(weightBytes) / 1e6, achieved / 1e9, achieved / bw * 100))
                 }
             }
+        }
+    }
+
+    private func runConstrained(_ grammar: Grammar) throws {
+        let lm = try modelOptions.load(quiet: json)
+        let r = try ConstrainedBenchReport.run(model: lm, grammar: grammar, prompt: promptText, tokens: genTokens,
+                                               repetitions: repetitions) { if !json { stderrLine($0) } }
+        let plain = ConstrainedBenchReport.median(r.unconstrained), constrained = ConstrainedBenchReport.median(r.constrained)
+        let file = URL(fileURLWithPath: lm.file.url.path).lastPathComponent
+        // the ratio the grammar's own time implies (robust to other load on the machine): a token costs
+        // the unconstrained time plus what the grammar added to it
+        let perToken = ConstrainedBenchReport.median(r.plainPerToken), overhead = ConstrainedBenchReport.median(r.overheadPerToken)
+        let implied = perToken > 0 ? perToken / (perToken + overhead) : 0
+        if json {
+            let obj: [String: Any] = [
+                "grammar_ms_per_token": (overhead * 1000).rounded() / 1000, "implied_ratio": (implied * 1000).rounded() / 1000,
+                "model": file, "threads": lm.model.pool.threadCount, "n_gen": genTokens, "repetitions": repetitions,
+                "unconstrained_tokens_per_s": (plain * 100).rounded() / 100, "constrained_tokens_per_s": (constrained * 100).rounded() / 100,
+                "ratio": plain > 0 ? (constrained / plain * 1000).rounded() / 1000 : 0,
+                "mask_ms": ConstrainedBenchReport.median(r.maskMilliseconds), "constrained_tokens": r.constrainedTokens,
+                "unconstrained_tokens": r.unconstrainedTokens, "complete_runs": r.complete,
+                "trie_build_ms": (r.trieSeconds * 1000).rounded(), "grammar_compile_ms": (r.compileSeconds * 1000).rounded(),
+                "mask_computations": r.maskComputations, "mask_cache_hits": r.maskCacheHits,
+                "trie_nodes_visited": r.trieNodesVisited, "trie_nodes": r.trieNodes,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("model      \(file)  threads \(lm.model.pool.threadCount)  kernels \(EngineInfo.kernelISA)")
+            print(String(format: "unconstrained  %8.2f tokens/s  (median of %d)", plain, repetitions))
+            print(String(format: "constrained    %8.2f tokens/s  (median of %d; masks %.0f ms per run, median)", constrained, repetitions,
+                         ConstrainedBenchReport.median(r.maskMilliseconds)))
+            print(String(format: "ratio          %8.3f   complete answers %d of %d; token trie built in %.0f ms, grammar in %.0f ms",
+                         plain > 0 ? constrained / plain : 0, r.complete, repetitions, r.trieSeconds * 1000, r.compileSeconds * 1000))
+            print(String(format: "grammar cost   %8.3f ms per token (masks, masked sampling, advancing) against %.1f ms per unconstrained token: implied ratio %.3f",
+                         overhead, perToken, implied))
+            print("masks          \(r.maskComputations) computed, \(r.maskCacheHits) from the cache; \(r.trieNodesVisited) trie nodes walked "
+                + "in all (the trie has \(r.trieNodes))")
         }
     }
 }

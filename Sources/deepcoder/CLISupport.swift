@@ -6,6 +6,7 @@ import Foundation
 enum Exit {
     static let usage: Int32 = 2        // bad input: arguments, files, directories
     static let model: Int32 = 3        // a model is missing, corrupt or fails to run
+    static let incompleteAnswer: Int32 = 4  // a constrained answer was cut short before it was complete
 }
 
 /// An error the user can act on: printed as `error: …` with the fix, then exits with `code`.

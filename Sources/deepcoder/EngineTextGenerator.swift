@@ -7,6 +7,7 @@ final class EngineTextGenerator: TextGenerator {
     let model: LanguageModel
     let identity: GeneratorIdentity
     var continuesPrefill: Bool { true }
+    var followsJSONSchema: Bool { true }
 
     init(model: LanguageModel, identity: GeneratorIdentity) {
         self.model = model
@@ -31,9 +32,10 @@ final class EngineTextGenerator: TextGenerator {
         guard room > 16 else {
             throw ContextFullError(needed: prompt.count + s.maxTokens, capacity: model.model.contextLength)
         }
+        let grammar = try request.jsonSchema.map { try Grammar(jsonSchema: $0) }
         let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
                                         stopStrings: request.stop + (try model.chatTemplate().stopStrings),
-                                        reusePromptPrefix: true)
+                                        reusePromptPrefix: true, grammar: grammar)
         let t0 = Date()
         // an answer caught in a loop is cut where the loop is plain (the plan's JSON is closed after
         // its last complete value; a file goes to the re-ask and repair rounds)
@@ -49,9 +51,11 @@ final class EngineTextGenerator: TextGenerator {
         } catch ModelError.contextFull(let needed, let capacity) {
             throw ContextFullError(needed: needed, capacity: capacity)
         }
-        return GenerationOutput(text: looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
-                                seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
-                                reusedPromptTokens: r.reusedPromptTokens)
+        var output = GenerationOutput(text: looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
+                                      seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
+                                      reusedPromptTokens: r.reusedPromptTokens)
+        output.schemaComplete = r.grammarStatus.map { $0 == .complete && !looped }
+        return output
     }
 }
 

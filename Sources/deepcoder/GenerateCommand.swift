@@ -12,11 +12,18 @@ struct Generate: ParsableCommand {
         Examples:
           deepcoder generate -p "Write a Flask app that says hello"
           echo "def fib(n):" | deepcoder generate --raw --temperature 0 -n 64
+          deepcoder generate --json-schema person.schema.json -p "Describe a city as JSON"
+          deepcoder generate --grammar answer.gbnf -p "Yes or no?"
+
+        With --json-schema or --grammar, tokens that cannot continue a valid answer are masked before
+        sampling. An answer cut short (max tokens, a stop string) is reported on stderr and exits with
+        status 4: it is never a valid answer.
         """
     )
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingFlags
+    @OptionGroup var constraint: GrammarOptions
 
     @Option(name: [.short, .long], help: "The prompt (default: read standard input).")
     var prompt: String?
@@ -37,6 +44,11 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            let grammar = try constraint.grammar()
+            if constraint.printGrammar, let schema = try constraint.schemaText() {
+                print(try JSONSchemaCompiler.gbnf(fromSchemaText: schema), terminator: "")
+                return
+            }
             let text = prompt ?? readStandardInput()
             if text.isEmpty { throw CLIError(message: "the prompt is empty; pass --prompt TEXT or pipe text on stdin", code: Exit.usage) }
             let lm = try modelOptions.load(quiet: quiet)
@@ -59,7 +71,7 @@ struct Generate: ParsableCommand {
                 // the text is not empty (checked above): the vocabulary has no token for any of it
                 throw CLIError(message: "the model's vocabulary has no tokens for the prompt's text; the model file may be damaged", code: Exit.model)
             }
-            let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling.parameters, stopStrings: stops)
+            let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling.parameters, stopStrings: stops, grammar: grammar)
             let out = FileHandle.standardOutput
             let result = try lm.generate(prompt: ids, options: options) { piece in
                 out.write(Data(piece.utf8))
@@ -67,6 +79,16 @@ struct Generate: ParsableCommand {
             }
             if !result.text.hasSuffix("\n") { out.write(Data("\n".utf8)) }
             if !quiet { stderrLine("deepcoder: " + result.summary) }
+            if result.grammarStatus == .incomplete {
+                throw CLIError(message: "the answer was cut short (\(result.stopReason.rawValue)) before the grammar was complete; "
+                    + "it is not a valid answer. Raise --max-tokens and run again.", code: Exit.incompleteAnswer)
+            }
+            if let schema = try constraint.schemaText() {
+                let problems = try JSONSchemaValidator.problems(text: result.text, schemaText: schema)
+                if !problems.isEmpty {
+                    throw CLIError(message: "the answer does not validate against the schema: " + problems.joined(separator: "; "), code: Exit.model)
+                }
+            }
         }
     }
 }

@@ -59,6 +59,7 @@ final class RenamedGenerator: TextGenerator {
         self.base = base
         identity = GeneratorIdentity(modelName: name, modelSHA256: base.identity.modelSHA256, engine: base.identity.engine)
     }
+    var followsJSONSchema: Bool { base.followsJSONSchema }
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
         try base.generate(request, onToken: onToken)
     }

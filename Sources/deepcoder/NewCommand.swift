@@ -44,6 +44,9 @@ struct New: ParsableCommand {
     @Flag(help: "Print a machine-readable JSON report on standard output.")
     var json = false
 
+    @Flag(name: .customLong("plan-only"), help: "Only read the description: print the plan and the contract new would build from, write nothing.")
+    var planOnly = false
+
     func validate() throws {
         try OptionLimits.checkThreads(threads)
     }
@@ -98,7 +101,7 @@ struct New: ParsableCommand {
                                      workingDirectory: cwd)
             // refuse an unusable target (non-empty, a link, the current directory, not writable) before loading a model
             let probe = ProjectSpec(description: text)
-            try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug))
+            if !planOnly { try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug)) }
 
             log("[model] loading \(model ?? "default model")")
             let generator: any TextGenerator
@@ -106,6 +109,14 @@ struct New: ParsableCommand {
                 throw ScaffoldError.generation("cannot load the model: \(error)")
             }
             let pipeline = Pipeline(generator: generator, options: options, progress: log)
+            if planOnly {
+                let preview = try pipeline.planOnly()
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                let text = String(decoding: try enc.encode(preview), as: UTF8.self)
+                print(TerminalText.escapedJSON(text))
+                return
+            }
             let report = try pipeline.run()
             if json {
                 let enc = JSONEncoder()

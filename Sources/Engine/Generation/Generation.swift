@@ -11,13 +11,17 @@ public struct GenerationOptions: Sendable {
     /// prompt pass). Off by default: a prompt then always runs from position 0 in the same
     /// batches, as the reference fixtures were made.
     public var reusePromptPrefix = false
+    /// Constrains the answer to this grammar: tokens that cannot continue a valid answer are masked
+    /// before sampling, and end-of-generation is allowed only once the answer is complete.
+    public var grammar: Grammar?
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), stopStrings: [String] = [],
-                reusePromptPrefix: Bool = false) {
+                reusePromptPrefix: Bool = false, grammar: Grammar? = nil) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopStrings = stopStrings
         self.reusePromptPrefix = reusePromptPrefix
+        self.grammar = grammar
     }
 }
 
@@ -27,6 +31,14 @@ public enum StopReason: String, Sendable, Codable {
     case stopString = "stop_string"
     case contextFull = "context_full"
     case cancelled
+}
+
+/// Whether a grammar-constrained answer is a whole match of its grammar.
+public enum GrammarStatus: String, Sendable, Codable {
+    /// The returned text matches the grammar (for a schema: it parses and validates).
+    case complete
+    /// The answer was cut short (max tokens, context, a stop string, cancelled) and must not be used as valid.
+    case incomplete
 }
 
 /// The outcome of one generation, with the speed figures llama.cpp users expect.
@@ -39,6 +51,11 @@ public struct GenerationResult: Sendable {
     public var promptSeconds: Double
     public var generationSeconds: Double
     public var stopReason: StopReason
+    /// For a constrained generation: whether the text is a complete match (nil when unconstrained).
+    public var grammarStatus: GrammarStatus?
+    /// Seconds the grammar took (constrained generation only): computing the allowed tokens, sampling
+    /// among them and advancing the grammar; the unconstrained sampler's own time is not subtracted.
+    public var maskSeconds: Double = 0
 
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokenCount) / promptSeconds : 0 }
     /// Generation speed over the tokens after the first (the first comes from the prompt pass).
@@ -49,6 +66,8 @@ public struct GenerationResult: Sendable {
     public var summary: String {
         String(format: "prompt %d tokens, %.1f tokens/s; generated %d tokens, %.1f tokens/s; stop: %@",
                promptTokenCount, promptTokensPerSecond, tokens.count, generationTokensPerSecond, stopReason.rawValue)
+            + (grammarStatus.map { String(format: "; grammar: %@ (token masks %.0f ms)", $0 == .complete ? "complete" : "INCOMPLETE, not valid",
+                                          maskSeconds * 1000) } ?? "")
     }
 }
 

@@ -10,6 +10,9 @@ public final class LanguageModel {
     private let chatTemplateResult: Result<ChatTemplate, Error>
     /// The tokens whose keys/values `generate` left in the cache, in order (for `reusePromptPrefix`).
     private var cachedTokens: [Int32] = []
+    /// The vocabulary's token trie (built on first constrained generation) and the last grammar's masks.
+    private var trie: TokenTrie?
+    private var lastMasks: (grammar: Grammar, masks: GrammarTokenMasks)?
 
     /// Loads a model. `threads` defaults to the number of cores; `contextLength` to min(4096, trained).
     /// `batchSize`: prompt tokens per forward chunk (default 64; `DEEPCODER_BATCH` overrides it, for
@@ -37,6 +40,23 @@ public final class LanguageModel {
         return tokenizer.encode(text, addSpecial: true, parseSpecial: true)
     }
 
+    /// The token trie of this model's vocabulary, built once.
+    public var tokenTrie: TokenTrie {
+        if let trie { return trie }
+        let t = TokenTrie(tokenizer: tokenizer)
+        trie = t
+        return t
+    }
+
+    /// The token masks of `grammar` on this vocabulary; the last grammar's are kept (and their caches
+    /// with them), so asking again with the same grammar starts warm.
+    public func tokenMasks(for grammar: Grammar) throws -> GrammarTokenMasks {
+        if let last = lastMasks, last.grammar == grammar { return last.masks }
+        let masks = try GrammarTokenMasks(grammar: grammar, trie: tokenTrie, endTokens: tokenizer.endOfGenerationIDs)
+        lastMasks = (grammar, masks)
+        return masks
+    }
+
     /// Generates from `prompt` (token ids), calling `onText` with text as soon as it is complete
     /// (whole UTF-8 characters, never part of a stop string). Return false from `onText` to cancel.
     public func generate(prompt: [Int32], options: GenerationOptions,
@@ -59,6 +79,8 @@ public final class LanguageModel {
         var history = prompt
         var generated: [Int32] = []
         var reason = StopReason.maxTokens
+        var constraint = try options.grammar.map { GrammarConstraint(try tokenMasks(for: $0)) }
+        var maskSeconds = 0.0
 
         let t0 = Date()
         var logits = try model.forward(Array(prompt[reused...]))
@@ -68,7 +90,20 @@ public final class LanguageModel {
         var firstTokenTime: Date?
 
         while generated.count < options.maxTokens {
-            let next = sampler.sample(logits: logits, history: history)
+            let next: Int32
+            if var c = constraint {
+                // a complete answer that nothing can extend ends here, without another sample
+                if c.isComplete && !c.canContinue { reason = .endOfGeneration; break }
+                let m0 = Date()
+                let allowed = c.allowedTokens()
+                if allowed.isEmpty { break }
+                next = sampler.sample(logits: logits, history: history, allowed: allowed)
+                c.accept(next)
+                constraint = c
+                maskSeconds += Date().timeIntervalSince(m0)
+            } else {
+                next = sampler.sample(logits: logits, history: history)
+            }
             if firstTokenTime == nil { firstTokenTime = Date() }
             if tokenizer.isEndOfGeneration(next) { reason = .endOfGeneration; break }
             generated.append(next)
@@ -76,6 +111,7 @@ public final class LanguageModel {
             let (shown, stopped) = stops.append(decoder.append(next))
             if !shown.isEmpty, !onText(shown) { reason = .cancelled; break }
             if stopped { reason = .stopString; break }
+            if let c = constraint, c.isComplete, !c.canContinue { reason = .endOfGeneration; break }
             if generated.count >= options.maxTokens { break }
             if model.cache.count >= model.contextLength { reason = .contextFull; break }
             cachedTokens = []
@@ -91,6 +127,13 @@ public final class LanguageModel {
         var result = GenerationResult(text: stops.text, tokens: generated, promptTokenCount: prompt.count,
                                       promptSeconds: promptSeconds, generationSeconds: genSeconds, stopReason: reason)
         result.reusedPromptTokens = reused
+        if let c = constraint {
+            // complete only when the answer ended by itself and the returned text is a whole match: an
+            // answer cut by max tokens, the context, a stop string or a cancel is never passed on as valid
+            let whole = reason == .endOfGeneration && GrammarConstraint.matches(result.text, masks: c.masks)
+            result.grammarStatus = whole ? .complete : .incomplete
+            result.maskSeconds = maskSeconds
+        }
         return result
     }
 }

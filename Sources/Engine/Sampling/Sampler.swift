@@ -54,9 +54,24 @@ public struct Sampler: Sendable {
 
     public mutating func sample(logits: [Float], history: [Int32]) -> Int32 {
         var logits = logits
+        return sampleInPlace(&logits, history: history)
+    }
+
+    /// Samples among `allowed` only (sorted token ids, not empty): the other logits become -inf before
+    /// the usual chain, so top-k, top-p, min-p, temperature and the seed act within the allowed set.
+    public mutating func sample(logits: [Float], history: [Int32], allowed: [Int32]) -> Int32 {
+        precondition(!allowed.isEmpty, "no token is allowed")
+        var masked = [Float](repeating: -.infinity, count: logits.count)
+        for id in allowed where Int(id) < logits.count { masked[Int(id)] = logits[Int(id)] }
+        return sampleInPlace(&masked, history: history)
+    }
+
+    private mutating func sampleInPlace(_ logits: inout [Float], history: [Int32]) -> Int32 {
         Sampler.applyRepeatPenalty(&logits, history: history.suffix(parameters.repeatLastN), penalty: parameters.repeatPenalty)
         if parameters.isGreedy { return Sampler.argmax(logits) }
         var c = Sampler.topK(logits, k: parameters.topK)
+        // masked tokens (-inf) never take part, even when fewer than k tokens are allowed
+        if let keep = c.firstIndex(where: { $0.logit == -.infinity }), keep > 0 { c.removeSubrange(keep...) }
         Sampler.softmax(&c)
         Sampler.topP(&c, p: parameters.topP)
         Sampler.minP(&c, p: parameters.minP)
