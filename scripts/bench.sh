@@ -17,6 +17,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOME_DIR="${DEEPCODER_HOME:-$HOME/.cache/deepcoder}"
 BENCH_DIR="$HOME_DIR/llama-bench-$LLAMA_CPP_PY_VERSION"
 LLAMA_BENCH="$BENCH_DIR/bin/llama-bench"
+# built with it: llama-completion (scripts/grammar_overhead.sh) and llama-batched-bench (batched decoding)
+LLAMA_TOOLS="llama-bench llama-completion llama-batched-bench"
 DEEPCODER="${DEEPCODER_BIN:-$ROOT/.build/release/deepcoder}"
 PYTHON="${PYTHON:-python3}"
 
@@ -65,7 +67,9 @@ ensure_cmake() {
 }
 
 build_llama_bench() {
-    if [ -x "$LLAMA_BENCH" ]; then return; fi
+    local t missing=0
+    for t in $LLAMA_TOOLS; do [ -x "$BENCH_DIR/bin/$t" ] || missing=1; done
+    if [ "$missing" = 0 ]; then return; fi
     command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (apt-get install python3 python3-pip)"
     "$PYTHON" -m pip --version >/dev/null 2>&1 || die "pip not found (apt-get install python3-pip)"
     command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1 || die "no C++ compiler (apt-get install build-essential)"
@@ -86,27 +90,30 @@ build_llama_bench() {
     local src
     src="$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'llama*cpp*python*' | head -n1)"
     [ -d "$src/vendor/llama.cpp" ] || die "vendor/llama.cpp missing from the sdist"
-    log "building llama-bench (takes ~5 minutes on 2 cores)"
+    log "building $LLAMA_TOOLS (takes ~10 minutes on 2 cores)"
     (
         cd "$src"
         "$CMAKE" -B build vendor/llama.cpp -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF \
             -DBUILD_SHARED_LIBS=OFF -DCMAKE_BUILD_TYPE=Release >"$work/cmake-configure.log" 2>&1 \
             || { tail -n 30 "$work/cmake-configure.log" >&2; exit 1; }
-        "$CMAKE" --build build --target llama-bench -j2 >"$work/cmake-build.log" 2>&1 \
+        # shellcheck disable=SC2086
+        "$CMAKE" --build build --target $LLAMA_TOOLS -j2 >"$work/cmake-build.log" 2>&1 \
             || { tail -n 30 "$work/cmake-build.log" >&2; exit 1; }
     ) || die "llama-bench build failed"
-    local built
-    built="$(find "$src/build" -type f -name llama-bench -perm -u+x | head -n1)"
-    [ -n "$built" ] || die "llama-bench binary not found after the build"
     mkdir -p "$BENCH_DIR/bin"
     # Keep any shared libraries next to the binary in case the static build was overridden.
     find "$src/build" -name '*.so*' -exec cp -a {} "$BENCH_DIR/bin/" \; 2>/dev/null || true
-    cp "$built" "$LLAMA_BENCH.tmp" && mv "$LLAMA_BENCH.tmp" "$LLAMA_BENCH"
+    local built
+    for t in $LLAMA_TOOLS; do
+        built="$(find "$src/build" -type f -name "$t" -perm -u+x | head -n1)"
+        [ -n "$built" ] || die "$t binary not found after the build"
+        cp "$built" "$BENCH_DIR/bin/$t.tmp" && mv "$BENCH_DIR/bin/$t.tmp" "$BENCH_DIR/bin/$t"
+    done
     echo "llama-cpp-python $LLAMA_CPP_PY_VERSION, built $(date -u +%Y-%m-%dT%H:%M:%SZ) with -DGGML_NATIVE=ON" \
         >"$BENCH_DIR/BUILD-INFO"
     rm -rf "$work"
     trap - EXIT
-    log "llama-bench cached at $LLAMA_BENCH"
+    log "$LLAMA_TOOLS cached in $BENCH_DIR/bin"
 }
 
 build_llama_bench

@@ -209,6 +209,7 @@ public enum ContractReader {
     public static func explicit(_ spec: ProjectSpec, plan: ProjectPlan) -> Contract {
         let types = explicitTypes(spec.description)
         var c = Contract(port: plan.port)
+        c.storage = explicitStorage(spec.description) ?? "none"
         for r in plan.routes where !(r.method == "GET" && r.path == "/" && r.query.isEmpty) {
             var params = r.query.map { Contract.Param(name: $0, location: "query", type: types[$0], origin: .description) }
             for m in PinnedFacts.matches(#"<(?:(int|float|string|path):)?([A-Za-z_]\w*)>"#, in: r.path, options: []) {
@@ -229,6 +230,19 @@ public enum ContractReader {
             c.pages.append(Contract.Page(path: "/", heading: nil, elements: elements, links: [], origin: .description))
         }
         return c
+    }
+
+    /// The storage the description names: SQLite (the word, or a database file name such as
+    /// `notes.db`), or Flask's session (the word). Nil when it names neither.
+    public static func explicitStorage(_ text: String) -> String? {
+        if text.range(of: #"\bsqlite3?\b|\b[\w-]+\.(?:db|sqlite3?)\b"#, options: [.regularExpression, .caseInsensitive]) != nil { return "sqlite" }
+        if text.range(of: #"\bsession\b"#, options: [.regularExpression, .caseInsensitive]) != nil { return "session" }
+        return nil
+    }
+
+    /// The SQLite file the description names (`notes.db`), if any.
+    public static func databaseFileName(_ text: String) -> String? {
+        PinnedFacts.matches(#"\b([\w-]+\.(?:db|sqlite3?))\b"#, in: text, options: [.caseInsensitive]).first?[1]
     }
 
     // MARK: the model's reading
@@ -330,7 +344,9 @@ public enum ContractReader {
         let text = spec.description
         guard let json = PlanBuilder.extractJSON(answer), let data = json.data(using: .utf8),
               let p = try? JSONDecoder().decode(Proposal.self, from: data) else { return decide(c, spec: spec, plan: plan) }
-        if let s = p.storage?.lowercased(), ["memory", "sqlite", "session", "none"].contains(s) { c.storage = s }
+        // the model may say "memory"; SQLite and the session are kept only where the description names them
+        // (small models answer "sqlite" for descriptions that say "no database")
+        if c.storage == "none", let s = p.storage?.lowercased(), s == "memory" { c.storage = s }
         if let n = p.name?.trimmingCharacters(in: .whitespaces), n.range(of: #"^[A-Za-z][A-Za-z0-9 '\-]{2,40}$"#, options: .regularExpression) != nil,
            n.split(separator: " ").count <= 5,
            // an all-capitals name the description does not write is the prompt's placeholder, copied

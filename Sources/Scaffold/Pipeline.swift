@@ -441,13 +441,28 @@ public final class Pipeline {
         }
     }
 
+    /// What the guides depend on: the port, whether the pages compute in the browser (the description
+    /// asks for JavaScript) or on the server, and the storage the description names.
+    var guideContext: [String: Any] {
+        let storage = contract?.storage ?? "none"
+        return ["port": plan.port, "javascript": spec.pinned.wantsJavaScript,
+                "sqlite": storage == "sqlite", "session": storage == "session",
+                "database": ContractReader.databaseFileName(spec.description) ?? "app.db"]
+    }
+
     func guide(for path: String) throws -> String {
         let type: String
         if path == "app.py" || path == "forms.py" { type = path } else if path.hasSuffix(".py") { type = "py" } else { type = String(path.split(separator: ".").last ?? "") }
+        var lines = ["- Write a complete, working file."]
         for name in ["prompts/guides/\(plan.kind.rawValue)/\(type).mustache", "prompts/guides/any/\(type).mustache"] where renderer.exists(name) {
-            return try renderer.render(name, ["port": plan.port]).trimmingCharacters(in: .whitespacesAndNewlines)
+            lines = [try renderer.render(name, guideContext).trimmingCharacters(in: .whitespacesAndNewlines)]
+            break
         }
-        return "- Write a complete, working file."
+        // the storage the description names, for the file that keeps the data
+        if path == "app.py", let storage = contract?.storage, renderer.exists("prompts/guides/storage/\(storage).mustache") {
+            lines.append(try renderer.render("prompts/guides/storage/\(storage).mustache", guideContext).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return lines.joined(separator: "\n")
     }
 
     func promptContext(target: PlannedFile) throws -> [String: Any] {

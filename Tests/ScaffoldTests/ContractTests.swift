@@ -65,6 +65,25 @@ final class ContractTests: XCTestCase {
         "json api, port 5050: GET /api/miles?km=<number> turns kilometers into mils (10 km is about 6.21 miles), error for junk input",
     ]
 
+    /// SQLite and the session come from the description's words, never from the model's plan alone.
+    func testStorageIsTheOneTheDescriptionNames() {
+        let answer = mileAnswer.replacingOccurrences(of: "\"storage\": \"none\"", with: "\"storage\": \"sqlite\"")
+        XCTAssertTrue(answer.contains("\"storage\": \"sqlite\""))
+        // the model says sqlite; the description names no database: not kept
+        XCTAssertEqual(merged(mileDescriptions[0], answer).0.storage, "none")
+        for d in ["A JSON API on port 5050 keeping bookmarks in SQLite: POST /api/marks adds one, GET /api/marks lists them.",
+                  "flask app port 5050 with a page listing my bookmarks, saved in bookmarks.db so they survive a restart",
+                  "port 5050: a bookmarks page; store them in an sqlite3 database file"] {
+            XCTAssertEqual(merged(d, mileAnswer).0.storage, "sqlite", d)
+        }
+        XCTAssertEqual(ContractReader.databaseFileName("flask app port 5050 with bookmarks saved in bookmarks.db so they survive"), "bookmarks.db")
+        XCTAssertNil(ContractReader.databaseFileName("bookmarks in SQLite"))
+        for d in ["A page on port 5050 that remembers the visitor's chosen colour in the session.",
+                  "port 5050, a shopping basket kept per visitor in the Flask session"] {
+            XCTAssertEqual(merged(d, mileAnswer).0.storage, "session", d)
+        }
+    }
+
     func testMergeKeepsWrittenExamplesAndDropsInventedOnes() {
         for d in mileDescriptions {
             let (c, _, plan) = merged(d, mileAnswer)
