@@ -632,7 +632,7 @@ public final class Pipeline {
     /// Writes the tool's app.py for `skeleton` (with the model's page embedded for `.embedPage`).
     func writeSkeletonApp(_ dir: URL) throws {
         guard let source = try skeleton.appSource(plan: plan, projectName: spec.projectName, page: contents[AppSkeleton.pagePath], renderer: renderer,
-                                                  views: (resource.map { [$0.source] } ?? []) + extraViews, imports: extraImports) else { return }
+                                                  views: (resource.map { [$0.source] } ?? []) + extraViews, imports: (resource?.imports ?? []) + extraImports) else { return }
         let text = source.trimmingCharacters(in: .newlines) + "\n"
         contents["app.py"] = text
         try write(text, path: "app.py", in: dir)

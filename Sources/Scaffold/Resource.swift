@@ -22,10 +22,14 @@ struct Resource: Equatable {
     var createStatus = 201
     var deleteStatus = 200
     var invalidStatus = 400
+    /// The SQLite file the records are kept in (next to app.py), when the description names SQLite;
+    /// nil: in memory.
+    var database: String? = nil
 
     /// The one resource of `plan`, when it has one.
     static func find(plan: ProjectPlan, contract: Contract, description: String) -> Resource? {
-        guard plan.kind == .jsonAPI else { return nil }
+        // records kept per visitor (the session) are the model's to write, with the session guide
+        guard plan.kind == .jsonAPI, contract.storage != "session" else { return nil }
         for create in plan.routes where create.method == "POST" && !create.path.contains("<") && create.path != "/" {
             let prefix = create.path.hasSuffix("/") ? create.path : create.path + "/"
             let items = plan.routes.filter { r in
@@ -39,6 +43,7 @@ struct Resource: Equatable {
             r.createStatus = stated(in: description, method: "POST", path: create.path, range: 200..<300) ?? 201
             r.deleteStatus = stated(in: description, method: "DELETE", path: item, range: 200..<300) ?? 200
             r.invalidStatus = stated(in: description, method: "POST", path: create.path, range: 400..<500, excluding: [404, 405]) ?? 400
+            if contract.storage == "sqlite" { r.database = ContractReader.databaseFileName(description) ?? "\(r.baseName).db" }
             return r
         }
         return nil
@@ -93,17 +98,24 @@ struct Resource: Equatable {
             || (RouteCompletion.normalized(route.path) == RouteCompletion.normalized(item) && itemMethods.contains(route.method))
     }
 
+    /// The Python name stem of the collection (`/api/notes` → `notes`).
+    var baseName: String {
+        let last = collection.split(separator: "/").last.map(String.init)?.lowercased()
+            .replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression) ?? ""
+        guard let first = last.first, first.isLetter else { return "items" }
+        return last
+    }
+
+    /// The import lines the views need beyond the skeleton's.
+    var imports: [String] { database == nil ? [] : ["import json", "import os", "import sqlite3"] }
+
     /// The views, as Python source for the tool's app.py.
-    var source: String {
-        let base = collection.split(separator: "/").last.map(String.init)?.lowercased()
-            .replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression) ?? "items"
-        let itemRoute = String(item[..<item.range(of: "<")!.lowerBound]) + "<int:item_id>"
+    var source: String { database == nil ? memorySource : sqliteSource }
+
+    /// `<base>_fields(data, partial)`: a JSON body checked against the fields' types.
+    private var fieldsFunction: [String] {
+        let base = baseName
         var py: [String] = []
-        py.append("# \(collection): records kept in memory, in creation order; ids start at 1 and are never given out twice.")
-        py.append("\(base)_store = {}")
-        py.append("\(base)_next_id = 1")
-        py.append("")
-        py.append("")
         py.append("def \(base)_fields(data, partial):")
         py.append("    \"\"\"The record's fields from a JSON body: (fields, None), or (None, what is wrong).\"\"\"")
         py.append("    if not isinstance(data, dict):")
@@ -134,6 +146,20 @@ struct Resource: Equatable {
             }
         }
         py.append("    return fields, None")
+        return py
+    }
+
+    private var itemRoute: String { String(item[..<item.range(of: "<")!.lowerBound]) + "<int:item_id>" }
+
+    private var memorySource: String {
+        let base = baseName
+        var py: [String] = []
+        py.append("# \(collection): records kept in memory, in creation order; ids start at 1 and are never given out twice.")
+        py.append("\(base)_store = {}")
+        py.append("\(base)_next_id = 1")
+        py.append("")
+        py.append("")
+        py += fieldsFunction
         if collectionMethods.contains("GET") {
             py += ["", "", "@app.route(\"\(collection)\", methods=[\"GET\"])", "def list_\(base)():",
                    "    return jsonify(list(\(base)_store.values()))"]
@@ -171,9 +197,120 @@ struct Resource: Equatable {
         return py.joined(separator: "\n")
     }
 
+    /// The same views over an SQLite file: one table, a column per field, ids from AUTOINCREMENT
+    /// (never given out twice, also after a restart). `<BASE>_DB` in the environment moves the file.
+    private var sqliteSource: String {
+        let base = baseName
+        let columns = fields.map { f -> String in
+            let type: String
+            switch f.type {
+            case .integer, .boolean: type = "INTEGER"
+            case .number: type = "REAL"
+            default: type = "TEXT"
+            }
+            return "\"\(f.name)\" \(type)"
+        }
+        let names = fields.map { "\"\($0.name)\"" }
+        var py: [String] = []
+        py.append("# \(collection): records kept in the SQLite file \(database!) next to app.py, in creation order; ids start at 1")
+        py.append("# and are never given out twice, also after a restart.")
+        py.append("\(base.uppercased())_DB = os.environ.get(\"\(base.uppercased())_DB\", os.path.join(os.path.dirname(os.path.abspath(__file__)), \"\(database!)\"))")
+        py.append("")
+        py.append("")
+        py.append("def \(base)_db():")
+        py.append("    conn = sqlite3.connect(\(base.uppercased())_DB)")
+        py.append("    conn.execute('CREATE TABLE IF NOT EXISTS \"\(base)\" (id INTEGER PRIMARY KEY AUTOINCREMENT, \(columns.joined(separator: ", ")))')")
+        py.append("    return conn")
+        py.append("")
+        py.append("")
+        py.append("def \(base)_record(row):")
+        py.append("    record = {\"id\": row[0]}")
+        for (i, f) in fields.enumerated() {
+            let cell = "row[\(i + 1)]"
+            switch f.type {
+            case .boolean: py.append("    record[\"\(f.name)\"] = bool(\(cell))")
+            case .list: py.append("    record[\"\(f.name)\"] = json.loads(\(cell)) if \(cell) is not None else []")
+            default: py.append("    record[\"\(f.name)\"] = \(cell)")
+            }
+        }
+        py.append("    return record")
+        py.append("")
+        py.append("")
+        py.append("def \(base)_values(fields):")
+        py.append("    return [" + fields.map { f -> String in
+            f.type == .list ? "json.dumps(fields[\"\(f.name)\"])" : f.type == .boolean ? "int(fields[\"\(f.name)\"])" : "fields[\"\(f.name)\"]"
+        }.joined(separator: ", ") + "]")
+        py.append("")
+        py.append("")
+        py.append("def \(base)_find(conn, item_id):")
+        py.append("    row = conn.execute('SELECT id, \(names.joined(separator: ", ")) FROM \"\(base)\" WHERE id = ?', (item_id,)).fetchone()")
+        py.append("    return \(base)_record(row) if row else None")
+        py.append("")
+        py.append("")
+        py += fieldsFunction
+        py.append("")
+        py.append("")
+        py.append("\(base)_db().close()  # the table exists from the start")
+        let notFound = ["    if record is None:", "        return jsonify({\"error\": f\"no record with id {item_id}\"}), 404"]
+        if collectionMethods.contains("GET") {
+            py += ["", "", "@app.route(\"\(collection)\", methods=[\"GET\"])", "def list_\(base)():",
+                   "    conn = \(base)_db()",
+                   "    try:",
+                   "        rows = conn.execute('SELECT id, \(names.joined(separator: ", ")) FROM \"\(base)\" ORDER BY id').fetchall()",
+                   "    finally:", "        conn.close()",
+                   "    return jsonify([\(base)_record(row) for row in rows])"]
+        }
+        if collectionMethods.contains("POST") {
+            py += ["", "", "@app.route(\"\(collection)\", methods=[\"POST\"])", "def create_\(base)():",
+                   "    fields, problem = \(base)_fields(request.get_json(silent=True), partial=False)",
+                   "    if problem:", "        return jsonify({\"error\": problem}), \(invalidStatus)",
+                   "    conn = \(base)_db()",
+                   "    try:",
+                   "        cur = conn.execute('INSERT INTO \"\(base)\" (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: fields.count).joined(separator: ", ")))', \(base)_values(fields))",
+                   "        conn.commit()",
+                   "        record = \(base)_find(conn, cur.lastrowid)",
+                   "    finally:", "        conn.close()",
+                   "    return jsonify(record), \(createStatus)"]
+        }
+        if itemMethods.contains("GET") {
+            py += ["", "", "@app.route(\"\(itemRoute)\", methods=[\"GET\"])", "def get_\(base)_item(item_id):",
+                   "    conn = \(base)_db()",
+                   "    try:", "        record = \(base)_find(conn, item_id)", "    finally:", "        conn.close()"] + notFound + ["    return jsonify(record)"]
+        }
+        let updates = itemMethods.filter { $0 == "PUT" || $0 == "PATCH" }
+        if !updates.isEmpty {
+            py += ["", "", "@app.route(\"\(itemRoute)\", methods=[\(updates.map { "\"\($0)\"" }.joined(separator: ", "))])",
+                   "def update_\(base)_item(item_id):",
+                   "    conn = \(base)_db()",
+                   "    try:",
+                   "        record = \(base)_find(conn, item_id)",
+                   "        if record is None:", "            return jsonify({\"error\": f\"no record with id {item_id}\"}), 404",
+                   "        fields, problem = \(base)_fields(request.get_json(silent=True), partial=True)",
+                   "        if problem:", "            return jsonify({\"error\": problem}), \(invalidStatus)",
+                   "        record.update(fields)",
+                   "        conn.execute('UPDATE \"\(base)\" SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?', \(base)_values(record) + [item_id])",
+                   "        conn.commit()",
+                   "    finally:", "        conn.close()",
+                   "    return jsonify(record)"]
+        }
+        if itemMethods.contains("DELETE") {
+            py += ["", "", "@app.route(\"\(itemRoute)\", methods=[\"DELETE\"])", "def delete_\(base)_item(item_id):",
+                   "    conn = \(base)_db()",
+                   "    try:",
+                   "        record = \(base)_find(conn, item_id)",
+                   "        if record is not None:",
+                   "            conn.execute('DELETE FROM \"\(base)\" WHERE id = ?', (item_id,))",
+                   "            conn.commit()",
+                   "    finally:", "        conn.close()"] + notFound
+            py.append(deleteStatus == 204 ? "    return \"\", 204" : "    return jsonify(record), \(deleteStatus)")
+        }
+        return py.joined(separator: "\n")
+    }
+
     /// What the tool decided for the report and the README.
     var decisions: [String] {
-        var out = ["\(collection) keeps its records in memory; ids start at 1 and are never given out twice"]
+        var out = [database.map { "\(collection) keeps its records in the SQLite file \($0) next to app.py (one column per field); ids start at 1 and are never given out twice" }
+                   ?? "\(collection) keeps its records in memory; ids start at 1 and are never given out twice"]
         let defaults = fields.filter { $0.type == .boolean || $0.type == .list }
         if !defaults.isEmpty {
             out.append("a new record without " + defaults.map(\.name).joined(separator: " or ") + " gets "

@@ -236,7 +236,13 @@ public struct Verifier {
                                             : [harnessCopy.path, name.rawValue, inputURL.path]
             let command = sandbox.command(environment.python, arguments, writable: project,
                                           readOnly: [work, environment.venv], workingDirectory: project)
+            let before = Self.entries(of: project)
             let r = try ProcessRunner.run(command.executable, command.arguments, environment: env, timeout: timeout)
+            // what the check's run of the app created (an SQLite file, uploads, logs) goes: every check
+            // starts from the project as written, and none of it is committed
+            for rel in Self.entries(of: project).subtracting(before).sorted() {
+                try? FileManager.default.removeItem(at: project.appendingPathComponent(rel))
+            }
             results.append(name == .tests ? Self.testsResult(r) : Self.harnessResult(name, r, timeout: timeout))
             let last = results[results.count - 1]
             progress("verify \(name): \(last.status)\(last.summary.isEmpty ? "" : " — " + String(last.summary.prefix(160)))")
@@ -248,6 +254,21 @@ public struct Verifier {
         try? FileManager.default.removeItem(at: project.appendingPathComponent(".deepcoder/serve.log"))
         // recorded relative to the project, so the record does not depend on where this run happened
         return RunPaths(project: project, harness: work, venv: environment.venv).relative(VerificationReport(checks: results, sandbox: sandbox.kind))
+    }
+
+    /// Every file and directory under `root` (relative paths), `.git` and `.deepcoder` left out.
+    static func entries(of root: URL) -> Set<String> {
+        var out = Set<String>()
+        let base = root.standardizedFileURL.path
+        guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, options: []) else { return out }
+        for case let u as URL in e {
+            let p = u.standardizedFileURL.path
+            guard p.hasPrefix(base + "/") else { continue }
+            let rel = String(p.dropFirst(base.count + 1))
+            if rel == ".git" || rel == ".deepcoder" { e.skipDescendants(); continue }
+            out.insert(rel)
+        }
+        return out
     }
 
     struct HarnessOutput: Decodable { var ok: Bool; var summary: String; var failures: [CheckFailure] }

@@ -59,17 +59,27 @@ final class ResourceTests: XCTestCase {
         XCTAssertNil(resource("Flask API on port 5125: POST /sum with {\"id\": 1, \"a\": 2} adds numbers; GET /health."))
     }
 
-    /// The views run under Flask and do what the bookmarks description states.
-    func testTheToolsViewsBehave() throws {
+    /// Runs `script` (Python, printing "ok") next to an app.py holding the resource's views; the
+    /// directory stays for `more` to run further scripts in.
+    func runViews(_ r: Resource, _ script: String, more: [String] = []) throws {
         let env = PythonEnvironment()
         do { try env.ensure(progress: { _ in }) } catch { throw XCTSkip("no verification venv: \(error)") }
-        let r = try XCTUnwrap(resource(try bookmarks()[0]))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dc-resource-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let app = "from flask import Flask, jsonify, request\n\napp = Flask(__name__)\n\n\n" + r.source + "\n"
+        let app = "from flask import Flask, jsonify, request\n" + r.imports.map { $0 + "\n" }.joined()
+            + "\napp = Flask(__name__)\n\n\n" + r.source + "\n"
         try app.write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
-        let script = """
+        for (i, text) in ([script] + more).enumerated() {
+            // each script is its own process: a restart of the app
+            try text.write(to: dir.appendingPathComponent("check\(i).py"), atomically: true, encoding: .utf8)
+            let out = try ProcessRunner.run(env.python, ["check\(i).py"], cwd: dir, timeout: 60)
+            XCTAssertEqual(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok", "script \(i): " + out.stderr)
+        }
+    }
+
+    /// What the bookmarks description states, as a script against the app's test client.
+    let bookmarksScript = """
         from app import app
         c = app.test_client()
         assert c.get("/bookmarks").get_json() == []
@@ -90,8 +100,36 @@ final class ResourceTests: XCTestCase {
         assert [b["id"] for b in c.get("/bookmarks").get_json()] == [1, 3]
         print("ok")
         """
-        try script.write(to: dir.appendingPathComponent("check.py"), atomically: true, encoding: .utf8)
-        let out = try ProcessRunner.run(env.python, ["check.py"], cwd: dir, timeout: 60)
-        XCTAssertEqual(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok", out.stderr)
+
+    /// The views run under Flask and do what the bookmarks description states.
+    func testTheToolsViewsBehave() throws {
+        let r = try XCTUnwrap(resource(try bookmarks()[0]))
+        XCTAssertNil(r.database)
+        try runViews(r, bookmarksScript)
+    }
+
+    /// Descriptions naming SQLite get the same behaviour from a database file that outlives a restart.
+    func testSQLiteViewsBehaveAndKeepTheirRecordsAcrossRestarts() throws {
+        let shape = "A bookmark is {\"url\": <string>, \"starred\": <boolean>, \"id\": <integer>}."
+        let routes = "GET /bookmarks, POST /bookmarks (201, or 422 for bad input), GET /bookmarks/<id>, PUT /bookmarks/<id> (422 for bad input), DELETE /bookmarks/<id>."
+        let phrasings = [("A bookmarks REST API in Flask that keeps its data in SQLite. \(shape) \(routes)", "bookmarks.db"),
+                         ("flask api for bookmarks stored in links.db: \(routes) \(shape)", "links.db")]
+        for (text, file) in phrasings {
+            let r = try XCTUnwrap(resource(text), text)
+            XCTAssertEqual(r.database, file, text)
+            XCTAssertEqual(r.invalidStatus, 422, text)
+            XCTAssertTrue(r.decisions.first?.contains(file) == true, text)
+            let restarted = """
+            from app import app
+            c = app.test_client()
+            assert [b["id"] for b in c.get("/bookmarks").get_json()] == [1, 3], c.get("/bookmarks").get_json()
+            assert c.get("/bookmarks/1").get_json() == {"id": 1, "url": "https://a.example", "starred": True}
+            assert c.post("/bookmarks", json={"url": "d"}).get_json()["id"] == 4
+            import os
+            assert os.path.exists("\(file)")
+            print("ok")
+            """
+            try runViews(r, bookmarksScript, more: [restarted])
+        }
     }
 }

@@ -42,6 +42,32 @@ final class VerifierTests: XCTestCase {
         try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: plan)
     }
 
+    /// An app that counts its starts in a file: every check starts from the project as written (the
+    /// count is 1 each time, so the tests pass), and nothing a check wrote is left in the project.
+    func testEveryCheckStartsFromTheProjectAsWritten() throws {
+        try put("app.py", app.replacingOccurrences(of: "app = Flask(__name__)\n", with: """
+        app = Flask(__name__)
+        import os
+        _starts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "starts.txt")
+        _count = (int(open(_starts).read()) if os.path.exists(_starts) else 0) + 1
+        open(_starts, "w").write(str(_count))
+        os.makedirs(os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance"), exist_ok=True)
+
+        """))
+        try put("tests/test_app.py", """
+        import os
+        from app import _count
+        def test_a_fresh_start():
+            assert _count == 1
+        """)
+        try put("templates/index.html", "<html><body><button id=\"calculate\">Go</button><div id=\"result\"></div></body></html>")
+        let r = try verify()
+        XCTAssertEqual(r.checks.first { $0.name == .tests }?.status, .passed, "\(r.checks.map { "\($0.name) \($0.status) \($0.summary)" })")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("starts.txt").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("instance").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("app.py").path))
+    }
+
     func testMissingPinnedIdAndBadJavaScriptAreBlamedOnTheTemplate() throws {
         try put("app.py", app)
         try put("templates/index.html", "<html><body><button id=\"calculate\">Go</button><script>function (</script></body></html>")
