@@ -521,6 +521,9 @@ public enum PlanBuilder {
         }
         let hasTemplates = planFiles.contains { $0.path.hasPrefix("templates/") }
         for rf in rules.files where !planFiles.contains(where: { $0.path == rf.path }) {
+            // the rules' files for another kind (their one-page default beside the model's JSON API)
+            if (kind == .singleFile || kind == .jsonAPI) && rf.path != "app.py" { continue }
+            if kind != .wtforms && rf.path == "forms.py" { continue }
             // the model's own templates stand for the rules' one-page default
             if rf.path.hasPrefix("templates/") && hasTemplates && !spec.pinned.fileNames.contains(rf.path) { continue }
             planFiles.append(rf)

@@ -54,6 +54,21 @@ final class PlanRecoveryTests: XCTestCase {
         }
     }
 
+    /// A JSON API the model plans for a description the rules would serve as a page: the rules' page
+    /// template is not added to it (a JSON API with a template is no valid plan, and the model's whole
+    /// reading was lost to the rules).
+    func testTheRulesPageIsNotAddedToTheModelsJSONAPI() throws {
+        let answer = #"{"name": "Speed", "kind": "json-api", "port": 5000, "files": [{"path": "app.py", "purpose": "the API"}], "routes": [{"method": "GET", "path": "/speed", "purpose": "speed", "query": ["km", "hours"]}], "forms": [], "params": [], "pages": [], "examples": [], "errors": [], "storage": "none"}"#
+        for text in ["GET /speed?km=K&hours=H gives back {\"kmh\": ...}; 400 when hours is 0",
+                     "small flask thing: /speed?km=120&hours=2 should say the average speed (60)"] {
+            let spec = ProjectSpec(description: text)
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
+            XCTAssertEqual(plan.kind, .jsonAPI, text)
+            XCTAssertEqual(plan.files.map(\.path), ["app.py"], text)
+            XCTAssertEqual(plan.source, "model", text)
+        }
+    }
+
     func testWithoutParametersTheRoutesQueryNamesBecomeFields() throws {
         let answer = #"{"kind": "single-file", "files": ["app.py"], "routes": [{"method": "POST", "path": "/calc", "query": ["length", "width"]}]}"#
         let plan = try PlanBuilder.fromModelAnswer(answer, spec: ProjectSpec(description: formRequests[0]))
