@@ -687,6 +687,24 @@ extension Contract {
             out.append(BehaviourCheck(method: e.method, url: r.url, json: r.json, form: r.form, status: status,
                                       source: "error: \(errors[i].label)"))
         }
+        // A route that reads numbers, with no worked example and no stated error: a valid request
+        // must at least be answered (2xx, no NaN or Infinity). Its value is not checked, and the
+        // report says so.
+        let asked = Set((existing + out).map { "\($0.method) \($0.url.split(separator: "?").first.map(String.init) ?? $0.url)" })
+        for e in endpoints where (e.method == "GET" || e.method == "POST") && !e.path.contains("<") {
+            let inputs = e.params.filter { $0.location != "path" }
+            guard !inputs.isEmpty, inputs.allSatisfy({ ($0.type == .number || $0.type == .integer) && $0.location != "form" }),
+                  !asked.contains("\(e.method) \(e.path)"),
+                  !examples.contains(where: { endpoint($0.route)?.path == e.path }),
+                  !errors.contains(where: { endpoint($0.route)?.path == e.path }) else { continue }
+            let r = request(e, [:])
+            let shown = r.json.map { " with JSON " + BehaviourCheck.jsonText($0) } ?? ""
+            out.append(BehaviourCheck(method: e.method, url: r.url, json: r.json, form: r.form, status: [200, 201],
+                                      forbidden: ["NaN", "Infinity"],
+                                      source: "a valid request is answered (the description gives no worked example for \(e.method) \(e.path))"))
+            let note = "\(e.method) \(e.path): checked only that a valid request (\(r.url)\(shown)) is answered; the description gives no worked example, so its value is not checked"
+            if !decisions.contains(note) { decisions.append(note) }
+        }
         return out
     }
 

@@ -361,7 +361,8 @@ public final class Pipeline {
         var sampling = options.sampling
         sampling.maxTokens = min(sampling.maxTokens, 1200)
         // a generator that constrains its sampling gets the plan's schema: its answer then always parses
-        let schema = constrainsPlan ? try renderer.source("prompts/plan.schema.json") : nil
+        let schema = constrainsPlan ? PlanBuilder.schema(try renderer.source("prompts/plan.schema.json"),
+                                                         kind: PlanBuilder.pinnedKind(spec.pinned)) : nil
         let (out, rec) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
                                  sampling: sampling, label: "plan", template: "prompts/plan.mustache", jsonSchema: schema)
         planRecord = rec

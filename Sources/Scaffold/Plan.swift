@@ -157,6 +157,24 @@ public enum PlanBuilder {
     }
 
     /// The kind the description asks for, by keywords; nil when it does not say.
+    /// The plan's JSON schema for a description that pins the project's kind: the kind is that one,
+    /// and the lists that kind has no use for are empty (a JSON API has no forms and no pages; only
+    /// WTForms projects have forms). A small model that the grammar keeps inside such a list otherwise
+    /// fills it until the token limit, before it reaches the examples and errors.
+    public static func schema(_ text: String, kind: ProjectKind?) -> String {
+        guard let kind else { return text }
+        var out = text.replacingOccurrences(of: #""kind": \{"enum": \[[^\]]*\]\}"#, with: "\"kind\": {\"enum\": [\"\(kind.rawValue)\"]}",
+                                            options: .regularExpression)
+        func empty(_ key: String) {
+            guard let list = out.range(of: #""\#(key)": \{"type": "array", "items": \{[^{}]*\}, "maxItems": \d+"#, options: .regularExpression),
+                  let count = out[list].range(of: #"\d+$"#, options: .regularExpression) else { return }
+            out.replaceSubrange(count, with: "0")
+        }
+        if kind != .wtforms { empty("forms") }
+        if kind == .jsonAPI { empty("pages") }
+        return out
+    }
+
     public static func pinnedKind(_ pins: PinnedFacts) -> ProjectKind? {
         if pins.wantsEmbedded { return .singleFile }
         if pins.wantsWTForms { return .wtforms }

@@ -67,6 +67,12 @@ extension Pipeline {
     /// their record APIs).
     func knownFixes(_ dir: URL, verifier: Verifier, report: VerificationReport, files: Set<String>) throws -> VerificationReport {
         var report = report
+        // an app.py that never starts its server (`python app.py` exits at once): the start the guide asks for
+        if files.contains("app.py"), let source = contents["app.py"], let fixed = Self.addServerStart(source, port: plan.port),
+           report.checks.contains(where: { $0.name == .serve && $0.status == .failed }) {
+            report = try keepIfBetter(fixed, path: "app.py", dir: dir, verifier: verifier, than: report,
+                                      what: "app.py: added `app.run(host=\"127.0.0.1\", port=\(plan.port))` under `if __name__ == \"__main__\":` (the file never started the server)") ?? report
+        }
         for path in files.sorted() where path.hasSuffix(".py") {
             let failures = report.checks.filter { $0.status == .failed }.flatMap(\.failures).filter { $0.file == path }
             if let name = failures.lazy.compactMap({ PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: $0.message, options: []).first?[1] }).first,
@@ -107,6 +113,14 @@ extension Pipeline {
         say("repair", "\(what) (\(r.scoreText), was \(report.scoreText))")
         records[path]?.repairs += 1
         return r
+    }
+
+    /// `source` with the server start appended, when it has a Flask `app` and no `app.run(` at all.
+    static func addServerStart(_ source: String, port: Int) -> String? {
+        guard source.range(of: #"(?m)^app\s*=\s*Flask\("#, options: .regularExpression) != nil,
+              source.range(of: #"\bapp\.run\("#, options: .regularExpression) == nil else { return nil }
+        return source.trimmingCharacters(in: .whitespacesAndNewlines)
+            + "\n\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=\(port))\n"
     }
 
     static func indent(_ line: String) -> Int { line.prefix { $0 == " " || $0 == "\t" }.count }

@@ -30,4 +30,23 @@ final class PlanSchemaGrammarTests: XCTestCase {
         XCTAssertFalse(r.matches(plan.replacingOccurrences(of: "static/app.js", with: "static/app.py")))
         XCTAssertFalse(r.matches(plan.replacingOccurrences(of: ", \"storage\": \"memory\"", with: "")))
     }
+
+    /// maxItems bounds a list, down to 0 (the scaffolder empties the lists a pinned kind has no use for).
+    func testListCapsIncludingEmptyLists() throws {
+        let schema = #"{"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}, "maxItems": 0}, "b": {"type": "array", "items": {"type": "integer"}, "maxItems": 2}}, "required": ["a", "b"]}"#
+        let r = try GrammarRecognizer(Grammar(jsonSchema: schema))
+        XCTAssertTrue(r.matches(#"{"a": [], "b": [1, 2]}"#))
+        XCTAssertTrue(r.matches(#"{"a": [], "b": []}"#))
+        XCTAssertFalse(r.matches(#"{"a": ["x"], "b": [1]}"#))
+        XCTAssertFalse(r.matches(#"{"a": [], "b": [1, 2, 3]}"#))
+        // the plan schema's own caps: 12 worked examples at most
+        let plan = try planSchema()
+        let pr = try GrammarRecognizer(Grammar(jsonSchema: plan))
+        func planText(examples n: Int) -> String {
+            let x = Array(repeating: #"{"route": null, "given": {"a": 1}, "expect": ["2"]}"#, count: n).joined(separator: ", ")
+            return #"{"name": "N", "kind": "json-api", "port": 5000, "files": [{"path": "app.py", "purpose": "p"}], "routes": [], "forms": [], "params": [], "pages": [], "examples": [\#(x)], "errors": [], "storage": "none"}"#
+        }
+        XCTAssertTrue(pr.matches(planText(examples: 12)))
+        XCTAssertFalse(pr.matches(planText(examples: 13)))
+    }
 }

@@ -304,6 +304,28 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(c.unchecked, [])
     }
 
+    /// Casual requests name a calculation and no example: a valid request must still be answered,
+    /// and the report says its value is not checked.
+    func testARouteReadingNumbersWithoutExamplesGetsAValidRequestCheck() {
+        let answer = #"{"params": [{"route": "/volume", "name": "side", "in": "query", "type": "number"}], "examples": [], "errors": []}"#
+        for d in ["make a flask endpoint GET /volume?side=<number> that works out the volume of a cube",
+                  "Flask API with one route, /volume?side=S, giving back the cube's volume as JSON."] {
+            var c = merged(d, answer).contract
+            let checks = c.behaviourChecks(existing: [])
+            XCTAssertEqual(checks.map(\.url), ["/volume?side=3"], d)
+            XCTAssertEqual(checks.first?.status, [200, 201], d)
+            XCTAssertEqual(checks.first?.forbidden, ["NaN", "Infinity"], d)
+            XCTAssertTrue(c.decisions.contains { $0.contains("GET /volume") && $0.contains("value is not checked") }, "\(c.decisions)")
+        }
+        // a worked example checks the value instead; a text parameter gets no guessed request
+        let exampleAnswer = #"{"params": [{"route": "/volume", "name": "side", "in": "query", "type": "number"}], "examples": [{"route": "/volume", "given": {"side": 2}, "expect": ["8"]}], "errors": []}"#
+        var withExample = merged("GET /volume?side=<number> gives the cube's volume: side=2 gives 8", exampleAnswer).contract
+        XCTAssertEqual(withExample.behaviourChecks(existing: []).map(\.url), ["/volume?side=2"])
+        let words = #"{"params": [{"route": "/shout", "name": "text", "in": "query", "type": "string"}]}"#
+        var text = merged("flask api: GET /shout?text=<text> answers the text in capitals", words).contract
+        XCTAssertEqual(text.behaviourChecks(existing: []), [])
+    }
+
     func testBehaviourChecksForAJSONBodyAndAMissingValue() {
         var c = Contract(port: 5000, endpoints: [
             C.Endpoint(method: "POST", path: "/api/items", params: [C.Param(name: "item", location: "json", type: .string, origin: .description),

@@ -377,6 +377,38 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("[imports] app.py: from flask import jsonify") }, lines.joined(separator: "\n"))
     }
 
+    /// An app.py that never calls app.run() exits at once under `python app.py`: the start is added
+    /// by the known fixes, without asking the model to repair.
+    func testMissingServerStartIsAddedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/half")
+        def half():
+            n = request.args.get("n", type=float)
+            if n is None:
+                return jsonify({"error": "n must be a number"}), 400
+            return jsonify({"half": n / 2})
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else { return #"{"kind": "json-api", "port": 5076, "files": ["app.py"], "routes": [{"method": "GET", "path": "/half", "query": ["n"]}]}"# }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "the start is added before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            flask json api on port 5076: GET /half?n=<number> gives {"half": <n / 2>}, and a 400 error when n is not a number.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.hasSuffix("\n\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=5076)\n"), written)
+        XCTAssertNil(Pipeline.addServerStart(written, port: 5076), "added once")
+        XCTAssertNil(Pipeline.addServerStart("print('no app')\n", port: 5076), "no Flask app: nothing to start")
+    }
+
     func testMissingGlobalIsAddedToTheFunction() {
         let src = "notes = []\nnext_id = 1\n\n@app.route('/notes', methods=['POST'])\ndef create():\n    data = 1\n    note = {\"id\": next_id}\n    next_id += 1\n    return note\n"
         XCTAssertEqual(Pipeline.addGlobal("next_id", source: src, faultLine: 7),
