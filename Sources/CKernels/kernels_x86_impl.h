@@ -997,10 +997,12 @@ static _Thread_local ck_q4_K_x8 ck_x8_tile[CK_MAXNB / 8] __attribute__((aligned(
 // Q4_K (packed here per 8-row tile) or Q4_K_X8 (repacked at load) rows [r0, r1) x tokens [0, ntok).
 // ntok = 1 streams the repacked groups (llama.cpp's gemv order); otherwise whole groups of 4 tokens
 // take its gemm order and the rest its gemv order, as llama.cpp splits a batch.
+// gemv_only = 1 takes the gemv order for every token (a decoding step of several sequences, each summed
+// as it would be alone).
 static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
-                              int64_t r0, int64_t r1, float *out, int64_t os) {
+                              int64_t r0, int64_t r1, float *out, int64_t os, int gemv_only) {
     const int64_t nb = n / CK_QKK;
-    const int64_t ngemm = ntok - ntok % 4;
+    const int64_t ngemm = gemv_only ? 0 : ntok - ntok % 4;
     for (int64_t g = r0 / 8; g * 8 < r1; g++) {
         const int64_t base = g * 8;
         const int i0 = base < r0 ? (int)(r0 - base) : 0, i1 = r1 - base >= 8 ? 8 : (int)(r1 - base);
@@ -1008,7 +1010,7 @@ static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, co
         size_t pf = 0;
         if (type == DC_TYPE_Q4_K_X8) {
             w = (const ck_q4_K_x8 *)(wb + (size_t)base * ws);
-            pf = ntok == 1 ? 4096 : 0;
+            pf = ntok == 1 || gemv_only ? 4096 : 0;
         } else {
             const char *rows[8];
             for (int i = 0; i < 8; i++) rows[i] = wb + (size_t)(base + (i < i1 ? i : i1 - 1)) * ws;
@@ -1047,7 +1049,7 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
                  int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
     if (type == DC_TYPE_Q4_K) {
-        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 0);
         return;
     }
     if (type == DC_TYPE_Q6_K && ntok >= 8 && n / CK_QKK <= CK_MAXNB / 8) {
@@ -1125,7 +1127,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
     const char *wb = (const char *)W, *xb = (const char *)X;
     int64_t blk;
     if (type == DC_TYPE_Q4_K_X8) {
-        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 0);
         return 1;
     }
     if (ntok == 1) {
@@ -1237,4 +1239,115 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
     default:
         return 0;
     }
+}
+
+// ------------------------- several single-token rows (a decoding step of N sequences) --------------
+// Each of the N activation rows must sum exactly as it would alone (ntok = 1 above), so that a sequence
+// decodes the same tokens in a batch as alone, while every weight row is read once for all N:
+//  - Q5_0 / Q4_0 / Q8_0: the single-row loop (rows streamed in order, the same prefetch, one accumulator
+//    per token fed in block order with the same per-block formula), each weight block loaded and
+//    unpacked once for the N tokens;
+//  - Q4_K: r8_q4_K in its gemv order for every token; Q6_K: the tile path, which for 1-4 tokens sums as
+//    k_q6_K does;
+//  - other types: one single-token product per token.
+#define CK_DECN 8  // tokens per pass over the weights (accumulators in registers)
+
+static _Thread_local __m256i ck_dec_base[CK_DECN * CK_MAXNB];
+static _Thread_local float ck_dec_dy[CK_DECN * (CK_MAXNB + 16)];
+
+// One weight row (nb blocks of `type`) against N prepared activation rows: res[j] for token j, bit for bit
+// what k1_q5_0 / k1_q4_0 / k1_q8_0 give for that token alone.
+CKI void kn_q0(int type, int N, int64_t nb, const char *w, const ck_q8_0 *const *y, const __m256i *base,
+               const float *dy, float *res, size_t pfd) {
+    const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
+    const int64_t dys = nb + 16;
+    __m256 acc[CK_DECN];
+    for (int j = 0; j < N; j++) acc[j] = _mm256_setzero_ps();
+    for (int64_t b0 = 0; b0 < nb; b0 += 8) {
+        const int cnt = nb - b0 < 8 ? (int)(nb - b0) : 8;
+        const char *wb = w + (size_t)b0 * bs;
+        const __m256 dws = ck_scales8((const uint16_t *)wb, bs, cnt, ck_ones8);
+        ck_prefetch_range(wb + pfd, 8 * bs);
+        for (int k = 0; k < cnt; k++) {
+            const int64_t b = b0 + k;
+            const char *blk = wb + (size_t)k * bs;
+            const __m256 dk = _mm256_permutevar8x32_ps(dws, _mm256_set1_epi32(k));
+            if (type == DC_TYPE_Q8_0) {
+                const __m256i wv = _mm256_loadu_si256((const __m256i *)((const ck_q8_0 *)blk)->qs);
+#if CK_VNNI
+                const __m256i wu = _mm256_xor_si256(wv, _mm256_set1_epi8((char)0x80));
+#endif
+                for (int j = 0; j < N; j++) {
+                    const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
+#if CK_VNNI
+                    const __m256i sj = _mm256_dpbusd_epi32(base[j * nb + b], wu, yv);
+#else
+                    const __m256i sj = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yv, wv)),
+                                                         _mm256_set1_epi16(1));
+#endif
+                    // k1_q8_0: scales (dw * dy) per block, then fma(scale, float(sum), acc)
+                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, _mm256_set1_ps(dy[j * dys + b])), _mm256_cvtepi32_ps(sj), acc[j]);
+                }
+            } else {
+                const __m256i wv = type == DC_TYPE_Q5_0 ? ck_or_hibits(ck_nibbles(((const ck_q5_0 *)blk)->qs), ((const ck_q5_0 *)blk)->qh)
+                                                        : ck_nibbles(((const ck_q4_0 *)blk)->qs);
+                for (int j = 0; j < N; j++) {
+                    const __m256i sj = ck_dot_us(base[j * nb + b], wv, _mm256_loadu_si256((const __m256i *)y[j][b].qs));
+                    // k1_q5_0 / k1_q4_0 (CK_FACC): fma(dw, float(sum) * dy, acc)
+                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), _mm256_set1_ps(dy[j * dys + b])), acc[j]);
+                }
+            }
+        }
+    }
+    for (int j = 0; j < N; j++) res[j] = ck_hsum_ps(acc[j]);
+}
+
+int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
+                          int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os) {
+    const char *wb = (const char *)W, *xb = (const char *)X;
+    if (ntok == 1) return CK_MATMUL_NAME(type, n, W, ws, X, xs, 1, r0, r1, out, os);
+    switch (type) {
+    case DC_TYPE_Q4_K_X8:
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 1);
+        return 1;
+    case DC_TYPE_Q4_K:
+        if (n / CK_QKK > CK_MAXNB / 8) break;
+        ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 1);
+        return 1;
+    case DC_TYPE_Q6_K:
+        if (n / CK_QKK > CK_MAXNB / 8) break;
+        for (int64_t t = 0; t < ntok; t += 4) {
+            const int64_t tn = ntok - t < 4 ? ntok - t : 4;
+            ck_gemm(type, n, wb, ws, xb + (size_t)t * xs, xs, tn, r0, r1, out + t * os, os);
+        }
+        return 1;
+    case DC_TYPE_Q8_0: case DC_TYPE_Q5_0: case DC_TYPE_Q4_0: {
+        const int64_t nb = n / CK_QK;
+        if (nb > CK_MAXNB) break;
+        const size_t pfd = ck_pf_distance(ws);
+        const int off = type == DC_TYPE_Q8_0 ? (CK_VNNI ? 0x80 : 0) : type == DC_TYPE_Q4_0 ? 8 : 16;
+        for (int64_t t0 = 0; t0 < ntok; t0 += CK_DECN) {
+            const int N = ntok - t0 < CK_DECN ? (int)(ntok - t0) : CK_DECN;
+            const ck_q8_0 *y[CK_DECN];
+            for (int j = 0; j < N; j++) {
+                y[j] = (const ck_q8_0 *)(xb + (size_t)(t0 + j) * xs);
+                ck_prep_q8_0(nb, y[j], off, ck_dec_base + j * nb, ck_dec_dy + j * (nb + 16));
+            }
+            for (int64_t r = r0; r < r1; r++) {
+                float res[CK_DECN];
+                const char *wr = wb + (size_t)r * ws;
+                if (type == DC_TYPE_Q5_0) kn_q0(DC_TYPE_Q5_0, N, nb, wr, y, ck_dec_base, ck_dec_dy, res, pfd);
+                else if (type == DC_TYPE_Q4_0) kn_q0(DC_TYPE_Q4_0, N, nb, wr, y, ck_dec_base, ck_dec_dy, res, pfd);
+                else kn_q0(DC_TYPE_Q8_0, N, nb, wr, y, ck_dec_base, ck_dec_dy, res, pfd);
+                for (int j = 0; j < N; j++) out[(t0 + j) * os + r] = res[j];
+            }
+        }
+        return 1;
+    }
+    default:
+        break;
+    }
+    for (int64_t t = 0; t < ntok; t++)
+        if (!CK_MATMUL_NAME(type, n, W, ws, xb + (size_t)t * xs, xs, 1, r0, r1, out + t * os, os)) return 0;
+    return 1;
 }

@@ -181,7 +181,7 @@ public final class TransformerModel {
         for r in Self.chunks(count: tokens.count, batch: batchSize) {
             let positions = Array((start + r.lowerBound)..<(start + r.upperBound))
             forwardRows(Array(tokens[r]), caches: Array(repeating: cache, count: r.count), positions: positions,
-                        singleTokenAttention: r.count == 1, logits: r.upperBound == tokens.count ? .last : .none)
+                        singleTokenRows: r.count == 1, logits: r.upperBound == tokens.count ? .last : .none)
         }
         return Array(UnsafeBufferPointer(start: logitsBuf, count: config.vocabularySize))
     }
@@ -196,11 +196,10 @@ public final class TransformerModel {
     /// One decoding step of several independent sequences: token `i` runs at position `caches[i].count` of
     /// `caches[i]` and is appended to it; returns each sequence's logits (vocabularySize floats each).
     ///
-    /// The sequences go through the matrix products together (the batched kernels of a prompt chunk, so
-    /// the weights are read once for all of them); attention runs per sequence on its own cache with the
-    /// single-token kernel a sequence decoded alone uses. The batched matrix kernels may sum in another
-    /// order than the single-token ones, so logits can differ from decoding alone in the last bits
-    /// (BatchDecodingTests measures it). The caches must be distinct.
+    /// The sequences go through the matrix products together, each weight row read once for all of them
+    /// (`dc_matmul_decode`), but each sequence's sums are formed as for one token; attention runs per
+    /// sequence on its own cache with the single-token kernel. So each sequence's logits are bit for bit
+    /// the ones it gets decoded alone (BatchDecodingTests). The caches must be distinct.
     public func decodeStep(_ tokens: [Int32], caches: [KVCache]) throws -> [[Float]] {
         precondition(tokens.count == caches.count, "one token per cache")
         guard !tokens.isEmpty else { return [] }
@@ -223,7 +222,7 @@ public final class TransformerModel {
         while s < tokens.count {
             let e = min(s + batchSize, tokens.count)
             forwardRows(Array(tokens[s..<e]), caches: Array(caches[s..<e]), positions: caches[s..<e].map(\.count),
-                        singleTokenAttention: true, logits: .all)
+                        singleTokenRows: true, logits: .all)
             for t in 0..<(e - s) { out.append(Array(UnsafeBufferPointer(start: allLogits! + t * V, count: V))) }
             s = e
         }
@@ -326,10 +325,13 @@ public final class TransformerModel {
 
     /// The forward pass of `tokens`, token t at `positions[t]` of `caches[t]`: a prompt chunk (one cache,
     /// consecutive positions) or a decoding step of several sequences (one token per cache).
-    /// `singleTokenAttention` picks llama.cpp's single-token attention kernel for every row instead of its
-    /// batched-prompt one (a one-token chunk, or each sequence of a decoding step).
-    private func forwardRows(_ tokens: [Int32], caches: [KVCache], positions: [Int], singleTokenAttention: Bool,
+    /// `singleTokenRows` computes every row as a one-token pass computes it (a one-token chunk, or each
+    /// sequence of a decoding step): llama.cpp's single-token attention kernel instead of its batched-prompt
+    /// one, and matrix products summed per token as for one token (`dc_matmul_decode`), so that a sequence
+    /// decodes the same in a batch as alone.
+    private func forwardRows(_ tokens: [Int32], caches: [KVCache], positions: [Int], singleTokenRows: Bool,
                              logits wanted: LogitRows) {
+        let single = singleTokenRows
         let c = config, B = tokens.count
         let E = c.embeddingLength, F = c.feedForwardLength, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.headCountKV * hd
@@ -341,11 +343,11 @@ public final class TransformerModel {
             for t in 0..<B { rmsNorm(x + t * E, L.attentionNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
             scratch.prepare(L.wq.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool)
+            L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool, singleTokens: single)
             scratch.prepare(L.wk.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool)
+            L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool, singleTokens: single)
             scratch.prepare(L.wv.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool)
+            L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool, singleTokens: single)
             if let bq = L.bq, let bk = L.bk, let bv = L.bv {
                 for t in 0..<B {
                     for i in 0..<qDim { q[t * qDim + i] += bq.values[i] }
@@ -358,23 +360,23 @@ public final class TransformerModel {
                 dc_f32_to_f16_row(k + t * kvDim, caches[t].keyRow(layer: li, position: positions[t]), Int64(kvDim))
                 dc_f32_to_f16_row(v + t * kvDim, caches[t].valueRow(layer: li, position: positions[t]), Int64(kvDim))
             }
-            attention(layer: li, caches: caches, positions: positions, singleToken: singleTokenAttention)
+            attention(layer: li, caches: caches, positions: positions, singleToken: singleTokenRows)
             scratch.invalidate()
             scratch.prepare(L.wo.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
-            L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool, singleTokens: single)
             for i in 0..<(B * E) { x[i] += xn[i] }
 
             // Feed-forward (SwiGLU).
             for t in 0..<B { rmsNorm(x + t * E, L.ffnNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
             scratch.prepare(L.gate.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool)
+            L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool, singleTokens: single)
             scratch.prepare(L.up.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool)
+            L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool, singleTokens: single)
             dc_swiglu(Int64(B * F), gateBuf, upBuf, gateBuf)
             scratch.invalidate()
             scratch.prepare(L.down.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
-            L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool, singleTokens: single)
             for i in 0..<(B * E) { x[i] += xn[i] }
         }
         for t in 0..<B { caches[t].count = positions[t] + 1 }
@@ -392,7 +394,7 @@ public final class TransformerModel {
             for t in 0..<B { rmsNorm(x + t * E, outputNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
             scratch.prepare(output.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            output.multiply(scratch, tokens: B, into: allLogits!, outStride: c.vocabularySize, pool: pool)
+            output.multiply(scratch, tokens: B, into: allLogits!, outStride: c.vocabularySize, pool: pool, singleTokens: single)
         }
     }
 
