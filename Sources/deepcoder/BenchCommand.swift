@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
 
         With --batch 1,2,4,8 it measures batched decoding (like llama.cpp's llama-batched-bench): for each
         batch size N, N different random prompts of -p tokens are prefilled, then the N sequences decode
-        -n tokens together, one forward pass per step. It reports prompt tokens/s, aggregate decode
+        -n tokens together, one forward pass per step; the batch sizes take turns in each repetition. It reports prompt tokens/s, aggregate decode
         tokens/s (N x -n tokens over the decode time) and per-sequence decode tokens/s; with --json one
         line per batch size (keys batch, pp_tokens_per_s, tg_tokens_per_s = aggregate,
         tg_tokens_per_s_per_sequence).
@@ -146,11 +146,11 @@ struct Bench: ParsableCommand {
             print("model      \(file)  threads \(m.pool.threadCount)  kernels \(EngineInfo.kernelISA)  pp \(promptTokens)  tg \(genTokens)  (median of \(repetitions))")
             print(" batch      pp tokens/s   tg tokens/s (all)   tg tokens/s (each)   tg vs batch 1")
         }
-        var single: Double?
-        for n in sizes {
-            let r = try BatchBenchReport.run(model: m, batch: n, promptTokens: promptTokens, genTokens: genTokens,
-                                             repetitions: repetitions)
-            if n == 1 { single = r.tgTokensPerSecond }
+        let reports = try BatchBenchReport.run(model: m, batches: sizes, promptTokens: promptTokens, genTokens: genTokens,
+                                               repetitions: repetitions)
+        let single = reports.first { $0.batch == 1 }?.tgTokensPerSecond
+        for r in reports {
+            let n = r.batch
             func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
             if json {
                 let obj: [String: Any] = [
