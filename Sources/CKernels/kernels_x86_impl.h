@@ -1252,24 +1252,38 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
 //  - other types: one single-token product per token.
 #define CK_DECN 8  // tokens per pass over the weights (accumulators in registers)
 
-static _Thread_local __m256i ck_dec_base[CK_DECN * CK_MAXNB];
-static _Thread_local float ck_dec_dy[CK_DECN * (CK_MAXNB + 16)];
+// The N activation rows prepared as ck_prep_q8_0 prepares one, interleaved by block ([b][j]), so that the
+// kernel walks one pointer per array whatever N is (N row pointers spilled to the stack in the inner loop).
+static _Thread_local __m256i ck_dec_y[CK_MAXNB * CK_DECN];
+static _Thread_local __m256i ck_dec_base[CK_MAXNB * CK_DECN];
+static _Thread_local float ck_dec_dy[CK_MAXNB * CK_DECN];
 
-// One weight row (nb blocks of `type`) against N prepared activation rows: res[j] for token j, bit for bit
-// what k1_q5_0 / k1_q4_0 / k1_q8_0 give for that token alone.
-CKI void kn_q0(int type, int N, int64_t nb, const char *w, const ck_q8_0 *const *y, const __m256i *base,
-               const float *dy, float *res, size_t pfd) {
+CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y, int off) {
+    const __m256i c = _mm256_set1_epi8((char)off);
+    for (int64_t b = 0; b < nb; b++) {
+        for (int j = 0; j < N; j++) {
+            const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
+            ck_dec_y[b * N + j] = yv;
+            if (off) ck_dec_base[b * N + j] = ck_neg_offset(c, yv);
+            ck_dec_dy[b * N + j] = ck_h2f(y[j][b].d);
+        }
+    }
+}
+
+// One weight row (nb blocks of `type`) against the N prepared activation rows: res[j] for token j, bit
+// for bit what k1_q5_0 / k1_q4_0 / k1_q8_0 give for that token alone.
+CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pfd) {
     const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
-    const int64_t dys = nb + 16;
     __m256 acc[CK_DECN];
     for (int j = 0; j < N; j++) acc[j] = _mm256_setzero_ps();
+    const __m256i *yq = ck_dec_y, *bq = ck_dec_base;
+    const float *dq = ck_dec_dy;
     for (int64_t b0 = 0; b0 < nb; b0 += 8) {
         const int cnt = nb - b0 < 8 ? (int)(nb - b0) : 8;
         const char *wb = w + (size_t)b0 * bs;
         const __m256 dws = ck_scales8((const uint16_t *)wb, bs, cnt, ck_ones8);
         ck_prefetch_range(wb + pfd, 8 * bs);
-        for (int k = 0; k < cnt; k++) {
-            const int64_t b = b0 + k;
+        for (int k = 0; k < cnt; k++, yq += N, bq += N, dq += N) {
             const char *blk = wb + (size_t)k * bs;
             const __m256 dk = _mm256_permutevar8x32_ps(dws, _mm256_set1_epi32(k));
             if (type == DC_TYPE_Q8_0) {
@@ -1278,23 +1292,22 @@ CKI void kn_q0(int type, int N, int64_t nb, const char *w, const ck_q8_0 *const 
                 const __m256i wu = _mm256_xor_si256(wv, _mm256_set1_epi8((char)0x80));
 #endif
                 for (int j = 0; j < N; j++) {
-                    const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
 #if CK_VNNI
-                    const __m256i sj = _mm256_dpbusd_epi32(base[j * nb + b], wu, yv);
+                    const __m256i sj = _mm256_dpbusd_epi32(bq[j], wu, yq[j]);
 #else
-                    const __m256i sj = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yv, wv)),
+                    const __m256i sj = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yq[j], wv)),
                                                          _mm256_set1_epi16(1));
 #endif
                     // k1_q8_0: scales (dw * dy) per block, then fma(scale, float(sum), acc)
-                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, _mm256_set1_ps(dy[j * dys + b])), _mm256_cvtepi32_ps(sj), acc[j]);
+                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, _mm256_set1_ps(dq[j])), _mm256_cvtepi32_ps(sj), acc[j]);
                 }
             } else {
                 const __m256i wv = type == DC_TYPE_Q5_0 ? ck_or_hibits(ck_nibbles(((const ck_q5_0 *)blk)->qs), ((const ck_q5_0 *)blk)->qh)
                                                         : ck_nibbles(((const ck_q4_0 *)blk)->qs);
                 for (int j = 0; j < N; j++) {
-                    const __m256i sj = ck_dot_us(base[j * nb + b], wv, _mm256_loadu_si256((const __m256i *)y[j][b].qs));
+                    const __m256i sj = ck_dot_us(bq[j], wv, yq[j]);
                     // k1_q5_0 / k1_q4_0 (CK_FACC): fma(dw, float(sum) * dy, acc)
-                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), _mm256_set1_ps(dy[j * dys + b])), acc[j]);
+                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), _mm256_set1_ps(dq[j])), acc[j]);
                 }
             }
         }
@@ -1329,16 +1342,14 @@ int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const v
         for (int64_t t0 = 0; t0 < ntok; t0 += CK_DECN) {
             const int N = ntok - t0 < CK_DECN ? (int)(ntok - t0) : CK_DECN;
             const ck_q8_0 *y[CK_DECN];
-            for (int j = 0; j < N; j++) {
-                y[j] = (const ck_q8_0 *)(xb + (size_t)(t0 + j) * xs);
-                ck_prep_q8_0(nb, y[j], off, ck_dec_base + j * nb, ck_dec_dy + j * (nb + 16));
-            }
+            for (int j = 0; j < N; j++) y[j] = (const ck_q8_0 *)(xb + (size_t)(t0 + j) * xs);
+            ck_prep_q8_0_n(N, nb, y, off);
             for (int64_t r = r0; r < r1; r++) {
                 float res[CK_DECN];
                 const char *wr = wb + (size_t)r * ws;
                 // N as a constant, so that the N accumulators stay in registers (a runtime N kept them on the
                 // stack: batch 4 of qwen2.5-coder-0.5b decoded at 1.21x batch 1's tokens/s instead of 1.75x)
-#define CK_KN(T, NN) kn_q0(T, NN, nb, wr, y, ck_dec_base, ck_dec_dy, res, pfd)
+#define CK_KN(T, NN) kn_q0(T, NN, nb, wr, res, pfd)
 #define CK_KN_N(T)                                                                                     \
                 switch (N) {                                                                           \
                 case 1: CK_KN(T, 1); break; case 2: CK_KN(T, 2); break; case 3: CK_KN(T, 3); break;    \
