@@ -1256,7 +1256,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
 // kernel walks one pointer per array whatever N is (N row pointers spilled to the stack in the inner loop).
 static _Thread_local __m256i ck_dec_y[CK_MAXNB * CK_DECN];
 static _Thread_local __m256i ck_dec_base[CK_MAXNB * CK_DECN];
-static _Thread_local float ck_dec_dy[CK_MAXNB * CK_DECN];
+static _Thread_local __m256 ck_dec_dy[CK_MAXNB * CK_DECN];  // dy broadcast to 8 lanes
 
 CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y, int off) {
     const __m256i c = _mm256_set1_epi8((char)off);
@@ -1265,7 +1265,7 @@ CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y, int off) {
             const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
             ck_dec_y[b * N + j] = yv;
             if (off) ck_dec_base[b * N + j] = ck_neg_offset(c, yv);
-            ck_dec_dy[b * N + j] = ck_h2f(y[j][b].d);
+            ck_dec_dy[b * N + j] = _mm256_set1_ps(ck_h2f(y[j][b].d));
         }
     }
 }
@@ -1274,10 +1274,21 @@ CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y, int off) {
 // for bit what k1_q5_0 / k1_q4_0 / k1_q8_0 give for that token alone.
 CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pfd) {
     const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
+#if CK_VNNI
+    // AVX-512: tokens 2p and 2p+1 share one 512-bit register (their prepared blocks are adjacent), each
+    // half doing exactly the 256-bit steps below. Measured (bench --batch 1,4 -p 8 -n 32 -r 3 on
+    // qwen2.5-coder-0.5b, 2 threads, load 3-4 from other work, three alternating runs of each build):
+    // batch-4 aggregate decode 44.7 / 31.3 / 38.7 tokens/s with 256-bit steps only, 52.0 / 41.8 / 46.8 so.
+    const int P = N / 2;
+    __m512 acc2[CK_DECN / 2];
+    for (int p = 0; p < P; p++) acc2[p] = _mm512_setzero_ps();
+#else
+    const int P = 0;
+#endif
     __m256 acc[CK_DECN];
-    for (int j = 0; j < N; j++) acc[j] = _mm256_setzero_ps();
+    for (int j = 2 * P; j < N; j++) acc[j] = _mm256_setzero_ps();
     const __m256i *yq = ck_dec_y, *bq = ck_dec_base;
-    const float *dq = ck_dec_dy;
+    const __m256 *dq = ck_dec_dy;
     for (int64_t b0 = 0; b0 < nb; b0 += 8) {
         const int cnt = nb - b0 < 8 ? (int)(nb - b0) : 8;
         const char *wb = w + (size_t)b0 * bs;
@@ -1286,12 +1297,20 @@ CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pf
         for (int k = 0; k < cnt; k++, yq += N, bq += N, dq += N) {
             const char *blk = wb + (size_t)k * bs;
             const __m256 dk = _mm256_permutevar8x32_ps(dws, _mm256_set1_epi32(k));
+#if CK_VNNI
+            const __m512 dk2 = _mm512_castsi512_ps(_mm512_broadcast_i64x4(_mm256_castps_si256(dk)));  // AVX-512F only
+#endif
             if (type == DC_TYPE_Q8_0) {
                 const __m256i wv = _mm256_loadu_si256((const __m256i *)((const ck_q8_0 *)blk)->qs);
 #if CK_VNNI
                 const __m256i wu = _mm256_xor_si256(wv, _mm256_set1_epi8((char)0x80));
+                const __m512i wu2 = _mm512_broadcast_i64x4(wu);
+                for (int p = 0; p < P; p++) {
+                    const __m512i s2 = _mm512_dpbusd_epi32(_mm512_loadu_si512(bq + 2 * p), wu2, _mm512_loadu_si512(yq + 2 * p));
+                    acc2[p] = _mm512_fmadd_ps(_mm512_mul_ps(dk2, _mm512_loadu_ps(dq + 2 * p)), _mm512_cvtepi32_ps(s2), acc2[p]);
+                }
 #endif
-                for (int j = 0; j < N; j++) {
+                for (int j = 2 * P; j < N; j++) {
 #if CK_VNNI
                     const __m256i sj = _mm256_dpbusd_epi32(bq[j], wu, yq[j]);
 #else
@@ -1299,20 +1318,33 @@ CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pf
                                                          _mm256_set1_epi16(1));
 #endif
                     // k1_q8_0: scales (dw * dy) per block, then fma(scale, float(sum), acc)
-                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, _mm256_set1_ps(dq[j])), _mm256_cvtepi32_ps(sj), acc[j]);
+                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, dq[j]), _mm256_cvtepi32_ps(sj), acc[j]);
                 }
             } else {
                 const __m256i wv = type == DC_TYPE_Q5_0 ? ck_or_hibits(ck_nibbles(((const ck_q5_0 *)blk)->qs), ((const ck_q5_0 *)blk)->qh)
                                                         : ck_nibbles(((const ck_q4_0 *)blk)->qs);
-                for (int j = 0; j < N; j++) {
+#if CK_VNNI
+                const __m512i wv2 = _mm512_broadcast_i64x4(wv);
+                for (int p = 0; p < P; p++) {
+                    const __m512i s2 = _mm512_dpbusd_epi32(_mm512_loadu_si512(bq + 2 * p), wv2, _mm512_loadu_si512(yq + 2 * p));
+                    acc2[p] = _mm512_fmadd_ps(dk2, _mm512_mul_ps(_mm512_cvtepi32_ps(s2), _mm512_loadu_ps(dq + 2 * p)), acc2[p]);
+                }
+#endif
+                for (int j = 2 * P; j < N; j++) {
                     const __m256i sj = ck_dot_us(bq[j], wv, yq[j]);
                     // k1_q5_0 / k1_q4_0 (CK_FACC): fma(dw, float(sum) * dy, acc)
-                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), _mm256_set1_ps(dq[j])), acc[j]);
+                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), dq[j]), acc[j]);
                 }
             }
         }
     }
-    for (int j = 0; j < N; j++) res[j] = ck_hsum_ps(acc[j]);
+#if CK_VNNI
+    for (int p = 0; p < P; p++) {
+        res[2 * p] = ck_hsum_ps(_mm512_castps512_ps256(acc2[p]));
+        res[2 * p + 1] = ck_hsum_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc2[p]), 1)));
+    }
+#endif
+    for (int j = 2 * P; j < N; j++) res[j] = ck_hsum_ps(acc[j]);
 }
 
 int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
