@@ -158,4 +158,25 @@ final class BatchDecodingTests: XCTestCase {
         XCTAssertEqual(greedy[0].tokens, greedy[1].tokens)
         XCTAssertEqual(greedy[0].tokens, try lm.generate(prompt: prompt, options: GenerationOptions(maxTokens: 24, sampling: .greedy)).tokens)
     }
+
+    /// Constrained to a JSON schema and with stop strings: each sequence of the batch answers, stops and
+    /// is judged complete as it is alone (each has its own grammar state).
+    func testGrammarAndStopStringsPerSequence() throws {
+        let lm = try load()
+        let all = try ["List three colours as a JSON array.", "List two fruits as a JSON array.", "Name four animals as a JSON array."]
+            .map { try lm.chatPrompt([ChatMessage(role: .user, content: $0)]) }
+        let schema = #"{"type": "array", "items": {"type": "string"}, "minItems": 2}"#
+        for stops in [[], [","]] {
+            let options = GenerationOptions(maxTokens: 80, sampling: .greedy, stopStrings: stops, grammar: try Grammar(jsonSchema: schema))
+            let alone = try all.map { try lm.generate(prompt: $0, options: options) }
+            let batch = try lm.generate(prompts: all, options: options)
+            for i in all.indices {
+                XCTAssertEqual(batch[i].tokens, alone[i].tokens, "sequence \(i), stops \(stops)")
+                XCTAssertEqual(batch[i].text, alone[i].text, "sequence \(i), stops \(stops)")
+                XCTAssertEqual(batch[i].stopReason, alone[i].stopReason, "sequence \(i), stops \(stops)")
+                XCTAssertEqual(batch[i].grammarStatus, alone[i].grammarStatus, "sequence \(i), stops \(stops)")
+            }
+            if stops.isEmpty { XCTAssertTrue(batch.contains { $0.grammarStatus == .complete }, batch.map(\.text).joined(separator: " | ")) }
+        }
+    }
 }
