@@ -179,4 +179,37 @@ final class BatchDecodingTests: XCTestCase {
             if stops.isEmpty { XCTAssertTrue(batch.contains { $0.grammarStatus == .complete }, batch.map(\.text).joined(separator: " | ")) }
         }
     }
+
+    /// Different prompts with a long common start (a shared system message): the second copies the first
+    /// 512 tokens' keys/values and runs only the rest, and both answer exactly as alone.
+    func testCommonPrefixOfDifferentPromptsIsPrefilledOnce() throws {
+        let lm = try LanguageModel(path: try TestModels.require(TestModels.testModel), threads: 2, contextLength: 1024)
+        let rules = (1...32).map { "Rule \($0): keep every function short and name it for what it does." }.joined(separator: " ")
+        let system = ChatMessage(role: .system, content: "You are a careful Python programmer. " + rules)
+        let all = try ["Write a function that adds two numbers.", "Write a function that reverses a string."]
+            .map { try lm.chatPrompt([system, ChatMessage(role: .user, content: $0)]) }
+        let common = zip(all[0], all[1]).prefix { $0 == $1 }.count
+        XCTAssertGreaterThan(common, 512, "the test needs a common prefix of more than 512 tokens")
+        XCTAssertLessThan(common, 1024 - 40)
+        let options = GenerationOptions(maxTokens: 16, sampling: .greedy)
+        let alone = try all.map { try lm.generate(prompt: $0, options: options) }
+        let batch = try lm.generate(prompts: all, options: options)
+        XCTAssertEqual(batch.map(\.reusedPromptTokens), [0, common / 512 * 512])
+        for i in 0..<2 {
+            XCTAssertEqual(batch[i].tokens, alone[i].tokens, "sequence \(i)")
+        }
+        // the mechanism, bit for bit: 512 positions copied from the first prompt's cache, the rest run from
+        // there, give the logits of the second prompt run alone from 0
+        let m = lm.model
+        let first = m.makeCache(capacity: all[0].count)
+        try m.forward(all[0], cache: first)
+        let copied = m.makeCache(capacity: all[1].count)
+        copied.copyPrefix(of: first, count: 512)
+        let resumed = try m.forward(Array(all[1][512...]), cache: copied)
+        let fresh = try m.forward(all[1], cache: m.makeCache(capacity: all[1].count))
+        XCTAssertTrue(resumed == fresh, "logits after a copied 512-token prefix differ from the prompt run alone")
+        XCTAssertEqual(LanguageModel.sharedPrefixLength([1, 2, 3], [1, 2, 3]), 0)
+        XCTAssertEqual(LanguageModel.sharedPrefixLength(Array(repeating: 5, count: 600), Array(repeating: 5, count: 513)), 512)
+        XCTAssertEqual(LanguageModel.sharedPrefixLength(Array(repeating: 5, count: 512), Array(repeating: 5, count: 600)), 0)
+    }
 }

@@ -9,7 +9,9 @@ extension LanguageModel {
     ///   `maxTokens`); the model's own cache and `reusePromptPrefix` state are not touched.
     /// - Equal prompts are prefilled once and their keys/values copied into the other sequences (best-of-N
     ///   of one prompt pays for the prompt once); a copy's `reusedPromptTokens` is its whole prompt and its
-    ///   `promptSeconds` the copy's time.
+    ///   `promptSeconds` the copy's time. Different prompts that start alike copy the keys/values of their
+    ///   common prefix from an earlier sequence in whole blocks of 512 tokens (`sharedPrefixLength`) and
+    ///   run only the rest.
     /// - Sequence `i` samples with its own `Sampler` seeded `options.sampling.seed &+ i`, so sequence 0 of a
     ///   batch is the same as `generate(prompt:options:)` with the same options, and a whole batch is
     ///   reproducible from the one seed.
@@ -42,7 +44,14 @@ extension LanguageModel {
                 logits = first.logits
                 reused = prompt.count
             } else {
-                logits = try model.forward(prompt, cache: cache)
+                // a common prefix with an earlier prompt, in whole blocks of `sharedPrefixBlock` tokens
+                var from: KVCache?
+                for (other, c) in zip(prompts[..<i], sequences.map(\.cache)) {
+                    let n = Self.sharedPrefixLength(prompt, other)
+                    if n > reused, let c { reused = n; from = c }
+                }
+                if let from { cache.copyPrefix(of: from, count: reused) }
+                logits = try model.forward(Array(prompt[reused...]), cache: cache)
                 prefilled[prompt] = (cache, logits)
             }
             var s = DecodingSequence(index: i, prompt: prompt, cache: cache, sampler: Sampler(sampling),
@@ -68,6 +77,18 @@ extension LanguageModel {
             for (j, i) in step.enumerated() { sequences[i].logits = logits[j] }
         }
         return sequences.indices.map { sequences[$0].result(options: options, onText: onText) }
+    }
+
+    /// Tokens of `prompt`'s keys/values that can be copied from a sequence prefilled with `other`: their
+    /// common prefix, cut to whole blocks of 512 tokens and leaving `prompt` at least one token to run.
+    /// 512 is the micro-batch a prompt pass is cut into (`TransformerModel.chunks`): a prompt run from a
+    /// multiple of 512 is cut into the same chunks as run from 0, so its sums, and tokens, are the same.
+    static func sharedPrefixLength(_ prompt: [Int32], _ other: [Int32]) -> Int {
+        let block = 512
+        let limit = min(prompt.count - 1, other.count)
+        var n = 0
+        while n < limit && prompt[n] == other[n] { n += 1 }
+        return n / block * block
     }
 }
 
