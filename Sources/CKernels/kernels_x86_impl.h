@@ -1276,7 +1276,7 @@ CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pf
     const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
 #if CK_VNNI
     // AVX-512: tokens 2p and 2p+1 share one 512-bit register (their prepared blocks are adjacent), each
-    // half doing exactly the 256-bit steps below. Measured (bench --batch 1,4 -p 8 -n 32 -r 3 on
+    // half doing exactly the 256-bit steps below. Measured (2-core Intel Xeon, bench --batch 1,4 -p 8 -n 32 -r 3 on
     // qwen2.5-coder-0.5b, 2 threads, load 3-4 from other work, three alternating runs of each build):
     // batch-4 aggregate decode 44.7 / 31.3 / 38.7 tokens/s with 256-bit steps only, 52.0 / 41.8 / 46.8 so.
     const int P = N / 2;
