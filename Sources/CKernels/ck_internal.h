@@ -83,6 +83,11 @@ int ck_matmul_avx2(int type, int64_t n, const void *W, size_t ws, const void *X,
                    int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os);
 int ck_matmul_avx512(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
                      int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os);
+// dc_matmul_decode's SIMD paths (same return convention).
+int ck_matmul_decode_avx2(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
+                          int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os);
+int ck_matmul_decode_avx512(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
+                            int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os);
 // Row conversions with F16C; vector helpers with AVX2/FMA.
 void ck_f16_to_f32_row_f16c(const uint16_t *src, float *dst, int64_t n);
 void ck_f32_to_f16_row_f16c(const float *src, uint16_t *dst, int64_t n);

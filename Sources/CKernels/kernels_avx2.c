@@ -12,6 +12,7 @@
 #define CK_VNNI 0
 #define CK_USE_KMASK 0
 #define CK_MATMUL_NAME ck_matmul_avx2
+#define CK_MATMUL_DECODE_NAME ck_matmul_decode_avx2
 #include "kernels_x86_impl.h"
 
 void ck_f16_to_f32_row_f16c(const uint16_t *src, float *dst, int64_t n) {

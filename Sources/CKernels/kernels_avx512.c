@@ -12,6 +12,7 @@
 #define CK_VNNI 1
 #define CK_USE_KMASK 1
 #define CK_MATMUL_NAME ck_matmul_avx512
+#define CK_MATMUL_DECODE_NAME ck_matmul_decode_avx512
 #include "kernels_x86_impl.h"
 
 #if defined(__clang__)

@@ -579,3 +579,13 @@ void dc_matmul(int type, int64_t n, const void *W, size_t ws, const void *X, siz
     if (lvl >= 1 && ck_matmul_avx2(type, n, W, ws, X, xs, ntok, r0, r1, out, os)) return;
     dc_matmul_portable(type, n, W, ws, X, xs, ntok, r0, r1, out, os);
 }
+
+void dc_matmul_decode(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
+                      int64_t ntok, int64_t r0, int64_t r1, float *out, int64_t os) {
+    if (r1 <= r0 || ntok <= 0) return;
+    const int lvl = ck_active_level();
+    if (lvl >= 2 && ck_matmul_decode_avx512(type, n, W, ws, X, xs, ntok, r0, r1, out, os)) return;
+    if (lvl >= 1 && ck_matmul_decode_avx2(type, n, W, ws, X, xs, ntok, r0, r1, out, os)) return;
+    for (int64_t t = 0; t < ntok; t++)
+        dc_matmul_portable(type, n, W, ws, (const char *)X + (size_t)t * xs, xs, 1, r0, r1, out + t * os, os);
+}

@@ -17,6 +17,13 @@ struct Bench: ParsableCommand {
         prompt --prompt-text is answered greedily, unconstrained and constrained to the grammar, -n
         tokens at most, --repetitions times each (each constrained run starts with cold mask caches);
         it reports the median decode tokens/s of both, their ratio and the time spent on token masks.
+
+        With --batch 1,2,4,8 it measures batched decoding (like llama.cpp's llama-batched-bench): for each
+        batch size N, N different random prompts of -p tokens are prefilled, then the N sequences decode
+        -n tokens together, one forward pass per step; the batch sizes take turns in each repetition. It reports prompt tokens/s, aggregate decode
+        tokens/s (N x -n tokens over the decode time) and per-sequence decode tokens/s; with --json one
+        line per batch size (keys batch, pp_tokens_per_s, tg_tokens_per_s = aggregate,
+        tg_tokens_per_s_per_sequence).
         """
     )
 
@@ -31,6 +38,8 @@ struct Bench: ParsableCommand {
     var bandwidth = false
     @Flag(name: .long, help: "Print one JSON line.")
     var json = false
+    @Option(name: .long, help: "Batch sizes to measure batched decoding at, comma-separated (e.g. 1,2,4,8).")
+    var batch: String?
     @OptionGroup var constraint: GrammarOptions
     @Option(name: .customLong("prompt-text"), help: "With --json-schema/--grammar: the chat prompt to answer.")
     var promptText = "Plan a small Flask app for a to-do list with a page to add items and a JSON API to list them. Answer with the plan as JSON."
@@ -39,12 +48,27 @@ struct Bench: ParsableCommand {
         if promptTokens < 1 || genTokens < 1 || repetitions < 1 {
             throw ValidationError("-p, -n and --repetitions must be at least 1")
         }
+        if batch != nil { _ = try batchSizes() }
+    }
+
+    /// The --batch list: sizes from 1 to 64 (the engine's rows per forward pass).
+    private func batchSizes() throws -> [Int] {
+        guard let batch else { return [] }
+        let sizes = batch.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil && (1...64).contains($0!) }) else {
+            throw ValidationError("--batch takes batch sizes from 1 to 64 separated by commas, e.g. --batch 1,2,4,8; got '\(batch)'")
+        }
+        return sizes.map { $0! }
     }
 
     func run() throws {
         try runReportingErrors {
             if let grammar = try constraint.grammar() {
                 try runConstrained(grammar)
+                return
+            }
+            if batch != nil {
+                try runBatched(try batchSizes())
                 return
             }
             let lm = try modelOptions.load(quiet: json)
@@ -105,6 +129,43 @@ struct Bench: ParsableCommand {
                     print(String(format: "read bandwidth %.1f GB/s (%d threads); generation streams %.0f MB/token = %.1f GB/s, %.0f%% of it",
                                  bw / 1e9, m.pool.threadCount, Double(weightBytes) / 1e6, achieved / 1e9, achieved / bw * 100))
                 }
+            }
+        }
+    }
+
+    private func runBatched(_ sizes: [Int]) throws {
+        let lm = try modelOptions.load(quiet: json)
+        let m = lm.model
+        guard promptTokens + genTokens <= m.contextLength else {
+            throw CLIError(message: "-p + -n = \(promptTokens + genTokens) exceeds the context of \(m.contextLength); raise --ctx-size", code: Exit.usage)
+        }
+        let file = URL(fileURLWithPath: lm.file.url.path).lastPathComponent
+        // One warm-up pass faults the weights in from the page cache.
+        _ = try m.forward([1, 2, 3, 4, 5, 6, 7, 8], cache: m.makeCache(capacity: 8))
+        if !json {
+            print("model      \(file)  threads \(m.pool.threadCount)  kernels \(EngineInfo.kernelISA)  pp \(promptTokens)  tg \(genTokens)  (median of \(repetitions))")
+            print(" batch      pp tokens/s   tg tokens/s (all)   tg tokens/s (each)   tg vs batch 1")
+        }
+        let reports = try BatchBenchReport.run(model: m, batches: sizes, promptTokens: promptTokens, genTokens: genTokens,
+                                               repetitions: repetitions)
+        let single = reports.first { $0.batch == 1 }?.tgTokensPerSecond
+        for r in reports {
+            let n = r.batch
+            func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+            if json {
+                let obj: [String: Any] = [
+                    "batch": n, "model": file, "threads": m.pool.threadCount, "kernels": EngineInfo.kernelISA,
+                    "n_prompt": promptTokens, "n_gen": genTokens, "repetitions": repetitions,
+                    "pp_tokens_per_s": round2(r.ppTokensPerSecond), "tg_tokens_per_s": round2(r.tgTokensPerSecond),
+                    "tg_tokens_per_s_per_sequence": round2(r.tgTokensPerSecondPerSequence),
+                    "pp_samples": r.ppSamples.map(round2), "tg_samples": r.tgSamples.map(round2),
+                ]
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                let ratio = single.map { String(format: "%12.2fx", r.tgTokensPerSecond / $0) } ?? "            -"
+                print(String(format: "%6d   %12.2f   %17.2f   %18.2f   %@", n, r.ppTokensPerSecond, r.tgTokensPerSecond,
+                             r.tgTokensPerSecondPerSequence, ratio))
             }
         }
     }

@@ -118,6 +118,26 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(obj["tg_tokens_per_s"] as? Double ?? 0, 0)
     }
 
+    /// `bench --batch`: one JSON line per batch size with the keys the issue names; a bad list is a usage error.
+    func testBenchBatchJSON() throws {
+        _ = try testModelPath()
+        let r = try run(["bench", "--model", "smollm2-135m-instruct", "-p", "8", "-n", "4", "-r", "1", "--batch", "1,2", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, r.stdout)
+        for (line, batch) in zip(lines, [1, 2]) {
+            let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(obj["batch"] as? Int, batch)
+            XCTAssertGreaterThan(obj["pp_tokens_per_s"] as? Double ?? 0, 0)
+            XCTAssertGreaterThan(obj["tg_tokens_per_s"] as? Double ?? 0, 0)
+        }
+        for bad in ["0", "1,x", "", "65"] {
+            let e = try run(["bench", "--model", Self.missingModel, "--batch", bad])
+            XCTAssertEqual(e.status, 2, "--batch \(bad): \(e.stderr)")
+            XCTAssertTrue(e.stderr.contains("--batch"), e.stderr)
+        }
+    }
+
     // MARK: deepcoder new on scripted answers (no model: what the CLI does around the generator)
 
     var scriptedApp: URL { Self.sourceRoot.appendingPathComponent("Tests/ScaffoldTests/Fixtures/apps/cube_api") }

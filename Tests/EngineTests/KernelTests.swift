@@ -403,6 +403,46 @@ final class KernelTests: XCTestCase {
         print("KernelTests: model tensors, worst fast-vs-portable difference \(worst) (relative to max(1, |x|))")
     }
 
+    /// dc_matmul_decode (a decoding step of several sequences) gives each token bit for bit what dc_matmul
+    /// gives it alone (ntok = 1), for every weight type, the repacked Q4_K included, with token counts below,
+    /// at and above its 8-token pass and row ranges that do not start at 0.
+    func testDecodeMatmulEqualsOneTokenAtATime() {
+        var rng = Rng(state: 2024)
+        let x8 = Int32(DC_TYPE_Q4_K_X8)
+        var cases = Self.weightTypes.map { (name: $0.0, type: $0.1, n: dc_block_elements($0.1) == 256 ? 1024 : 896) }
+        cases.append((name: "Q5_0 n=4864", type: Int32(DC_TYPE_Q5_0), n: 4864))
+        cases.append((name: "Q4_K_X8", type: x8, n: 1024))
+        for c in cases {
+            let rows = 16
+            let source = c.type == x8 ? Int32(DC_TYPE_Q4_K) : c.type
+            var w = randomWeights(source, rows: rows, n: c.n, rng: &rng)
+            if c.type == x8 {
+                var packed = [UInt8](repeating: 0, count: rows * dc_row_bytes(x8, Int64(c.n)))
+                w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
+                    dc_repack_q4_K_x8(src.baseAddress!, dc_row_bytes(source, Int64(c.n)), Int64(rows), Int64(c.n), dst.baseAddress!) } }
+                w = packed
+            }
+            let ws = dc_row_bytes(c.type, Int64(c.n)), xs = dc_row_bytes(dc_vec_dot_type(source), Int64(c.n))
+            for ntok in [2, 3, 4, 8, 11] {
+                let x = activations(source, n: c.n, ntok: ntok, rng: &rng)
+                var batch = [Float](repeating: .nan, count: rows * ntok)
+                w.withUnsafeBytes { wr in x.withUnsafeBytes { xr in batch.withUnsafeMutableBufferPointer { o in
+                    dc_matmul_decode(c.type, Int64(c.n), wr.baseAddress!, ws, xr.baseAddress!, xs, Int64(ntok), 3, Int64(rows),
+                                     o.baseAddress!, Int64(rows))
+                } } }
+                for t in 0..<ntok {
+                    let one = Array(x[(t * xs)..<((t + 1) * xs)])
+                    let alone = matmul(c.type, n: c.n, w: w, rows: rows, x: one, ntok: 1, r0: 3, r1: rows)
+                    for r in 0..<rows {
+                        let v = batch[t * rows + r]
+                        if r < 3 { XCTAssertTrue(v.isNaN, "\(c.name): row \(r) outside the range was written"); continue }
+                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "\(c.name) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
+                    }
+                }
+            }
+        }
+    }
+
     /// Q4_K repacked 8 rows at a time (DC_TYPE_Q4_K_X8, what the model runs for its Q4_K matrices): the
     /// fast paths equal the portable one to the bit (both follow llama.cpp's gemm/gemv order), as does the
     /// SIMD path for plain Q4_K (it packs its own tiles), the portable one agrees with plain Q4_K's, and row

@@ -77,6 +77,15 @@ void dc_matmul(int type, int64_t n,
                int64_t r0, int64_t r1,
                float *out, int64_t out_stride);
 
+/// Same product for a decoding step of several sequences: each of the `ntok` activation rows is summed
+/// exactly as dc_matmul sums it with ntok = 1 (so a sequence decodes the same tokens in a batch as
+/// alone), while each weight row is read once for all of them. Used by TransformerModel.decodeStep.
+void dc_matmul_decode(int type, int64_t n,
+                      const void *W, size_t w_row_stride,
+                      const void *X, size_t x_row_stride, int64_t ntok,
+                      int64_t r0, int64_t r1,
+                      float *out, int64_t out_stride);
+
 /// Same as dc_matmul but always on the portable C path (for testing the fast paths against it).
 void dc_matmul_portable(int type, int64_t n,
                         const void *W, size_t w_row_stride,

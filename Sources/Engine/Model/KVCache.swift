@@ -33,6 +33,18 @@ public final class KVCache {
         values + (layer * capacity + position) * rowLength
     }
 
+    /// Makes this cache hold the first `count` positions of `source` (a shared prompt prefilled once and
+    /// copied into each sequence that starts with it). Both caches must belong to the same model.
+    public func copyPrefix(of source: KVCache, count n: Int) {
+        precondition(layers == source.layers && rowLength == source.rowLength, "caches of different models")
+        precondition(n >= 0 && n <= source.count && n <= capacity, "copying \(n) positions of \(source.count) into \(capacity)")
+        for l in 0..<layers {
+            keyRow(layer: l, position: 0).update(from: source.keyRow(layer: l, position: 0), count: n * rowLength)
+            valueRow(layer: l, position: 0).update(from: source.valueRow(layer: l, position: 0), count: n * rowLength)
+        }
+        count = n
+    }
+
     /// Forget positions from `position` on (the next forward pass overwrites them).
     public func truncate(to position: Int) { count = min(count, max(0, position)) }
 }

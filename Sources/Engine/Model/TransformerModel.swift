@@ -54,6 +54,9 @@ public final class TransformerModel {
     private let ropeCos, ropeSin: UnsafeMutablePointer<Float>
     private let scratch: ActivationScratch
     private let logitsBuf: UnsafeMutablePointer<Float>
+    /// Logits of every row of a decoding step, grown to the largest step seen (`allLogitsRows` rows).
+    private var allLogits: UnsafeMutablePointer<Float>?
+    private var allLogitsRows = 0
 
     public init(file: GGUFFile, contextLength: Int? = nil, threads: Int, batchSize: Int = 64) throws {
         self.file = file
@@ -141,6 +144,7 @@ public final class TransformerModel {
 
     deinit {
         for p in [x, xn, q, k, v, attn, gateBuf, upBuf, scores, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
+        allLogits?.deallocate()
     }
 
     /// Bytes of weights a single-token forward pass streams: every tensor once, except the token
@@ -161,19 +165,80 @@ public final class TransformerModel {
     /// Runs `tokens` at positions `cache.count…`, appends them to the KV cache, and returns the logits
     /// after the last token (vocabularySize floats).
     @discardableResult
-    public func forward(_ tokens: [Int32]) throws -> [Float] {
+    public func forward(_ tokens: [Int32]) throws -> [Float] { try forward(tokens, cache: cache) }
+
+    /// Runs `tokens` at positions `cache.count…` of `cache` (the model's own or one from `makeCache`),
+    /// appends them to it, and returns the logits after the last token (vocabularySize floats).
+    @discardableResult
+    public func forward(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
         guard !tokens.isEmpty else { return [] }
+        try check(cache)
         let start = cache.count
         guard start + tokens.count <= cache.capacity else {
             throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
         }
+        try check(tokens)
+        for r in Self.chunks(count: tokens.count, batch: batchSize) {
+            let positions = Array((start + r.lowerBound)..<(start + r.upperBound))
+            forwardRows(Array(tokens[r]), caches: Array(repeating: cache, count: r.count), positions: positions,
+                        singleTokenRows: r.count == 1, logits: r.upperBound == tokens.count ? .last : .none)
+        }
+        return Array(UnsafeBufferPointer(start: logitsBuf, count: config.vocabularySize))
+    }
+
+    /// A new, empty KV cache for one sequence of at most `capacity` positions (default and upper bound:
+    /// the model's context length), for `forward(_:cache:)` and `decodeStep(_:caches:)`.
+    public func makeCache(capacity: Int? = nil) -> KVCache {
+        let n = max(1, min(capacity ?? contextLength, contextLength))
+        return KVCache(layers: cache.layers, capacity: n, rowLength: cache.rowLength)
+    }
+
+    /// One decoding step of several independent sequences: token `i` runs at position `caches[i].count` of
+    /// `caches[i]` and is appended to it; returns each sequence's logits (vocabularySize floats each).
+    ///
+    /// The sequences go through the matrix products together, each weight row read once for all of them
+    /// (`dc_matmul_decode`), but each sequence's sums are formed as for one token; attention runs per
+    /// sequence on its own cache with the single-token kernel. So each sequence's logits are bit for bit
+    /// the ones it gets decoded alone (BatchDecodingTests). The caches must be distinct.
+    public func decodeStep(_ tokens: [Int32], caches: [KVCache]) throws -> [[Float]] {
+        precondition(tokens.count == caches.count, "one token per cache")
+        guard !tokens.isEmpty else { return [] }
+        precondition(Set(caches.map(ObjectIdentifier.init)).count == caches.count, "a cache appears twice in one step")
+        for c in caches {
+            try check(c)
+            guard c.count < c.capacity else { throw ModelError.contextFull(needed: c.count + 1, capacity: c.capacity) }
+        }
+        try check(tokens)
+        let V = config.vocabularySize
+        let rows = min(tokens.count, batchSize)
+        if allLogitsRows < rows {
+            allLogits?.deallocate()
+            allLogits = .allocate(capacity: rows * V)
+            allLogitsRows = rows
+        }
+        var out: [[Float]] = []
+        out.reserveCapacity(tokens.count)
+        var s = 0
+        while s < tokens.count {
+            let e = min(s + batchSize, tokens.count)
+            forwardRows(Array(tokens[s..<e]), caches: Array(caches[s..<e]), positions: caches[s..<e].map(\.count),
+                        singleTokenRows: true, logits: .all)
+            for t in 0..<(e - s) { out.append(Array(UnsafeBufferPointer(start: allLogits! + t * V, count: V))) }
+            s = e
+        }
+        return out
+    }
+
+    private func check(_ tokens: [Int32]) throws {
         for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
             throw ModelError.invalidToken(t, vocabularySize: config.vocabularySize)
         }
-        for r in Self.chunks(count: tokens.count, batch: batchSize) {
-            forwardChunk(Array(tokens[r]), start: start + r.lowerBound, wantLogits: r.upperBound == tokens.count)
+    }
+
+    private func check(_ c: KVCache) throws {
+        guard c.layers == cache.layers, c.rowLength == cache.rowLength, c.capacity <= contextLength else {
+            throw GGUFError(file: file.url.path, reason: "a KV cache of \(c.layers) layers × \(c.rowLength) values × \(c.capacity) positions does not fit this model; make it with makeCache")
         }
-        return Array(UnsafeBufferPointer(start: logitsBuf, count: config.vocabularySize))
     }
 
     /// How a prompt of `count` tokens is cut into forward chunks of at most `batch` tokens, so that every
@@ -217,11 +282,11 @@ public final class TransformerModel {
         }
     }
 
-    private func prepareRope(start: Int, count: Int) {
+    private func prepareRope(positions: [Int]) {
         let half = config.ropeDimensions / 2
         let thetaScale = powf(config.ropeFreqBase, -2.0 / Float(config.ropeDimensions))
-        for t in 0..<count {
-            var theta = Float(start + t)
+        for (t, position) in positions.enumerated() {
+            var theta = Float(position)
             for i in 0..<half {
                 ropeCos[t * half + i] = cosf(theta)
                 ropeSin[t * half + i] = sinf(theta)
@@ -254,23 +319,35 @@ public final class TransformerModel {
         }
     }
 
-    private func forwardChunk(_ tokens: [Int32], start: Int, wantLogits: Bool) {
+    /// Which rows' logits a forward pass computes: none, the last row's (into `logitsBuf`), or every
+    /// row's (into `allLogits`).
+    private enum LogitRows { case none, last, all }
+
+    /// The forward pass of `tokens`, token t at `positions[t]` of `caches[t]`: a prompt chunk (one cache,
+    /// consecutive positions) or a decoding step of several sequences (one token per cache).
+    /// `singleTokenRows` computes every row as a one-token pass computes it (a one-token chunk, or each
+    /// sequence of a decoding step): llama.cpp's single-token attention kernel instead of its batched-prompt
+    /// one, and matrix products summed per token as for one token (`dc_matmul_decode`), so that a sequence
+    /// decodes the same in a batch as alone.
+    private func forwardRows(_ tokens: [Int32], caches: [KVCache], positions: [Int], singleTokenRows: Bool,
+                             logits wanted: LogitRows) {
+        let single = singleTokenRows
         let c = config, B = tokens.count
         let E = c.embeddingLength, F = c.feedForwardLength, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.headCountKV * hd
         for (t, id) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: x + t * E) }
-        prepareRope(start: start, count: B)
+        prepareRope(positions: positions)
 
         for (li, L) in layers.enumerated() {
             // Attention.
             for t in 0..<B { rmsNorm(x + t * E, L.attentionNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
             scratch.prepare(L.wq.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool)
+            L.wq.multiply(scratch, tokens: B, into: q, outStride: qDim, pool: pool, singleTokens: single)
             scratch.prepare(L.wk.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool)
+            L.wk.multiply(scratch, tokens: B, into: k, outStride: kvDim, pool: pool, singleTokens: single)
             scratch.prepare(L.wv.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool)
+            L.wv.multiply(scratch, tokens: B, into: v, outStride: kvDim, pool: pool, singleTokens: single)
             if let bq = L.bq, let bk = L.bk, let bv = L.bv {
                 for t in 0..<B {
                     for i in 0..<qDim { q[t * qDim + i] += bq.values[i] }
@@ -280,53 +357,63 @@ public final class TransformerModel {
             for t in 0..<B {
                 applyRope(q + t * qDim, heads: c.headCount, token: t)
                 applyRope(k + t * kvDim, heads: c.headCountKV, token: t)
-                dc_f32_to_f16_row(k + t * kvDim, cache.keyRow(layer: li, position: start + t), Int64(kvDim))
-                dc_f32_to_f16_row(v + t * kvDim, cache.valueRow(layer: li, position: start + t), Int64(kvDim))
+                dc_f32_to_f16_row(k + t * kvDim, caches[t].keyRow(layer: li, position: positions[t]), Int64(kvDim))
+                dc_f32_to_f16_row(v + t * kvDim, caches[t].valueRow(layer: li, position: positions[t]), Int64(kvDim))
             }
-            attention(layer: li, tokens: B, start: start)
+            attention(layer: li, caches: caches, positions: positions, singleToken: singleTokenRows)
             scratch.invalidate()
             scratch.prepare(L.wo.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
-            L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool, singleTokens: single)
             for i in 0..<(B * E) { x[i] += xn[i] }
 
             // Feed-forward (SwiGLU).
             for t in 0..<B { rmsNorm(x + t * E, L.ffnNorm.values, xn + t * E, n: E) }
             scratch.invalidate()
             scratch.prepare(L.gate.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool)
+            L.gate.multiply(scratch, tokens: B, into: gateBuf, outStride: F, pool: pool, singleTokens: single)
             scratch.prepare(L.up.vecDotType, from: xn, rows: B, columns: E, pool: pool)
-            L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool)
+            L.up.multiply(scratch, tokens: B, into: upBuf, outStride: F, pool: pool, singleTokens: single)
             dc_swiglu(Int64(B * F), gateBuf, upBuf, gateBuf)
             scratch.invalidate()
             scratch.prepare(L.down.vecDotType, from: gateBuf, rows: B, columns: F, pool: pool)
-            L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool)
+            L.down.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool, singleTokens: single)
             for i in 0..<(B * E) { x[i] += xn[i] }
         }
-        cache.count = start + B
+        for t in 0..<B { caches[t].count = positions[t] + 1 }
 
-        if wantLogits {
+        switch wanted {
+        case .none:
+            break
+        case .last:
             let last = x + (B - 1) * E
             rmsNorm(last, outputNorm.values, xn, n: E)
             scratch.invalidate()
             scratch.prepare(output.vecDotType, from: xn, rows: 1, columns: E, pool: pool)
             output.multiply(scratch, tokens: 1, into: logitsBuf, outStride: c.vocabularySize, pool: pool)
+        case .all:
+            for t in 0..<B { rmsNorm(x + t * E, outputNorm.values, xn + t * E, n: E) }
+            scratch.invalidate()
+            scratch.prepare(output.vecDotType, from: xn, rows: B, columns: E, pool: pool)
+            output.multiply(scratch, tokens: B, into: allLogits!, outStride: c.vocabularySize, pool: pool, singleTokens: single)
         }
     }
 
-    /// Causal grouped-query attention for the chunk's tokens, parallel over (token, head).
-    private func attention(layer li: Int, tokens B: Int, start: Int) {
+    /// Causal grouped-query attention of each row over its cache up to its position, parallel over
+    /// (row, head).
+    private func attention(layer li: Int, caches: [KVCache], positions: [Int], singleToken: Bool) {
         let c = config, hd = c.headDim, H = c.headCount, group = c.headCount / c.headCountKV
         let qDim = H * hd
         let scale = 1 / Float(hd).squareRoot()
-        let q = self.q, attn = self.attn, scores = self.scores, cache = self.cache
-        let total = B * H, ws = attnWorkspace, batched: Int32 = B > 1 ? 1 : 0
+        let q = self.q, attn = self.attn, scores = self.scores
+        let total = positions.count * H, ws = attnWorkspace, batched: Int32 = singleToken ? 0 : 1
         let kvDim = Int64(c.headCountKV * hd)
         pool.run(chunks: total) { job, ti in
             let t = job / H, h = job % H, kvh = h / group
+            let cache = caches[t]
             dc_attention_head(q + t * qDim + h * hd, Int64(hd),
                               cache.keyRow(layer: li, position: 0) + kvh * hd, kvDim,
                               cache.valueRow(layer: li, position: 0) + kvh * hd, kvDim,
-                              Int64(start + t + 1), scale, batched, scores + ti * ws, attn + t * qDim + h * hd)
+                              Int64(positions[t] + 1), scale, batched, scores + ti * ws, attn + t * qDim + h * hd)
         }
     }
 }

@@ -47,15 +47,22 @@ final class ActivationScratch {
 
 extension WeightMatrix {
     /// out[t * outStride + r] = self[r] · x[t] for all rows r and tokens t < ntok, on all pool threads.
-    /// `x` must have been prepared in `vecDotType` with `columns` columns.
+    /// `x` must have been prepared in `vecDotType` with `columns` columns. `singleTokens`: each token is
+    /// summed as a one-token product sums it (dc_matmul_decode, for a decoding step of several sequences);
+    /// otherwise the batched kernels of a prompt chunk (dc_matmul) are used.
     func multiply(_ x: ActivationScratch, tokens ntok: Int, into out: UnsafeMutablePointer<Float>, outStride: Int,
-                  pool: ThreadPool) {
+                  pool: ThreadPool, singleTokens: Bool = false) {
         precondition(x.type == vecDotType)
         let t = kernelType, n = Int64(columns), w = data, ws = rowBytes
         let xb = UnsafeRawPointer(x.buffer), xs = x.rowStride
         pool.parallelFor(rows, granularity: 16) { range in
-            dc_matmul(t, n, w, ws, xb, xs, Int64(ntok), Int64(range.lowerBound), Int64(range.upperBound),
-                      out, Int64(outStride))
+            if singleTokens {
+                dc_matmul_decode(t, n, w, ws, xb, xs, Int64(ntok), Int64(range.lowerBound), Int64(range.upperBound),
+                                 out, Int64(outStride))
+            } else {
+                dc_matmul(t, n, w, ws, xb, xs, Int64(ntok), Int64(range.lowerBound), Int64(range.upperBound),
+                          out, Int64(outStride))
+            }
         }
     }
 }
