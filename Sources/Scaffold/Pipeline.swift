@@ -31,14 +31,17 @@ public struct NewOptions: Sendable {
     /// attempts per file when the answer has no usable code (first ask included)
     public var maxAsks: Int
     public var pythonEnvironment: PythonEnvironment
+    /// answers asked per file, repair and view (best-of-N, `Candidates.swift`); 1 asks one
+    public var candidates: Int
 
     public init(description: String, outputDirectory: URL? = nil, sampling: SamplingOptions = SamplingOptions(),
                 maxRepairs: Int = 2, verify: Bool = true, templatesDirectory: URL? = nil,
                 workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                maxAsks: Int = 3, pythonEnvironment: PythonEnvironment = PythonEnvironment()) {
+                maxAsks: Int = 3, pythonEnvironment: PythonEnvironment = PythonEnvironment(), candidates: Int = 1) {
         self.description = description; self.outputDirectory = outputDirectory; self.sampling = sampling
         self.maxRepairs = maxRepairs; self.verify = verify; self.templatesDirectory = templatesDirectory
         self.workingDirectory = workingDirectory; self.maxAsks = maxAsks; self.pythonEnvironment = pythonEnvironment
+        self.candidates = candidates
     }
 }
 
@@ -104,6 +107,10 @@ public final class Pipeline {
     var dumpCount = 0
     /// set by `deepcoder regen` (Regenerate.swift): files asked with prompts/regen.mustache
     var regenRequest: RegenRequest?
+    /// best-of-N answers waiting to be tried in place of the written ones (`tryCandidates`)
+    var candidatePool = CandidatePool()
+    /// best-of-N: the score of every candidate verification tried, in order (`.deepcoder/generation.json`)
+    var candidateScores: [CandidateScore] = []
 
     public init(generator: any TextGenerator, options: NewOptions, progress: @escaping (String) -> Void = { _ in }) {
         self.generator = generator
@@ -394,41 +401,56 @@ public final class Pipeline {
 
     func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "",
              jsonSchema: String? = nil) throws -> (GenerationOutput, FileGenerationRecord) {
+        let (outs, record) = try ask(messages, sampling: sampling, label: label, template: template, prefill: prefill, jsonSchema: jsonSchema, count: 1)
+        return (outs[0], record)
+    }
+
+    /// Asks `count` answers to one request (best-of-N: one batch); each answer's text starts with the
+    /// prefill. The record counts the tokens of all of them.
+    func ask(_ messages: [ChatTurn], sampling: SamplingOptions, label: String, template: String, prefill: String = "",
+             jsonSchema: String? = nil, count: Int) throws -> ([GenerationOutput], FileGenerationRecord) {
         let prefill = generator.continuesPrefill ? prefill : ""
         let request = GenerationRequest(messages: messages, sampling: sampling, stop: [], prefill: prefill, jsonSchema: jsonSchema)
         // debugging aid: DEEPCODER_DUMP_PROMPTS=DIR writes every request's messages there
-        if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
+        let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"].flatMap { $0.isEmpty ? nil : $0 }
+        if let dump {
             dumpCount += 1
             let name = String(format: "%02d-", dumpCount) + label.replacingOccurrences(of: #"[^A-Za-z0-9.]+"#, with: "_", options: .regularExpression) + ".txt"
             let text = messages.map { "=== \($0.role.rawValue)\n\($0.content)" }.joined(separator: "\n") + (prefill.isEmpty ? "" : "\n=== prefill\n" + prefill)
             try? FileManager.default.createDirectory(atPath: dump, withIntermediateDirectories: true)
             try? text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        var count = 0
+        let count = max(1, count)
+        var tokens = 0
         var lastReport = Date()
         let t0 = Date()
-        var out: GenerationOutput
+        var outs: [GenerationOutput]
         do {
-            out = try generator.generate(request) { [self] _ in
-                count += 1
+            outs = try generator.generateCandidates(request, count: count) { [self] _, _ in
+                tokens += 1
                 if Date().timeIntervalSince(lastReport) >= 5 {
                     lastReport = Date()
                     let s = Date().timeIntervalSince(t0)
-                    say("generate", "\(label): \(count) tok, \(String(format: "%.1f", Double(count) / max(s, 0.001))) tok/s")
+                    say("generate", "\(label): \(tokens) tok\(count > 1 ? " (\(count) candidates)" : ""), \(String(format: "%.1f", Double(tokens) / max(s, 0.001))) tok/s")
                 }
             }
         } catch {
             throw ScaffoldError.generation("generation failed for \(label): \(error)")
         }
-        out.text = prefill + out.text
-        if let dump = ProcessInfo.processInfo.environment["DEEPCODER_DUMP_PROMPTS"], !dump.isEmpty {
-            let name = String(format: "%02d-", dumpCount) + "answer.txt"
-            try? out.text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        for i in outs.indices { outs[i].text = prefill + outs[i].text }
+        if let dump {
+            for (i, out) in outs.enumerated() {
+                let name = String(format: "%02d-", dumpCount) + "answer" + (i == 0 ? "" : "-candidate\(i + 1)") + ".txt"
+                try? out.text.write(toFile: (dump as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
         }
-        let tps = Double(out.generatedTokens) / max(out.seconds, 0.001)
-        say("generate", "\(label): \(out.generatedTokens) tok in \(String(format: "%.1f", out.seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(out.stopReason)")
-        return (out, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
-                                          generatedTokens: out.generatedTokens, seconds: out.seconds, asks: 1, repairs: 0))
+        let generated = outs.reduce(0) { $0 + $1.generatedTokens }
+        let seconds = outs.map(\.seconds).max() ?? 0
+        let tps = Double(generated) / max(seconds, 0.001)
+        let out = outs[0]
+        say("generate", "\(label): \(generated) tok\(count > 1 ? " in \(count) candidates" : "") in \(String(format: "%.1f", seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(outs.map(\.stopReason).joined(separator: "/"))")
+        return (outs, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
+                                           generatedTokens: generated, seconds: seconds, asks: 1, repairs: 0))
     }
 
     static func fenceLanguage(_ path: String) -> String {
@@ -533,6 +555,7 @@ public final class Pipeline {
         var resume: String?  // the failing file up to the fault, for the model to continue
         var avoid: [String] = []  // the failing file's conditions that refused allowed requests
         var unparsable: String?   // the last first-time answer that was code but not valid Python
+        var offered: (usable: [(index: Int, text: String)], count: Int)?  // best-of-N answers of the first ask
         for attempt in 1...max(1, options.maxAsks) {
             let label = repairError == nil ? file.path : "\(file.path) (repair)"
             say("generate", "\(label)\(attempt > 1 ? " — ask \(attempt)" : "")")
@@ -543,7 +566,18 @@ public final class Pipeline {
                 sampling.temperature = max(sampling.temperature, attempt == 2 ? 0.6 : 0.9)
             }
             if round > 0 { sampling.seed &+= UInt64(round) &* 7919 }
-            let (out, rec) = try ask(messages, sampling: sampling, label: label, template: template, prefill: try resume ?? prefill(for: file))
+            // best-of-N on the first ask: the first usable answer is the one this ask goes on with; the
+            // other usable ones wait for verification (`tryCandidates`)
+            let asked = attempt == 1 ? candidateCount : 1
+            let (outs, rec) = try ask(messages, sampling: sampling, label: label, template: template,
+                                      prefill: try resume ?? prefill(for: file), count: asked)
+            var out = outs[0]
+            if asked > 1 {
+                let usable = outs.enumerated().compactMap { i, o in usableAnswer(o.text, path: file.path).map { (index: i, text: $0) } }
+                    .filter { CandidatePool.normalized($0.text) != CandidatePool.normalized(contents[file.path] ?? "") }
+                if let first = usable.first { out = outs[first.index] }
+                offered = (usable, asked)
+            }
             if var r = record {
                 r.promptTokens += rec.promptTokens; r.generatedTokens += rec.generatedTokens; r.seconds += rec.seconds; r.asks += 1
                 if repairError != nil && r.template != template { r.template += "," + template }
@@ -599,6 +633,10 @@ public final class Pipeline {
                     lastProblem = "the answer repeated the failing file"
                     continue
                 }
+                if let offered {
+                    let chosen = offered.usable.first { $0.text == content } ?? (index: 0, text: content)
+                    candidatePool.offer(.file(file.path), chosen: chosen, others: offered.usable.filter { $0.index != chosen.index }, count: offered.count)
+                }
                 return content
             } catch {
                 lastProblem = "\(error)"
@@ -614,6 +652,13 @@ public final class Pipeline {
             return unparsable
         }
         throw ScaffoldError.generation("the model gave no usable \(file.path) after \(options.maxAsks) asks: \(lastProblem)")
+    }
+
+    /// The file in `answer` when it has one (Python that parses), for best-of-N's other answers.
+    func usableAnswer(_ answer: String, path: String) -> String? {
+        guard let content = try? ResponseParser.extractFile(answer, path: path) else { return nil }
+        if path.hasSuffix(".py"), Self.pythonSyntaxError(content) != nil { return nil }
+        return content
     }
 
     /// nil when `source` parses as Python 3 (checked with python3's ast), else the error.
@@ -696,11 +741,13 @@ public final class Pipeline {
             var plan: FileGenerationRecord?; var files: [FileGenerationRecord]; var repairRounds: Int
             var verification: [CheckResult]?
             var sandbox: SandboxKind?
+            var candidates: [CandidateScore]?
         }
         let id = generator.identity
         let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, sampling: options.sampling,
                            plan: planRecord, files: skeleton.modelFiles(plan).compactMap { records[$0.path] }, repairRounds: rounds,
-                           verification: verification?.checks, sandbox: verification?.sandbox)
+                           verification: verification?.checks, sandbox: verification?.sandbox,
+                           candidates: candidateScores.isEmpty ? nil : candidateScores)
         try write(String(decoding: try enc.encode(g), as: UTF8.self) + "\n", path: ".deepcoder/generation.json", in: dir)
     }
 
@@ -720,7 +767,7 @@ public final class Pipeline {
         Deepcoder-Sampling: \(sampling)
         Deepcoder-Engine: \(id.engine)
         Deepcoder-Kind: new
-        Deepcoder-Max-Repairs: \(options.maxRepairs)
+        Deepcoder-Max-Repairs: \(options.maxRepairs)\(options.candidates > 1 ? "\nDeepcoder-Candidates: \(options.candidates)" : "")
         Deepcoder-Verify: \(verifyLine)
 
         """

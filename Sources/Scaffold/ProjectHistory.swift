@@ -100,6 +100,15 @@ public enum ProjectHistory {
         }
     }
 
+    /// The best-of-N scores a generation commit recorded (`.deepcoder/generation.json`), in the order
+    /// they were tried; empty for commits made with one candidate or without the record.
+    public static func candidateScores(_ root: URL, commit: String) throws -> [CandidateScore] {
+        struct Record: Decodable { var candidates: [CandidateScore]? }
+        guard let data = try git("read .deepcoder/generation.json at \(commit.prefix(12))", { try GitStore.blob(".deepcoder/generation.json", at: commit, in: root) }),
+              let record = try? JSONDecoder().decode(Record.self, from: data) else { return [] }
+        return record.candidates ?? []
+    }
+
     // MARK: - regen
 
     /// Refuses a repository deepcoder did not make (no `.deepcoder/` in HEAD and no deepcoder commit), and a

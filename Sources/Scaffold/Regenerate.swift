@@ -57,10 +57,14 @@ public struct RegenOptions: Sendable {
     public var templatesDirectory: URL?
     public var maxAsks: Int
     public var pythonEnvironment: PythonEnvironment
+    /// answers asked per file and repair (best-of-N)
+    public var candidates: Int
 
     public init(files: [String], instruction: String? = nil, description: String? = nil, replan: Bool = false,
                 sampling: SamplingOptions = SamplingOptions(), maxRepairs: Int = 2, verify: Bool = true,
-                templatesDirectory: URL? = nil, maxAsks: Int = 3, pythonEnvironment: PythonEnvironment = PythonEnvironment()) {
+                templatesDirectory: URL? = nil, maxAsks: Int = 3, pythonEnvironment: PythonEnvironment = PythonEnvironment(),
+                candidates: Int = 1) {
+        self.candidates = candidates
         self.files = files; self.instruction = instruction.map(Regenerator.oneLine).flatMap { $0.isEmpty ? nil : $0 }
         self.description = description; self.replan = replan; self.sampling = sampling; self.maxRepairs = maxRepairs
         self.verify = verify; self.templatesDirectory = templatesDirectory; self.maxAsks = maxAsks
@@ -165,7 +169,8 @@ public enum Regenerator {
         }
         let newOptions = NewOptions(description: description, outputDirectory: dir, sampling: options.sampling,
                                     maxRepairs: options.maxRepairs, verify: options.verify, templatesDirectory: options.templatesDirectory,
-                                    workingDirectory: dir, maxAsks: options.maxAsks, pythonEnvironment: options.pythonEnvironment)
+                                    workingDirectory: dir, maxAsks: options.maxAsks, pythonEnvironment: options.pythonEnvironment,
+                                    candidates: options.candidates)
         let pipeline = Pipeline(generator: generator, options: newOptions, progress: progress)
         for name in ["prompts/system.mustache", "prompts/regen.mustache", "prompts/repair.mustache"] where !pipeline.renderer.exists(name) {
             throw ScaffoldError.usage("template \(name) not found")
@@ -253,6 +258,7 @@ public enum Regenerator {
         lines.append("Deepcoder-Engine: \(identity.engine)")
         lines.append("Deepcoder-Kind: regen")
         lines.append("Deepcoder-Max-Repairs: \(options.maxRepairs)")
+        if options.candidates > 1 { lines.append("Deepcoder-Candidates: \(options.candidates)") }
         lines.append("Deepcoder-Regenerated: \(outcome.files.joined(separator: " "))")
         if let i = options.instruction { lines.append("Deepcoder-Instruction: \(i)") }
         if options.replan { lines.append("Deepcoder-Replan: yes") }

@@ -14,12 +14,12 @@ extension Pipeline {
     /// longer started); the best version seen (`VerificationReport.isBetter`) is the one kept.
     func verifyAndRepair(_ dir: URL, verifier: Verifier, targets: (VerificationReport) -> [(String, String)],
                          file: (String) -> PlannedFile) throws -> (VerificationReport, Int) {
-        var report = try runVerification(verifier, dir)
-        var best = (report: report, contents: contents, views: extraViews, imports: extraImports)
+        var report = try tryCandidates(dir, verifier: verifier, report: try runVerification(verifier, dir))
+        var best = (report: report, state: projectState)
         var rounds = 0
         while !report.passed, rounds < options.maxRepairs {
             report = try knownFixes(dir, verifier: verifier, report: report, files: Set(targets(report).map(\.0)))
-            if report.isBetter(than: best.report) { best = (report, contents, extraViews, extraImports) }
+            if report.isBetter(than: best.report) { best = (report, projectState) }
             if report.passed { break }
             let blamed = targets(report)
             if blamed.isEmpty { say("repair", "no file to blame for: \(report.failedNames.joined(separator: ", ")); not repairing"); break }
@@ -43,18 +43,12 @@ extension Pipeline {
                 try store(content, path: path, in: dir)
                 records[path]?.repairs += 1
             }
-            report = try runVerification(verifier, dir)
-            if report.isBetter(than: best.report) { best = (report, contents, extraViews, extraImports) }
+            report = try tryCandidates(dir, verifier: verifier, report: try runVerification(verifier, dir))
+            if report.isBetter(than: best.report) { best = (report, projectState) }
         }
         if best.report.isBetter(than: report) {
             say("repair", "the repairs made it worse (\(report.scoreText) vs \(best.report.scoreText)); keeping the best version")
-            extraViews = best.views
-            extraImports = best.imports
-            for (path, content) in best.contents where contents[path] != content {
-                if path == "app.py" && skeleton != .none { continue }  // the tool's, rewritten below
-                try store(content, path: path, in: dir)
-            }
-            if skeleton != .none { try writeSkeletonApp(dir) }
+            try restore(best.state, in: dir)
             report = best.report
         }
         return (report, rounds)

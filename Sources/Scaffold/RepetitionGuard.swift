@@ -27,6 +27,9 @@ public struct RepetitionGuard: Sendable {
     /// The period of the loop the text ends in, once `append` found one.
     public private(set) var period: Int? = nil
 
+    /// True once `append` found a loop.
+    public var looped: Bool { period != nil }
+
     /// The text with the loop's repeats removed: up to the last line end before the second copy
     /// (so code is not cut inside a string); the whole text when there is no loop.
     public var textWithoutRepeats: String {

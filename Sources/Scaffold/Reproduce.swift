@@ -9,6 +9,8 @@ public struct RecordedGeneration: Sendable {
     public var engine: String?
     public var sampling: SamplingOptions
     public var maxRepairs: Int
+    /// best-of-N answers per file (1 for commits without the trailer)
+    public var candidates: Int
     public var verify: Bool
     public var files: [String]
     public var instruction: String?
@@ -35,6 +37,7 @@ public struct RecordedGeneration: Sendable {
         }
         sampling = s
         maxRepairs = Int(e.entry.trailer("Deepcoder-Max-Repairs") ?? "2") ?? 2
+        candidates = Int(e.entry.trailer("Deepcoder-Candidates") ?? "1") ?? 1
         verify = !(e.entry.trailer("Deepcoder-Verify") ?? "").hasPrefix("skipped")
         files = e.kind == "regen" ? (try need("Deepcoder-Regenerated")).split(separator: " ").map(String.init) : []
         instruction = e.entry.trailer("Deepcoder-Instruction")
@@ -92,7 +95,7 @@ public enum Reproducer {
             }
             let options = NewOptions(description: description, outputDirectory: out, sampling: r.sampling, maxRepairs: r.maxRepairs,
                                      verify: r.verify, templatesDirectory: templatesDirectory, workingDirectory: scratch,
-                                     pythonEnvironment: pythonEnvironment)
+                                     pythonEnvironment: pythonEnvironment, candidates: r.candidates)
             _ = try Pipeline(generator: generator, options: options, progress: progress).run()
         } else {
             guard let parent = r.entry.entry.parents.first else {
@@ -104,7 +107,8 @@ public enum Reproducer {
             let after = Regenerator.storedDescription(in: expected)
             let options = RegenOptions(files: r.files, instruction: r.instruction, description: after != before ? after : nil,
                                        replan: r.replan, sampling: r.sampling, maxRepairs: r.maxRepairs, verify: r.verify,
-                                       templatesDirectory: templatesDirectory, pythonEnvironment: pythonEnvironment)
+                                       templatesDirectory: templatesDirectory, pythonEnvironment: pythonEnvironment,
+                                       candidates: r.candidates)
             _ = try Regenerator.regenerate(in: out, generator: generator, options: options, progress: progress)
         }
 

@@ -84,6 +84,18 @@ enum RouteCompletion {
         return nil
     }
 
+    /// The one status the stated behaviour expects for every request of `route` it expects refused
+    /// (4xx, not 404), when they agree: a description's "respond with status 422" that the contract's
+    /// errors do not carry (a rule-based plan). nil when none or several.
+    static func refusalStatus(_ route: PlannedRoute, checks: [BehaviourCheck]) -> Int? {
+        var statuses: Set<Int> = []
+        for c in checks where c.method == route.method && c.status.allSatisfy({ (400..<500).contains($0) && $0 != 404 }) && !c.status.isEmpty {
+            guard let comps = URLComponents(string: c.url), comps.path == route.path else { continue }
+            statuses.formUnion(c.status)
+        }
+        return statuses.count == 1 ? statuses.first : nil
+    }
+
     /// The typed values a route reads from its JSON body, as the contract has them (names that are
     /// identifiers, with a type).
     static func jsonBody(_ route: PlannedRoute, contract: Contract?) -> [Contract.Param] {
@@ -103,7 +115,8 @@ enum RouteCompletion {
             let bare = r.split(separator: " ").last.map(String.init) ?? r
             return bare.split(separator: "?").first.map(String.init)
         }
-        let status = contract?.errors.first { path($0.route) == route.path && $0.status != nil }?.status ?? 400
+        let status = contract?.errors.first { path($0.route) == route.path && $0.status != nil }?.status
+            ?? refusalStatus(route, checks: checks) ?? 400
         for q in route.query {
             // the variable is the parameter's name, unless that would hide a name app.py uses
             let taken: Set<String> = ["request", "app", "jsonify", "date", "datetime", "math", "json", "re", "Flask", "render_template", "abort"]
@@ -229,18 +242,23 @@ extension Pipeline {
             var sampling = options.sampling
             sampling.maxTokens = min(sampling.maxTokens, 700)
             if round > 0 { sampling.seed &+= UInt64(round) &* 7919; sampling.temperature = max(sampling.temperature, 0.6) }
-            let (out, _) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
-                                   sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
-                                   prefill: "```python\n" + head)
-            let text = out.text.hasPrefix("```python\n") ? out.text : "```python\n" + head + out.text
-            guard let view = RouteCompletion.view(fromAnswer: text, head: head) else {
-                say("routes", "no usable view for \(route.method) \(route.path); verification will report it")
+            let (outs, _) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
+                                    sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
+                                    prefill: "```python\n" + head, count: candidateCount)
+            // every answer's view that inserts into valid Python; the first is written, the others wait (`tryCandidates`)
+            let usable = outs.enumerated().compactMap { i, out -> (index: Int, text: String)? in
+                let text = out.text.hasPrefix("```python\n") ? out.text : "```python\n" + head + out.text
+                guard let view = RouteCompletion.view(fromAnswer: text, head: head) else { return nil }
+                return Self.pythonSyntaxError(RouteCompletion.insert(view, into: source)) == nil ? (i, view) : nil
+            }
+            guard let first = usable.first else {
+                say("routes", "no usable view for \(route.method) \(route.path) (\(outs.count == 1 ? "no view, or not valid Python" : "none of \(outs.count) answers")); verification will report the route")
                 continue
             }
+            let view = first.text
             let candidate = RouteCompletion.insert(view, into: source)
-            guard Self.pythonSyntaxError(candidate) == nil else {
-                say("routes", "the view for \(route.method) \(route.path) is not valid Python; verification will report the route")
-                continue
+            if outs.count > 1 {
+                candidatePool.offer(.view("\(route.method) \(route.path)"), chosen: first, others: Array(usable.dropFirst()), count: outs.count)
             }
             source = candidate
             if skeleton != .none { extraViews.append(view) }

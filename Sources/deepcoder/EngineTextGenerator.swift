@@ -15,6 +15,46 @@ final class EngineTextGenerator: TextGenerator {
     }
 
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
+        let (prompt, options) = try prepare(request)
+        let t0 = Date()
+        // an answer caught in a loop is cut where the loop is plain (the plan's JSON is closed after
+        // its last complete value; a file goes to the re-ask and repair rounds)
+        var loops = RepetitionGuard()
+        let r: GenerationResult
+        do {
+            r = try model.generate(prompt: prompt, options: options) { piece in
+                onToken(piece)
+                return !loops.append(piece)
+            }
+        } catch ModelError.contextFull(let needed, let capacity) {
+            throw ContextFullError(needed: needed, capacity: capacity)
+        }
+        return Self.output(r, loops: loops, seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// `count` answers decoded together in one batch (`LanguageModel.generate(prompts:)`): the prompt is
+    /// run once and the weights are read once per step for all of them. Answer i is sampled with seed
+    /// `seed + i`, so answer 0 is `generate`'s.
+    func generateCandidates(_ request: GenerationRequest, count: Int, onToken: (Int, String) -> Void) throws -> [GenerationOutput] {
+        guard count > 1 else { return [try generate(request) { onToken(0, $0) }] }
+        let (prompt, options) = try prepare(request)
+        let t0 = Date()
+        var loops = Array(repeating: RepetitionGuard(), count: count)
+        let results: [GenerationResult]
+        do {
+            results = try model.generate(prompts: Array(repeating: prompt, count: count), options: options) { i, piece in
+                onToken(i, piece)
+                return !loops[i].append(piece)
+            }
+        } catch ModelError.contextFull(let needed, let capacity) {
+            throw ContextFullError(needed: needed, capacity: capacity)
+        }
+        let seconds = Date().timeIntervalSince(t0)
+        return results.enumerated().map { Self.output($1, loops: loops[$0], seconds: seconds) }
+    }
+
+    /// The request as the engine takes it: the chat-formatted prompt with the prefill, and the options.
+    private func prepare(_ request: GenerationRequest) throws -> ([Int32], GenerationOptions) {
         let messages = request.messages.map { turn -> ChatMessage in
             switch turn.role {
             case .system: return ChatMessage(role: .system, content: turn.content)
@@ -36,25 +76,16 @@ final class EngineTextGenerator: TextGenerator {
         let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
                                         stopStrings: request.stop + (try model.chatTemplate().stopStrings),
                                         reusePromptPrefix: true, grammar: grammar)
-        let t0 = Date()
-        // an answer caught in a loop is cut where the loop is plain (the plan's JSON is closed after
-        // its last complete value; a file goes to the re-ask and repair rounds)
-        var loops = RepetitionGuard()
-        var looped = false
-        let r: GenerationResult
-        do {
-            r = try model.generate(prompt: prompt, options: options) { piece in
-                onToken(piece)
-                if loops.append(piece) { looped = true; return false }
-                return true
-            }
-        } catch ModelError.contextFull(let needed, let capacity) {
-            throw ContextFullError(needed: needed, capacity: capacity)
-        }
-        var output = GenerationOutput(text: looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount, generatedTokens: r.tokens.count,
-                                      seconds: Date().timeIntervalSince(t0), stopReason: looped ? "repetition" : r.stopReason.rawValue,
+        return (prompt, options)
+    }
+
+    /// The scaffolder's view of an engine result; an answer cut by the repetition guard ends where its loop began.
+    private static func output(_ r: GenerationResult, loops: RepetitionGuard, seconds: Double) -> GenerationOutput {
+        var output = GenerationOutput(text: loops.looped ? loops.textWithoutRepeats : r.text, promptTokens: r.promptTokenCount,
+                                      generatedTokens: r.tokens.count, seconds: seconds,
+                                      stopReason: loops.looped ? "repetition" : r.stopReason.rawValue,
                                       reusedPromptTokens: r.reusedPromptTokens)
-        output.schemaComplete = r.grammarStatus.map { $0 == .complete && !looped }
+        output.schemaComplete = r.grammarStatus.map { $0 == .complete && !loops.looped }
         return output
     }
 }

@@ -19,12 +19,16 @@ struct GenerationFlags: ParsableArguments {
     var maxTokens: Int = 2048
     @Option(name: .customLong("max-repairs"), help: "Repair rounds after a failed verification.")
     var maxRepairs: Int = 2
+    @Option(help: ArgumentHelp("Answers asked per file, repair and view, 1 to 8 (best-of-N).",
+                               discussion: "The N answers are decoded together in one batch; the first usable one is written, and while the project fails verification each other one is tried in its place and kept when more checks pass."))
+    var candidates: Int = 1
 
     /// Checked by ArgumentParser before the command runs: a usage error (exit 2) naming the flag and its range.
     func validate() throws {
         try OptionLimits.checkSampling(temperature: temperature, topK: topK, topP: topP, minP: minP, repeatPenalty: repeatPenalty)
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1 (got \(maxTokens))") }
         if maxRepairs < 0 { throw ValidationError("--max-repairs must be 0 or more (got \(maxRepairs))") }
+        if !(1...8).contains(candidates) { throw ValidationError("--candidates must be 1 to 8 (got \(candidates))") }
     }
 
     /// The options as the scaffolder takes them.

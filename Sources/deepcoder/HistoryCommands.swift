@@ -141,7 +141,8 @@ struct Regen: ParsableCommand {
                 files: paths, instruction: instruction, description: spec, replan: replan,
                 sampling: generation.sampling,
                 maxRepairs: generation.maxRepairs, verify: !noVerify,
-                templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL })
+                templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
+                candidates: generation.candidates)
             // refuse a repository deepcoder did not make, missing records or a dirty tree before loading a model
             let policy: DirtyPolicy = commitFirst ? .commitFirst : force ? .force : .refuse
             try ProjectHistory.preflight(root, options: options, dirty: policy)
@@ -176,6 +177,8 @@ struct Log: ParsableCommand {
         """)
     @Option(name: .short, help: "Show at most this many commits.")
     var n: Int?
+    @Flag(name: [.short, .long], help: "Also show the score of every best-of-N candidate a generation tried (new/regen --candidates).")
+    var verbose = false
     @OptionGroup var project: ProjectOption
 
     func run() throws {
@@ -190,6 +193,11 @@ struct Log: ParsableCommand {
                 if let v = h.verify { line += "  verify \(shown(v))" }
                 printSafe(line)
                 if let i = h.instruction { printSafe("              instruction: \(shown(i))") }
+                if verbose, h.isGeneration {
+                    for c in try ProjectHistory.candidateScores(root, commit: h.entry.id) {
+                        printSafe("              candidate \(c.candidate)/\(c.of) \(shown(c.slot)): \(c.checksPassed)/\(c.checks) checks, \(c.failures) failures\(c.kept ? " (kept)" : "")")
+                    }
+                }
             }
         }
     }

@@ -98,7 +98,7 @@ struct New: ParsableCommand {
                                      outputDirectory: output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
                                      sampling: generation.sampling, maxRepairs: generation.maxRepairs, verify: !noVerify,
                                      templatesDirectory: templates.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL },
-                                     workingDirectory: cwd)
+                                     workingDirectory: cwd, candidates: generation.candidates)
             // refuse an unusable target (non-empty, a link, the current directory, not writable) before loading a model
             let probe = ProjectSpec(description: text)
             if !planOnly { try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug)) }

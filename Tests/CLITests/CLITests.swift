@@ -398,6 +398,19 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// `--candidates` (best-of-N) takes 1 to 8 in `new` and `regen`, checked before any model is loaded.
+    func testCandidatesOutOfRangeIsAUsageError() throws {
+        let dir = try tempDir()
+        for n in ["0", "9", "-1"] {
+            let target = dir.appendingPathComponent("proj").path
+            assertRefused(try run(["new", Self.cubeDescription, "-o", target, "--model", Self.missingModel, "--candidates=\(n)"]), mentioning: ["--candidates", "1 to 8"])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+            assertRefused(try run(["regen", "app.py", "--model", Self.missingModel, "--candidates=\(n)"], cwd: dir), mentioning: ["--candidates", "1 to 8"])
+        }
+        // 8 gets as far as the model (exit 3: it does not exist)
+        XCTAssertEqual(try run(["new", Self.cubeDescription, "-o", dir.appendingPathComponent("p8").path, "--model", Self.missingModel, "--candidates", "8"]).status, 3)
+    }
+
     func testArgumentErrorsExitWith2AndHelpWith0() throws {
         for args in [["generate", "--no-such-flag"], ["new", "--threads", "many"], ["bench", "-r", "0"], ["generate", "-n", "0", "-p", "hi"],
                      ["no-such-command"], ["new", "--max-tokens", "0", "x"]] {

@@ -133,6 +133,23 @@ final class RouteCompletionTests: XCTestCase {
         XCTAssertFalse(head.contains("418"), head)
     }
 
+    /// A contract without errors (a rule-based plan) still refuses with the status the stated behaviour
+    /// expects, when every refusal of that route agrees on one; the default 400 otherwise.
+    func testHeadUsesTheStatusTheStatedRefusalsAgreeOn() {
+        let r = route("GET", "/speed", ["km"])
+        let c = contract([query("km", .number)], path: "/speed", errors: [])
+        func check(_ url: String, _ status: [Int]) -> BehaviourCheck { BehaviourCheck(method: "GET", url: url, status: status, source: "stated") }
+        let agreeing = [check("/speed?km=abc", [409]), check("/speed?km=-1", [409]), check("/speed?km=3", [200]), check("/other?km=x", [418])]
+        let head = RouteCompletion.head(r, contract: c, taken: [], checks: agreeing)
+        XCTAssertTrue(head.contains("\"km is missing or not valid\"}), 409\n"), head)
+        XCTAssertFalse(head.contains("400") || head.contains("418"), head)
+        // refusals that disagree, or a 404 for an unknown thing, decide nothing
+        for checks in [[check("/speed?km=abc", [409]), check("/speed?km=-1", [422])], [check("/speed?km=abc", [404])], []] {
+            let h = RouteCompletion.head(r, contract: c, taken: [], checks: checks)
+            XCTAssertTrue(h.contains("\"km is missing or not valid\"}), 400\n"), h)
+        }
+    }
+
     /// The checks accept an error's route written with its method or a query ("GET /api/x",
     /// "/api/x?n=abc"), as models write it; the head only takes the status of an exact path, so the
     /// tool's own 400 contradicts the check the contract makes.

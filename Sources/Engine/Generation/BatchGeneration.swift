@@ -133,19 +133,9 @@ struct DecodingSequence {
     mutating func sampleNext(options: GenerationOptions, tokenizer: BPETokenizer,
                              onText: (Int, String) -> Bool) -> Int32? {
         guard generated.count < options.maxTokens else { return finish(.maxTokens) }
-        let next: Int32
-        if var c = constraint {
-            if c.isComplete && !c.canContinue { return finish(.endOfGeneration) }
-            let m0 = Date()
-            let allowed = c.allowedTokens()
-            if allowed.isEmpty { return finish(.maxTokens) }
-            next = sampler.sample(logits: logits, history: history, allowed: allowed)
-            c.accept(next)
-            constraint = c
-            maskSeconds += Date().timeIntervalSince(m0)
-        } else {
-            next = sampler.sample(logits: logits, history: history)
-        }
+        let step = sampler.step(logits: logits, history: history, constraint: &constraint, maskSeconds: &maskSeconds)
+        if step == .complete { return finish(.endOfGeneration) }
+        guard case .token(let next) = step else { return finish(.maxTokens) }  // .stuck: the grammar allows nothing
         if firstTokenTime == nil { firstTokenTime = Date() }
         if tokenizer.isEndOfGeneration(next) { return finish(.endOfGeneration) }
         generated.append(next)

@@ -90,20 +90,9 @@ public final class LanguageModel {
         var firstTokenTime: Date?
 
         while generated.count < options.maxTokens {
-            let next: Int32
-            if var c = constraint {
-                // a complete answer that nothing can extend ends here, without another sample
-                if c.isComplete && !c.canContinue { reason = .endOfGeneration; break }
-                let m0 = Date()
-                let allowed = c.allowedTokens()
-                if allowed.isEmpty { break }
-                next = sampler.sample(logits: logits, history: history, allowed: allowed)
-                c.accept(next)
-                constraint = c
-                maskSeconds += Date().timeIntervalSince(m0)
-            } else {
-                next = sampler.sample(logits: logits, history: history)
-            }
+            let step = sampler.step(logits: logits, history: history, constraint: &constraint, maskSeconds: &maskSeconds)
+            if step == .complete { reason = .endOfGeneration; break }
+            guard case .token(let next) = step else { break }  // .stuck: the grammar allows nothing
             if firstTokenTime == nil { firstTokenTime = Date() }
             if tokenizer.isEndOfGeneration(next) { reason = .endOfGeneration; break }
             generated.append(next)
