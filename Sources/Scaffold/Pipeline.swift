@@ -426,7 +426,7 @@ public final class Pipeline {
         let t0 = Date()
         var outs: [GenerationOutput]
         do {
-            outs = try generator.generateCandidates(request, count: count) { [self] _, _ in
+            outs = try generator.generateCandidates(Self.candidateRequests(request, count: count)) { [self] _, _ in
                 tokens += 1
                 if Date().timeIntervalSince(lastReport) >= 5 {
                     lastReport = Date()
@@ -451,6 +451,23 @@ public final class Pipeline {
         say("generate", "\(label): \(generated) tok\(count > 1 ? " in \(count) candidates" : "") in \(String(format: "%.1f", seconds))s, \(String(format: "%.1f", tps)) tok/s, prompt \(out.promptTokens) tok\(out.reusedPromptTokens > 0 ? " (\(out.reusedPromptTokens) reused)" : ""), stop: \(outs.map(\.stopReason).joined(separator: "/"))")
         return (outs, FileGenerationRecord(path: label, template: template, promptTokens: out.promptTokens,
                                            generatedTokens: generated, seconds: seconds, asks: 1, repairs: 0))
+    }
+
+    /// The temperature best-of-N's other candidates sample at, at least: at the run's own low
+    /// temperature (0.2) the 0.5B gave the same repair four times over in four seeds.
+    static let candidateTemperature = 0.7
+
+    /// `count` requests for best-of-N: the first is `request` itself (so one candidate is a plain ask),
+    /// candidate i has seed + i and samples at `candidateTemperature` or the run's, if higher.
+    static func candidateRequests(_ request: GenerationRequest, count: Int) -> [GenerationRequest] {
+        (0..<max(1, count)).map { i in
+            var r = request
+            if i > 0 {
+                r.sampling.seed &+= UInt64(i)
+                r.sampling.temperature = max(r.sampling.temperature, candidateTemperature)
+            }
+            return r
+        }
     }
 
     static func fenceLanguage(_ path: String) -> String {

@@ -73,22 +73,18 @@ public protocol TextGenerator: AnyObject {
     /// True when the generator constrains its answer to `GenerationRequest.jsonSchema`.
     var followsJSONSchema: Bool { get }
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput
-    /// `count` answers to one request (best-of-N). Answer i is sampled with seed `request.sampling.seed + i`,
-    /// so answer 0 is `generate`'s and a whole run is reproducible from one seed; `onToken(i, piece)`
-    /// streams answer i. The engine decodes them together in one batch; the default asks one by one.
-    func generateCandidates(_ request: GenerationRequest, count: Int, onToken: (Int, String) -> Void) throws -> [GenerationOutput]
+    /// Answers to several requests that differ only in their sampling (best-of-N: the same messages,
+    /// prefill, stops and schema); `onToken(i, piece)` streams answer i. The engine decodes them together
+    /// in one batch, running the shared prompt once; the default asks one by one.
+    func generateCandidates(_ requests: [GenerationRequest], onToken: (Int, String) -> Void) throws -> [GenerationOutput]
 }
 
 extension TextGenerator {
     public var continuesPrefill: Bool { false }
     public var followsJSONSchema: Bool { false }
 
-    public func generateCandidates(_ request: GenerationRequest, count: Int, onToken: (Int, String) -> Void) throws -> [GenerationOutput] {
-        try (0..<max(1, count)).map { i in
-            var r = request
-            r.sampling.seed &+= UInt64(i)
-            return try generate(r) { onToken(i, $0) }
-        }
+    public func generateCandidates(_ requests: [GenerationRequest], onToken: (Int, String) -> Void) throws -> [GenerationOutput] {
+        try requests.enumerated().map { i, r in try generate(r) { onToken(i, $0) } }
     }
 }
 

@@ -32,17 +32,18 @@ final class EngineTextGenerator: TextGenerator {
         return Self.output(r, loops: loops, seconds: Date().timeIntervalSince(t0))
     }
 
-    /// `count` answers decoded together in one batch (`LanguageModel.generate(prompts:)`): the prompt is
-    /// run once and the weights are read once per step for all of them. Answer i is sampled with seed
-    /// `seed + i`, so answer 0 is `generate`'s.
-    func generateCandidates(_ request: GenerationRequest, count: Int, onToken: (Int, String) -> Void) throws -> [GenerationOutput] {
-        guard count > 1 else { return [try generate(request) { onToken(0, $0) }] }
-        let (prompt, options) = try prepare(request)
+    /// The answers decoded together in one batch (`LanguageModel.generate(prompts:samplings:)`): a prompt
+    /// the requests share runs once, and the weights are read once per step for all of them. Each
+    /// answer samples with its own request's settings; the first request's length, stops and schema apply.
+    func generateCandidates(_ requests: [GenerationRequest], onToken: (Int, String) -> Void) throws -> [GenerationOutput] {
+        guard requests.count > 1 else { return try requests.map { try generate($0) { onToken(0, $0) } } }
+        let prepared = try requests.map(prepare)
+        let options = prepared[0].1
         let t0 = Date()
-        var loops = Array(repeating: RepetitionGuard(), count: count)
+        var loops = Array(repeating: RepetitionGuard(), count: requests.count)
         let results: [GenerationResult]
         do {
-            results = try model.generate(prompts: Array(repeating: prompt, count: count), options: options) { i, piece in
+            results = try model.generate(prompts: prepared.map(\.0), options: options, samplings: prepared.map(\.1.sampling)) { i, piece in
                 onToken(i, piece)
                 return !loops[i].append(piece)
             }

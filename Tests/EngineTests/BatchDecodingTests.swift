@@ -159,6 +159,20 @@ final class BatchDecodingTests: XCTestCase {
         XCTAssertEqual(greedy[0].tokens, try lm.generate(prompt: prompt, options: GenerationOptions(maxTokens: 24, sampling: .greedy)).tokens)
     }
 
+    /// Sequences with their own sampling settings (best-of-N's first candidate greedy, the others hotter,
+    /// each with its seed): each equals `generate` alone with its settings.
+    func testEachSequenceSamplesWithItsOwnSettings() throws {
+        let lm = try load()
+        let prompt = try prompts(lm, [2])[0]
+        let settings = [SamplingParameters.greedy, SamplingParameters(temperature: 0.7, seed: 11), SamplingParameters(temperature: 1.2, topK: 0, seed: 12)]
+        let batch = try lm.generate(prompts: [prompt, prompt, prompt], options: GenerationOptions(maxTokens: 20, sampling: .greedy), samplings: settings)
+        for (i, s) in settings.enumerated() {
+            let alone = try lm.generate(prompt: prompt, options: GenerationOptions(maxTokens: 20, sampling: s))
+            XCTAssertEqual(batch[i].tokens, alone.tokens, "sequence \(i): \(s)")
+        }
+        XCTAssertNotEqual(batch[0].tokens, batch[2].tokens, "temperature 1.2 over all tokens gave the greedy answer")
+    }
+
     /// Constrained to a JSON schema and with stop strings: each sequence of the batch answers, stops and
     /// is judged complete as it is alone (each has its own grammar state).
     func testGrammarAndStopStringsPerSequence() throws {

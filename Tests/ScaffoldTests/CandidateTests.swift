@@ -65,6 +65,8 @@ final class CandidateTests: XCTestCase {
         XCTAssertEqual(report.repairRounds, 0)
         XCTAssertEqual(gen.requests.filter { ScriptedGenerator.requestedFile(in: $0) == "app.py" }.map(\.sampling.seed), [42, 43, 44],
                        "three candidates, seeds from the run's seed")
+        XCTAssertEqual(gen.requests.filter { ScriptedGenerator.requestedFile(in: $0) == "app.py" }.map(\.sampling.temperature), [0.2, 0.7, 0.7],
+                       "the first candidate is the plain ask; the others sample hotter")
         let dir = work.appendingPathComponent("project")
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains("import math") && !app.contains("maths."), app)

@@ -18,8 +18,12 @@ extension LanguageModel {
     /// - A sequence that finishes (end of generation, a stop string, max tokens, the context, or `onText`
     ///   returning false for it: cancelled) leaves the batch, its cache is freed, and the others go on.
     /// - `onText(i, text)` streams sequence i's text as `generate` does.
-    public func generate(prompts: [[Int32]], options: GenerationOptions,
+    /// - `samplings`, when given (one per prompt), are the sequences' own sampling parameters, used as
+    ///   they are (seed included) in place of `options.sampling` with seed + i: best-of-N samples its
+    ///   other candidates hotter than the first.
+    public func generate(prompts: [[Int32]], options: GenerationOptions, samplings: [SamplingParameters]? = nil,
                          onText: (Int, String) -> Bool = { _, _ in true }) throws -> [GenerationResult] {
+        precondition(samplings.map { $0.count == prompts.count } ?? true, "one sampling setting per prompt")
         for p in prompts {
             guard !p.isEmpty else { throw ModelError.emptyPrompt }
             guard p.count < model.contextLength else {
@@ -34,6 +38,7 @@ extension LanguageModel {
         for (i, prompt) in prompts.enumerated() {
             var sampling = options.sampling
             sampling.seed = options.sampling.seed &+ UInt64(i)
+            if let samplings { sampling = samplings[i] }
             let capacity = min(model.contextLength, prompt.count + max(options.maxTokens, 1))
             let cache = model.makeCache(capacity: capacity)
             let t0 = Date()
