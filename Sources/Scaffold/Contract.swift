@@ -167,6 +167,34 @@ extension Contract.StatedError {
 public enum ContractReader {
     // MARK: explicit syntax
 
+    /// The keys of a GET route's JSON answer as the description writes them, keyed "GET path": the
+    /// JSON keys (`"k": …`, `"k" field`) on a line that names that route's path and no other planned
+    /// route's, except error keys and the route's own query parameters. Verification asks that a
+    /// successful answer to its request of the route has them, so an answer under other names does not
+    /// pass. Routes with path parameters, and lines naming two routes, give nothing.
+    public static func answerKeys(_ text: String, routes: [PlannedRoute]) -> [String: [String]] {
+        let gets = routes.filter { $0.method == "GET" && !$0.path.contains("<") }
+        func names(_ path: String, in line: String) -> Bool {
+            line.range(of: #"(?<![\w/.-])"# + NSRegularExpression.escapedPattern(for: path) + #"(?![\w/-])"#, options: .regularExpression) != nil
+        }
+        var out: [String: [String]] = [:]
+        for line in text.components(separatedBy: "\n") {
+            let named = Set(routes.filter { names($0.path, in: line) }.map(\.path))
+            guard named.count == 1, let path = named.first, routes.filter({ $0.path == path }).count == 1,
+                  let route = gets.first(where: { $0.path == path }) else { continue }
+            var keys: [String] = []
+            for pattern in [#""([A-Za-z_][\w-]*)"\s*:"#, #""([A-Za-z_][\w-]*)"\s+(?:key|field|property|attribute)\b"#] {
+                for m in PinnedFacts.matches(pattern, in: line, options: [.caseInsensitive]) {
+                    guard let k = m[1], !["error", "errors", "message", "detail", "msg"].contains(k.lowercased()),
+                          !route.query.contains(k), !keys.contains(k) else { continue }
+                    keys.append(k)
+                }
+            }
+            if !keys.isEmpty { out["GET \(path)", default: []].append(contentsOf: keys.filter { !(out["GET \(path)"] ?? []).contains($0) }) }
+        }
+        return out
+    }
+
     /// Types written in the description's own syntax: `<number>`, `<integer>`, `<boolean>`, `<string>`
     /// placeholders after `name=` or `"name":`, and example values (`width=2` is a number,
     /// `date=2024-07-04` a date, `"done": true` a boolean).

@@ -312,7 +312,8 @@ public final class Pipeline {
     func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
         let checks = derivedChecks()
         do { return try verifier.verify(project: dir, plan: plan, behaviour: checks.behaviour, page: checks.page,
-                                         wantsJavaScript: spec.pinned.wantsJavaScript, types: parameterTypes) } catch {
+                                         wantsJavaScript: spec.pinned.wantsJavaScript, types: parameterTypes,
+                                         answerKeys: ContractReader.answerKeys(spec.description, routes: plan.routes)) } catch {
             say("verify", "could not run verification: \(error)")
             return VerificationReport(checks: [CheckResult(name: .environment, status: .failed, summary: "\(error)", failures: [], seconds: 0)])
         }

@@ -84,6 +84,8 @@ public struct RouteProbe: Sendable, Codable, Equatable {
     public var form: [String: String]?
     public var json: [String: JSONScalar]?
     public var mustExist: Bool
+    /// keys a successful JSON answer must have (`ContractReader.answerKeys`); nil when none are known
+    public var answerKeys: [String]? = nil
 }
 
 public enum JSONScalar: Sendable, Codable, Equatable {
@@ -140,7 +142,7 @@ public enum Probes {
     }
 
     /// One probe per planned route: POST/PUT first so that items exist for GET/DELETE of `/<id>`.
-    public static func make(for plan: ProjectPlan, types: [String: Contract.ValueType] = [:]) -> [RouteProbe] {
+    public static func make(for plan: ProjectPlan, types: [String: Contract.ValueType] = [:], answerKeys: [String: [String]] = [:]) -> [RouteProbe] {
         let order = ["POST": 0, "GET": 1, "PUT": 2, "PATCH": 3, "DELETE": 4]
         let routes = plan.routes.enumerated().sorted { (order[$0.element.method] ?? 5, $0.offset) < (order[$1.element.method] ?? 5, $1.offset) }.map(\.element)
         let fields = plan.forms.flatMap(\.fields).filter { $0.name != "submit" && $0.name != "csrf_token" && $0.type != "SubmitField" }
@@ -159,7 +161,7 @@ public enum Probes {
                 }
             }
             return RouteProbe(method: r.method, url: url, routePath: r.path, form: form, json: json,
-                              mustExist: !hasParam && r.method != "DELETE")
+                              mustExist: !hasParam && r.method != "DELETE", answerKeys: answerKeys["\(r.method) \(r.path)"])
         }
     }
 }
@@ -182,11 +184,13 @@ public struct Verifier {
 
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
     public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
-                       wantsJavaScript: Bool = false, types: [String: Contract.ValueType] = [:]) throws -> VerificationReport {
+                       wantsJavaScript: Bool = false, types: [String: Contract.ValueType] = [:],
+                       answerKeys: [String: [String]] = [:]) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         if let warning = sandbox.warning { Self.warnOnce(warning, progress) }
         return try Interrupts.withTemporaryDirectory("dc-verify") { work in
-            try verify(project: project, work: work, plan: plan, behaviour: behaviour, page: page, wantsJavaScript: wantsJavaScript, types: types)
+            try verify(project: project, work: work, plan: plan, behaviour: behaviour, page: page, wantsJavaScript: wantsJavaScript, types: types,
+                       answerKeys: answerKeys)
         }
     }
 
@@ -198,7 +202,7 @@ public struct Verifier {
     }
 
     private func verify(project: URL, work: URL, plan: ProjectPlan, behaviour: [BehaviourCheck], page: [PageCheck],
-                        wantsJavaScript: Bool, types: [String: Contract.ValueType]) throws -> VerificationReport {
+                        wantsJavaScript: Bool, types: [String: Contract.ValueType], answerKeys: [String: [String]]) throws -> VerificationReport {
         let harness = try renderer.url(for: "tools/verify_app.py")
         let harnessCopy = work.appendingPathComponent("verify_app.py")
         try FileManager.default.copyItem(at: harness, to: harnessCopy)
@@ -208,7 +212,7 @@ public struct Verifier {
         let pageFile = plan.pages.first ?? "app.py"
         let input: [String: Any] = [
             "port": plan.port,
-            "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan, types: types))),
+            "probes": try JSONSerialization.jsonObject(with: JSONEncoder().encode(Probes.make(for: plan, types: types, answerKeys: answerKeys))),
             "behaviour": try JSONSerialization.jsonObject(with: JSONEncoder().encode(behaviour)),
             "page": try JSONSerialization.jsonObject(with: JSONEncoder().encode(page)),
             "pageSim": simCopy.path,

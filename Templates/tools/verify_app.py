@@ -220,6 +220,13 @@ def check_routes(probes):
             fail("app.py", f"{label} answered 405 Method Not Allowed: the route does not accept {p['method']}")
         elif resp.status_code == 404 and p.get("mustExist"):
             fail("app.py", f"{label} answered 404 Not Found: the route is missing")
+        elif 200 <= resp.status_code < 300 and p.get("answerKeys"):
+            data = resp.get_json(silent=True)
+            missing = [k for k in p["answerKeys"] if isinstance(data, dict) and k not in data]
+            if missing:
+                in_app = [n for f, n in ran if f == "app.py"]
+                fail("app.py", f"{label} answered {resp.status_code} without the key(s) {', '.join(repr(k) for k in missing)} "
+                     f"that the description gives its answer: {body[:400]}{trace_text(ran)}", line=in_app[-1] if in_app else None)
         done.append(f"{label} -> {resp.status_code}")
     RESULT["summary"] = "; ".join(done)
 

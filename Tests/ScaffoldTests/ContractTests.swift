@@ -464,4 +464,21 @@ final class ContractTests: XCTestCase {
             XCTAssertEqual(refined.elementIDs, ["km", "convert", "miles"], d)
         }
     }
+
+    /// The keys of a GET route's answer, read from the lines that name that route alone, as precise and
+    /// casual descriptions write them; error keys and the route's own parameters are not answer keys.
+    func testAnswerKeysComeFromTheLineThatNamesTheRoute() {
+        let routes = [PlannedRoute(method: "GET", path: "/speed", purpose: "", query: ["km", "hours"]),
+                      PlannedRoute(method: "GET", path: "/speedy", purpose: "", query: []),
+                      PlannedRoute(method: "POST", path: "/log", purpose: "", query: []),
+                      PlannedRoute(method: "GET", path: "/temp", purpose: "", query: ["c"])]
+        let precise = "- GET /speed?km=<number>&hours=<number> responds 200 with {\"km\": <number>, \"kmh\": <km / hours>}; otherwise {\"error\": \"…\"}"
+        XCTAssertEqual(ContractReader.answerKeys(precise, routes: routes), ["GET /speed": ["kmh"]])
+        let casual = "could /temp?c=20 give me back json with the fahrenheit in a \"f\" field pls"
+        XCTAssertEqual(ContractReader.answerKeys(casual, routes: routes), ["GET /temp": ["f"]])
+        // two routes on one line, a POST's body, a longer path that starts alike: nothing
+        XCTAssertEqual(ContractReader.answerKeys("/speed and /temp both answer {\"value\": 1}", routes: routes), [:])
+        XCTAssertEqual(ContractReader.answerKeys("POST /log with {\"entry\": \"text\"} answers {\"id\": 1}", routes: routes), [:])
+        XCTAssertEqual(ContractReader.answerKeys("GET /speedy gives {\"fast\": true}", routes: [routes[0]]), [:])
+    }
 }

@@ -112,6 +112,30 @@ final class VerifierTests: XCTestCase {
 
     /// An app that answers every route but breaks what the description states: an edge of 0 rejected,
     /// the volume rounded, errors without an "error" key. `routes` passes; `behaviour` must not.
+    /// A successful answer must carry the keys the description gives that route's answer: one that
+    /// names its value otherwise fails `routes`, with the keys named; the right names pass.
+    func testAnswerWithoutTheDescribedKeysFailsRoutes() throws {
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
+        let description = "tiny service on port 5062\nGET /pace?km=<number>&minutes=<number> answers {\"min_per_km\": <minutes / km>}\nbad input gets {\"error\": \"...\"} and 400"
+        let plan = ProjectPlan(kind: .jsonAPI, port: 5062, files: [PlannedFile(path: "app.py", purpose: "")],
+                               routes: [PlannedRoute(method: "GET", path: "/pace", purpose: "", query: ["km", "minutes"])])
+        let keys = ContractReader.answerKeys(description, routes: plan.routes)
+        XCTAssertEqual(keys, ["GET /pace": ["min_per_km"]])
+        func app(_ key: String) -> String {
+            "from flask import Flask, jsonify, request\napp = Flask(__name__)\n\n@app.route(\"/pace\")\ndef pace():\n"
+                + "    km = float(request.args.get(\"km\", 1))\n    minutes = float(request.args.get(\"minutes\", 1))\n"
+                + "    return jsonify({\"\(key)\": minutes / km})\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=5062)\n"
+        }
+        let verifier = Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
+        try put("app.py", app("pace"))
+        let wrong = try verifier.verify(project: dir, plan: plan, answerKeys: keys)
+        let routes = try XCTUnwrap(wrong.checks.first { $0.name == .routes })
+        XCTAssertEqual(routes.status, .failed)
+        XCTAssertTrue(routes.failures.contains { $0.file == "app.py" && $0.message.contains("'min_per_km'") }, "\(routes.failures)")
+        try put("app.py", app("min_per_km"))
+        XCTAssertEqual(try verifier.verify(project: dir, plan: plan, answerKeys: keys).checks.first { $0.name == .routes }?.status, .passed)
+    }
+
     func testBehaviourTheDescriptionStatesIsChecked() throws {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
         let good = """
