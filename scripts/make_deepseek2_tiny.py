@@ -21,9 +21,12 @@ all sizes in the metadata (nothing in the engine is tied to Lite's numbers):
     K-quant blocks are random bytes with scales chosen for a sane spread (gguf-py cannot quantize to
     K-quants); Q8_0 tensors are quantized from random floats with gguf-py.
 
-Two variants:
-  deepseek2-tiny        Lite's shape: no q LoRA (attn_q), 3 layers (1 dense + 2 MoE);
-  deepseek2-tiny-qlora  the full V2's shape: q LoRA (attn_q_a, attn_q_a_norm, attn_q_b), 2 layers.
+Three variants:
+  deepseek2-tiny         Lite's shape: no q LoRA (attn_q), 3 layers (1 dense + 2 MoE);
+  deepseek2-tiny-qlora   the full V2's shape: q LoRA (attn_q_a, attn_q_a_norm, attn_q_b), 2 layers;
+  deepseek2-tiny-legacy  the older conversion (2024 GGUFs of DeepSeek-Coder-V2-Lite): one attn_kv_b
+                         tensor and no key_length_mla, which llama.cpp runs as plain multi-head attention
+                         with full per-head keys and values in its cache; 2 layers.
 
 Usage (in the fixtures venv: pip install numpy gguf):
     python scripts/make_deepseek2_tiny.py --out Tests/EngineTests/Fixtures/models
@@ -178,7 +181,7 @@ class Builder:
 
 
 def write_model(path: Path, *, seed: int, n_layer: int, n_dense: int, q_lora_rank: int, n_expert: int,
-                n_expert_used: int, n_expert_shared: int, down_types: list, name: str):
+                n_expert_used: int, n_expert_shared: int, down_types: list, name: str, mla: bool = True):
     n_embd = 256
     n_head = 4
     qk_nope, qk_rope, v_head = 32, 16, 64
@@ -208,17 +211,22 @@ def write_model(path: Path, *, seed: int, n_layer: int, n_dense: int, q_lora_ran
     w.add_block_count(n_layer)
     w.add_feed_forward_length(n_ff)
     w.add_head_count(n_head)
-    w.add_head_count_kv(1)  # MLA: one latent "KV head" shared by all heads
+    # MLA: one latent "KV head" shared by all heads; the older conversion: one K/V head per head
+    w.add_head_count_kv(1 if mla else n_head)
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-6)
     w.add_uint32(f"{a}.vocab_size", n_vocab)
     w.add_uint32(f"{a}.leading_dense_block_count", n_dense)
     w.add_uint32(f"{a}.attention.q_lora_rank", q_lora_rank)
     w.add_uint32(f"{a}.attention.kv_lora_rank", kv_lora_rank)
-    w.add_uint32(f"{a}.attention.key_length", kv_lora_rank + qk_rope)
-    w.add_uint32(f"{a}.attention.value_length", kv_lora_rank)
-    w.add_uint32(f"{a}.attention.key_length_mla", qk_nope + qk_rope)
-    w.add_uint32(f"{a}.attention.value_length_mla", v_head)
+    if mla:
+        w.add_uint32(f"{a}.attention.key_length", kv_lora_rank + qk_rope)
+        w.add_uint32(f"{a}.attention.value_length", kv_lora_rank)
+        w.add_uint32(f"{a}.attention.key_length_mla", qk_nope + qk_rope)
+        w.add_uint32(f"{a}.attention.value_length_mla", v_head)
+    else:
+        w.add_uint32(f"{a}.attention.key_length", qk_nope + qk_rope)
+        w.add_uint32(f"{a}.attention.value_length", v_head)
     w.add_uint32(f"{a}.expert_feed_forward_length", n_ff_exp)
     w.add_uint32(f"{a}.expert_count", n_expert)
     w.add_uint32(f"{a}.expert_used_count", n_expert_used)
@@ -260,8 +268,12 @@ def write_model(path: Path, *, seed: int, n_layer: int, n_dense: int, q_lora_ran
             b.tensor(p + "attn_q.weight", (n_head * hk, n_embd), T.Q4_K, std=s)
         b.tensor(p + "attn_kv_a_mqa.weight", (kv_lora_rank + qk_rope, n_embd), T.Q4_K, std=s)
         b.tensor(p + "attn_kv_a_norm.weight", (kv_lora_rank,), T.F32, std=0.05, mean=1.0)
-        b.tensor(p + "attn_k_b.weight", (n_head, kv_lora_rank, qk_nope), T.Q8_0, std=1 / np.sqrt(qk_nope))
-        b.tensor(p + "attn_v_b.weight", (n_head, v_head, kv_lora_rank), T.Q8_0, std=1 / np.sqrt(kv_lora_rank))
+        if mla:
+            b.tensor(p + "attn_k_b.weight", (n_head, kv_lora_rank, qk_nope), T.Q8_0, std=1 / np.sqrt(qk_nope))
+            b.tensor(p + "attn_v_b.weight", (n_head, v_head, kv_lora_rank), T.Q8_0, std=1 / np.sqrt(kv_lora_rank))
+        else:
+            # the unsplit decompression: per head qk_nope key rows then v_head value rows
+            b.tensor(p + "attn_kv_b.weight", (n_head * (qk_nope + v_head), kv_lora_rank), T.Q8_0, std=1 / np.sqrt(kv_lora_rank))
         b.tensor(p + "attn_output.weight", (n_embd, n_head * v_head), T.Q4_K, std=1 / np.sqrt(n_head * v_head))
         b.tensor(p + "ffn_norm.weight", (n_embd,), T.F32, std=0.05, mean=1.0)
         if i < n_dense:
@@ -295,6 +307,8 @@ def main():
                 n_expert_used=3, n_expert_shared=1, down_types=[T.Q6_K, T.Q4_K], name="deepseek2-tiny")
     write_model(args.out / "deepseek2-tiny-qlora.gguf", seed=18, n_layer=2, n_dense=1, q_lora_rank=128,
                 n_expert=4, n_expert_used=2, n_expert_shared=2, down_types=[T.Q6_K], name="deepseek2-tiny-qlora")
+    write_model(args.out / "deepseek2-tiny-legacy.gguf", seed=19, n_layer=2, n_dense=1, q_lora_rank=0, n_expert=4,
+                n_expert_used=2, n_expert_shared=1, down_types=[T.Q4_K], name="deepseek2-tiny-legacy", mla=False)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,18 @@ final class DeepSeek2Tests: XCTestCase {
         try check("deepseek2-tiny-qlora")
     }
 
+    /// The older conversion (one attn_kv_b, no key_length_mla; the 2024 GGUFs of DeepSeek-Coder-V2-Lite),
+    /// which llama.cpp runs as multi-head attention with full per-head keys and values in its cache.
+    func testTinyLegacyConversionMatchesLlamaCpp() throws {
+        try check("deepseek2-tiny-legacy")
+        try check("deepseek2-tiny-legacy", batchSize: 16, batchedExperts: false)
+        let file = try GGUFFile(path: try Self.modelPath("deepseek2-tiny-legacy"))
+        let model = try TransformerModel(file: file, contextLength: 32, threads: 1)
+        let heads = try XCTUnwrap(file.int("deepseek2.attention.head_count"))
+        XCTAssertEqual(model.cache.rowLength, heads * file.int("deepseek2.attention.key_length")!)
+        XCTAssertEqual(model.cache.valueRowLength, heads * file.int("deepseek2.attention.value_length")!)
+    }
+
     /// Prompt chunks of 16 tokens instead of 64 (other kernels' token groups, several chunks per prompt).
     func testTinyMatchesLlamaCppInSmallerChunks() throws {
         try check("deepseek2-tiny", batchSize: 16)

@@ -35,6 +35,10 @@ public struct DeepSeek2Config: Sendable {
     public let qkNope: Int
     public let qkRope: Int
     public let vHead: Int
+    /// The current conversion (key_length_mla / value_length_mla, split attn_k_b / attn_v_b), run in
+    /// llama.cpp's absorbed MLA form; false for the older one (one attn_kv_b), which llama.cpp runs as
+    /// multi-head attention over full per-head keys and values.
+    public let mla: Bool
     public let leadingDense: Int
     public let expertCount: Int
     public let expertUsed: Int
@@ -55,7 +59,7 @@ public struct DeepSeek2Config: Sendable {
     /// Softmax scale of attention: mscale² / sqrt(qk_nope + qk_rope).
     public let kqScale: Float
 
-    /// Latent row length of the cache (`kv_lora_rank + qk_rope`).
+    /// Length of the attn_kv_a_mqa output (`kv_lora_rank + qk_rope`), the cache row of the MLA form.
     public var cacheRow: Int { kvLoraRank + qkRope }
     public var queryHead: Int { qkNope + qkRope }
 
@@ -65,8 +69,16 @@ public struct DeepSeek2Config: Sendable {
         qLoraRank = file.int("\(a).attention.q_lora_rank") ?? 0
         kvLoraRank = try need("attention.kv_lora_rank")
         qkRope = c.ropeDimensions
-        guard let kMLA = file.int("\(a).attention.key_length_mla"), let vMLA = file.int("\(a).attention.value_length_mla") else {
-            throw GGUFError(file: path, reason: "this deepseek2 file has no attention.key_length_mla / value_length_mla: it is an older conversion with the unsplit attn_kv_b tensor, which deepcoder does not run; convert the model again with a current llama.cpp convert_hf_to_gguf.py")
+        let kMLA: Int, vMLA: Int
+        if let k = file.int("\(a).attention.key_length_mla"), let v = file.int("\(a).attention.value_length_mla"), k > 0, v > 0 {
+            mla = true
+            kMLA = k
+            vMLA = v
+        } else {
+            // older conversion: key_length is the head's (nope + rope), value_length its value size
+            mla = false
+            kMLA = c.headDim
+            vMLA = file.int("\(a).attention.value_length") ?? c.headDim
         }
         qkNope = kMLA - qkRope
         vHead = vMLA
@@ -79,8 +91,9 @@ public struct DeepSeek2Config: Sendable {
         expertWeightsNorm = file.bool("\(a).expert_weights_norm") ?? false
         gating = file.int("\(a).expert_gating_func") ?? 1
         let M = ModelConfig.maximumDimension
+        let cacheShape = mla ? c.headCountKV == 1 && c.headDim == kvLoraRank + qkRope : c.headCountKV == c.headCount
         guard kvLoraRank > 0, kvLoraRank <= M, qkNope > 0, qkNope <= M, vHead > 0, vHead <= M, qLoraRank >= 0, qLoraRank <= M,
-              c.headCountKV == 1, c.headDim == kvLoraRank + qkRope, qkRope % 2 == 0 else {
+              cacheShape, qkRope % 2 == 0 else {
             throw GGUFError(file: path, reason: "inconsistent deepseek2 attention sizes: kv_lora_rank \(kvLoraRank), key_length_mla \(kMLA), value_length_mla \(vMLA), rope \(qkRope), key_length \(c.headDim), head_count_kv \(c.headCountKV)")
         }
         guard leadingDense >= 0, leadingDense <= c.blockCount else {
@@ -139,8 +152,9 @@ struct DeepSeek2Layer {
     let wqA: WeightMatrix?, qANorm: VectorWeight?, wqB: WeightMatrix?
     let wkvA: WeightMatrix
     let kvANorm: VectorWeight
-    let wkB: [WeightMatrix]          // per head: kv_lora_rank × qk_nope
-    let wvB: [WeightMatrix]          // per head: v_head × kv_lora_rank
+    let wkB: [WeightMatrix]          // per head: kv_lora_rank × qk_nope (MLA form)
+    let wvB: [WeightMatrix]          // per head: v_head × kv_lora_rank (MLA form)
+    let wkvB: WeightMatrix?          // H × (qk_nope + v_head) rows × kv_lora_rank (older form)
     let wo: WeightMatrix
     let ffnNorm: VectorWeight
     // dense
@@ -164,7 +178,7 @@ final class DeepSeek2Blocks {
 
     private let scratch: ActivationScratch
     private let maxRows: Int
-    private let xn, qa, q, kvA, qcat, kqv, attnOut, tmp, gateBuf, upBuf, ffnOut: UnsafeMutablePointer<Float>
+    private let xn, qa, q, kvA, qcat, kqv, attnOut, tmp, gateBuf, upBuf, ffnOut, kvFull: UnsafeMutablePointer<Float>
     private let routerLogits, probs: UnsafeMutablePointer<Float>
     private let exIn, exGate, exUp, exDown, moeOut: UnsafeMutablePointer<Float>
     private let ropeCos, ropeSin: UnsafeMutablePointer<Float>
@@ -192,8 +206,9 @@ final class DeepSeek2Blocks {
                 wqB: d.qLoraRank > 0 ? try matrix(p + "attn_q_b.weight", H * d.queryHead, d.qLoraRank) : nil,
                 wkvA: try matrix(p + "attn_kv_a_mqa.weight", d.cacheRow, E),
                 kvANorm: try VectorWeight(file: file, name: p + "attn_kv_a_norm.weight", count: d.kvLoraRank),
-                wkB: try heads.map { try WeightMatrix(file: file, name: p + "attn_k_b.weight", slice: $0, of: H, rows: d.kvLoraRank, columns: d.qkNope) },
-                wvB: try heads.map { try WeightMatrix(file: file, name: p + "attn_v_b.weight", slice: $0, of: H, rows: d.vHead, columns: d.kvLoraRank) },
+                wkB: !d.mla ? [] : try heads.map { try WeightMatrix(file: file, name: p + "attn_k_b.weight", slice: $0, of: H, rows: d.kvLoraRank, columns: d.qkNope) },
+                wvB: !d.mla ? [] : try heads.map { try WeightMatrix(file: file, name: p + "attn_v_b.weight", slice: $0, of: H, rows: d.vHead, columns: d.kvLoraRank) },
+                wkvB: d.mla ? nil : try matrix(p + "attn_kv_b.weight", H * (d.qkNope + d.vHead), d.kvLoraRank),
                 wo: try matrix(p + "attn_output.weight", E, H * d.vHead),
                 ffnNorm: try VectorWeight(file: file, name: p + "ffn_norm.weight", count: E),
                 gate: dense ? try matrix(p + "ffn_gate.weight", c.feedForwardLength, E) : nil,
@@ -217,15 +232,17 @@ final class DeepSeek2Blocks {
         let F = max(c.feedForwardLength, d.expertFeedForward * max(1, d.expertShared))
         let R = B * max(1, d.expertUsed)
         xn = alloc(B * E); qa = alloc(B * d.qLoraRank); q = alloc(B * H * d.queryHead); kvA = alloc(B * d.cacheRow)
-        qcat = alloc(B * H * d.cacheRow); kqv = alloc(B * H * d.kvLoraRank); attnOut = alloc(B * H * d.vHead)
+        qcat = alloc(d.mla ? B * H * d.cacheRow : 0); kqv = alloc(d.mla ? B * H * d.kvLoraRank : 0); attnOut = alloc(B * H * d.vHead)
+        kvFull = alloc(d.mla ? 0 : B * H * (d.qkNope + d.vHead))
         tmp = alloc(B * max(E, d.qkNope, d.kvLoraRank, d.qLoraRank)); gateBuf = alloc(B * F); upBuf = alloc(B * F); ffnOut = alloc(B * E)
         routerLogits = alloc(B * d.expertCount); probs = alloc(B * d.expertCount)
         exIn = alloc(R * E); exGate = alloc(R * d.expertFeedForward); exUp = alloc(R * d.expertFeedForward)
         exDown = alloc(R * E); moeOut = alloc(R * E)
         ropeCos = alloc(B * d.qkRope / 2); ropeSin = alloc(B * d.qkRope / 2)
-        attnWorkspace = Int(dc_attention_workspace_kv(Int64(d.cacheRow), Int64(d.kvLoraRank), Int64(ctx)))
+        attnWorkspace = d.mla ? Int(dc_attention_workspace_kv(Int64(d.cacheRow), Int64(d.kvLoraRank), Int64(ctx)))
+                              : Int(dc_attention_workspace_kv(Int64(d.queryHead), Int64(d.vHead), Int64(ctx)))
         scores = alloc(pool.threadCount * attnWorkspace)
-        allocated = [xn, qa, q, kvA, qcat, kqv, attnOut, tmp, gateBuf, upBuf, ffnOut, routerLogits, probs, exIn, exGate,
+        allocated = [xn, qa, q, kvA, qcat, kqv, attnOut, tmp, gateBuf, upBuf, ffnOut, kvFull, routerLogits, probs, exIn, exGate,
                      exUp, exDown, moeOut, ropeCos, ropeSin, scores]
         scratch = ActivationScratch(capacity: R * max(E, F) * 4 + 4096)
     }
@@ -311,6 +328,13 @@ final class DeepSeek2Blocks {
                 mul(wqB, tmp, rows: B, columns: d.qLoraRank, into: q, outStride: H * qh, single: single)
             }
             mul(Ly.wkvA, xn, rows: B, columns: E, into: kvA, outStride: cr, single: single)
+            if let wkvB = Ly.wkvB {
+                attentionWithoutAbsorption(layer: li, wkvB: wkvB, rows: B, caches: caches, positions: positions, single: single)
+                mul(Ly.wo, attnOut, rows: B, columns: H * d.vHead, into: ffnOut, outStride: E, single: single)
+                for i in 0..<(B * E) { x[i] += ffnOut[i] }
+                feedForward(Ly, x, rows: B, single: single)
+                continue
+            }
             for t in 0..<B {
                 let row = kvA + t * cr
                 rope(row + L, token: t)
@@ -337,19 +361,62 @@ final class DeepSeek2Blocks {
             mul(Ly.wo, attnOut, rows: B, columns: H * d.vHead, into: ffnOut, outStride: E, single: single)
             for i in 0..<(B * E) { x[i] += ffnOut[i] }
 
-            // feed-forward
-            for t in 0..<B { rmsNorm(x + t * E, Ly.ffnNorm.values, xn + t * E, n: E) }
-            if let gate = Ly.gate, let up = Ly.up, let down = Ly.down {
-                swiglu(gate: gate, up: up, down: down, rows: B, into: ffnOut, single: single)
-                for i in 0..<(B * E) { x[i] += ffnOut[i] }
-            } else {
-                moe(Ly, rows: B, single: single)  // into moeOut rows 0..<B
-                if let g = Ly.gateShared, let u = Ly.upShared, let dn = Ly.downShared {
-                    swiglu(gate: g, up: u, down: dn, rows: B, into: ffnOut, single: single)
-                    for i in 0..<(B * E) { x[i] += moeOut[i] + ffnOut[i] }
-                } else {
-                    for i in 0..<(B * E) { x[i] += moeOut[i] }
+            feedForward(Ly, x, rows: B, single: single)
+        }
+    }
+
+    /// The older conversion's attention, as llama.cpp runs it without MLA: the normed latent is
+    /// decompressed by attn_kv_b into per-head non-rope keys and values, each head's key is [k_nope, the
+    /// shared rope key], and the F16 cache holds full keys (H × (qk_nope + qk_rope)) and values (H × v_head)
+    /// per position. Reads `kvA` and `q`, writes `attnOut`.
+    private func attentionWithoutAbsorption(layer li: Int, wkvB: WeightMatrix, rows B: Int, caches: [KVCache], positions: [Int], single: Bool) {
+        let H = c.headCount, qh = d.queryHead, cr = d.cacheRow, L = d.kvLoraRank, nope = d.qkNope, vh = d.vHead
+        let kvRow = nope + vh
+        let Ly = layers[li]
+        for t in 0..<B {
+            let row = kvA + t * cr
+            rope(row + L, token: t)
+            rmsNorm(row, Ly.kvANorm.values, tmp + t * L, n: L)
+            for h in 0..<H { rope(q + t * H * qh + h * qh + nope, token: t) }
+        }
+        mul(wkvB, tmp, rows: B, columns: L, into: kvFull, outStride: H * kvRow, single: single)
+        var key = [Float](repeating: 0, count: qh)
+        for t in 0..<B {
+            let kr = caches[t].keyRow(layer: li, position: positions[t]), vr = caches[t].valueRow(layer: li, position: positions[t])
+            for h in 0..<H {
+                let src = kvFull + t * H * kvRow + h * kvRow
+                key.withUnsafeMutableBufferPointer { k in
+                    k.baseAddress!.update(from: src, count: nope)
+                    (k.baseAddress! + nope).update(from: kvA + t * cr + L, count: d.qkRope)
+                    dc_f32_to_f16_row(k.baseAddress!, kr + h * qh, Int64(qh))
                 }
+                dc_f32_to_f16_row(src + nope, vr + h * vh, Int64(vh))
+            }
+        }
+        let q = self.q, attnOut = self.attnOut, scores = self.scores, ws = attnWorkspace
+        let scale = d.kqScale, batched: Int32 = single ? 0 : 1
+        pool.run(chunks: B * H) { job, ti in
+            let t = job / H, h = job % H
+            dc_attention_head_kv(q + t * H * qh + h * qh, Int64(qh), caches[t].keyRow(layer: li, position: 0) + h * qh, Int64(H * qh),
+                                 caches[t].valueRow(layer: li, position: 0) + h * vh, Int64(vh), Int64(H * vh),
+                                 Int64(positions[t] + 1), scale, batched, scores + ti * ws, attnOut + t * H * vh + h * vh)
+        }
+    }
+
+    /// The feed-forward half of a block: x += FFN(norm(x)) (dense, or routed + shared experts).
+    private func feedForward(_ Ly: DeepSeek2Layer, _ x: UnsafeMutablePointer<Float>, rows B: Int, single: Bool) {
+        let E = c.embeddingLength
+        for t in 0..<B { rmsNorm(x + t * E, Ly.ffnNorm.values, xn + t * E, n: E) }
+        if let gate = Ly.gate, let up = Ly.up, let down = Ly.down {
+            swiglu(gate: gate, up: up, down: down, rows: B, into: ffnOut, single: single)
+            for i in 0..<(B * E) { x[i] += ffnOut[i] }
+        } else {
+            moe(Ly, rows: B, single: single)  // into moeOut rows 0..<B
+            if let g = Ly.gateShared, let u = Ly.upShared, let dn = Ly.downShared {
+                swiglu(gate: g, up: u, down: dn, rows: B, into: ffnOut, single: single)
+                for i in 0..<(B * E) { x[i] += moeOut[i] + ffnOut[i] }
+            } else {
+                for i in 0..<(B * E) { x[i] += moeOut[i] }
             }
         }
     }

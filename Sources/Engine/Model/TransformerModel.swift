@@ -146,8 +146,10 @@ public final class TransformerModel {
         }
         pool = threadPool
         self.batchSize = max(1, batchSize)
-        // deepseek2 caches one latent + rope-key row per position and no values (see DeepSeek2.swift)
-        cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim, valueRowLength: deepseekConfig == nil ? kvDim : 0)
+        // deepseek2 (MLA form) caches one latent + rope-key row per position and no values; its older
+        // conversion full per-head keys and values of different lengths (see DeepSeek2.swift)
+        let valueRow = deepseekConfig.map { $0.mla ? 0 : c.headCount * $0.vHead } ?? kvDim
+        cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim, valueRowLength: valueRow)
         let B = self.batchSize
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
