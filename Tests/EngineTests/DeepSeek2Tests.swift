@@ -21,6 +21,8 @@ final class DeepSeek2Tests: XCTestCase {
     private func check(_ name: String, batchSize: Int = 64, batchedExperts: Bool = true, tolerance: Double = 1e-4) throws {
         let fixture = try JSONDecoder().decode(Fixture.self, from: TestModels.fixture("greedy-\(name).json"))
         XCTAssertEqual(fixture.generator.script, "scripts/make_fixtures.py")
+        XCTAssertEqual(try ModelStore.sha256(ofFileAt: URL(fileURLWithPath: try Self.modelPath(name))), fixture.model.sha256,
+                       "\(name).gguf is not the file the fixture was made from")
         let file = try GGUFFile(path: try Self.modelPath(name))
         let tokenizer = try BPETokenizer(Vocabulary(file: file))
         let model = try TransformerModel(file: file, contextLength: 512, threads: 2, batchSize: batchSize)

@@ -171,11 +171,17 @@ public final class TransformerModel {
     }
 
     /// Bytes of weights a single-token forward pass streams: every tensor once, except the token
-    /// embedding table, of which one row is read (unless it doubles as the output projection).
+    /// embedding table, of which one row is read (unless it doubles as the output projection), and the
+    /// expert tensors of a mixture of experts, of which the token's `expert_used_count` experts are read.
     public var weightBytesPerToken: Int {
         let tied = file.tensorInfo("output.weight") == nil
         return file.tensors.reduce(0) { sum, t in
-            t.name == "token_embd.weight" && !tied ? sum + t.rowBytes : sum + t.byteCount
+            if t.name == "token_embd.weight" && !tied { return sum + t.rowBytes }
+            // a mixture of experts reads the experts a token is routed to, not all of them
+            if let d = deepseek?.d, t.name.hasSuffix("_exps.weight"), d.expertCount > 0 {
+                return sum + t.byteCount / d.expertCount * d.expertUsed
+            }
+            return sum + t.byteCount
         }
     }
 
