@@ -181,13 +181,13 @@ class Builder:
 
 
 def write_model(path: Path, *, seed: int, n_layer: int, n_dense: int, q_lora_rank: int, n_expert: int,
-                n_expert_used: int, n_expert_shared: int, down_types: list, name: str, mla: bool = True):
+                n_expert_used: int, n_expert_shared: int, down_types: list, name: str, mla: bool = True,
+                n_ff_exp: int = 256):
     n_embd = 256
     n_head = 4
     qk_nope, qk_rope, v_head = 32, 16, 64
     kv_lora_rank = 128
     n_ff = 256
-    n_ff_exp = 256
     ctx_orig, yarn_factor = 512, 4.0
     cross = list(dict.fromkeys(CROSS_MERGES))
     tokens, merges = train_bpe(CORPUS, 254 - len(cross))
@@ -307,8 +307,11 @@ def main():
                 n_expert_used=3, n_expert_shared=1, down_types=[T.Q6_K, T.Q4_K], name="deepseek2-tiny")
     write_model(args.out / "deepseek2-tiny-qlora.gguf", seed=18, n_layer=2, n_dense=1, q_lora_rank=128,
                 n_expert=4, n_expert_used=2, n_expert_shared=2, down_types=[T.Q6_K], name="deepseek2-tiny-qlora")
+    # expert FFN 352 = 11 × 32, not a multiple of 256, as Lite's 1408: llama-quantize then stores the
+    # ffn_down tensors in Q5_0 / Q8_0 instead of Q4_K / Q6_K, as here
     write_model(args.out / "deepseek2-tiny-legacy.gguf", seed=19, n_layer=2, n_dense=1, q_lora_rank=0, n_expert=4,
-                n_expert_used=2, n_expert_shared=1, down_types=[T.Q4_K], name="deepseek2-tiny-legacy", mla=False)
+                n_expert_used=2, n_expert_shared=1, down_types=[T.Q5_0], name="deepseek2-tiny-legacy", mla=False,
+                n_ff_exp=352)
 
 
 if __name__ == "__main__":

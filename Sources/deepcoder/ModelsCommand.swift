@@ -21,7 +21,7 @@ struct Models: ParsableCommand {
                 let name = m.name + tag
                 let how = m.packages.isEmpty ? "deepcoder models add \(m.name) FILE" : "deepcoder models pull \(m.name)"
                 let state = installed ? store.path(for: m).path : "not installed — \(how)"
-                print("  \(name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(m.architecture.padding(toLength: 6, withPad: " ", startingAt: 0)) \(size.padding(toLength: 8, withPad: " ", startingAt: 0)) \(state)")
+                print("  \(name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(m.architecture.padding(toLength: 9, withPad: " ", startingAt: 0)) \(size.padding(toLength: 8, withPad: " ", startingAt: 0)) \(state)")
             }
         }
     }
