@@ -438,13 +438,14 @@ final class DeepSeek2Blocks {
         let E = c.embeddingLength, n = d.expertCount, k = d.expertUsed, Fx = d.expertFeedForward
         guard let router = Ly.router else { return }
         // router logits: ggml's F32 product (tinyBLAS for a prompt chunk, ggml_vec_dot_f32 for one token)
-        if single {
+        if single && router.kernelType == Int32(DC_TYPE_F32) {
             let w = router.data.assumingMemoryBound(to: Float.self)
             for t in 0..<B {
                 for e in 0..<n { routerLogits[t * n + e] = dc_dot_f32_single(Int64(E), w + e * E, xn + t * E) }
             }
         } else {
-            mul(router, xn, rows: B, columns: E, into: routerLogits, outStride: n, single: false)
+            // (a router stored in another type: ggml's product for that type)
+            mul(router, xn, rows: B, columns: E, into: routerLogits, outStride: n, single: single)
         }
         // probabilities, selection (descending, lower id first on ties), weights
         var selected = [Int](repeating: 0, count: B * k)
