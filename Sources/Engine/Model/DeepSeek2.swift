@@ -107,6 +107,14 @@ public struct DeepSeek2Config: Sendable {
             guard gating == 1 || gating == 2 else {
                 throw GGUFError(file: path, reason: "expert_gating_func \(gating) is not supported (1 softmax, 2 sigmoid)")
             }
+            // DeepSeek-V3-style routing (expert groups, a selection bias) is not implemented: refuse it
+            // rather than route differently from llama.cpp
+            if let groups = file.int("\(a).expert_group_count"), groups > 1 {
+                throw GGUFError(file: path, reason: "expert_group_count \(groups): grouped expert selection (DeepSeek-V3 style) is not supported")
+            }
+            if file.tensors.contains(where: { $0.name.hasSuffix("exp_probs_b.bias") }) {
+                throw GGUFError(file: path, reason: "an expert selection bias (exp_probs_b, DeepSeek-V3 style) is not supported")
+            }
         }
 
         // Rope and YaRN, as llama_context sets its cparams and the deepseek2 graph its kq_scale.
