@@ -38,6 +38,12 @@ def chatml(user: str) -> str:
     return f"{CHATML_SYSTEM}<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
 
 
+def deepseek2_chat(user: str) -> str:
+    # llama.cpp's "deepseek2" chat format (llm_chat_apply_template, LLM_CHAT_TEMPLATE_DEEPSEEK_2); the
+    # tokenizer adds the BOS token
+    return f"You are a helpful assistant.\n\nUser: {user}\n\nAssistant:"
+
+
 PROMPTS: list[dict[str, str]] = [
     {"id": "chat-flask-hello", "kind": "chat", "text": chatml("Write a Flask hello world app.")},
     {
@@ -62,6 +68,17 @@ PROMPTS: list[dict[str, str]] = [
         "text": "The lighthouse keeper climbed the stairs one last time. When he reached the top,",
     },
 ]
+
+
+def prompts_for(chat_format: str) -> list[dict[str, str]]:
+    """The prompts, with the chat prompts in `chat_format` ("chatml" or "deepseek2")."""
+    if chat_format == "chatml":
+        return PROMPTS
+    chat_users = {
+        "chat-flask-hello": "Write a Flask hello world app.",
+        "chat-palindrome": "Write a Python function that checks whether a string is a palindrome.",
+    }
+    return [dict(p, text=deepseek2_chat(chat_users[p["id"]])) if p["id"] in chat_users else p for p in PROMPTS]
 
 
 def sha256_file(path: Path) -> str:
@@ -125,6 +142,8 @@ def main() -> None:
     ap.add_argument("--n-ctx", type=int, default=2048)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--chat-format", choices=["chatml", "deepseek2"], default="chatml",
+                    help="how the chat prompts are written (default chatml; deepseek2 for DeepSeek-Coder-V2)")
     args = ap.parse_args()
 
     llama_cpp = check_llama_cpp()
@@ -170,7 +189,7 @@ def main() -> None:
     }
 
     cases = []
-    for prompt in PROMPTS:
+    for prompt in prompts_for(args.chat_format):
         llm.reset()
         prompt_ids = llm.tokenize(prompt["text"].encode("utf-8"), add_bos=add_bos, special=True)
         llm.eval(prompt_ids)
@@ -246,6 +265,7 @@ def main() -> None:
             "tokenize": {"special": True, "add_bos": add_bos},
             "decoding": "greedy argmax of raw logits, lowest id on ties; no repeat penalty; stop at EOG",
             "n_gen": args.n_gen,
+            "chat_format": args.chat_format,
             "top_k_recorded": args.top_k,
             "positions_recorded": "steps 0, 1, 2 and the last generated step",
             "logits_rounding": "top logits and max to 5 decimals, mean/std to 6",

@@ -7,6 +7,9 @@ parse_special=True) (and parse_special=False for the cases that say so).
 
 usage: python scripts/make_tokenizer_fixtures.py --smollm PATH/smollm2-135m-instruct.gguf \
            --qwen PATH/qwen2.5-coder-0.5b-instruct.gguf [--out Tests/EngineTests/Fixtures]
+       python scripts/make_tokenizer_fixtures.py \
+           --deepseek2-tiny Tests/EngineTests/Fixtures/models/deepseek2-tiny.gguf
+(each model is optional; the fixtures of the models given are written)
 
 Needs: pip install llama-cpp-python jinja2   (only the fixtures are written; nothing big goes to the repo)
 """
@@ -102,6 +105,19 @@ CASES = [
     {"text": ""},
 ]
 
+# More cases for the deepseek-llm pre-tokenizer's classes: fullwidth forms, curly quotes, the ideographic
+# space and full stop, letters outside the Latin ranges, trailing whitespace, DeepSeek's special tokens.
+DEEPSEEK_CASES = [
+    {"text": "ＡＢＣ！ｘｙｚ？（ok）‘single’ “double” 。、　end"},
+    {"text": "µ ÀÖ×Øö÷øƺƻƼ ǄʓʔʕʯʰͰ ΆΈ ϴϵ϶Ϸ Ա Ⴀ Ꭰ ᴀ Ḁ ℂℇ Ⰰ Ꙁ ﬀ 𐐀 𞤀 x"},
+    {"text": "中文字符 and 한국어 and ࠀ and ㄱ 123 ١٢٣ ½ Ⅻ"},
+    {"text": "end with spaces and tab \t  "},
+    {"text": "a1b2, c3.d4; (e5) [f6] {g7} <h8> 12345 1.5e-3"},
+    {"text": "line\n\n  \n\tindented\r\nwindows\n"},
+    {"text": "<｜begin▁of▁sentence｜>User: hi\n\nAssistant: hello<｜end▁of▁sentence｜>"},
+    {"text": "<｜end▁of▁sentence｜> as text", "parse_special": False},
+]
+
 # Conversations rendered with the model's own Jinja chat template (jinja2, as transformers does).
 CHATS = [
     {"messages": [{"role": "user", "content": "hi"}], "add_generation_prompt": True},
@@ -115,6 +131,9 @@ CHATS = [
 MODELS = [
     ("smollm", "tokenizer-smollm2-135m-instruct.json"),
     ("qwen", "tokenizer-qwen2.5-coder-0.5b-instruct.json"),
+    # the deepseek-llm pre-tokenizer and DeepSeek-Coder-V2's chat template on a tiny vocabulary
+    # (scripts/make_deepseek2_tiny.py)
+    ("deepseek2_tiny", "tokenizer-deepseek2-tiny.json"),
 ]
 
 
@@ -128,17 +147,20 @@ def sha256(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--smollm", required=True, help="SmolLM2-135M-Instruct GGUF")
-    ap.add_argument("--qwen", required=True, help="Qwen2.5-Coder-0.5B-Instruct GGUF")
+    ap.add_argument("--smollm", help="SmolLM2-135M-Instruct GGUF")
+    ap.add_argument("--qwen", help="Qwen2.5-Coder-0.5B-Instruct GGUF")
+    ap.add_argument("--deepseek2-tiny", help="the tiny deepseek2 GGUF of scripts/make_deepseek2_tiny.py")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "Tests", "EngineTests", "Fixtures"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
     for key, name in MODELS:
         path = getattr(args, key)
+        if not path:
+            continue
         llm = llama_cpp.Llama(model_path=path, vocab_only=True, verbose=False)
         cases = []
-        for case in CASES:
+        for case in CASES + (DEEPSEEK_CASES if key == "deepseek2_tiny" else []):
             parse_special = case.get("parse_special", True)
             ids = llm.tokenize(case["text"].encode("utf-8"), add_bos=False, special=parse_special)
             entry = {"text": case["text"], "ids": list(ids)}
@@ -151,7 +173,9 @@ def main():
             env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
             compiled = env.from_string(template)
             for chat in CHATS:
-                rendered = compiled.render(messages=chat["messages"], add_generation_prompt=chat["add_generation_prompt"])
+                rendered = compiled.render(messages=chat["messages"], add_generation_prompt=chat["add_generation_prompt"],
+                                           bos_token=llm.detokenize([llm.token_bos()], special=True).decode("utf-8"),
+                                           eos_token=llm.detokenize([llm.token_eos()], special=True).decode("utf-8"))
                 chats.append(dict(chat, rendered=rendered))
         doc = {
             "generator": "scripts/make_tokenizer_fixtures.py",

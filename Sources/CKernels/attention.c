@@ -43,13 +43,13 @@ CKA float cka_expf(float x) {
 
 CKA float cka_h(uint16_t h) { return ck_f16_table[h]; }
 
-CKA void cka_attention(const float *q, int64_t hd, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t vs,
+CKA void cka_attention(const float *q, int64_t hk, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t hv, int64_t vs,
                        int64_t positions, float scale, int batched, float *ws, float *out) {
-    float *qf = ws;                    // hd
-    float *s = qf + hd;                // positions rounded up to 64
+    float *qf = ws;                    // hk
+    float *s = qf + hk;                // positions rounded up to 64
     const int64_t np64 = (positions + 63) / 64 * 64;
-    float *acc = s + np64;             // 64 * hd
-    for (int64_t i = 0; i < hd; i++) qf[i] = cka_h(dc_f32_to_f16(q[i]));
+    float *acc = s + np64;             // 64 * hv
+    for (int64_t i = 0; i < hk; i++) qf[i] = cka_h(dc_f32_to_f16(q[i]));
 
     // scores
     float mx = -INFINITY;
@@ -59,19 +59,19 @@ CKA void cka_attention(const float *q, int64_t hd, const uint16_t *k, int64_t ks
         if (batched) {
             float a[16] = {0};
             int64_t c = 0;
-            for (; c + 16 <= hd; c += 16)
+            for (; c + 16 <= hk; c += 16)
                 for (int r = 0; r < 16; r++) a[r] = fmaf(cka_h(kr[c + r]), qf[c + r], a[r]);
             d = cka_tree16(a);
-            for (; c < hd; c++) d += cka_h(kr[c]) * qf[c];  // (tinyBLAS needs hd % 16 == 0)
+            for (; c < hk; c++) d += cka_h(kr[c]) * qf[c];  // (tinyBLAS needs hk % 16 == 0)
         } else {
             float a[64] = {0};
-            const int64_t np = hd & ~(int64_t)63;
+            const int64_t np = hk & ~(int64_t)63;
             for (int64_t i = 0; i < np; i += 64)
                 for (int r = 0; r < 64; r++) a[r] = fmaf(cka_h(kr[i + r]), qf[i + r], a[r]);
             float x[16];
             for (int l = 0; l < 16; l++) x[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
             double sd = (double)cka_tree16(x);
-            for (int64_t i = np; i < hd; i++) sd += (double)(cka_h(kr[i]) * qf[i]);
+            for (int64_t i = np; i < hk; i++) sd += (double)(cka_h(kr[i]) * qf[i]);
             d = (float)sd;
         }
         s[p] = d * scale;
@@ -94,37 +94,37 @@ CKA void cka_attention(const float *q, int64_t hd, const uint16_t *k, int64_t ks
 
     // weighted values
     const int lanes = batched ? 16 : 64;
-    for (int64_t i = 0; i < lanes * hd; i++) acc[i] = 0.0f;
+    for (int64_t i = 0; i < lanes * hv; i++) acc[i] = 0.0f;
     for (int64_t b0 = 0; b0 < positions; b0 += lanes) {
         for (int r = 0; r < lanes; r++) {
             const int64_t p = b0 + r;
             if (p >= positions) break;
             const float w = s[p];
             const uint16_t *vr = v + p * vs;
-            float *ar = acc + (int64_t)r * hd;
-            for (int64_t d = 0; d < hd; d++) ar[d] = fmaf(cka_h(vr[d]), w, ar[d]);
+            float *ar = acc + (int64_t)r * hv;
+            for (int64_t d = 0; d < hv; d++) ar[d] = fmaf(cka_h(vr[d]), w, ar[d]);
         }
     }
     if (!batched) {
         for (int l = 0; l < 16; l++) {
-            float *a0 = acc + (int64_t)l * hd, *a1 = acc + (int64_t)(16 + l) * hd;
-            const float *a2 = acc + (int64_t)(32 + l) * hd, *a3 = acc + (int64_t)(48 + l) * hd;
-            for (int64_t d = 0; d < hd; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
+            float *a0 = acc + (int64_t)l * hv, *a1 = acc + (int64_t)(16 + l) * hv;
+            const float *a2 = acc + (int64_t)(32 + l) * hv, *a3 = acc + (int64_t)(48 + l) * hv;
+            for (int64_t d = 0; d < hv; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
         }
     }
     // 16-lane tree over rows 0..15 of acc
     for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hd;
-        const float *b = acc + (int64_t)(i + 8) * hd;
-        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 8) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
     }
     for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hd;
-        const float *b = acc + (int64_t)(i + 4) * hd;
-        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 4) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
     }
-    for (int64_t d = 0; d < hd; d++)
-        out[d] = (acc[d] + acc[2 * hd + d]) + (acc[hd + d] + acc[3 * hd + d]);
+    for (int64_t d = 0; d < hv; d++)
+        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
 }
 
 CKA void cka_swiglu(int64_t n, const float *g, const float *u, float *y) {
@@ -188,22 +188,22 @@ __attribute__((target("avx2,fma,f16c"))) static inline __m256 cka_expf8(__m256 x
 }
 
 __attribute__((target("avx2,fma,f16c")))
-static void cka_attention_simd(const float *q, int64_t hd, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t vs,
+static void cka_attention_simd(const float *q, int64_t hk, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t hv, int64_t vs,
                                int64_t positions, float scale, int batched, float *ws, float *out) {
     float *qf = ws;
-    float *s = qf + hd;
+    float *s = qf + hk;
     const int64_t np64 = (positions + 63) / 64 * 64;
     float *acc = s + np64;
     {
         int64_t i = 0;
-        for (; i + 8 <= hd; i += 8)
+        for (; i + 8 <= hk; i += 8)
             _mm256_storeu_ps(qf + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(q + i), _MM_FROUND_TO_NEAREST_INT)));
-        for (; i < hd; i++) qf[i] = cka_h(dc_f32_to_f16(q[i]));
+        for (; i < hk; i++) qf[i] = cka_h(dc_f32_to_f16(q[i]));
     }
 
     float mx = -INFINITY;
     if (batched) {
-        const int64_t h16 = hd & ~(int64_t)15;
+        const int64_t h16 = hk & ~(int64_t)15;
         for (int64_t p = 0; p < positions; p++) {
             const uint16_t *kr = k + p * ks;
             __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -212,12 +212,12 @@ static void cka_attention_simd(const float *q, int64_t hd, const uint16_t *k, in
                 a1 = _mm256_fmadd_ps(cka_h8(kr + c + 8), _mm256_loadu_ps(qf + c + 8), a1);
             }
             float d = cka_tree16_v(a0, a1);
-            for (int64_t c = h16; c < hd; c++) d += cka_h(kr[c]) * qf[c];
+            for (int64_t c = h16; c < hk; c++) d += cka_h(kr[c]) * qf[c];
             s[p] = d * scale;
             if (s[p] > mx) mx = s[p];
         }
     } else {
-        const int64_t np = hd & ~(int64_t)63;
+        const int64_t np = hk & ~(int64_t)63;
         for (int64_t p = 0; p < positions; p++) {
             const uint16_t *kr = k + p * ks;
             __m256 a[8];
@@ -228,7 +228,7 @@ static void cka_attention_simd(const float *q, int64_t hd, const uint16_t *k, in
             const __m256 x0 = _mm256_add_ps(_mm256_add_ps(a[0], a[4]), _mm256_add_ps(a[2], a[6]));
             const __m256 x1 = _mm256_add_ps(_mm256_add_ps(a[1], a[5]), _mm256_add_ps(a[3], a[7]));
             double sd = (double)cka_tree16_v(x0, x1);
-            for (int64_t i = np; i < hd; i++) sd += (double)(cka_h(kr[i]) * qf[i]);
+            for (int64_t i = np; i < hk; i++) sd += (double)(cka_h(kr[i]) * qf[i]);
             s[p] = (float)sd * scale;
             if (s[p] > mx) mx = s[p];
         }
@@ -256,35 +256,35 @@ static void cka_attention_simd(const float *q, int64_t hd, const uint16_t *k, in
         _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
 
     const int lanes = batched ? 16 : 64;
-    const int64_t h8 = hd & ~(int64_t)7;
-    for (int64_t i = 0; i < lanes * hd; i++) acc[i] = 0.0f;
+    const int64_t h8 = hv & ~(int64_t)7;
+    for (int64_t i = 0; i < lanes * hv; i++) acc[i] = 0.0f;
     for (int64_t p = 0; p < positions; p++) {
         const __m256 w = _mm256_set1_ps(s[p]);
         const uint16_t *vr = v + p * vs;
-        float *ar = acc + (p % lanes) * hd;
+        float *ar = acc + (p % lanes) * hv;
         int64_t d = 0;
         for (; d < h8; d += 8) _mm256_storeu_ps(ar + d, _mm256_fmadd_ps(cka_h8(vr + d), w, _mm256_loadu_ps(ar + d)));
-        for (; d < hd; d++) ar[d] = fmaf(cka_h(vr[d]), s[p], ar[d]);
+        for (; d < hv; d++) ar[d] = fmaf(cka_h(vr[d]), s[p], ar[d]);
     }
     if (!batched) {
         for (int l = 0; l < 16; l++) {
-            float *a0 = acc + (int64_t)l * hd, *a1 = acc + (int64_t)(16 + l) * hd;
-            const float *a2 = acc + (int64_t)(32 + l) * hd, *a3 = acc + (int64_t)(48 + l) * hd;
-            for (int64_t d = 0; d < hd; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
+            float *a0 = acc + (int64_t)l * hv, *a1 = acc + (int64_t)(16 + l) * hv;
+            const float *a2 = acc + (int64_t)(32 + l) * hv, *a3 = acc + (int64_t)(48 + l) * hv;
+            for (int64_t d = 0; d < hv; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
         }
     }
     for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hd;
-        const float *b = acc + (int64_t)(i + 8) * hd;
-        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 8) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
     }
     for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hd;
-        const float *b = acc + (int64_t)(i + 4) * hd;
-        for (int64_t d = 0; d < hd; d++) a[d] = a[d] + b[d];
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 4) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
     }
-    for (int64_t d = 0; d < hd; d++)
-        out[d] = (acc[d] + acc[2 * hd + d]) + (acc[hd + d] + acc[3 * hd + d]);
+    for (int64_t d = 0; d < hv; d++)
+        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
 }
 // cka_swiglu with 8 lanes at a time (same operations per element).
 __attribute__((target("avx2,fma,f16c")))
@@ -301,16 +301,60 @@ static void cka_swiglu_simd(int64_t n, const float *g, const float *u, float *y)
 #endif
 
 size_t dc_attention_workspace(int64_t hd, int64_t context) {
-    return (size_t)(hd + (context + 63) / 64 * 64 + 64 * hd);
+    return dc_attention_workspace_kv(hd, hd, context);
+}
+
+size_t dc_attention_workspace_kv(int64_t hk, int64_t hv, int64_t context) {
+    return (size_t)(hk + (context + 63) / 64 * 64 + 64 * hv);
 }
 
 void dc_attention_head(const float *q, int64_t hd, const uint16_t *k, int64_t k_stride, const uint16_t *v,
                        int64_t v_stride, int64_t positions, float scale, int batched, float *ws, float *out) {
+    dc_attention_head_kv(q, hd, k, k_stride, v, hd, v_stride, positions, scale, batched, ws, out);
+}
+
+void dc_attention_head_kv(const float *q, int64_t hk, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                          int64_t hv, int64_t v_stride, int64_t positions, float scale, int batched, float *ws,
+                          float *out) {
 #ifdef CKA_HAVE_FMA
-    if (ck_active_level() >= 1) { cka_attention_simd(q, hd, k, k_stride, v, v_stride, positions, scale, batched, ws, out); return; }
+    if (ck_active_level() >= 1) { cka_attention_simd(q, hk, k, k_stride, v, hv, v_stride, positions, scale, batched, ws, out); return; }
 #endif
     (void)ck_cpu_level();  // fills the f16 table
-    cka_attention(q, hd, k, k_stride, v, v_stride, positions, scale, batched, ws, out);
+    cka_attention(q, hk, k, k_stride, v, hv, v_stride, positions, scale, batched, ws, out);
+}
+
+void dc_softmax_f32(int64_t n, const float *x, float *y) {
+    // ggml_soft_max (scale 1, no mask), AVX-512 build: the maximum, then exponentials in blocks of 16
+    // with ggml_v_expf summed per block (16-lane tree) into a double, the tail with libm expf, then
+    // every value times (float)(1 / sum).
+    float mx = -INFINITY;
+    for (int64_t i = 0; i < n; i++) if (x[i] > mx) mx = x[i];
+    double sum = 0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int r = 0; r < 16; r++) y[i + r] = cka_expf(x[i + r] - mx);
+        sum += (double)cka_tree16(y + i);
+    }
+    for (; i < n; i++) {
+        y[i] = expf(x[i] - mx);
+        sum += (double)y[i];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < n; j++) y[j] *= inv;
+}
+
+float dc_dot_f32_single(int64_t n, const float *w, const float *x) {
+    // ggml_vec_dot_f32, AVX-512 build (one token): 4 x 16 lanes with FMA over steps of 64, the four
+    // vectors added (0+2, 1+3, then the two), a 16-lane tree, then the tail in float
+    float a[64] = {0};
+    const int64_t np = n & ~(int64_t)63;
+    for (int64_t i = 0; i < np; i += 64)
+        for (int r = 0; r < 64; r++) a[r] = fmaf(w[i + r], x[i + r], a[r]);
+    float t[16];
+    for (int l = 0; l < 16; l++) t[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
+    float s = cka_tree16(t);
+    for (int64_t i = np; i < n; i++) s = fmaf(w[i], x[i], s);
+    return s;
 }
 
 void dc_swiglu(int64_t n, const float *gate, const float *up, float *out) {

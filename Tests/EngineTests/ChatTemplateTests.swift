@@ -53,7 +53,7 @@ final class ChatTemplateTests: XCTestCase {
         let llama3 = "{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] + '<|eot_id|>' }}{% endfor %}"
         XCTAssertThrowsError(try ChatTemplate.detect(llama3)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("is not a chat template deepcoder knows (ChatML); use --raw to pass the prompt as is"), text)
+            XCTAssertTrue(text.contains("is not a chat template deepcoder knows (ChatML, DeepSeek-V2); use --raw to pass the prompt as is"), text)
         }
         XCTAssertThrowsError(try ChatTemplate.detect(nil)) { error in
             XCTAssertEqual(error as? ChatTemplateError, .missing)

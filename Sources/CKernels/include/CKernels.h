@@ -121,6 +121,16 @@ float dc_dot_f32(int64_t n, const float *x, const float *y);
 size_t dc_attention_workspace(int64_t hd, int64_t context);
 void dc_attention_head(const float *q, int64_t hd, const uint16_t *k, int64_t k_stride, const uint16_t *v,
                        int64_t v_stride, int64_t positions, float scale, int batched, float *ws, float *out);
+/// The same with key rows of `hk` elements and value rows of `hv` (multi-head latent attention: the
+/// values are the first `hv` elements of the cached key rows). Workspace: dc_attention_workspace_kv.
+size_t dc_attention_workspace_kv(int64_t hk, int64_t hv, int64_t context);
+void dc_attention_head_kv(const float *q, int64_t hk, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                          int64_t hv, int64_t v_stride, int64_t positions, float scale, int batched, float *ws,
+                          float *out);
+/// y = softmax(x) over n values as ggml_soft_max computes it (the mixture-of-experts router).
+void dc_softmax_f32(int64_t n, const float *x, float *y);
+/// w · x in ggml_vec_dot_f32's order for one token (an F32 weight row times an F32 activation row).
+float dc_dot_f32_single(int64_t n, const float *w, const float *x);
 /// out[i] = silu(gate[i]) * up[i] with ggml's vectorised expf (ggml_vec_swiglu_f32).
 void dc_swiglu(int64_t n, const float *gate, const float *up, float *out);
 

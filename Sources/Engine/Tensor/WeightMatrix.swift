@@ -39,6 +39,30 @@ public struct WeightMatrix: @unchecked Sendable {
         storage = nil
     }
 
+    /// Matrix `index` of a 3-D tensor of `count` matrices of `rows` × `columns` (ggml shape [columns,
+    /// rows, count]): one expert of an `ffn_*_exps` tensor, one head of `attn_k_b` / `attn_v_b`.
+    init(file: GGUFFile, name: String, slice index: Int, of count: Int, rows: Int, columns: Int) throws {
+        guard let info = file.tensorInfo(name) else {
+            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' is missing")
+        }
+        guard info.dimensions.count == 3, info.dimensions[0] == columns, info.dimensions[1] == rows,
+              info.dimensions[2] == count, index >= 0, index < count else {
+            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has shape \(info.dimensions), expected [\(columns), \(rows), \(count)]")
+        }
+        guard let vecDot = info.type.vecDotType else {
+            throw GGUFError(file: file.url.path, reason: "tensor '\(name)' has type \(info.type.name), which deepcoder does not read as model weights (ggml uses it for activations only)")
+        }
+        self.name = "\(name)[\(index)]"
+        vecDotType = vecDot
+        type = info.type
+        self.rows = rows
+        self.columns = columns
+        rowBytes = info.rowBytes
+        data = file.data(of: info) + index * rows * info.rowBytes
+        kernelType = Int32(type.rawValue)
+        storage = nil
+    }
+
     private init(_ m: WeightMatrix, kernelType: Int32, rowBytes: Int, data: UnsafeRawPointer, storage: HugePageMemory) {
         name = m.name
         type = m.type
@@ -52,9 +76,13 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// Whether `repacked(into:at:)` rearranges a tensor of this type and shape: Q4_K with whole groups of
-    /// 8 rows (llama.cpp repacks the same ones).
+    /// 8 rows (llama.cpp repacks the same ones): 2-D matrices, and the 3-D expert tensors of a mixture of
+    /// experts (`*_exps`, which llama.cpp repacks for its MUL_MAT_ID), each expert separately. Other 3-D
+    /// tensors (deepseek2's attn_k_b / attn_v_b, multiplied with MUL_MAT) stay as they are, as there.
     static func repacks(_ info: GGUFTensorInfo) -> Bool {
-        info.type == .q4_K && info.dimensions.count == 2 && info.rowCount % 8 == 0
+        guard info.type == .q4_K, info.rowCount % 8 == 0 else { return false }
+        return info.dimensions.count == 2
+            || (info.dimensions.count == 3 && info.dimensions[1] % 8 == 0 && info.name.hasSuffix("_exps.weight"))
     }
 
     /// Bytes `repacked(into:at:)` writes for such a tensor (2.8% more than the file's).

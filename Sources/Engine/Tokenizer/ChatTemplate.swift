@@ -1,8 +1,8 @@
 // Chat prompt formatting. deepcoder does not run Jinja: it recognises the model's
-// tokenizer.chat_template and renders the equivalent format natively. Only ChatML
-// (<|im_start|>role\ncontent<|im_end|>\n) is known; the model's default system prompt is read from
-// the template text itself (the literal system block the template emits when the conversation has
-// no system message).
+// tokenizer.chat_template and renders the equivalent format natively. Two formats are known:
+// ChatML (<|im_start|>role\ncontent<|im_end|>\n), whose default system prompt is read from the
+// template text itself (the literal system block the template emits when the conversation has no
+// system message), and DeepSeek-V2's (DeepSeek-Coder-V2), as llama.cpp's "deepseek2" format.
 
 public struct ChatMessage: Sendable, Equatable {
     public enum Role: String, Sendable, Equatable {
@@ -31,7 +31,7 @@ public enum ChatTemplateError: Error, CustomStringConvertible, Equatable {
         case .missing:
             return "the model has no chat template (tokenizer.chat_template); use --raw to pass the prompt as is"
         case .unknown(let excerpt):
-            return "the model's chat template (\"\(excerpt)…\") is not a chat template deepcoder knows (ChatML); use --raw to pass the prompt as is"
+            return "the model's chat template (\"\(excerpt)…\") is not a chat template deepcoder knows (ChatML, DeepSeek-V2); use --raw to pass the prompt as is"
         }
     }
 }
@@ -40,13 +40,21 @@ public enum ChatTemplate: Sendable, Equatable {
     /// `<|im_start|>role\ncontent<|im_end|>\n`; the generation prompt is `<|im_start|>assistant\n`.
     /// `defaultSystemPrompt` is inserted when the conversation does not start with a system message.
     case chatML(defaultSystemPrompt: String?)
+    /// DeepSeek-V2 / DeepSeek-Coder-V2: `system\n\n`, `User: …\n\n`, `Assistant: …<｜end▁of▁sentence｜>`;
+    /// the generation prompt is `Assistant:` (llama.cpp's LLM_CHAT_TEMPLATE_DEEPSEEK_2, recognised as it
+    /// recognises it). The BOS token comes from the tokenizer (add_bos_token), not from the text.
+    case deepseek2
 
     static let imStart = "<|im_start|>"
     static let imEnd = "<|im_end|>"
+    static let deepseekEndOfSentence = "<｜end▁of▁sentence｜>"
 
     /// Recognises the format of a GGUF `tokenizer.chat_template`.
     public static func detect(_ template: String?) throws -> ChatTemplate {
         guard let template, !template.isEmpty else { throw ChatTemplateError.missing }
+        if !template.contains(imStart) && template.contains("'Assistant: ' + message['content'] + eos_token") {
+            return .deepseek2
+        }
         guard template.contains(imStart), template.contains(imEnd) else {
             let flat = String(template.unicodeScalars.prefix(60).map { $0 == "\n" ? " " : Character($0) })
             throw ChatTemplateError.unknown(excerpt: flat)
@@ -58,12 +66,14 @@ public enum ChatTemplate: Sendable, Equatable {
     public var stopStrings: [String] {
         switch self {
         case .chatML: return [Self.imEnd]
+        case .deepseek2: return [Self.deepseekEndOfSentence]
         }
     }
 
     public var defaultSystemPrompt: String? {
         switch self {
         case .chatML(let prompt): return prompt
+        case .deepseek2: return nil
         }
     }
 
@@ -81,6 +91,17 @@ public enum ChatTemplate: Sendable, Equatable {
             if addGenerationPrompt {
                 out += Self.imStart + "assistant\n"
             }
+            return out
+        case .deepseek2:
+            var out = ""
+            for message in messages {
+                switch message.role {
+                case .system: out += message.content + "\n\n"
+                case .user: out += "User: " + message.content + "\n\n"
+                case .assistant: out += "Assistant: " + message.content + Self.deepseekEndOfSentence
+                }
+            }
+            if addGenerationPrompt { out += "Assistant:" }
             return out
         }
     }

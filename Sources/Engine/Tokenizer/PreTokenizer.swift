@@ -71,9 +71,13 @@ enum PreTokenizer: Sendable {
     case gpt2
     /// llama.cpp's fallback: [\p{P}\$\+<=>\^~\|]+, then the gpt2 regex, then \p{N}+, then [0-9][0-9][0-9]
     case llamaDefault
+    /// DeepSeek LLM / DeepSeek-Coder-V2 ("deepseek-llm"): [\r\n], then \s?[Latin, Greek, Cyrillic, …
+    /// letters]+, then \s?[ASCII punctuation and letters, fullwidth forms, quotes]+, then \s+$, then
+    /// [CJK and other scripts]+, then \p{N}+ (`PreTokenizerScanner.deepseekLetters` and below)
+    case deepseekLLM
 
     /// Accepted `tokenizer.ggml.pre` values (llama.cpp's names; a missing value means "default").
-    static let supportedNames = ["qwen2", "deepseek-r1-qwen", "smollm", "gpt-2", "default"]
+    static let supportedNames = ["qwen2", "deepseek-r1-qwen", "smollm", "gpt-2", "deepseek-llm", "default"]
 
     init?(name: String?) {
         switch name {
@@ -81,6 +85,7 @@ enum PreTokenizer: Sendable {
         case "qwen2", "deepseek-r1-qwen": self = .qwen2
         case "smollm": self = .smollm
         case "gpt-2": self = .gpt2
+        case "deepseek-llm": self = .deepseekLLM
         default: return nil
         }
     }
@@ -101,6 +106,13 @@ enum PreTokenizer: Sendable {
             pieces = PreTokenizerScanner.gpt2(cps, cls, pieces)
             pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.numberRun)
             pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.asciiDigitTriple)
+        case .deepseekLLM:
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.newline)
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.deepseekLetters)
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.deepseekPunctuation)
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.trailingWhitespace)
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.deepseekCJK)
+            pieces = PreTokenizerScanner.isolated(cps, cls, pieces, PreTokenizerScanner.numberRun)
         }
         return pieces
     }
@@ -169,6 +181,92 @@ enum PreTokenizerScanner {
                 hit = cls[p] & (ScalarClass.punctuation | ScalarClass.whitespace) == ScalarClass.punctuation
             }
             if !hit { break }
+            p += 1
+        }
+        return p - pos
+    }
+
+    // deepseek-llm. llama.cpp runs these regexes with std::wregex on the text with every non-ASCII
+    // whitespace codepoint replaced by U+000B, so \s is llama.cpp's whitespace set and no whitespace
+    // codepoint matches a bracket class (U+3000 in the punctuation and CJK ranges never does).
+
+    /// [\r\n]
+    static func newline(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int) -> Int {
+        cps[pos] == cr || cps[pos] == lf ? 1 : 0
+    }
+
+    /// The letters of deepseek-llm's second regex (Latin, Greek, Coptic, Cyrillic, Armenian, Georgian,
+    /// Cherokee, Glagolitic, Deseret, Osage, …), as closed ranges of codepoints in ascending order.
+    static let deepseekLetterRanges: [ClosedRange<UInt32>] = [
+        0x41...0x5A, 0x61...0x7A, 0xB5...0xB5, 0xC0...0xD6, 0xD8...0xF6, 0xF8...0x1BA, 0x1BC...0x1BF, 0x1C4...0x293,
+        0x295...0x2AF, 0x370...0x373, 0x376...0x377, 0x37B...0x37D, 0x37F...0x37F, 0x386...0x386, 0x388...0x38A,
+        0x38C...0x38C, 0x38E...0x3A1, 0x3A3...0x3F5, 0x3F7...0x481, 0x48A...0x52F, 0x531...0x556, 0x10A0...0x10C5,
+        0x13A0...0x13F5, 0x13F8...0x13FD, 0x1C90...0x1CBA, 0x1CBD...0x1CBF, 0x1D00...0x1D2B, 0x1D6B...0x1D77,
+        0x1D79...0x1D9A, 0x1E00...0x1F15, 0x1F18...0x1F1D, 0x1F20...0x1F45, 0x1F48...0x1F4D, 0x1F50...0x1F57,
+        0x1F59...0x1F59, 0x1F5B...0x1F5B, 0x1F5D...0x1F5D, 0x1F5F...0x1F7D, 0x1F80...0x1FB4, 0x1FB6...0x1FBC,
+        0x1FBE...0x1FBE, 0x1FC2...0x1FC4, 0x1FC6...0x1FCC, 0x1FD0...0x1FD3, 0x1FD6...0x1FDB, 0x1FE0...0x1FEC,
+        0x1FF2...0x1FF4, 0x1FF6...0x1FFC, 0x2102...0x2102, 0x2107...0x2107, 0x210A...0x2113, 0x2115...0x2115,
+        0x2119...0x211D, 0x2124...0x2124, 0x2126...0x2126, 0x2128...0x2128, 0x212A...0x212D, 0x212F...0x2134,
+        0x2139...0x2139, 0x213C...0x213F, 0x2145...0x2149, 0x214E...0x214E, 0x2183...0x2184, 0x2C00...0x2C7B,
+        0x2C7E...0x2CE4, 0x2CEB...0x2CEE, 0x2CF2...0x2CF3, 0xA640...0xA66D, 0xA680...0xA69B, 0xA722...0xA76F,
+        0xA771...0xA787, 0xA78B...0xA78E, 0xAB70...0xABBF, 0xFB00...0xFB06, 0xFB13...0xFB17, 0xFF21...0xFF3A,
+        0xFF41...0xFF5A, 0x10400...0x1044F, 0x104B0...0x104D3, 0x104D8...0x104FB, 0x10C80...0x10CB2,
+        0x10CC0...0x10CF2, 0x118A0...0x118DF, 0x1E900...0x1E943,
+    ]
+
+    private static func deepseekLetter(_ c: UInt32) -> Bool {
+        if c < 0x80 { return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) }
+        var lo = 0, hi = deepseekLetterRanges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if deepseekLetterRanges[mid].upperBound < c { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < deepseekLetterRanges.count && deepseekLetterRanges[lo].contains(c)
+    }
+
+    /// [!-/:-~！-／：-～‘-‟　-。] (U+3000 is whitespace, so never matched)
+    private static func deepseekPunct(_ c: UInt32) -> Bool {
+        (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x7E) || (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF5E)
+            || (c >= 0x2018 && c <= 0x201F) || c == 0x3001 || c == 0x3002
+    }
+
+    /// \s?[class]+ at `pos`: the length, or 0.
+    @inline(__always)
+    private static func optionalSpaceThenRun(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int, _ inClass: (UInt32) -> Bool) -> Int {
+        var p = pos
+        if cls[p] & ScalarClass.whitespace != 0 {
+            guard p + 1 < end, cls[p + 1] & ScalarClass.whitespace == 0, inClass(cps[p + 1]) else { return 0 }
+            p += 1
+        } else if !inClass(cps[p]) {
+            return 0
+        }
+        while p < end && cls[p] & ScalarClass.whitespace == 0 && inClass(cps[p]) { p += 1 }
+        return p - pos
+    }
+
+    /// \s?[A-Za-zµÀ-ÖØ-ö…]+ (deepseekLetterRanges)
+    static func deepseekLetters(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int) -> Int {
+        optionalSpaceThenRun(cps, cls, pos, end, deepseekLetter)
+    }
+
+    /// \s?[!-/:-~！-／：-～‘-‟　-。]+
+    static func deepseekPunctuation(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int) -> Int {
+        optionalSpaceThenRun(cps, cls, pos, end, deepseekPunct)
+    }
+
+    /// \s+$ (whitespace running to the end of the piece)
+    static func trailingWhitespace(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int) -> Int {
+        var p = pos
+        while p < end && cls[p] & ScalarClass.whitespace != 0 { p += 1 }
+        return p == end ? end - pos : 0
+    }
+
+    /// [一-龥ࠀ-一가-퟿]+ (U+0800…U+9FA5 and U+AC00…U+D7FF, whitespace excepted)
+    static func deepseekCJK(_ cps: [UInt32], _ cls: [UInt8], _ pos: Int, _ end: Int) -> Int {
+        var p = pos
+        while p < end {
+            let c = cps[p]
+            guard ((c >= 0x800 && c <= 0x9FA5) || (c >= 0xAC00 && c <= 0xD7FF)) && cls[p] & ScalarClass.whitespace == 0 else { break }
             p += 1
         }
         return p - pos
