@@ -14,9 +14,9 @@ model_name=smollm2-135m-instruct
 model=$("$bin" models path "$model_name")
 venv="$home/venv-llama"
 if ! "$venv/bin/python" -c 'import llama_cpp.server' >/dev/null 2>&1; then
-  echo "installing llama-cpp-python[server] into $venv (builds llama.cpp from source)" >&2
+  echo "installing llama-cpp-python[server] into $venv (0.3.36, the fixtures' version; pip builds llama.cpp from source unless it has the wheel cached)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'llama-cpp-python[server]'
+  "$venv/bin/pip" install -q 'llama-cpp-python[server]==0.3.36'
 fi
 work=$(mktemp -d)
 pids=()
