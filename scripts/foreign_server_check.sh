@@ -39,7 +39,7 @@ wait_up "http://127.0.0.1:$serve_port/health"
 ask() {
   curl -sf "http://127.0.0.1:$1/v1/chat/completions" -H 'Content-Type: application/json' -d '{"model": "'$model_name'",
     "messages": [{"role": "user", "content": "Write a Python function that returns the volume of a cube."}],
-    "temperature": 0, "top_k": 1, "max_tokens": 128, "seed": 1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
+    "temperature": 0, "top_k": 1, "repeat_penalty": 1.0, "max_tokens": 128, "seed": 1}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
 }
 ask "$llama_port" >"$work/llama.txt"
 ask "$serve_port" >"$work/serve.txt"

@@ -2,8 +2,10 @@
 time to first token, tokens/s per client and aggregate tokens/s, for 1, 4 and 8 clients at once.
 
 Usage: python3 scripts/serve_bench.py BASE_URL MODEL [--clients 1,4,8] [--max-tokens 128] [--rounds 2] [--label NAME]
-Every client sends the same greedy chat request (temperature 0, max_tokens as given) with
-stream_options.include_usage, and counts the completion tokens the server reports. Standard library only.
+Every client sends the same greedy chat request (temperature 0, repeat_penalty 1 — llama-cpp-python's server
+defaults to 1.1 —, max_tokens as given) with
+stream_options.include_usage, and counts the completion tokens the server reports (or, where it reports
+none, the content chunks: one per token on both servers). Standard library only.
 Prints a Markdown table row per concurrency level (the median round)."""
 import argparse
 import http.client
@@ -27,7 +29,7 @@ url = urllib.parse.urlparse(args.base_url)
 
 def one_client(out):
     body = json.dumps({"model": args.model, "messages": [{"role": "user", "content": args.prompt}], "temperature": 0,
-                       "max_tokens": args.max_tokens, "stream": True, "stream_options": {"include_usage": True}})
+                       "repeat_penalty": 1.0, "max_tokens": args.max_tokens, "stream": True, "stream_options": {"include_usage": True}})
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=600)
     t0 = time.perf_counter()
     conn.request("POST", url.path.rstrip("/") + "/chat/completions", body, {"Content-Type": "application/json"})

@@ -134,7 +134,7 @@ public final class OpenAIBackendGenerator: TextGenerator {
                 var out = try stream(request, schema: useSchema, onToken: onToken)
                 out.seconds = Date().timeIntervalSince(t0)
                 return out
-            } catch let e as BackendError where useSchema && e.status == 400 && e.message.contains("response_format") {
+            } catch is SchemaRefused {
                 progress("the backend refuses response_format json_schema; asking without it (the answer is checked as before)")
                 followsJSONSchema = false
                 useSchema = false
@@ -157,10 +157,9 @@ public final class OpenAIBackendGenerator: TextGenerator {
             "top_k": s.topK,
             "min_p": s.minP,
         ]
-        if s.repeatPenalty != 1 {
-            o["repeat_penalty"] = s.repeatPenalty
-            o["repetition_penalty"] = s.repeatPenalty
-        }
+        // always sent: llama-cpp-python's server defaults to 1.1, not 1 (off)
+        o["repeat_penalty"] = s.repeatPenalty
+        o["repetition_penalty"] = s.repeatPenalty
         // OpenAI takes at most 4 stop strings; all of them are also applied here
         let stops = request.stop.filter { !$0.isEmpty }
         if !stops.isEmpty { o["stop"] = Array(stops.prefix(4)) }
@@ -192,6 +191,10 @@ public final class OpenAIBackendGenerator: TextGenerator {
                     case .bytes(let d): data += d
                     default: break loop
                     }
+                }
+                // a server without json_schema support says so with a 400, 422 or (llama-cpp-python) a 500
+                if schema, (400...599).contains(status), String(decoding: data, as: UTF8.self).contains("response_format") {
+                    throw SchemaRefused()
                 }
                 throw Self.statusError(status, data, shown: shown, what: "POST /chat/completions")
             }
@@ -249,6 +252,9 @@ public final class OpenAIBackendGenerator: TextGenerator {
     }
 
     // MARK: Errors and retries
+
+    /// The server refused `response_format` json_schema (asked again without it, not retried).
+    struct SchemaRefused: Error {}
 
     /// A connection that could not be made (retried, then reported as unreachable).
     struct Unreachable: Error { let error: Error }
