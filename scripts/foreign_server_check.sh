@@ -3,7 +3,7 @@
 # source by pip, about 10 minutes on 2 cores the first time) serves the test model's GGUF file, and
 #   1. a greedy chat completion from it must equal deepcoder serve's (the in-process engine), token for token;
 #   2. `deepcoder new` and `regen` with --backend on it must write the same files as with --backend on
-#      deepcoder serve (same prompts, greedy), apart from the Deepcoder-Backend trailer and timings.
+#      deepcoder serve (same prompts, greedy, the plan without its schema), apart from trailers and timings.
 # Not part of scripts/test.sh (CI time); run it by hand: scripts/foreign_server_check.sh
 # Needs a release build (swift build -c release) and the test model (deepcoder models pull smollm2-135m-instruct).
 set -euo pipefail
@@ -50,6 +50,9 @@ else
 fi
 
 desc="A JSON API with GET /cube?edge=E that returns the volume of a cube as JSON"
+# the plan without its JSON schema on both sides: llama-cpp-python 0.3.36 refuses response_format json_schema
+# (deepcoder then asks again without it), deepcoder serve follows it, and the two would get different requests
+export DEEPCODER_PLAN_SCHEMA=off
 for side in llama serve; do
   port=$([ $side = llama ] && echo "$llama_port" || echo "$serve_port")
   "$bin" new "$desc" -o "$work/$side" --backend "http://127.0.0.1:$port/v1" --model "$model_name" --no-verify \
