@@ -3,7 +3,8 @@ import PackageDescription
 
 // deepcoder: a plain-language description becomes a runnable Flask project, generated in-process by
 // our own GGUF inference engine. Arrows point one way: deepcoder (CLI) → Scaffold → Engine, GitStore;
-// GitStore and Scaffold → InputSafety.
+// GitStore and Scaffold → InputSafety. deepcoder → Serve → Engine (the OpenAI-compatible HTTP server);
+// deepcoder → RemoteBackend → Scaffold (new/regen on an OpenAI-compatible server; Foundation's URLSession only).
 let package = Package(
     name: "deepcoder",
     platforms: [.macOS(.v15)],
@@ -15,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Hot quantized kernels in C with runtime CPU dispatch (AVX-512 VNNI / AVX2+FMA / portable).
@@ -46,10 +50,22 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // `deepcoder serve`: the in-process engine behind an OpenAI-compatible HTTP API (Hummingbird).
+        .target(
+            name: "Serve",
+            dependencies: [
+                "Engine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // `new --backend URL`: a `TextGenerator` on any OpenAI-compatible chat-completions server.
+        .target(name: "RemoteBackend", dependencies: ["Scaffold"]),
         .executableTarget(
             name: "deepcoder",
             dependencies: [
-                "Engine", "Scaffold", "InputSafety",
+                "Engine", "Scaffold", "InputSafety", "Serve", "RemoteBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +82,8 @@ let package = Package(
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "InputSafety", "GitTestSupport"]),
         // Runs the built binary; depends on the executable so it is built first.
         .testTarget(name: "CLITests", dependencies: ["deepcoder", "GitTestSupport", "GGUFTestSupport"]),
+        // Runs a real `deepcoder serve` (and, where pip is there, the official `openai` client) on loopback.
+        .testTarget(name: "ServeTests", dependencies: ["deepcoder", "Engine", "RemoteBackend", "Scaffold"], exclude: ["Scripts"]),
     ],
     swiftLanguageModes: [.v5]
 )

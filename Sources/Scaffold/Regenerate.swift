@@ -256,6 +256,7 @@ public enum Regenerator {
         lines.append("Deepcoder-Seed: \(options.sampling.seed)")
         lines.append("Deepcoder-Sampling: \(options.sampling.trailerValue)")
         lines.append("Deepcoder-Engine: \(identity.engine)")
+        if let backend = identity.backend { lines.append("Deepcoder-Backend: \(backend)") }
         lines.append("Deepcoder-Kind: regen")
         lines.append("Deepcoder-Max-Repairs: \(options.maxRepairs)")
         if options.candidates > 1 { lines.append("Deepcoder-Candidates: \(options.candidates)") }

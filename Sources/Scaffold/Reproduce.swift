@@ -7,6 +7,8 @@ public struct RecordedGeneration: Sendable {
     public var model: String
     public var modelSHA256: String
     public var engine: String?
+    /// The remote server's base URL (`Deepcoder-Backend`), nil for the in-process engine.
+    public var backend: String?
     public var sampling: SamplingOptions
     public var maxRepairs: Int
     /// best-of-N answers per file (1 for commits without the trailer)
@@ -31,6 +33,7 @@ public struct RecordedGeneration: Sendable {
         model = try need("Deepcoder-Model")
         modelSHA256 = try need("Deepcoder-Model-SHA256")
         engine = e.entry.trailer("Deepcoder-Engine")
+        backend = e.entry.trailer("Deepcoder-Backend")
         guard let seed = UInt64(try need("Deepcoder-Seed")),
               let s = SamplingOptions(trailer: try need("Deepcoder-Sampling"), seed: seed) else {
             throw ScaffoldError.usage("\(id) has an unreadable Deepcoder-Seed or Deepcoder-Sampling trailer")

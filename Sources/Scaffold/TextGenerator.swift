@@ -61,8 +61,11 @@ public struct GeneratorIdentity: Sendable {
     public var modelName: String
     public var modelSHA256: String
     public var engine: String
-    public init(modelName: String, modelSHA256: String, engine: String) {
-        self.modelName = modelName; self.modelSHA256 = modelSHA256; self.engine = engine
+    /// The base URL (without credentials) of the remote server that generates; nil for the in-process engine.
+    /// Recorded as the `Deepcoder-Backend` trailer.
+    public var backend: String?
+    public init(modelName: String, modelSHA256: String, engine: String, backend: String? = nil) {
+        self.modelName = modelName; self.modelSHA256 = modelSHA256; self.engine = engine; self.backend = backend
     }
 }
 

@@ -12,7 +12,7 @@ struct Deepcoder: ParsableCommand {
         Models live in $DEEPCODER_HOME/models (default ~/.cache/deepcoder/models); see `deepcoder models`.
         """,
         version: EngineInfo.version,
-        subcommands: [New.self, Regen.self, Log.self, Diff.self, Undo.self, Restore.self, Reproduce.self, Generate.self, Tokenize.self, Bench.self, Models.self]
+        subcommands: [New.self, Regen.self, Log.self, Diff.self, Undo.self, Restore.self, Reproduce.self, Generate.self, Tokenize.self, Bench.self, Models.self, ServeCommand.self]
     )
 
     /// ArgumentParser's own main, except that its usage errors (unknown options, bad or out-of-range

@@ -107,7 +107,10 @@ let generationContextLength = 8192
 /// Builds the generator `deepcoder new` uses: the engine on a catalog model or a .gguf path.
 /// `DEEPCODER_SCRIPTED_DIR` swaps in scripted answers from a directory, for end-to-end CLI tests
 /// that must not depend on what a model happens to write.
-func makeTextGenerator(model: String?, threads: Int?, progress: @escaping (String) -> Void) throws -> any TextGenerator {
+/// With `backend`, the generator is a remote OpenAI-compatible server instead (`makeRemoteGenerator`).
+func makeTextGenerator(model: String?, threads: Int?, backend: String? = nil,
+                       progress: @escaping (String) -> Void) throws -> any TextGenerator {
+    if let backend { return try makeRemoteGenerator(url: backend, model: model, progress: progress) }
     if let dir = ProcessInfo.processInfo.environment["DEEPCODER_SCRIPTED_DIR"] {
         progress("scripted answers from \(dir)")
         return ScriptedGenerator.fromDirectory(

@@ -44,7 +44,8 @@ func runHistoryCommand(_ body: () throws -> Void) throws {
 }
 
 /// The engine (or the scripted test generator) for a recorded or chosen model.
-func loadGenerator(model: String?, threads: Int?) throws -> any TextGenerator {
+func loadGenerator(model: String?, threads: Int?, backend: String? = nil) throws -> any TextGenerator {
+    if let backend { return try makeRemoteGenerator(url: backend, model: model, progress: { note("[backend] " + $0) }) }
     note("[model] loading \(model ?? "default model")")
     do { return try makeTextGenerator(model: model, threads: threads, progress: { note("[model] " + $0) }) } catch {
         throw ScaffoldError.generation("cannot load the model \(model ?? "(default)"): \(error)\nPass --model NAME|PATH to choose another.")
@@ -57,7 +58,8 @@ final class RenamedGenerator: TextGenerator {
     let identity: GeneratorIdentity
     init(_ base: any TextGenerator, name: String) {
         self.base = base
-        identity = GeneratorIdentity(modelName: name, modelSHA256: base.identity.modelSHA256, engine: base.identity.engine)
+        identity = GeneratorIdentity(modelName: name, modelSHA256: base.identity.modelSHA256, engine: base.identity.engine,
+                                     backend: base.identity.backend)
     }
     var followsJSONSchema: Bool { base.followsJSONSchema }
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
@@ -106,10 +108,11 @@ struct Regen: ParsableCommand {
     var instruction: String?
     @Option(help: "A new description of the whole project, replacing the stored one.")
     var spec: String?
-    @Option(help: "Model name or path to a GGUF file (default: the model of the last generation).")
+    @Option(help: "Model name or path to a GGUF file (default: the model of the last generation; with --backend: its name on the server).")
     var model: String?
     @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
+    @OptionGroup var backend: BackendOption
     @OptionGroup var generation: GenerationFlags
     @Flag(name: .customLong("no-verify"), help: "Skip verification.")
     var noVerify = false
@@ -146,8 +149,11 @@ struct Regen: ParsableCommand {
             // refuse a repository deepcoder did not make, missing records or a dirty tree before loading a model
             let policy: DirtyPolicy = commitFirst ? .commitFirst : force ? .force : .refuse
             try ProjectHistory.preflight(root, options: options, dirty: policy)
-            let modelName = try model ?? ProjectHistory.lastGeneration(root)?.model
-            let generator = try loadGenerator(model: modelName, threads: threads)
+            // the last generation's model, unless it ran elsewhere than this regen does (in-process or remote)
+            let last = try ProjectHistory.lastGeneration(root)
+            let lastWasRemote = last?.entry.trailer("Deepcoder-Backend") != nil
+            let modelName = model ?? ((backend.url != nil) == lastWasRemote ? last?.model : nil)
+            let generator = try loadGenerator(model: modelName, threads: threads, backend: backend.url)
             let report = try ProjectHistory.regen(root, generator: generator, options: options,
                                                   dirty: policy, progress: note)
             let o = report.outcome
@@ -299,6 +305,7 @@ struct Reproduce: ParsableCommand {
     var model: String?
     @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
+    @OptionGroup var backend: BackendOption
     @Option(help: "Directory whose templates override the built-in ones (use the same as the original run).")
     var templates: String?
     @OptionGroup var project: ProjectOption
@@ -321,8 +328,15 @@ struct Reproduce: ParsableCommand {
                 entry = g
             }
             let recorded = try RecordedGeneration(entry)
-            var generator = try loadGenerator(model: model ?? recorded.model, threads: threads)
-            guard generator.identity.modelSHA256 == recorded.modelSHA256 else {
+            let url = backend.url ?? recorded.backend
+            if let url {
+                note("note: \(entry.entry.id.prefix(12)) was generated on a remote server (\(recorded.backend ?? "?")); remote generations "
+                    + "are reproducible only where the server gives the same tokens for the same seed (greedy, one request at a time, "
+                    + "the same server build and hardware)")
+                if recorded.backend == nil { note("warning: \(entry.entry.id.prefix(12)) was generated in-process; --backend \(url) may differ") }
+            }
+            var generator = try loadGenerator(model: model ?? recorded.model, threads: threads, backend: url)
+            guard url != nil || generator.identity.modelSHA256 == recorded.modelSHA256 else {
                 throw ScaffoldError.generation("the model \(model ?? recorded.model) has SHA-256 \(generator.identity.modelSHA256), but \(entry.entry.id.prefix(12)) was generated with \(recorded.modelSHA256); pass --model with the recorded model file")
             }
             if generator.identity.modelName != recorded.model { generator = RenamedGenerator(generator, name: recorded.model) }

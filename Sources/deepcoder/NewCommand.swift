@@ -28,8 +28,9 @@ struct New: ParsableCommand {
     @Option(name: .customLong("spec-file"), help: "Read the description from this file ('-' for standard input).")
     var specFile: String?
 
-    @Option(help: "Model name or path to a GGUF file.")
+    @Option(help: "Model name or path to a GGUF file (with --backend: the model's name on the server).")
     var model: String?
+    @OptionGroup var backend: BackendOption
 
     @Option(help: "Threads for the inference engine, 1 to 256 (default: all cores).")
     var threads: Int?
@@ -103,10 +104,14 @@ struct New: ParsableCommand {
             let probe = ProjectSpec(description: text)
             if !planOnly { try Pipeline.checkTarget(options.outputDirectory ?? cwd.appendingPathComponent(probe.slug)) }
 
-            log("[model] loading \(model ?? "default model")")
             let generator: any TextGenerator
-            do { generator = try makeTextGenerator(model: model, threads: threads, progress: { log("[model] " + $0) }) } catch {
-                throw ScaffoldError.generation("cannot load the model: \(error)")
+            if let url = backend.url {
+                generator = try makeRemoteGenerator(url: url, model: model, progress: { log("[backend] " + $0) })
+            } else {
+                log("[model] loading \(model ?? "default model")")
+                do { generator = try makeTextGenerator(model: model, threads: threads, progress: { log("[model] " + $0) }) } catch {
+                    throw ScaffoldError.generation("cannot load the model: \(error)")
+                }
             }
             let pipeline = Pipeline(generator: generator, options: options, progress: log)
             if planOnly {

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Serve
+
+/// `deepcoder serve`: the in-process engine behind an OpenAI-compatible HTTP API (the `Serve` target).
+/// Exit codes: 0 stopped by Ctrl-C or SIGTERM, 2 bad options (or the address is taken), 3 the model cannot be loaded.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model over an OpenAI-compatible HTTP API (chat completions, completions, models).",
+        discussion: """
+        Endpoints: POST /v1/chat/completions and POST /v1/completions (with "stream": true for server-sent events), \
+        GET /v1/models, GET /health. Any OpenAI client works: set its base URL to http://HOST:PORT/v1.
+        Requests are answered in the order they come; with --parallel N, up to N greedy requests with the same \
+        options are decoded together. Ctrl-C stops taking connections and waits for in-flight requests \
+        (at most --drain-seconds).
+        Exit codes: 0 stopped, 2 bad options or the address cannot be bound, 3 the model cannot be loaded.
+        """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: "Address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every interface).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on, 0 to 65535 (0: any free port; the one chosen is printed).")
+    var port = 8080
+
+    @Option(name: .customLong("api-key"), help: "Require this key on every /v1 request (Authorization: Bearer KEY); 401 otherwise.")
+    var apiKey: String?
+
+    @Option(help: "How many requests are decoded together, 1 to 64.")
+    var parallel = 1
+
+    @Option(name: .customLong("drain-seconds"), help: "After Ctrl-C, how long in-flight requests may take before the server exits, 0 to 3600.")
+    var drainSeconds = 10.0
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port)); 0 picks a free port") }
+        guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 64 (got \(parallel))") }
+        guard drainSeconds.isFinite, (0...3600).contains(drainSeconds) else {
+            throw ValidationError("--drain-seconds must be between 0 and 3600 (got \(drainSeconds))")
+        }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty; give a key, or leave the option out to serve without one") }
+        if host.isEmpty { throw ValidationError("--host is empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let lm = try model.load()
+            let name = model.model ?? ModelCatalog.defaultModel.name
+            let id = ModelCatalog.named(name) != nil ? name : URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+            let config = ServeConfiguration(host: host, port: port, apiKey: apiKey, parallel: parallel, drainSeconds: drainSeconds)
+            let server = OpenAIServer(model: lm, modelID: id, configuration: config) { stderrLine("deepcoder serve: " + $0) }
+            let outcome = AsyncOutcome()
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                do { try await server.run() } catch { outcome.set(error) }
+                done.signal()
+            }
+            done.wait()
+            if let error = outcome.error {
+                throw CLIError(message: "cannot serve on \(host):\(port): \(error); choose another --port (0 picks a free one) "
+                    + "or stop what is using it", code: Exit.usage)
+            }
+        }
+    }
+}
+
+/// The error an async task ended with, read after it signalled.
+final class AsyncOutcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _error: Error?
+    var error: Error? { lock.withLock { _error } }
+    func set(_ e: Error) { lock.withLock { _error = e } }
+}
