@@ -141,7 +141,9 @@ final class SandboxTests: XCTestCase {
                                files: [PlannedFile(path: "app.py", purpose: ""), PlannedFile(path: "templates/index.html", purpose: "")],
                                routes: [PlannedRoute(method: "GET", path: "/", purpose: "")], elementIDs: ["out"])
         var verifier = Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
-        verifier.timeouts = verifier.timeouts.mapValues { _ in 4 }
+        // 8 s: with 4 s this test failed 5 of 13 runs on a machine at load 5–8 (cause not traced); the
+        // unsandboxed half needs the app to get past its imports, to the write and the spawn, in time
+        verifier.timeouts = verifier.timeouts.mapValues { _ in 8 }
 
         verifier.sandbox = .none
         let unboxed = try verifier.verify(project: project, plan: plan)
@@ -156,7 +158,7 @@ final class SandboxTests: XCTestCase {
         let report = try verifier.verify(project: project, plan: plan)
         XCTAssertEqual(report.sandbox, .bwrap)
         let importCheck = try XCTUnwrap(report.checks.first { $0.name == .import })
-        XCTAssertEqual(importCheck.summary, "timed out after 4 s", "the app serves at import: \(importCheck)")
+        XCTAssertEqual(importCheck.summary, "timed out after 8 s", "the app serves at import: \(importCheck)")
         XCTAssertEqual(processes(containing: marker), [], "nothing the app started is running")
         XCTAssertFalse(FileManager.default.fileExists(atPath: escaped.path), "the import's write outside the project was contained")
         XCTAssertFalse(Self.isListening(port: 5071), "no server is left listening")
