@@ -36,13 +36,13 @@ final class GenerationJob: @unchecked Sendable {
         }
     }
 
-    /// Jobs with equal keys can be decoded together by `LanguageModel.generate(prompts:)`: greedy ones
-    /// (every sequence of a batch then gives exactly its answer alone; sampled sequences of a batch get
-    /// seeds seed+i, which would make a request's answer depend on the load) with the same options.
+    /// Jobs with equal keys can be decoded together by `LanguageModel.generate(prompts:samplings:)`: each
+    /// sequence samples with its own request's settings and seed, and a sequence's logits in a batch are
+    /// those it gets alone, so every request gets exactly its answer alone, whatever the load. The
+    /// batch shares one length and one set of stops; constrained requests run alone.
     var batchKey: String? {
-        guard options.sampling.isGreedy, options.grammar == nil else { return nil }
-        let s = options.sampling
-        return "\(options.maxTokens)|\(s.repeatPenalty)|\(s.repeatLastN)|\(options.stopStrings)"
+        guard options.grammar == nil else { return nil }
+        return "\(options.maxTokens)|\(options.stopStrings)"
     }
 }
 
@@ -109,7 +109,8 @@ final class GenerationQueue: @unchecked Sendable {
                 }
                 job.send(.finished(result))
             } else {
-                let results = try model.generate(prompts: live.map(\.prompt), options: live[0].options) { i, text in
+                let results = try model.generate(prompts: live.map(\.prompt), options: live[0].options,
+                                                 samplings: live.map(\.options.sampling)) { i, text in
                     live[i].send(.text(text))
                     return !live[i].isCancelled
                 }

@@ -220,6 +220,37 @@ final class ServeTests: XCTestCase {
     }
 }
 
+extension ServeTests {
+    /// Sampled requests at once, with four seeds: each gets exactly the answer its seed gives alone
+    /// (they may be decoded together, each with its own settings).
+    func testConcurrentSampledRequestsGetTheirSeedsAnswer() throws {
+        let s = try running()
+        // seeds that are not base + i, and temperatures of their own: a batch that sampled with the first
+        // request's settings and seed + i would give other answers
+        let seeds = [100, 7, 42, 3], temperatures = [0.9, 1.1, 0.7, 1.0]
+        func request(_ k: Int) -> [String: Any] {
+            var q = Self.question
+            q["temperature"] = temperatures[k]
+            q["seed"] = seeds[k]
+            q["max_tokens"] = 12
+            return q
+        }
+        let alone = try (0..<4).map { content(try HTTP.post(s.baseURL + "/chat/completions", json: request($0))) }
+        XCTAssertTrue(alone.allSatisfy { $0 != nil })
+        XCTAssertGreaterThan(Set(alone.compactMap { $0 }).count, 1, "four seeds at temperature 0.9 gave one answer: \(alone)")
+        let results = ResultsBox(count: 16)
+        DispatchQueue.concurrentPerform(iterations: 16) { i in
+            let reply = try? HTTP.post(s.baseURL + "/chat/completions", json: request(i % 4))
+            results.set(i, reply.map { ($0.status, self.content($0)) })
+        }
+        for (i, r) in results.values.enumerated() {
+            XCTAssertEqual(r?.0, 200, "request \(i)")
+            XCTAssertEqual(r?.1, alone[i % 4], "request \(i) (seed \(seeds[i % 4]))")
+        }
+        XCTAssertTrue(s.process.isRunning)
+    }
+}
+
 final class ResultsBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _values: [(Int, String?)?]
