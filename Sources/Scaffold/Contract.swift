@@ -197,7 +197,7 @@ public enum ContractReader {
 
     /// Types written in the description's own syntax: `<number>`, `<integer>`, `<boolean>`, `<string>`
     /// placeholders after `name=` or `"name":`, and example values (`width=2` is a number,
-    /// `date=2024-07-04` a date, `"done": true` a boolean).
+    /// `date=2024-07-04` a date, `"active": true` a boolean).
     public static func explicitTypes(_ text: String) -> [String: Contract.ValueType] {
         var out: [String: Contract.ValueType] = [:]
         func typeOf(_ raw: String) -> Contract.ValueType? {
