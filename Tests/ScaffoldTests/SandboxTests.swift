@@ -114,29 +114,33 @@ final class SandboxTests: XCTestCase {
     /// afterwards nothing it started is running.
     func testServingAtImportIsStoppedByVerification() throws {
         do { try PythonEnvironment().ensure() } catch { throw XCTSkip("cannot create the verification venv: \(error)") }
-        let marker = "dc-serving-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(at: project.appendingPathComponent("templates"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: project.appendingPathComponent("tests"), withIntermediateDirectories: true)
         try Data("def test_nothing():\n    pass\n".utf8).write(to: project.appendingPathComponent("tests/test_app.py"))
         try Data("<p id=\"out\">hello</p>\n".utf8).write(to: project.appendingPathComponent("templates/index.html"))
         let escaped = outside.appendingPathComponent("import-wrote-here.txt")
-        try Data("""
-        import os, subprocess, sys
-        from flask import Flask, render_template
-        try:
-            os.makedirs(os.path.dirname(\(String(reflecting: escaped.path))), exist_ok=True)
-            open(\(String(reflecting: escaped.path)), "w").write("escaped")
-        except OSError:
-            pass
-        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", \(String(reflecting: marker))], start_new_session=True)
-        app = Flask(__name__)
+        func writeApp(_ marker: String) throws {
+            try Data("""
+            import os, subprocess, sys
+            from flask import Flask, render_template
+            try:
+                os.makedirs(os.path.dirname(\(String(reflecting: escaped.path))), exist_ok=True)
+                open(\(String(reflecting: escaped.path)), "w").write("escaped")
+            except OSError:
+                pass
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", \(String(reflecting: marker))], start_new_session=True)
+            app = Flask(__name__)
 
-        @app.route("/")
-        def index():
-            return render_template("index.html")
+            @app.route("/")
+            def index():
+                return render_template("index.html")
 
-        app.run(host="127.0.0.1", port=5071)
-        """.utf8).write(to: project.appendingPathComponent("app.py"))
+            app.run(host="127.0.0.1", port=5071)
+            """.utf8).write(to: project.appendingPathComponent("app.py"))
+        }
+        // each run has its own marker: a helper the unsandboxed run started late is not counted against the sandbox
+        let marker = "dc-serving-\(UUID().uuidString.prefix(8))"
+        try writeApp(marker)
         let plan = ProjectPlan(kind: .jinjaPages, port: 5071,
                                files: [PlannedFile(path: "app.py", purpose: ""), PlannedFile(path: "templates/index.html", purpose: "")],
                                routes: [PlannedRoute(method: "GET", path: "/", purpose: "")], elementIDs: ["out"])
@@ -155,11 +159,14 @@ final class SandboxTests: XCTestCase {
         try FileManager.default.removeItem(at: escaped)
 
         verifier.sandbox = .current
+        let boxedMarker = "dc-serving-\(UUID().uuidString.prefix(8))"
+        try writeApp(boxedMarker)
+        defer { processes(containing: marker).forEach { kill($0, SIGKILL) } }
         let report = try verifier.verify(project: project, plan: plan)
         XCTAssertEqual(report.sandbox, .bwrap)
         let importCheck = try XCTUnwrap(report.checks.first { $0.name == .import })
         XCTAssertEqual(importCheck.summary, "timed out after 8 s", "the app serves at import: \(importCheck)")
-        XCTAssertEqual(processes(containing: marker), [], "nothing the app started is running")
+        XCTAssertEqual(processes(containing: boxedMarker), [], "nothing the app started is running")
         XCTAssertFalse(FileManager.default.fileExists(atPath: escaped.path), "the import's write outside the project was contained")
         XCTAssertFalse(Self.isListening(port: 5071), "no server is left listening")
     }
