@@ -148,6 +148,33 @@ public struct Contract: Sendable, Codable, Equatable {
     }
 }
 
+/// A server-rendered page that must send its inputs to a GET route: a `<form action="route" method="get">`
+/// with a field named for each of `names` (an input without a `name` is never sent).
+public struct PageSubmission: Sendable, Codable, Equatable {
+    public var page: String
+    public var route: String
+    public var names: [String]
+}
+
+extension Contract {
+    /// The GET routes the pages of a project without JavaScript send their inputs to: a page's input
+    /// whose id is a query parameter of exactly one GET route is sent to that route. (Pages with
+    /// JavaScript ask their route from the script: `Page.calls`.)
+    public func submissions(kind: ProjectKind, wantsJavaScript: Bool) -> [PageSubmission] {
+        guard !wantsJavaScript, kind == .jinjaPages || kind == .singleFile else { return [] }
+        var out: [PageSubmission] = []
+        for page in pages where page.calls == nil {
+            let ids = Set(page.inputs.map(\.id))
+            let targets: [PageSubmission] = endpoints.filter { $0.method == "GET" && !$0.path.contains("<") }.compactMap { e in
+                let names = e.params.filter { $0.location == "query" && ids.contains($0.name) }.map(\.name)
+                return names.isEmpty ? nil : PageSubmission(page: page.path, route: e.path, names: names)
+            }
+            if targets.count == 1 { out.append(targets[0]) }
+        }
+        return out
+    }
+}
+
 extension Contract.Example {
     public var label: String {
         let given = self.given.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
@@ -222,7 +249,9 @@ public enum ContractReader {
         }
         // name=<value> in URLs
         for m in PinnedFacts.matches(#"[?&]([A-Za-z_][\w-]*)=(<[^>]*>|[^&\s`'")]+)"#, in: text, options: []) {
-            guard let name = m[1], let raw = m[2], let t = typeOf(raw) else { continue }
+            // the sentence's own full stop or comma is not part of the value ("…&offset=20.")
+            guard let name = m[1], let value = m[2], let t = typeOf(value.hasPrefix("<") ? value : String(value.reversed().drop { ".,;:!?".contains($0) }.reversed()))
+            else { continue }
             if out[name] == nil || (out[name] == .number && t != .number) { out[name] = t }
         }
         // "name": <value> in JSON literals

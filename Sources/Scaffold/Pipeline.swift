@@ -313,7 +313,8 @@ public final class Pipeline {
         let checks = derivedChecks()
         do { return try verifier.verify(project: dir, plan: plan, behaviour: checks.behaviour, page: checks.page,
                                          wantsJavaScript: spec.pinned.wantsJavaScript, types: parameterTypes,
-                                         answerKeys: ContractReader.answerKeys(spec.description, routes: plan.routes)) } catch {
+                                         answerKeys: ContractReader.answerKeys(spec.description, routes: plan.routes),
+                                         submissions: contract?.submissions(kind: plan.kind, wantsJavaScript: spec.pinned.wantsJavaScript) ?? []) } catch {
             say("verify", "could not run verification: \(error)")
             return VerificationReport(checks: [CheckResult(name: .environment, status: .failed, summary: "\(error)", failures: [], seconds: 0)])
         }

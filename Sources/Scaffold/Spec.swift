@@ -148,7 +148,9 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
             guard let path = m[1], !path.hasPrefix("/dev/"), !path.hasPrefix("/usr/"), !path.hasPrefix("/etc/"), !path.hasPrefix("/tmp/") else { continue }
             if !p.routes.contains(where: { $0.path == path || $0.path.hasPrefix(path + "?") }) {
                 addRoute("GET", path + (m[2] ?? ""))
-            } else if let q = m[2], let i = p.routes.firstIndex(where: { $0.path == path && $0.method == "GET" }), p.routes[i].query.isEmpty {
+            } else if let q = m[2], p.routes.contains(where: { $0.path == path && $0.method == "GET" }) {
+                // a later URL of the same route may show more of its parameters ("/find?term=…" then
+                // "/find?term=pie&offset=10"): they join the route's
                 addRoute("GET", path + q)
             }
         }

@@ -185,12 +185,12 @@ public struct Verifier {
     /// Runs the checks; `behaviour` are the description's stated outcomes (`BehaviourRules`).
     public func verify(project: URL, plan: ProjectPlan, behaviour: [BehaviourCheck] = [], page: [PageCheck] = [],
                        wantsJavaScript: Bool = false, types: [String: Contract.ValueType] = [:],
-                       answerKeys: [String: [String]] = [:]) throws -> VerificationReport {
+                       answerKeys: [String: [String]] = [:], submissions: [PageSubmission] = []) throws -> VerificationReport {
         try environment.ensure(progress: progress)
         if let warning = sandbox.warning { Self.warnOnce(warning, progress) }
         return try Interrupts.withTemporaryDirectory("dc-verify") { work in
             try verify(project: project, work: work, plan: plan, behaviour: behaviour, page: page, wantsJavaScript: wantsJavaScript, types: types,
-                       answerKeys: answerKeys)
+                       answerKeys: answerKeys, submissions: submissions)
         }
     }
 
@@ -202,7 +202,8 @@ public struct Verifier {
     }
 
     private func verify(project: URL, work: URL, plan: ProjectPlan, behaviour: [BehaviourCheck], page: [PageCheck],
-                        wantsJavaScript: Bool, types: [String: Contract.ValueType], answerKeys: [String: [String]]) throws -> VerificationReport {
+                        wantsJavaScript: Bool, types: [String: Contract.ValueType], answerKeys: [String: [String]],
+                        submissions: [PageSubmission]) throws -> VerificationReport {
         let harness = try renderer.url(for: "tools/verify_app.py")
         let harnessCopy = work.appendingPathComponent("verify_app.py")
         try FileManager.default.copyItem(at: harness, to: harnessCopy)
@@ -217,7 +218,8 @@ public struct Verifier {
             "page": try JSONSerialization.jsonObject(with: JSONEncoder().encode(page)),
             "pageSim": simCopy.path,
             "pins": ["elementIDs": plan.elementIDs, "fieldNames": plan.forms.flatMap { $0.fields.map(\.name) },
-                     "kind": plan.kind.rawValue, "pageFile": pageFile, "wantsJavaScript": wantsJavaScript, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py"],
+                     "kind": plan.kind.rawValue, "pageFile": pageFile, "wantsJavaScript": wantsJavaScript, "formFile": plan.kind == .wtforms ? "forms.py" : "app.py",
+                     "submissions": try JSONSerialization.jsonObject(with: JSONEncoder().encode(submissions))],
         ]
         try JSONSerialization.data(withJSONObject: input).write(to: inputURL)
 

@@ -13,6 +13,7 @@ import sys
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -438,7 +439,35 @@ def check_pins(probes_and_pins):
                 fail(page_file, f'the page has <form action="{url}" method="{verb.lower()}">, but the app has no {verb} {url} route'
                                 + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
                                    if pins.get("wantsJavaScript") else ""))
-    RESULT["summary"] = f"pages {sorted(pages)}: {len(ids)} id(s), {len(fields)} field(s) checked"
+    # a page without JavaScript sends its inputs to the route that reads them: a GET form whose
+    # fields carry the route's parameter names (an input without a name is never sent)
+    submissions = pins.get("submissions", [])
+    for s in submissions:
+        source = pages.get(s["page"])
+        if source is None:
+            continue  # the page itself is missing or fails: the routes check says so
+        if not form_sends(source, s["page"], s["route"], s["names"]):
+            inputs = " and ".join(f'<input name="{n}">' for n in s["names"])
+            fail(page_file, f'the page {s["page"]} must send its input to GET {s["route"]}: put {inputs} inside '
+                            f'<form action="{s["route"]}" method="get"> (an input without a name is never sent)')
+    RESULT["summary"] = f"pages {sorted(pages)}: {len(ids)} id(s), {len(fields)} field(s), {len(submissions)} form submission(s) checked"
+
+
+def form_sends(html, page, route, names):
+    """Whether `html` (served at `page`) has a GET form that sends fields named `names` to `route`."""
+    def norm(path):
+        return path.rstrip("/") or "/"
+    for m in re.finditer(r"<form\b([^>]*)>(.*?)</form>", html, re.I | re.S):
+        attrs, body = m.group(1), m.group(2)
+        action = re.search(r"""\baction\s*=\s*["']([^"']*)["']""", attrs, re.I)
+        method = re.search(r"""\bmethod\s*=\s*["']?(\w+)""", attrs, re.I)
+        target = urllib.parse.urlsplit(action.group(1)).path if action and action.group(1) else page
+        if norm(target) != norm(route) or (method and method.group(1).upper() != "GET"):
+            continue
+        sent = set(re.findall(r"""<(?:input|select|textarea)\b[^>]*?\bname\s*=\s*["']?([\w-]+)""", body, re.I))
+        if all(n in sent for n in names):
+            return True
+    return False
 
 
 def check_javascript(probes_and_pins):

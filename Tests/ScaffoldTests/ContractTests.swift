@@ -326,6 +326,28 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(text.behaviourChecks(existing: []), [])
     }
 
+    /// A page without JavaScript sends its inputs to the one GET route whose query parameters they
+    /// are; with JavaScript, or where two routes read the same name, nothing is asked of the form.
+    func testPageSubmissionsFollowTheInputsAndTheRoutes() {
+        let box = C.Element(id: "city", role: "input", type: .string, label: "City", origin: .model)
+        let go = C.Element(id: "go", role: "button", type: nil, label: "Go", origin: .model)
+        var c = Contract(port: 5000, endpoints: [
+            C.Endpoint(method: "GET", path: "/weather", params: [C.Param(name: "city", location: "query", type: .string, origin: .description),
+                                                                 C.Param(name: "units", location: "query", type: .string, origin: .description)],
+                       returns: [], origin: .description),
+            C.Endpoint(method: "POST", path: "/save", params: [C.Param(name: "city", location: "form", type: .string, origin: .model)],
+                       returns: [], origin: .model),
+        ])
+        c.pages = [C.Page(path: "/", heading: nil, elements: [box, go], links: [], origin: .model)]
+        XCTAssertEqual(c.submissions(kind: .jinjaPages, wantsJavaScript: false), [PageSubmission(page: "/", route: "/weather", names: ["city"])])
+        XCTAssertEqual(c.submissions(kind: .singleFile, wantsJavaScript: false).count, 1)
+        XCTAssertEqual(c.submissions(kind: .jinjaPages, wantsJavaScript: true), [])
+        XCTAssertEqual(c.submissions(kind: .jsonAPI, wantsJavaScript: false), [])
+        c.endpoints.append(C.Endpoint(method: "GET", path: "/forecast", params: [C.Param(name: "city", location: "query", type: .string, origin: .model)],
+                                      returns: [], origin: .model))
+        XCTAssertEqual(c.submissions(kind: .jinjaPages, wantsJavaScript: false), [], "two routes read city: which one the form sends to is not known")
+    }
+
     func testBehaviourChecksForAJSONBodyAndAMissingValue() {
         var c = Contract(port: 5000, endpoints: [
             C.Endpoint(method: "POST", path: "/api/items", params: [C.Param(name: "item", location: "json", type: .string, origin: .description),

@@ -18,6 +18,23 @@ final class PlanTests: XCTestCase {
         }
     }
 
+    /// Every URL of a route the description writes adds its query parameters, not only the first one.
+    func testLaterURLsOfARouteAddTheirQueryParameters() throws {
+        let descriptions = [
+            "A flask site on port 6120 for browsing songs. Typing in the box goes to /songs?artist=... and a second page of results is /songs?artist=abba&offset=20.",
+            "flask app, port 6120: GET /songs?artist=<text> lists songs by that artist; e.g. /songs?artist=queen&offset=40 skips the first forty",
+            "Make a song list with Flask at port 6120. The list lives at /songs?artist=x, and /songs?artist=x&offset=10&limit=5 pages through it.",
+        ]
+        for d in descriptions {
+            let facts = PinnedFacts.extract(from: d)
+            let route = try XCTUnwrap(facts.routes.first { $0.path == "/songs" }, d)
+            XCTAssertTrue(route.query.contains("artist"), d)
+            XCTAssertTrue(route.query.contains("offset"), d)
+            XCTAssertEqual(facts.routes.filter { $0.path == "/songs" }.count, 1, d)
+            XCTAssertEqual(ContractReader.explicitTypes(d)["offset"], .number, d)
+        }
+    }
+
     func testWTFormsSpec() throws {
         for name in BehaviourTests.fuel {
             let s = try spec(name)

@@ -196,6 +196,38 @@ final class VerifierTests: XCTestCase {
         }
     }
 
+    /// A server-rendered page whose box has an id but no name (or sits outside any form) never sends
+    /// what the user types: `pins` fails it, naming the form it needs; a GET form that sends the
+    /// route's parameter passes, however its attributes are quoted.
+    func testPageThatNeverSendsItsInputToTheRouteFails() throws {
+        func app(_ page: String) -> String {
+            "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route(\"/\")\ndef home():\n    return '''\(page)'''\n\n"
+                + "@app.route(\"/find\")\ndef find():\n    term = request.args.get(\"term\", \"\")\n    return '<html><body><p>' + term.upper() + '</p></body></html>'\n\n"
+                + "if __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=5062)\n"
+        }
+        let plan = ProjectPlan(kind: .singleFile, port: 5062, files: [PlannedFile(path: "app.py", purpose: "")],
+                               routes: [PlannedRoute(method: "GET", path: "/", purpose: ""), PlannedRoute(method: "GET", path: "/find", purpose: "", query: ["term"])])
+        let wanted = [PageSubmission(page: "/", route: "/find", names: ["term"])]
+        let verifier = Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
+        func pins(_ page: String) throws -> CheckResult {
+            try put("app.py", app(page))
+            return try XCTUnwrap(try verifier.verify(project: dir, plan: plan, submissions: wanted).checks.first { $0.name == .pins })
+        }
+        for broken in [#"<html><body><input id="term"><button>Find</button></body></html>"#,
+                       #"<html><body><form action="/find" method="get"><input id="term"><button>Find</button></form></body></html>"#,
+                       #"<html><body><form action="/find" method="post"><input name="term"><button>Find</button></form></body></html>"#,
+                       #"<html><body><form action="/elsewhere"><input name="term"></form></body></html>"#] {
+            let r = try pins(broken)
+            XCTAssertEqual(r.status, .failed, broken)
+            XCTAssertTrue(r.failures.contains { $0.message.contains(#"<input name="term"> inside <form action="/find" method="get">"#) }, "\(broken): \(r.failures)")
+        }
+        for working in [#"<html><body><form action="/find" method="get"><input id="term" name="term"><button>Find</button></form></body></html>"#,
+                        #"<html><body><form action='/find'><label>Look for <input type=text name=term></label><input type=submit></form></body></html>"#] {
+            let r = try pins(working)
+            XCTAssertEqual(r.status, .passed, "\(working): \(r.failures)")
+        }
+    }
+
     /// A page the description wants JavaScript in, written as a form that posts to a route the app
     /// does not have (what the 0.5B model wrote for the tutorial's second prompt), fails `pins`.
     func testPageWithoutScriptPostingToAMissingRouteFails() throws {
