@@ -66,6 +66,18 @@ public enum PageRules {
         }
     }
 
+    /// The tag the description writes for each element it shows results in (`<table id="rows">`,
+    /// `<ul id="items">`), by id; elements it names without a tag ("an element with id=…") are absent.
+    static func outputTags(_ description: String) -> [String: String] {
+        let containers: Set<String> = ["table", "ul", "ol", "p", "span", "div", "pre", "output", "section", "strong", "h2", "h3"]
+        var out: [String: String] = [:]
+        for m in matches(#"<([A-Za-z][A-Za-z0-9]*)\b[^>]*?\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, description) {
+            guard let tag = m[1]?.lowercased(), let id = m[2], containers.contains(tag), out[id] == nil else { continue }
+            out[id] = tag
+        }
+        return out
+    }
+
     /// The words a description uses for an input: "hourly-rate" → ["hourly rate", "hourly"].
     static func names(_ id: String) -> [String] {
         var spaced = id.replacingOccurrences(of: #"([a-z])([A-Z])"#, with: "$1 $2", options: .regularExpression)
@@ -126,8 +138,12 @@ public enum PageRules {
             let masked = StatementReader.masked(line)
             if masked.range(of: #"\b(?:endpoint|server|status|request|requests|api|json|route)\b|(?:^|\s)/[a-z]"#, options: [.regularExpression, .caseInsensitive]) != nil
                 || !StatementReader.statusGroups(masked).isEmpty { continue }
-            let mentioned = matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, line).compactMap { $0[1] ?? $0[2] }
-            let target = mentioned.first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
+            // the element the message's own sentence names, else the first the line names
+            func mentioned(_ text: String) -> [String] {
+                matches(#"#([A-Za-z][\w-]*)|\bid\s*=\s*["']([A-Za-z][\w-]*)["']"#, text).compactMap { $0[1] ?? $0[2] }
+            }
+            let sentence = line.components(separatedBy: CharacterSet(charactersIn: ".;\n")).first { $0.contains(word) } ?? line
+            let target = (mentioned(sentence) + mentioned(line)).first { !inputs.contains($0) && !buttons.contains($0) } ?? "*"
             let located = inputs.compactMap { id in position(of: id, in: line).map { (id, $0) } }.sorted { $0.1 < $1.1 }
             var segments: [(id: String, text: String)] = []
             if inputs.count == 1 {

@@ -236,6 +236,20 @@ public enum PlanBuilder {
                            elementIDs: pins.elementIDs, jsonKeys: pins.jsonKeys, source: "rules")
     }
 
+    /// Whether one path is the other under a longer prefix ("/api/books" and "/books", "/v1/books/<id>"
+    /// and "/books/<id>"), segment by segment.
+    static func sameRouteUnderAnotherPrefix(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "/"), y = b.split(separator: "/")
+        guard x.count != y.count, !x.isEmpty, !y.isEmpty else { return false }
+        let (long, short) = x.count > y.count ? (x, y) : (y, x)
+        return Array(long.suffix(short.count)) == short && short.contains { !$0.hasPrefix("<") }
+    }
+
+    /// Whether `text` writes `path` as a path of its own (not as the end of a longer one).
+    static func writes(_ path: String, in text: String) -> Bool {
+        text.range(of: #"(?<![\w/.-])"# + NSRegularExpression.escapedPattern(for: path) + #"(?![\w/-])"#, options: .regularExpression) != nil
+    }
+
     /// Whether the description says the field takes integers ("guests (an integer)", "seats, whole
     /// numbers only"): the field named last before the word for an integer (within 60 characters) is the
     /// one meant. The words are the general names of the type ("whole number" and "integer" alike), not
@@ -478,6 +492,14 @@ public enum PlanBuilder {
             if let i = routes.firstIndex(where: { $0.method == pr.method && $0.path == pr.path }) {
                 if routes[i].query.isEmpty { routes[i].query = pr.query }
             } else { routes.append(pr) }
+        }
+        // a route the model adds beside one the description writes, with the same last segment under
+        // another prefix ("/books" beside "/api/books"), is that route written twice: the views would
+        // split the app's data between them. It goes, unless the description writes it too.
+        routes.removeAll { r in
+            !rules.routes.contains { $0.method == r.method && $0.path == r.path }
+                && rules.routes.contains { $0.method == r.method && Self.sameRouteUnderAnotherPrefix($0.path, r.path) }
+                && !Self.writes(r.path, in: spec.description)
         }
         var forms = (proposal.forms ?? []).filter { !$0.fields.isEmpty }
         if kind == .wtforms {

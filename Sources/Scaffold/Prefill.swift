@@ -60,6 +60,9 @@ extension Pipeline {
               let page = contract?.pages.first(where: { !$0.inputs.isEmpty && !$0.buttons.isEmpty }) else { return "" }
         let inputs = page.inputs, buttons = page.buttons
         let outputs = page.outputs.map(\.id)
+        let tags = PageRules.outputTags(spec.description)
+        /// where an output's shown content lives: a table's rows are in its body
+        func content(_ id: String) -> String { tags[id] == "table" ? "document.querySelector(\"#\(id) tbody\")" : "document.getElementById(\"\(id)\")" }
         func html(_ t: String) -> String {
             t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
@@ -67,7 +70,11 @@ extension Pipeline {
             "title": html(spec.projectName), "heading": html(page.heading ?? spec.projectName),
             "inputs": inputs.map { ["id": $0.id, "label": html($0.origin == .description ? Self.label($0.id) : $0.label)] },
             "buttons": buttons.map { ["id": $0.id, "label": html($0.origin == .description ? Self.label($0.id) : $0.label)] },
-            "outputs": outputs.map { ["id": $0] },
+            // each output as the description writes it: a table keeps its body, which the script fills
+            "outputs": outputs.map { id -> [String: Any] in
+                let tag = tags[id] ?? "div"
+                return ["id": id, "tag": tag, "inner": tag == "table" ? "<tbody></tbody>" : ""]
+            },
             "click": ["id": buttons[0].id],
         ]
         // the checks the description states for invalid input, as code: the model writes the calculation
@@ -80,7 +87,7 @@ extension Pipeline {
                 }.joined(separator: " || "),
                 "target": v.target,
                 "message": v.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
-                "clear": outputs.filter { $0 != v.target }.map { ["id": $0] },
+                "clear": outputs.filter { $0 != v.target }.map { ["element": content($0)] },
             ] as [String: Any]
         }
         // the route the page asks, with the query built from the inputs; the model shows the answer

@@ -571,6 +571,14 @@ def run_page_checks(node, app, checks, page_file, sim):
             for t in bad:
                 if re.search(r"(?<![A-Za-z])%s(?![A-Za-z])" % re.escape(t), got, re.I):
                     problems.append(f"{where} shows {got[:120]!r}, which must not contain \"{t}\" for this input")
+        # markup shown as text: the script wrote HTML with textContent (the user sees "<tr><td>…")
+        typed = "".join(str(v) for v in c.get("inputs", {}).values())
+        shown = texts.get("*") or ""
+        markup = re.search(r"<(?:tr|td|th|li|ul|ol|table|tbody|div|span|p|br|b|strong|em)\b[^<>]*>", shown, re.I)
+        if markup and "<" not in typed:
+            start = max(0, markup.start() - 20)
+            problems.append(f"the page shows HTML markup as text ({shown[start:start + 80]!r}): the script put HTML into "
+                            "textContent; create the elements (document.createElement, appendChild) instead")
         filled = c.get("filled", [])
         if filled and not any((texts.get(el) or "").strip() for el in filled):
             problems.append(" and ".join(f"#{el}" for el in filled) + " show nothing after the click")

@@ -216,4 +216,26 @@ final class PageBehaviourTests: XCTestCase {
             XCTAssertNil(PageRules.validation(for: s))
         }
     }
+
+    /// The tool-written page keeps the tag the description writes for each output: a table gets its
+    /// body (the script fills rows there, and invalid input empties it), a list stays a list.
+    func testThePageSkeletonKeepsTheDescriptionsOutputTags() throws {
+        let phrasings = [
+            #"A Flask page (port 5601) whose JavaScript lists square numbers: <input id="n">, a <button id="show">, a <table id="squares"> with a <tbody> that gets one row per number from 1 to n, a <ul id="notes"> and an element with id="problem". If n is empty or not a whole number, #problem shows "invalid"."#,
+            #"flask port 5601, js in the page. <input id="n"> + <button id="show"> fill <table id="squares"> (tbody rows: k and k*k for k = 1..n) and <ul id="notes">; id="problem" says "invalid" when n is empty or not a whole number"#,
+        ]
+        let plan = #"{"kind": "single-file", "files": ["app.py"], "routes": [{"method": "GET", "path": "/"}]}"#
+        for text in phrasings {
+            let pipeline = Pipeline(generator: ScriptedGenerator(answers: [plan]), options: NewOptions(description: text, workingDirectory: FileManager.default.temporaryDirectory))
+            _ = try pipeline.planOnly()
+            let html = try pipeline.pagePrefill()
+            XCTAssertTrue(html.contains(#"<table id="squares" class="output"><tbody></tbody></table>"#), "\(text)\n\(html)")
+            XCTAssertTrue(html.contains(#"<ul id="notes" class="output"></ul>"#), "\(text)\n\(html)")
+            XCTAssertTrue(html.contains(#"<div id="problem" class="output"></div>"#), "\(text)\n\(html)")
+            XCTAssertTrue(html.contains(##"document.querySelector("#squares tbody").textContent = "";"##), "\(text)\n\(html)")
+            XCTAssertTrue(html.contains(#"document.getElementById("notes").textContent = "";"#), "\(text)\n\(html)")
+            XCTAssertTrue(html.contains(#"document.getElementById("problem").textContent = "invalid";"#), "the message goes where its sentence says: \(html)")
+        }
+    }
+
 }

@@ -226,6 +226,34 @@ final class ServerPageTests: XCTestCase {
             XCTAssertEqual(Set(plan.routes.map(\.method)), ["GET"], text)
             let contract = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
             XCTAssertNil(contract.pages.first { $0.path == "/" }?.calls, text)
+            // the page sends its box to the route instead: verification asks for the GET form
+            XCTAssertEqual(contract.submissions(kind: plan.kind, wantsJavaScript: spec.pinned.wantsJavaScript),
+                           [PageSubmission(page: "/", route: "/find", names: ["term"])], text)
         }
+    }
+
+    /// A route the model adds beside the description's, the same path under another prefix, goes,
+    /// unless the description writes it too.
+    func testTheDescriptionsRouteUnderAnotherPrefixIsNotPlannedTwice() throws {
+        let phrasings = [
+            "A flask app on port 5312 with a page whose script fetches GET /api/planets?limit=N (N from 1 to 8) and lists the planets it answers.",
+            "flask, port 5312: json endpoint /api/planets?limit=3 gives the first planets; the page shows them with js fetch",
+        ]
+        let answer = """
+        {"kind": "single-file", "files": ["app.py"],
+         "routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/planets", "query": ["limit"]},
+                    {"method": "GET", "path": "/api/planets", "query": ["limit"]}]}
+        """
+        for text in phrasings {
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: ProjectSpec(description: text))
+            let paths = plan.routes.map(\.path)
+            XCTAssertFalse(paths.contains("/planets"), "\(text): \(paths)")
+            XCTAssertTrue(paths.contains("/api/planets"), "\(text): \(paths)")
+            let written = try PlanBuilder.fromModelAnswer(answer, spec: ProjectSpec(description: text + " The page itself is also at /planets."))
+            XCTAssertTrue(written.routes.contains { $0.path == "/planets" }, "the description writes /planets: it stays")
+        }
+        XCTAssertTrue(PlanBuilder.sameRouteUnderAnotherPrefix("/v2/notes/<id>", "/notes/<id>"))
+        XCTAssertFalse(PlanBuilder.sameRouteUnderAnotherPrefix("/notes", "/notes/<id>"))
+        XCTAssertFalse(PlanBuilder.sameRouteUnderAnotherPrefix("/api/<id>", "/<id>"))
     }
 }

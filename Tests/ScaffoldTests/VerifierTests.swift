@@ -310,6 +310,33 @@ final class VerifierTests: XCTestCase {
         }
     }
 
+    /// A script that writes rows as HTML into `textContent` shows the markup itself ("<tr><td>2…"):
+    /// the page use fails even though every expected number is in the text; built elements pass.
+    func testMarkupShownAsTextFailsThePageUse() throws {
+        try put("app.py", app)
+        func page(_ fill: String) -> String {
+            "<html><body><input id=\"count\"><button id=\"go\">Go</button><table id=\"evens\"><tbody></tbody></table><script>\n"
+                + "document.getElementById('go').addEventListener('click', function () {\n"
+                + "  const n = Number(document.getElementById('count').value); const body = document.querySelector('#evens tbody');\n"
+                + "  let rows = ''; body.textContent = '';\n"
+                + "  for (let i = 1; i <= n; i++) { \(fill) }\n"
+                + "});\n</script></body></html>"
+        }
+        let check = PageCheck(inputs: ["count": "3"], click: "go", shows: ["*": ["2", "4", "6"]], hides: [:],
+                              source: "three rows list 2, 4 and 6", file: "templates/index.html", allowsRequests: false)
+        func run(_ html: String) throws -> CheckResult {
+            try put("templates/index.html", html)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: plan, page: [check], wantsJavaScript: true)
+            return try XCTUnwrap(r.checks.first { $0.name == .javascript })
+        }
+        let bad = try run(page("rows += '<tr><td>' + (2 * i) + '</td></tr>'; body.textContent = rows;"))
+        if bad.status == .skipped { throw XCTSkip("node is not installed: \(bad.summary)") }
+        XCTAssertEqual(bad.status, .failed)
+        XCTAssertTrue(bad.failures.contains { $0.message.contains("shows HTML markup as text") }, "\(bad.failures)")
+        let good = try run(page("const tr = document.createElement('tr'); const td = document.createElement('td'); td.textContent = String(2 * i); tr.appendChild(td); body.appendChild(tr);"))
+        XCTAssertEqual(good.status, .passed, "\(good.failures)")
+    }
+
     /// A pinned output format is met by any number written the same way, and not by a bare number.
     func testPinnedResultFormat() throws {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
