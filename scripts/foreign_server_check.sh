@@ -34,8 +34,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_up() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "no server at $1" >&2; exit 1; }
 
 llama_port=$(free_port)
-# every prompt evaluated from position 0 (scripts/llama_server_fresh.py says why)
-"$venv/bin/python" scripts/llama_server_fresh.py --model "$model" --model_alias "$model_name" --host 127.0.0.1 --port "$llama_port" \
+# every prompt evaluated from position 0 (scripts/llama_server_fresh.py says why); OpenMP threads that do
+# not spin while waiting (they slow everything else on a busy machine)
+OMP_WAIT_POLICY=PASSIVE "$venv/bin/python" scripts/llama_server_fresh.py --model "$model" --model_alias "$model_name" --host 127.0.0.1 --port "$llama_port" \
   --n_ctx 8192 --n_threads "$(nproc)" >"$work/llama.log" 2>&1 &
 pids+=($!)
 serve_port=$(free_port)
