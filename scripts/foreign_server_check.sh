@@ -4,16 +4,23 @@
 #   1. a greedy chat completion from it must equal deepcoder serve's (the in-process engine), token for token;
 #   2. `deepcoder new` and `regen` with --backend on it must write the same files as with --backend on
 #      deepcoder serve (same prompts, greedy, the plan without its schema), apart from trailers and timings.
-# Not part of scripts/test.sh (CI time); run it by hand: scripts/foreign_server_check.sh
+# CI runs it through ServeTests' ForeignServerTests (scripts/test.sh installs the venv); by hand:
+#   scripts/foreign_server_check.sh
 # Needs a release build (swift build -c release) and the test model (deepcoder models pull smollm2-135m-instruct).
+# DEEPCODER_BIN: the deepcoder binary (default .build/release/deepcoder); DEEPCODER_LLAMA_VENV: the venv
+# (default $DEEPCODER_HOME/venv-llama); DEEPCODER_FOREIGN_NO_INSTALL=1: exit 2 instead of installing into it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# no key on either side (deepcoder serve would require $DEEPCODER_API_KEY), and no backend but the ones given here
+unset DEEPCODER_API_KEY OPENAI_API_KEY DEEPCODER_BACKEND
 home="${DEEPCODER_HOME:-$HOME/.cache/deepcoder}"
-bin=.build/release/deepcoder
+bin="${DEEPCODER_BIN:-.build/release/deepcoder}"
+case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
 model_name=smollm2-135m-instruct
 model=$("$bin" models path "$model_name")
-venv="$home/venv-llama"
+venv="${DEEPCODER_LLAMA_VENV:-$home/venv-llama}"
 if ! "$venv/bin/python" -c 'import llama_cpp.server' >/dev/null 2>&1; then
+  if [ -n "${DEEPCODER_FOREIGN_NO_INSTALL:-}" ]; then echo "no llama_cpp.server in $venv" >&2; exit 2; fi
   echo "installing llama-cpp-python[server] into $venv (0.3.36, the fixtures' version; pip builds llama.cpp from source unless it has the wheel cached)" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'llama-cpp-python[server]==0.3.36'
@@ -27,7 +34,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_up() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done; echo "no server at $1" >&2; exit 1; }
 
 llama_port=$(free_port)
-"$venv/bin/python" -m llama_cpp.server --model "$model" --model_alias "$model_name" --host 127.0.0.1 --port "$llama_port" \
+# every prompt evaluated from position 0 (scripts/llama_server_fresh.py says why); OpenMP threads that do
+# not spin while waiting (they slow everything else on a busy machine)
+OMP_WAIT_POLICY=PASSIVE "$venv/bin/python" scripts/llama_server_fresh.py --model "$model" --model_alias "$model_name" --host 127.0.0.1 --port "$llama_port" \
   --n_ctx 8192 --n_threads "$(nproc)" >"$work/llama.log" 2>&1 &
 pids+=($!)
 serve_port=$(free_port)
@@ -56,8 +65,8 @@ export DEEPCODER_PLAN_SCHEMA=off
 for side in llama serve; do
   port=$([ $side = llama ] && echo "$llama_port" || echo "$serve_port")
   "$bin" new "$desc" -o "$work/$side" --backend "http://127.0.0.1:$port/v1" --model "$model_name" --no-verify \
-    --temperature 0 --top-k 1 --max-tokens 400 2>"$work/$side-new.log" || { echo "new on $side failed:"; tail -5 "$work/$side-new.log"; }
-  (cd "$work/$side" && "$OLDPWD/$bin" regen app.py --instruction "round the volume to two decimals" \
+    --temperature 0 --top-k 1 --max-tokens 400 >/dev/null 2>"$work/$side-new.log" || { echo "new on $side failed:"; tail -5 "$work/$side-new.log"; }
+  (cd "$work/$side" && "$bin" regen app.py --instruction "round the volume to two decimals" \
      --backend "http://127.0.0.1:$port/v1" --model "$model_name" --no-verify --temperature 0 --top-k 1 --max-tokens 400) \
      2>"$work/$side-regen.log" >/dev/null || echo "regen on $side: exit $? (see below)"
 done

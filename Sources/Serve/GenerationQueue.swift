@@ -55,6 +55,7 @@ final class GenerationQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var waiting: [GenerationJob] = []
     private var running = 0
+    private var _cancelled = 0
 
     init(model: LanguageModel, parallel: Int) {
         self.model = model
@@ -67,6 +68,13 @@ final class GenerationQueue: @unchecked Sendable {
 
     /// Jobs waiting or running.
     var load: Int { condition.withLock { waiting.count + running } }
+
+    /// Jobs stopped because their request went away (never run, or cut short), since the start.
+    var cancelled: Int { condition.withLock { _cancelled } }
+
+    private func countCancelled(_ n: Int) {
+        if n > 0 { condition.withLock { _cancelled += n } }
+    }
 
     func submit(_ job: GenerationJob) {
         condition.withLock {
@@ -98,6 +106,7 @@ final class GenerationQueue: @unchecked Sendable {
     private func run(_ jobs: [GenerationJob]) {
         // a request that went away while it waited is not run at all
         for job in jobs where job.isCancelled { job.send(.failed("cancelled")) }
+        countCancelled(jobs.filter(\.isCancelled).count)
         let live = jobs.filter { !$0.isCancelled }
         guard !live.isEmpty else { return }
         do {
@@ -107,6 +116,7 @@ final class GenerationQueue: @unchecked Sendable {
                     job.send(.text(text))
                     return !job.isCancelled
                 }
+                if result.stopReason == .cancelled { countCancelled(1) }
                 job.send(.finished(result))
             } else {
                 let results = try model.generate(prompts: live.map(\.prompt), options: live[0].options,
@@ -114,6 +124,7 @@ final class GenerationQueue: @unchecked Sendable {
                     live[i].send(.text(text))
                     return !live[i].isCancelled
                 }
+                countCancelled(results.filter { $0.stopReason == .cancelled }.count)
                 for (job, result) in zip(live, results) { job.send(.finished(result)) }
             }
         } catch {

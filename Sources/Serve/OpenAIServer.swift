@@ -48,18 +48,19 @@ public final class OpenAIServer: @unchecked Sendable {
 
     /// Serves until SIGINT or SIGTERM, then drains in-flight requests for at most `drainSeconds`.
     public func run() async throws {
-        let router = Router()
+        let router = Router(context: ServeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
         router.get("/health") { _, _ in self.json(["status": .string("ok"), "model": .string(self.modelID),
-                                                   "requests": .number(Double(self.queue.load))]) }
+                                                   "requests": .number(Double(self.queue.load)),
+                                                   "cancelled": .number(Double(self.queue.cancelled))]) }
         router.get("/v1/models") { _, _ in self.modelsResponse() }
         router.get("/v1/models/:id") { _, context in
             guard context.parameters.get("id") == self.modelID else { throw self.unknownModel(context.parameters.get("id") ?? "") }
             return self.json(self.modelObject)
         }
-        router.post("/v1/chat/completions") { request, _ in try await self.complete(request, chat: true) }
-        router.post("/v1/completions") { request, _ in try await self.complete(request, chat: false) }
+        router.post("/v1/chat/completions") { request, context in try await self.complete(request, channel: context.channel, chat: true) }
+        router.post("/v1/completions") { request, context in try await self.complete(request, channel: context.channel, chat: false) }
 
         var logger = Logger(label: "deepcoder.serve")
         logger.logLevel = .error
@@ -95,7 +96,7 @@ public final class OpenAIServer: @unchecked Sendable {
                     param: "model", code: "model_not_found")
     }
 
-    private func complete(_ request: Request, chat: Bool) async throws -> Response {
+    private func complete(_ request: Request, channel: any Channel, chat: Bool) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: configuration.maxBodyBytes) } catch {
@@ -111,6 +112,12 @@ public final class OpenAIServer: @unchecked Sendable {
         if parsed.stream {
             return stream(job, reply: reply, includeUsage: parsed.includeUsage)
         }
+        // a whole answer is written only at the end, so no failed write tells that the client left: the
+        // connection's end does (the client closed it, or its sending half)
+        let watcher = DisconnectWatcher(job)
+        let watching = (try? await channel.pipeline.addHandler(watcher, position: .first).get()) != nil
+        if !channel.isActive { job.cancel() }
+        defer { if watching { channel.pipeline.removeHandler(watcher, promise: nil) } }
         var text = ""
         for await event in job.events {
             switch event {
@@ -194,6 +201,41 @@ public final class OpenAIServer: @unchecked Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText)))
+    }
+}
+
+/// The request context: Hummingbird's basic one, and the connection's channel (to see a client leave).
+struct ServeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}
+
+/// Sits first in a connection's pipeline while a whole (non-streamed) answer is generated, and cancels
+/// its job when the client goes: the connection's input ends (the client closed it, or shut its sending
+/// half) or the connection closes. Everything passes through unchanged.
+final class DisconnectWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let job: GenerationJob
+
+    init(_ job: GenerationJob) { self.job = job }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed { job.cancel() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        job.cancel()
+        context.fireChannelInactive()
     }
 }
 

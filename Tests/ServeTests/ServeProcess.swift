@@ -15,9 +15,12 @@ final class ServeProcess: @unchecked Sendable {
 
     static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("deepcoder") }
 
-    init(arguments: [String], timeout: TimeInterval = 120) throws {
+    /// `environment`: added to this process's own, from which $DEEPCODER_API_KEY is removed (serve reads its key there).
+    init(arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 120) throws {
         process.executableURL = Self.binary
         process.arguments = ["serve", "--port", "0"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "DEEPCODER_API_KEY" }
+            .merging(environment) { _, new in new }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
