@@ -10,6 +10,8 @@
 # Both tools run prompt processing of 512 tokens (pp512) and generation of 64 tokens (tg64),
 # 3 repetitions each; the table reports tokens/s, deepcoder/llama.cpp ratios, deepcoder's first-token
 # latency after the prompt, and the fraction of the measured memory read bandwidth its generation uses.
+# Drafted decoding after real prompts (deepcoder bench --prompt-file F --draft ngram) against plain
+# decoding and llama-bench at the same depth: scripts/draft_bench.sh, which uses the llama-bench built here.
 set -euo pipefail
 
 LLAMA_CPP_PY_VERSION=0.3.36
@@ -31,7 +33,7 @@ PP=512
 TG=64
 REPS=3
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in

@@ -787,7 +787,7 @@ public final class Pipeline {
         Deepcoder-Engine: \(id.engine)
         Deepcoder-Kind: new
         Deepcoder-Max-Repairs: \(options.maxRepairs)\(options.candidates > 1 ? "\nDeepcoder-Candidates: \(options.candidates)" : "")
-        Deepcoder-Verify: \(verifyLine)\(id.backend.map { "\nDeepcoder-Backend: \($0)" } ?? "")
+        Deepcoder-Verify: \(verifyLine)\(id.backend.map { "\nDeepcoder-Backend: \($0)" } ?? "")\(id.draft.map { "\nDeepcoder-Draft: \($0)" } ?? "")
 
         """
     }

@@ -257,6 +257,7 @@ public enum Regenerator {
         lines.append("Deepcoder-Sampling: \(options.sampling.trailerValue)")
         lines.append("Deepcoder-Engine: \(identity.engine)")
         if let backend = identity.backend { lines.append("Deepcoder-Backend: \(backend)") }
+        if let draft = identity.draft { lines.append("Deepcoder-Draft: \(draft)") }
         lines.append("Deepcoder-Kind: regen")
         lines.append("Deepcoder-Max-Repairs: \(options.maxRepairs)")
         if options.candidates > 1 { lines.append("Deepcoder-Candidates: \(options.candidates)") }

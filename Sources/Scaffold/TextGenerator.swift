@@ -64,8 +64,12 @@ public struct GeneratorIdentity: Sendable {
     /// The base URL (without credentials) of the remote server that generates; nil for the in-process engine.
     /// Recorded as the `Deepcoder-Backend` trailer.
     public var backend: String?
-    public init(modelName: String, modelSHA256: String, engine: String, backend: String? = nil) {
+    /// How the generator drafts tokens ahead (`ngram`), nil when it decodes plainly. Drafting changes the
+    /// speed, not the tokens; recorded as the `Deepcoder-Draft` trailer.
+    public var draft: String?
+    public init(modelName: String, modelSHA256: String, engine: String, backend: String? = nil, draft: String? = nil) {
         self.modelName = modelName; self.modelSHA256 = modelSHA256; self.engine = engine; self.backend = backend
+        self.draft = draft
     }
 }
 

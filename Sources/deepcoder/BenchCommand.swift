@@ -24,6 +24,13 @@ struct Bench: ParsableCommand {
         tokens/s (N x -n tokens over the decode time) and per-sequence decode tokens/s; with --json one
         line per batch size (keys batch, pp_tokens_per_s, tg_tokens_per_s = aggregate,
         tg_tokens_per_s_per_sequence).
+
+        With --prompt-file FILE it measures greedy decoding after a real prompt: the chat prompt in FILE
+        (a DEEPCODER_DUMP_PROMPTS file or plain text) is answered with at most -n tokens, --repetitions
+        times; it reports tg_tokens_per_s (tokens after the first over the decode time). With --draft ngram
+        the tokens are drafted from the context and checked several per forward pass (the same tokens:
+        compare tokens_fnv1a with a plain run), and it reports the accepted draft tokens per forward pass.
+        scripts/draft_bench.sh compares both with llama.cpp's plain decoding at the same depth.
         """
     )
 
@@ -41,6 +48,25 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Batch sizes to measure batched decoding at, comma-separated (e.g. 1,2,4,8).")
     var batch: String?
     @OptionGroup var constraint: GrammarOptions
+    @Option(name: .customLong("prompt-file"), help: ArgumentHelp(
+        "Measure greedy decoding (-n tokens at most) after the chat prompt in this file.",
+        discussion: "A file written by DEEPCODER_DUMP_PROMPTS (=== system / === user / === prefill sections) or plain text, taken as one user message. Reports tg_tokens_per_s and, with --draft, accepted draft tokens per forward pass."))
+    var promptFile: String?
+    @Option(name: .long, help: "With --prompt-file: none (plain decoding) or ngram (tokens drafted from the context, checked in one pass).")
+    var draft: DraftMethod = .none
+    @Option(name: .customLong("draft-ngram"), help: "With --draft ngram: the longest and shortest n-gram matched, as MAX,MIN (default 3,1).")
+    var draftNgram = "3,1"
+    @Option(name: .customLong("draft-length"), help: "With --draft ngram: draft tokens checked per forward pass at most (default 16).")
+    var draftLength = 16
+
+    /// The drafter --draft-ngram and --draft-length describe.
+    func drafter() throws -> NGramDrafter {
+        let n = draftNgram.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard n.count == 2, n[1] >= 1, n[0] >= n[1], (1...63).contains(draftLength) else {
+            throw ValidationError("--draft-ngram takes MAX,MIN with MAX >= MIN >= 1 (got '\(draftNgram)') and --draft-length 1 to 63 (got \(draftLength))")
+        }
+        return NGramDrafter(maxNgram: n[0], minNgram: n[1], draftLength: draftLength)
+    }
     @Option(name: .customLong("prompt-text"), help: "With --json-schema/--grammar: the chat prompt to answer.")
     var promptText = "Plan a small Flask app for a to-do list with a page to add items and a JSON API to list them. Answer with the plan as JSON."
 
@@ -49,6 +75,10 @@ struct Bench: ParsableCommand {
             throw ValidationError("-p, -n and --repetitions must be at least 1")
         }
         if batch != nil { _ = try batchSizes() }
+        _ = try drafter()
+        if draft != .none && promptFile == nil {
+            throw ValidationError("--draft measures decoding after a real prompt; pass --prompt-file FILE with it")
+        }
     }
 
     /// The --batch list: sizes from 1 to 64 (the engine's rows per forward pass).
@@ -69,6 +99,10 @@ struct Bench: ParsableCommand {
             }
             if batch != nil {
                 try runBatched(try batchSizes())
+                return
+            }
+            if let promptFile {
+                try runPromptFile(promptFile)
                 return
             }
             let lm = try modelOptions.load(quiet: json)

@@ -9,9 +9,13 @@ final class EngineTextGenerator: TextGenerator {
     var continuesPrefill: Bool { true }
     var followsJSONSchema: Bool { true }
 
-    init(model: LanguageModel, identity: GeneratorIdentity) {
+    /// Drafting for single answers (`GenerationOptions.draft`); candidates decoded together decode plainly.
+    let draft: DraftMethod
+
+    init(model: LanguageModel, identity: GeneratorIdentity, draft: DraftMethod = .none) {
         self.model = model
         self.identity = identity
+        self.draft = draft
     }
 
     func generate(_ request: GenerationRequest, onToken: (String) -> Void) throws -> GenerationOutput {
@@ -76,7 +80,7 @@ final class EngineTextGenerator: TextGenerator {
         let grammar = try request.jsonSchema.map { try Grammar(jsonSchema: $0) }
         let options = GenerationOptions(maxTokens: min(s.maxTokens, room), sampling: params,
                                         stopStrings: request.stop + (try model.chatTemplate().stopStrings),
-                                        reusePromptPrefix: true, grammar: grammar)
+                                        reusePromptPrefix: true, grammar: grammar, draft: draft)
         return (prompt, options)
     }
 
@@ -108,7 +112,8 @@ let generationContextLength = 8192
 /// `DEEPCODER_SCRIPTED_DIR` swaps in scripted answers from a directory, for end-to-end CLI tests
 /// that must not depend on what a model happens to write.
 /// With `backend`, the generator is a remote OpenAI-compatible server instead (`makeRemoteGenerator`).
-func makeTextGenerator(model: String?, threads: Int?, backend: String? = nil,
+/// `draft`: the engine drafts tokens ahead (same tokens, faster where the answer copies its prompt).
+func makeTextGenerator(model: String?, threads: Int?, backend: String? = nil, draft: DraftMethod = .none,
                        progress: @escaping (String) -> Void) throws -> any TextGenerator {
     if let backend { return try makeRemoteGenerator(url: backend, model: model, progress: progress) }
     if let dir = ProcessInfo.processInfo.environment["DEEPCODER_SCRIPTED_DIR"] {
@@ -137,5 +142,6 @@ func makeTextGenerator(model: String?, threads: Int?, backend: String? = nil,
                     Date().timeIntervalSince(t0), lm.model.pool.threadCount, EngineInfo.kernelISA))
     let displayName = ModelCatalog.named(name) != nil ? name : URL(fileURLWithPath: path).lastPathComponent
     return EngineTextGenerator(model: lm, identity: GeneratorIdentity(
-        modelName: displayName, modelSHA256: sha, engine: "\(EngineInfo.identifier) (\(EngineInfo.kernelISA))"))
+        modelName: displayName, modelSHA256: sha, engine: "\(EngineInfo.identifier) (\(EngineInfo.kernelISA))",
+        draft: draft == .none ? nil : draft.rawValue), draft: draft)
 }

@@ -37,6 +37,8 @@ struct Generate: ParsableCommand {
     var stop: [String] = []
     @Flag(name: .long, help: "Print only the generated text (no summary on stderr).")
     var quiet = false
+    @Option(help: "Draft tokens ahead: none, or ngram (from the prompt and answer so far; the same tokens, checked several per forward pass).")
+    var draft: DraftMethod = .none
 
     func validate() throws {
         if maxTokens < 1 { throw ValidationError("--max-tokens must be at least 1") }
@@ -71,7 +73,7 @@ struct Generate: ParsableCommand {
                 // the text is not empty (checked above): the vocabulary has no token for any of it
                 throw CLIError(message: "the model's vocabulary has no tokens for the prompt's text; the model file may be damaged", code: Exit.model)
             }
-            let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling.parameters, stopStrings: stops, grammar: grammar)
+            let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling.parameters, stopStrings: stops, grammar: grammar, draft: draft)
             let out = FileHandle.standardOutput
             let result = try lm.generate(prompt: ids, options: options) { piece in
                 out.write(Data(piece.utf8))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Scaffold
 
 /// The sampling and repair options `new` and `regen` share (defaults tuned for code: low temperature, fixed seed).
@@ -22,6 +23,9 @@ struct GenerationFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Answers asked per file, repair and view, 1 to 8 (best-of-N).",
                                discussion: "The N answers are decoded together in one batch; the first usable one is written, and while the project fails verification each other one is tried in its place and kept when more checks pass."))
     var candidates: Int = 1
+    @Option(help: ArgumentHelp("Draft tokens ahead: none, or ngram (from the prompt and answer so far, checked several per forward pass).",
+                               discussion: "The answer is the same token for token (greedy or seeded); only the speed changes. Recorded as the Deepcoder-Draft trailer. Candidates decoded together (--candidates above 1) decode plainly."))
+    var draft: DraftMethod = .none
 
     /// Checked by ArgumentParser before the command runs: a usage error (exit 2) naming the flag and its range.
     func validate() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 import GitStore
 import InputSafety
@@ -44,10 +45,10 @@ func runHistoryCommand(_ body: () throws -> Void) throws {
 }
 
 /// The engine (or the scripted test generator) for a recorded or chosen model.
-func loadGenerator(model: String?, threads: Int?, backend: String? = nil) throws -> any TextGenerator {
+func loadGenerator(model: String?, threads: Int?, backend: String? = nil, draft: DraftMethod = .none) throws -> any TextGenerator {
     if let backend { return try makeRemoteGenerator(url: backend, model: model, progress: { note("[backend] " + $0) }) }
     note("[model] loading \(model ?? "default model")")
-    do { return try makeTextGenerator(model: model, threads: threads, progress: { note("[model] " + $0) }) } catch {
+    do { return try makeTextGenerator(model: model, threads: threads, draft: draft, progress: { note("[model] " + $0) }) } catch {
         throw ScaffoldError.generation("cannot load the model \(model ?? "(default)"): \(error)\nPass --model NAME|PATH to choose another.")
     }
 }
@@ -153,7 +154,7 @@ struct Regen: ParsableCommand {
             let last = try ProjectHistory.lastGeneration(root)
             let lastWasRemote = last?.entry.trailer("Deepcoder-Backend") != nil
             let modelName = model ?? ((backend.url != nil) == lastWasRemote ? last?.model : nil)
-            let generator = try loadGenerator(model: modelName, threads: threads, backend: backend.url)
+            let generator = try loadGenerator(model: modelName, threads: threads, backend: backend.url, draft: generation.draft)
             let report = try ProjectHistory.regen(root, generator: generator, options: options,
                                                   dirty: policy, progress: note)
             let o = report.outcome

@@ -109,7 +109,7 @@ struct New: ParsableCommand {
                 generator = try makeRemoteGenerator(url: url, model: model, progress: { log("[backend] " + $0) })
             } else {
                 log("[model] loading \(model ?? "default model")")
-                do { generator = try makeTextGenerator(model: model, threads: threads, progress: { log("[model] " + $0) }) } catch {
+                do { generator = try makeTextGenerator(model: model, threads: threads, draft: generation.draft, progress: { log("[model] " + $0) }) } catch {
                     throw ScaffoldError.generation("cannot load the model: \(error)")
                 }
             }

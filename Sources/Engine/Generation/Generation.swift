@@ -14,14 +14,21 @@ public struct GenerationOptions: Sendable {
     /// Constrains the answer to this grammar: tokens that cannot continue a valid answer are masked
     /// before sampling, and end-of-generation is allowed only once the answer is complete.
     public var grammar: Grammar?
+    /// Guess tokens ahead and check several per forward pass (`DraftedDecoding`). The tokens are those of
+    /// plain decoding, greedy or seeded; only the speed differs. Off by default. Used by
+    /// `LanguageModel.generate(prompt:)`; batched generation of several prompts decodes plainly.
+    public var draft = DraftMethod.none
+    /// The drafter `draft == .ngram` uses.
+    public var ngramDrafter = NGramDrafter()
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = SamplingParameters(), stopStrings: [String] = [],
-                reusePromptPrefix: Bool = false, grammar: Grammar? = nil) {
+                reusePromptPrefix: Bool = false, grammar: Grammar? = nil, draft: DraftMethod = .none) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopStrings = stopStrings
         self.reusePromptPrefix = reusePromptPrefix
         self.grammar = grammar
+        self.draft = draft
     }
 }
 
@@ -56,6 +63,13 @@ public struct GenerationResult: Sendable {
     /// Seconds the grammar took (constrained generation only): computing the allowed tokens, sampling
     /// among them and advancing the grammar; the unconstrained sampler's own time is not subtracted.
     public var maskSeconds: Double = 0
+    /// With drafting: forward passes after the prompt, draft tokens checked, and draft tokens emitted as
+    /// drafted (each saved a forward pass). All 0 without drafting.
+    public var decodeSteps = 0
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
+    /// Draft tokens emitted per forward pass after the prompt (0 without drafting).
+    public var acceptedTokensPerStep: Double { decodeSteps > 0 ? Double(acceptedDraftTokens) / Double(decodeSteps) : 0 }
 
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokenCount) / promptSeconds : 0 }
     /// Generation speed over the tokens after the first (the first comes from the prompt pass).
@@ -68,6 +82,8 @@ public struct GenerationResult: Sendable {
                promptTokenCount, promptTokensPerSecond, tokens.count, generationTokensPerSecond, stopReason.rawValue)
             + (grammarStatus.map { String(format: "; grammar: %@ (token masks %.0f ms)", $0 == .complete ? "complete" : "INCOMPLETE, not valid",
                                           maskSeconds * 1000) } ?? "")
+            + (decodeSteps > 0 ? String(format: "; drafts: %d of %d tokens accepted, %d forward passes (%.2f accepted per pass)",
+                                        acceptedDraftTokens, draftedTokens, decodeSteps, acceptedTokensPerStep) : "")
     }
 }
 

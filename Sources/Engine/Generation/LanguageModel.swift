@@ -81,6 +81,7 @@ public final class LanguageModel {
         var reason = StopReason.maxTokens
         var constraint = try options.grammar.map { GrammarConstraint(try tokenMasks(for: $0)) }
         var maskSeconds = 0.0
+        var drafting = options.draft == .ngram ? DraftedDecoding(drafter: options.ngramDrafter) : nil
 
         let t0 = Date()
         var logits = try model.forward(Array(prompt[reused...]))
@@ -102,11 +103,19 @@ public final class LanguageModel {
             if stopped { reason = .stopString; break }
             if let c = constraint, c.isComplete, !c.canContinue { reason = .endOfGeneration; break }
             if generated.count >= options.maxTokens { break }
-            if model.cache.count >= model.contextLength { reason = .contextFull; break }
+            // `next` runs at position history.count - 1 (with drafting it may be in the cache already)
+            if history.count - 1 >= model.contextLength { reason = .contextFull; break }
             cachedTokens = []
-            logits = try model.forward([next])
+            if drafting != nil {
+                logits = try drafting!.logits(after: next, history: history, model: model, cache: model.cache,
+                                              maxFollowing: options.maxTokens - generated.count)
+            } else {
+                logits = try model.forward([next])
+            }
             cachedTokens = history
         }
+        // drop the draft rows past the last token run: the cache is left as plain decoding leaves it
+        if drafting != nil { model.cache.truncate(to: cachedTokens.count) }
         if reason != .stopString {
             let (shown, _) = stops.append(decoder.finish())
             let rest = shown + stops.flush()
@@ -116,6 +125,11 @@ public final class LanguageModel {
         var result = GenerationResult(text: stops.text, tokens: generated, promptTokenCount: prompt.count,
                                       promptSeconds: promptSeconds, generationSeconds: genSeconds, stopReason: reason)
         result.reusedPromptTokens = reused
+        if let d = drafting {
+            result.decodeSteps = d.steps
+            result.draftedTokens = d.drafted
+            result.acceptedDraftTokens = d.accepted
+        }
         if let c = constraint {
             // complete only when the answer ended by itself and the returned text is a whole match: an
             // answer cut by max tokens, the context, a stop string or a cancel is never passed on as valid

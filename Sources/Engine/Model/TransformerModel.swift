@@ -266,6 +266,42 @@ public final class TransformerModel {
         return out
     }
 
+    /// Runs `tokens` at consecutive positions `cache.count…` of `cache` as one sequence, appends them to it,
+    /// and returns the logits after each (vocabularySize floats each): a token and its drafted successors
+    /// checked in one pass (`DraftedDecoding`).
+    ///
+    /// Each row is computed as a one-token pass computes it, as in `decodeStep` (matrix products summed per
+    /// token by `dc_matmul_decode`, the single-token attention kernel over the row's own prefix: causal
+    /// within the run), not with the prompt kernels, which sum in another order. So row i's logits are bit
+    /// for bit those of decoding `tokens[0...i]` one at a time (DraftedDecodingTests).
+    public func decodeRun(_ tokens: [Int32], cache: KVCache) throws -> [[Float]] {
+        guard !tokens.isEmpty else { return [] }
+        try check(cache)
+        let start = cache.count
+        guard start + tokens.count <= cache.capacity else {
+            throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
+        }
+        try check(tokens)
+        let V = config.vocabularySize
+        let rows = min(tokens.count, batchSize)
+        if allLogitsRows < rows {
+            allLogits?.deallocate()
+            allLogits = .allocate(capacity: rows * V)
+            allLogitsRows = rows
+        }
+        var out: [[Float]] = []
+        out.reserveCapacity(tokens.count)
+        var s = 0
+        while s < tokens.count {
+            let e = min(s + batchSize, tokens.count)
+            forwardRows(Array(tokens[s..<e]), caches: Array(repeating: cache, count: e - s), positions: Array((start + s)..<(start + e)),
+                        singleTokenRows: true, logits: .all)
+            for t in 0..<(e - s) { out.append(Array(UnsafeBufferPointer(start: allLogits! + t * V, count: V))) }
+            s = e
+        }
+        return out
+    }
+
     private func check(_ tokens: [Int32]) throws {
         for t in tokens where t < 0 || Int(t) >= config.vocabularySize {
             throw ModelError.invalidToken(t, vocabularySize: config.vocabularySize)
