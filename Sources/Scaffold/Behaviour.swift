@@ -69,15 +69,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     }
 
     static func jsonText(_ obj: [String: JSONScalar]) -> String {
-        "{" + obj.sorted { $0.key < $1.key }.map { k, v -> String in
-            let value: String
-            switch v {
-            case .string(let s): value = "\"\(s)\""
-            case .number(let d): value = d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
-            case .bool(let b): value = b ? "true" : "false"
-            }
-            return "\"\(k)\": \(value)"
-        }.joined(separator: ", ") + "}"
+        "{" + obj.sorted { $0.key < $1.key }.map { k, v in "\"\(k)\": \(v.jsonText)" }.joined(separator: ", ") + "}"
     }
 }
 
@@ -138,7 +130,12 @@ public enum BehaviourRules {
         text = text.replacingOccurrences(of: #""\.\.\.""#, with: "\"sample text\"", options: .regularExpression)
         text = text.replacingOccurrences(of: #"<[^>]*\b(?:bool|boolean)\b[^>]*>"#, with: "false", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: #"<[^>]*\b(?:string|text|title|name)\b[^>]*>"#, with: "\"sample text\"", options: [.regularExpression, .caseInsensitive])
+        // a list of numbers written as its placeholder (`[<number>, ...]`): a few distinct values
+        text = text.replacingOccurrences(of: #"\[\s*<[^>]*\b(?:numbers?|integers?|int|float|decimal|value)s?\b[^>]*>\s*(?:,\s*(?:\.\.\.|…)\s*)?\]"#,
+                                         with: "[2, 3, 7]", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: #"<[^>]*>"#, with: "2", options: .regularExpression)
+        // "[2, 4, ...]": the values written
+        text = text.replacingOccurrences(of: #",\s*(?:\.\.\.|…)\s*\]"#, with: "]", options: .regularExpression)
         guard let data = text.data(using: .utf8) else { return nil }
         return try? JSONDecoder().decode([String: JSONScalar].self, from: data)
     }
@@ -290,7 +287,11 @@ public enum BehaviourRules {
 
     public static func checks(for spec: ProjectSpec, plan: ProjectPlan) -> [BehaviourCheck] {
         switch plan.kind {
-        case .jsonAPI: return apiChecks(spec.description, plan: plan)
+        case .jsonAPI:
+            // a method the description says a path refuses answers 405 (Flask does, for a path it has with other methods)
+            let refused = (spec.pinned.refusedRoutes ?? []).filter { r in !r.path.contains("<") && plan.routes.contains { $0.path == r.path } }
+                .map { BehaviourCheck(method: $0.method, url: $0.path, status: [405], source: "\($0.method) \($0.path) is not allowed (405)") }
+            return apiChecks(spec.description, plan: plan) + refused
         case .wtforms: return formChecks(spec, plan: plan)
         case .singleFile, .jinjaPages: return []
         }
@@ -307,6 +308,7 @@ public enum BehaviourRules {
             resourceKeys = matches(#""([A-Za-z_]\w*)"\s*:"#, line).compactMap { $0[1] }
         }
         let types = ContractReader.explicitTypes(description)
+        let bodies = ContractReader.explicitBodies(description)
         let defaults = defaults(lines, keys: resourceKeys)
         let queryRoutes = plan.routes.filter { !$0.query.isEmpty && $0.method == "GET" }
         var creates: [BehaviourCheck] = [], reads: [BehaviourCheck] = [], updates: [BehaviourCheck] = [], deletes: [BehaviourCheck] = []
@@ -343,6 +345,17 @@ public enum BehaviourRules {
                 let status = m[3].flatMap(Int.init) ?? (method == "POST" ? 201 : 200)
                 add(BehaviourCheck(method: method, url: url, status: method == "POST" && m[3] == nil ? [200, 201] : [status],
                                    jsonSubset: expected.subset.isEmpty ? nil : expected.subset, jsonKeys: expected.keys, source: line))
+            }
+            // 1b. a worked example of a body without its route ("Example: {"values": [1, 2]} gives {"total": 3}"):
+            // the one route whose written body has the same keys
+            if mentions.isEmpty {
+                for m in matches(#"(\{[^{}]*\})\s*(?:(?:should|must|will|would)\s+)?(?:returns?|responds?(?:\s+with)?|gives?(?:\s+back)?|answers?(?:\s+with)?|yields?|->|→|=>)\s+(?:json\s+)?(\{[^{}]*\})"#, line, []) {
+                    guard let given = m[1], let answer = m[2], let body = parseObject(given), let expected = expectedAnswer(answer) else { continue }
+                    let routes = bodies.filter { Set($0.values.keys) == Set(body.keys) && !$0.path.contains("<") }
+                    guard routes.count == 1, let r = routes.first else { continue }
+                    add(BehaviourCheck(method: r.method, url: r.path, json: body, status: [200, 201],
+                                       jsonSubset: expected.subset.isEmpty ? nil : expected.subset, jsonKeys: expected.keys, source: line))
+                }
             }
             // 2. the route's own statement: "GET /notes/<id> answers 200 with that note, or 404 …"
             if mentions.count == 1, let (method, url) = mentions.first,
@@ -381,7 +394,7 @@ public enum BehaviourRules {
                     switch v {
                     case .bool(let x): optional = (key, v, .bool(!x))
                     case .number(let d): optional = (key, v, .number(d + 1))
-                    case .string: optional = (key, v, nil)
+                    case .string, .list: optional = (key, v, nil)
                     }
                 }
                 add(BehaviourCheck(method: method, url: fullURL, json: body, status: ok.codes,

@@ -33,6 +33,7 @@ public struct Contract: Sendable, Codable, Equatable {
             switch self {
             case .number, .integer: return .number(3)
             case .boolean: return .bool(false)
+            case .list: return .list([.number(3), .number(5)])
             default: return .string(sampleText)
             }
         }
@@ -59,8 +60,10 @@ public struct Contract: Sendable, Codable, Equatable {
         /// "query", "json", "form" or "path"
         public var location: String
         public var type: ValueType?
+        /// the type of a list's items, when the description writes them (`[<number>, ...]`, `[2, 4]`)
+        public var items: ValueType? = nil
         public var origin: Origin
-        enum CodingKeys: String, CodingKey { case name, location = "in", type, origin }
+        enum CodingKeys: String, CodingKey { case name, location = "in", type, items, origin }
     }
 
     public struct Endpoint: Sendable, Codable, Equatable {
@@ -254,10 +257,60 @@ public enum ContractReader {
             else { continue }
             if out[name] == nil || (out[name] == .number && t != .number) { out[name] = t }
         }
-        // "name": <value> in JSON literals
-        for m in PinnedFacts.matches(#""([A-Za-z_][\w-]*)"\s*:\s*(<[^>]*>|"[^"]*"|true|false|-?\d+(?:\.\d+)?)"#, in: text, options: []) {
-            guard let name = m[1], let raw = m[2], let t = typeOf(raw) else { continue }
+        // "name": <value> in JSON literals; "name": [ … ] is a list
+        for m in PinnedFacts.matches(#""([A-Za-z_][\w-]*)"\s*:\s*(<[^>]*>|"[^"]*"|true|false|-?\d+(?:\.\d+)?|\[)"#, in: text, options: []) {
+            guard let name = m[1], let raw = m[2], let t = raw == "[" ? .list : typeOf(raw) else { continue }
             if out[name] == nil { out[name] = t }
+        }
+        return out
+    }
+
+    /// A JSON body the description writes for a route that takes one.
+    public struct WrittenBody: Sendable, Equatable {
+        public var method: String
+        public var path: String
+        /// the literal as written, and its values with placeholders made concrete
+        public var literal: String
+        public var values: [String: JSONScalar]
+    }
+
+    /// The JSON bodies the description writes: in a sentence naming one POST, PUT or PATCH route, the
+    /// first object literal after the route and before any word of answering ("POST /sort with a JSON
+    /// body {"values": [<number>, ...]} answers …", "PUT /items/<id> takes {"name": "..."}"), or the
+    /// literal between the method and the route ("POST {"a": 2} to /sum").
+    public static func explicitBodies(_ text: String) -> [WrittenBody] {
+        var out: [WrittenBody] = []
+        let answering = #"\b(?:respond|return|answer|give|gets?\b|repl(?:y|ie)|yield|send back|status)\w*|→|->|=>"#
+        func add(_ method: String, _ url: String, _ tail: String) {
+            guard let literal = PlanBuilder.completeObject(in: [tail]), let values = BehaviourRules.parseObject(literal), !values.isEmpty else { return }
+            var path = BehaviourRules.splitURL(url).path
+            while path.count > 1, let last = path.last, ".,;:)`'\"".contains(last) { path.removeLast() }
+            path = path.replacingOccurrences(of: "{", with: "<").replacingOccurrences(of: "}", with: ">")
+            guard !out.contains(where: { $0.method == method && $0.path == path }) else { return }
+            out.append(WrittenBody(method: method, path: path, literal: literal, values: values))
+        }
+        for line in BehaviourRules.units(text) {
+            let ns = line as NSString
+            for sentence in StatementReader.sentences(line) {
+                let part = ns.substring(with: sentence.range)
+                let mentions = PinnedFacts.ranges(#"\b(?:GET|POST|PUT|PATCH|DELETE)\s+`?/[A-Za-z0-9_\-/<>{}:.?=&]*"#, in: part, options: [])
+                if mentions.count == 1, let m = mentions.first {
+                    let mention = (part as NSString).substring(with: m)
+                    let method = String(mention.prefix { $0.isLetter })
+                    guard ["POST", "PUT", "PATCH"].contains(method) else { continue }
+                    let url = mention.dropFirst(method.count).trimmingCharacters(in: CharacterSet(charactersIn: " `"))
+                    let tail = (part as NSString).substring(from: m.location + m.length)
+                    guard let brace = tail.firstIndex(of: "{"),
+                          tail[..<brace].range(of: answering, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
+                    add(method, url, String(tail[brace...]))
+                } else if mentions.isEmpty {
+                    // "POST {"a": 2, "b": 3} to /sum"
+                    for g in PinnedFacts.matches(#"\b(POST|PUT|PATCH)\b[^{}]{0,40}?(\{[^{}]*\})[^{}]{0,40}?\bto\s+`?(/[A-Za-z0-9_\-/<>{}:]*)"#, in: part, options: []) {
+                        guard let method = g[1], let literal = g[2], let url = g[3] else { continue }
+                        add(method, url, literal)
+                    }
+                }
+            }
         }
         return out
     }
@@ -265,6 +318,10 @@ public enum ContractReader {
     /// The contract the description's explicit syntax gives, with no model.
     public static func explicit(_ spec: ProjectSpec, plan: ProjectPlan) -> Contract {
         let types = explicitTypes(spec.description)
+        let bodies = explicitBodies(spec.description)
+        func writesQuery(_ name: String) -> Bool {
+            spec.description.range(of: #"[?&]"# + NSRegularExpression.escapedPattern(for: name) + "=", options: .regularExpression) != nil
+        }
         var c = Contract(port: plan.port)
         c.storage = explicitStorage(spec.description) ?? "none"
         for r in plan.routes where !(r.method == "GET" && r.path == "/" && r.query.isEmpty) {
@@ -273,6 +330,13 @@ public enum ContractReader {
                 guard let name = m[2] else { continue }
                 let t: Contract.ValueType? = m[1] == "int" ? .integer : m[1] == "float" ? .number : nil
                 params.append(Contract.Param(name: name, location: "path", type: t, origin: .description))
+            }
+            // the JSON body the description writes for the route: its keys are read from the body, not the query
+            if let body = bodies.first(where: { $0.method == r.method && $0.path == r.path }) {
+                params.removeAll { p in body.values[p.name] != nil && !writesQuery(p.name) }
+                for (name, value) in body.values.sorted(by: { $0.key < $1.key }) where !params.contains(where: { $0.name == name }) {
+                    params.append(Contract.Param(name: name, location: "json", type: types[name] ?? value.valueType, items: value.itemType, origin: .description))
+                }
             }
             c.endpoints.append(Contract.Endpoint(method: r.method, path: r.path, params: params, returns: [], origin: .description))
         }
@@ -430,10 +494,10 @@ public enum ContractReader {
             // a page's path: the model's for a site of several pages, else the one the description
             // writes, else the home page
             var path = pg.path.flatMap { $0.hasPrefix("/") && !$0.contains(" ") ? $0 : nil } ?? "/"
-            if proposed.count == 1, !text.contains(path) || c.endpoints.contains(where: { $0.path == path }) { path = "/" }
+            if proposed.count == 1, !PlanBuilder.writes(path, in: text) || c.endpoints.contains(where: { $0.path == path }) { path = "/" }
             guard plan.kind != .jsonAPI else { break }
             // the description pins the page's elements: other pages only where it writes their path
-            if pinnedElements && path != "/" && !text.contains(path) {
+            if pinnedElements && path != "/" && !PlanBuilder.writes(path, in: text) {
                 c.dropped.append("page \(path): the description pins one page and never names this path")
                 continue
             }
@@ -653,6 +717,10 @@ extension Contract {
         for e in endpoints {
             guard let i = p.routes.firstIndex(where: { $0.method == e.method && $0.path == e.path }) else { continue }
             for q in e.params where q.location == "query" && !p.routes[i].query.contains(q.name) { p.routes[i].query.append(q.name) }
+            // a value of the route's JSON body is not read from its query string
+            for b in e.params where b.location == "json" && !e.params.contains(where: { $0.name == b.name && $0.location == "query" }) {
+                p.routes[i].query.removeAll { $0 == b.name }
+            }
         }
         return p
     }

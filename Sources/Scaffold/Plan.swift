@@ -501,6 +501,16 @@ public enum PlanBuilder {
                 && rules.routes.contains { $0.method == r.method && Self.sameRouteUnderAnotherPrefix($0.path, r.path) }
                 && !Self.writes(r.path, in: spec.description)
         }
+        // a JSON API's path the description writes with its methods ("POST /summary"): another method
+        // the model adds on it is one nobody asked for (descriptions often say it must not answer)
+        if kind == .jsonAPI {
+            let written = spec.pinned.routes
+            routes.removeAll { r in
+                let invented = !written.contains { $0.method == r.method && $0.path == r.path } && written.contains { $0.path == r.path }
+                if invented { notes.append("left out route \(r.method) \(r.path): the description writes that path only with other methods") }
+                return invented
+            }
+        }
         var forms = (proposal.forms ?? []).filter { !$0.fields.isEmpty }
         if kind == .wtforms {
             // no form planned: the values the model says the app reads are the form's fields

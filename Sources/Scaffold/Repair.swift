@@ -43,6 +43,11 @@ extension Pipeline {
                 try store(content, path: path, in: dir)
                 records[path]?.repairs += 1
             }
+            // a repaired app.py of the model's that dropped a planned route gets it back the way the first
+            // version did (the tool writes the declaration, the model the body); imports and builtins hidden
+            // by locals are fixed as after the first version
+            if skeleton == .none, blamed.contains(where: { $0.0 == "app.py" }) { try completeRoutes(in: dir) }
+            try fixImports(in: dir)
             report = try tryCandidates(dir, verifier: verifier, report: try runVerification(verifier, dir))
             if report.isBetter(than: best.report) { best = (report, projectState) }
         }

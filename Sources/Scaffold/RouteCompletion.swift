@@ -161,6 +161,18 @@ enum RouteCompletion {
                 }
                 lines += ["    \(v) = data.get(\"\(p.name)\")", "    if not (\(test)):",
                           "        return jsonify({\"error\": \"\(p.name) must be \(says)\"}), \(status)"]
+                // a list of the items the description writes: each item of their type
+                if p.type == .list, let item = p.items {
+                    let (itemTest, itemSays): (String, String)
+                    switch item {
+                    case .number: (itemTest, itemSays) = ("isinstance(x, (int, float)) and not isinstance(x, bool)", "numbers")
+                    case .integer: (itemTest, itemSays) = ("isinstance(x, int) and not isinstance(x, bool)", "whole numbers")
+                    case .boolean: (itemTest, itemSays) = ("isinstance(x, bool)", "true or false")
+                    default: (itemTest, itemSays) = ("isinstance(x, str)", "strings")
+                    }
+                    lines += ["    if not all(\(itemTest) for x in \(v)):",
+                              "        return jsonify({\"error\": \"the items of \(p.name) must be \(itemSays)\"}), \(status)"]
+                }
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -246,9 +258,14 @@ extension Pipeline {
                                     sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
                                     prefill: "```python\n" + head, count: candidateCount)
             // every answer's view that inserts into valid Python; the first is written, the others wait (`tryCandidates`)
+            // (a local that hides a builtin the view calls, `sum = sum(values)`, is renamed first: `ImportFixer`)
             let usable = outs.enumerated().compactMap { i, out -> (index: Int, text: String)? in
                 let text = out.text.hasPrefix("```python\n") ? out.text : "```python\n" + head + out.text
-                guard let view = RouteCompletion.view(fromAnswer: text, head: head) else { return nil }
+                guard var view = RouteCompletion.view(fromAnswer: text, head: head) else { return nil }
+                if let fixed = try? ImportFixer.renameShadowedBuiltins(view, environment: options.pythonEnvironment, renderer: renderer), !fixed.renamed.isEmpty {
+                    if i == 0 || outs.count == 1 { say("imports", "\(route.method) \(route.path): " + fixed.renamed.joined(separator: "; ")) }
+                    view = fixed.source
+                }
                 return Self.pythonSyntaxError(RouteCompletion.insert(view, into: source)) == nil ? (i, view) : nil
             }
             guard let first = usable.first else {

@@ -58,6 +58,8 @@ public struct PinnedRoute: Sendable, Codable, Equatable, Hashable {
 public struct PinnedFacts: Sendable, Codable, Equatable {
     public var port: Int?
     public var routes: [PinnedRoute] = []
+    /// methods of a path the description says must be refused (405); not in `routes`
+    public var refusedRoutes: [PinnedRoute]? = nil
     public var fieldNames: [String] = []
     public var elementIDs: [String] = []
     public var jsonKeys: [String] = []
@@ -200,6 +202,23 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
             if let s = m[1], !files.contains(s) { files.append(s) }
         }
         p.fileNames = files
+        // a method the description says a path must refuse ("GET /summary gives status 405", "DELETE /x
+        // is not allowed"): every clause naming it says so. It is no route to write; a check asks for 405.
+        for r in p.routes {
+            let mention = #"\b"# + r.method + #"\s+`?"# + NSRegularExpression.escapedPattern(for: r.path) + #"(?![\w/<-])"#
+            // what each mention says: from the mention to the clause's end or the next route
+            let ns = text as NSString
+            let clauses = ranges(mention, in: text, options: []).map { r -> String in
+                let rest = ns.substring(from: r.location + r.length)
+                let end = rest.range(of: #"[;\n]|\.(?:\s|$)|\b(?:GET|POST|PUT|PATCH|DELETE)\s+`?/"#, options: .regularExpression)?.lowerBound ?? rest.endIndex
+                return String(rest[..<end])
+            }
+            let refusal = #"\b405\b|\bnot (?:be )?(?:allowed|supported|accepted)\b|\bisn't (?:allowed|supported)\b|\bmethod not allowed\b"#
+            if !clauses.isEmpty, clauses.allSatisfy({ $0.range(of: refusal, options: [.regularExpression, .caseInsensitive]) != nil }) {
+                p.routes.removeAll { $0 == r }
+                p.refusedRoutes = (p.refusedRoutes ?? []) + [r]
+            }
+        }
         // shape keywords
         p.wantsEmbedded = has(#"\bembed(?:ded|s|ding)?\b|\bsingle[- ]file\b|\binside app\.py\b|\bin app\.py\b|\bone file\b|\bas a string\b|\binline (?:html|template)"#, text)
         p.wantsWTForms = has(#"\bwtforms\b|\bflask-wtf\b|\bforms\.py\b|\bforms?\b"#, text)
@@ -221,6 +240,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
             let q = r.query.isEmpty ? "" : " (query parameter\(r.query.count > 1 ? "s" : ""): \(r.query.joined(separator: ", ")))"
             lines.append("- Route: \(r.method) \(r.path)\(q)")
         }
+        for r in refusedRoutes ?? [] { lines.append("- No route for \(r.method) \(r.path): it must answer 405") }
         if !fieldNames.isEmpty { lines.append("- Form field names (exactly): \(fieldNames.joined(separator: ", "))") }
         if !elementIDs.isEmpty { lines.append("- HTML element ids (exactly): \(elementIDs.map { "id=\"\($0)\"" }.joined(separator: ", "))") }
         if !jsonKeys.isEmpty { lines.append("- JSON keys (exactly): \(jsonKeys.map { "\"\($0)\"" }.joined(separator: ", "))") }

@@ -89,20 +89,52 @@ public struct RouteProbe: Sendable, Codable, Equatable {
 }
 
 public enum JSONScalar: Sendable, Codable, Equatable {
+    /// a list holds scalars (`{"numbers": [2, 4, 9]}`); nested objects are not part of a description's bodies
     case string(String), number(Double), bool(Bool)
+    indirect case list([JSONScalar])
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
-        switch self { case .string(let s): try c.encode(s); case .number(let d): try c.encode(d); case .bool(let b): try c.encode(b) }
+        switch self {
+        case .string(let s): try c.encode(s)
+        case .number(let d): try c.encode(d)
+        case .bool(let b): try c.encode(b)
+        case .list(let items): try c.encode(items)
+        }
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .string(try c.decode(String.self)) }
+        if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let items = try? c.decode([JSONScalar].self) { self = .list(items) } else { self = .string(try c.decode(String.self)) }
     }
     var pythonLiteral: String {
         switch self {
         case .string(let s): return PythonLiteral.string(s)
         case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
         case .bool(let b): return b ? "True" : "False"
+        case .list(let items): return "[" + items.map(\.pythonLiteral).joined(separator: ", ") + "]"
+        }
+    }
+    /// the contract's type of this value (a number written with a decimal point is a number, else an integer is still a number)
+    var valueType: Contract.ValueType? {
+        switch self {
+        case .string(let s): return s.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil ? .date : .string
+        case .number: return .number
+        case .bool: return .boolean
+        case .list: return .list
+        }
+    }
+    /// the type of a list's items, when they all have one
+    var itemType: Contract.ValueType? {
+        guard case .list(let items) = self, let first = items.first?.valueType, items.allSatisfy({ $0.valueType == first }) else { return nil }
+        return first
+    }
+    /// as JSON text (`"a"`, `2`, `true`, `[2, 4]`)
+    var jsonText: String {
+        switch self {
+        case .string(let s): return "\"\(s)\""
+        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .list(let items): return "[" + items.map(\.jsonText).joined(separator: ", ") + "]"
         }
     }
 }

@@ -1,6 +1,10 @@
 """Adds the imports a generated Python file uses but lacks (deepcoder's ImportFixer).
 
-    python fix_imports.py FILE
+    python fix_imports.py FILE [--rename-only]
+
+First, a local that hides a builtin its own function calls (`sum = sum(values)`, which raises
+UnboundLocalError) is renamed in that function (`sum_value`); the calls keep the builtin. Then the
+imports (not with --rename-only).
 
 Prints {"source": <fixed text>, "added": ["from wtforms.validators import Length", ...],
 "unknown": [names read but bound nowhere and not in the tables]}. Only names that are read,
@@ -254,11 +258,65 @@ def fix(text):
     return "".join(lines), added, unknown
 
 
+def _own_nodes(fn):
+    """The nodes of a function's own scope: not those of functions, classes and lambdas inside it."""
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+
+
+def rename_shadowed_builtins(text):
+    """A function that assigns a local named like a builtin it also calls (`sum = sum(values)`, then
+    `max = max(values)`) raises UnboundLocalError on its first line: Python makes the name local to
+    the whole function. That local is renamed (`sum_value`) everywhere in the function except where
+    it is called, so the calls keep the builtin. Returns the source and a note per rename."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text, []
+    builtin_names = set(dir(builtins))
+    module_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    edits, notes = [], []  # (line, byte col, length, new name)
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        nodes = list(_own_nodes(fn))
+        a = fn.args
+        params = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs} | {x.arg for x in (a.vararg, a.kwarg) if x}
+        declared = {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+        stored = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in builtin_names}
+        calls = [n.func for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        for name in sorted((stored & {f.id for f in calls}) - declared - params):
+            new = name + "_value"
+            while new in module_names or new in params:
+                new += "_"
+            called = {id(f) for f in calls if f.id == name}
+            for n in nodes:
+                if isinstance(n, ast.Name) and n.id == name and id(n) not in called:
+                    edits.append((n.lineno, n.col_offset, len(name.encode("utf-8")), new))
+            module_names.add(new)
+            notes.append("renamed the local %s to %s in %s(): it hid the builtin %s() the function calls" % (name, new, fn.name, name))
+    if not edits:
+        return text, []
+    lines = text.splitlines(keepends=True)
+    for line, offset, length, new in sorted(edits, reverse=True):
+        raw = lines[line - 1].encode("utf-8")
+        lines[line - 1] = (raw[:offset] + new.encode("utf-8") + raw[offset + length:]).decode("utf-8")
+    return "".join(lines), notes
+
+
 def main():
     with open(sys.argv[1], encoding="utf-8", newline="") as f:
         text = f.read()
+    text, renamed = rename_shadowed_builtins(text)
+    if "--rename-only" in sys.argv[2:]:
+        print(json.dumps({"source": text, "added": renamed, "unknown": []}))
+        return
     source, added, unknown = fix(text)
-    print(json.dumps({"source": source, "added": added, "unknown": unknown}))
+    print(json.dumps({"source": source, "added": renamed + added, "unknown": unknown}))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,40 @@ final class BehaviourTests: XCTestCase {
 
     static let bookmarks = ["bookmarks_api", "bookmarks_api_plain", "bookmarks_api_casual"]
 
+    /// A body holding a list (`[<number>, ...]`, `[2, 8]`) is a request the checks can send, and a worked
+    /// example written without its route ("Example: {…} gives {…}") goes to the one route whose body has
+    /// those keys, in several wordings.
+    func testABodyWithAListAndAnExampleWithoutItsRoute() throws {
+        let precise = """
+        A Flask JSON API on port 6100.
+        - POST /spread with a JSON body {"readings": [<number>, ...]} responds with status 200 and a JSON object with the keys "lowest", "highest" and "spread".
+        - Example: {"readings": [3, 11, 6]} gives {"lowest": 3, "highest": 11, "spread": 8}.
+        """
+        let casual = """
+        api on port 6101 where I POST {"readings": [1, 2]} to /spread and get back lowest/highest/spread.
+        e.g. {"readings": [3, 11, 6]} -> {"lowest": 3, "highest": 11, "spread": 8}
+        """
+        for d in [precise, casual] {
+            let s = ProjectSpec(description: d)
+            let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+            let labels = c.map { "\($0.label) -> \($0.status)" }.joined(separator: "\n")
+            let example = try XCTUnwrap(find(c, "POST", "/spread", json: ["readings": .list([.number(3), .number(11), .number(6)])]), labels)
+            XCTAssertEqual(example.jsonSubset, ["lowest": .number(3), "highest": .number(11), "spread": .number(8)], labels)
+            XCTAssertEqual(Set(example.jsonKeys), ["lowest", "highest", "spread"], labels)
+        }
+        // the route's own statement sends the placeholder list as a few numbers
+        let s = ProjectSpec(description: precise)
+        let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+        XCTAssertEqual(find(c, "POST", "/spread", json: ["readings": .list([.number(2), .number(3), .number(7)])])?.status, [200])
+        // two routes with the same body keys: an example without its route belongs to neither
+        let two = ProjectSpec(description: """
+        - POST /low with a JSON body {"readings": [<number>, ...]} answers 200.
+        - POST /high with a JSON body {"readings": [<number>, ...]} answers 200.
+        - Example: {"readings": [3, 11]} gives {"value": 3}.
+        """)
+        XCTAssertNil(BehaviourRules.checks(for: two, plan: PlanBuilder.ruleBased(two)).first { $0.jsonSubset == ["value": .number(3)] })
+    }
+
     func testRESTResourceCreatesFirstAndChecksStatusesAndBodies() throws {
         for name in Self.bookmarks {
             let s = try spec(name)

@@ -487,6 +487,69 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    /// A page path the model proposes that the description writes only as the end of an API path
+    /// (`/books` inside `/api/books`) is not a page the description names.
+    func testAPageWhosePathIsOnlyTheEndOfAnAPIPathIsDropped() {
+        let answer = """
+        {"pages": [{"path": "/", "inputs": [{"id": "genre"}], "button": "Find", "outputs": ["books"]},
+                   {"path": "/books", "heading": "Books"}]}
+        """
+        for d in ["A page with <input id=\"genre\">, a <button id=\"find\"> and <ul id=\"books\">; its JavaScript asks GET /api/books?genre=<text>.",
+                  "js page: type a genre into #genre, press #find, and the list #books fills from GET /api/books?genre=..."] {
+            let (c, _, plan) = merged(d, answer)
+            XCTAssertEqual(c.pages.map(\.path), ["/"], d)
+            XCTAssertTrue(c.dropped.contains { $0.hasPrefix("page /books") }, "\(c.dropped)")
+            XCTAssertFalse(c.refine(plan).routes.contains { $0.path == "/books" }, d)
+        }
+        // a page the description does write keeps its place
+        let (kept, _, _) = merged("A page with <input id=\"genre\"> and a <button id=\"find\">; a second page at /books lists them all; GET /api/books answers JSON.", answer)
+        XCTAssertEqual(Set(kept.pages.map(\.path)), ["/", "/books"])
+    }
+
+    /// A JSON body the description writes for a route: its keys are body values with the literal's types
+    /// (a list with its items' type), never query parameters, and the model's plan cannot make them so.
+    func testAJSONBodyWrittenForARouteIsReadFromTheBody() throws {
+        let descriptions = [
+            ("A Flask JSON API on port 7001.\n- POST /median with a JSON body {\"values\": [<number>, ...]} answers 200 with {\"median\": <number>}.",
+             "POST", "/median", "values", C.ValueType.number),
+            ("tiny flask api on port 7002: you POST {\"scores\": [3, 9, 4]} to /highest and it sends back the biggest one", "POST", "/highest", "scores", .number),
+            ("Make an API. PUT /shelves/<id> takes {\"labels\": [\"...\", ...], \"capacity\": <integer>} and returns the shelf as JSON.",
+             "PUT", "/shelves/<id>", "labels", .string),
+        ]
+        for (d, method, path, name, item) in descriptions {
+            let spec = ProjectSpec(description: d)
+            // the model reads the body's values as query parameters and adds a GET of the same path
+            let answer = """
+            {"kind": "json-api", "files": [{"path": "app.py", "purpose": "the API"}],
+             "routes": [{"method": "\(method)", "path": "\(path)", "purpose": "compute", "query": ["\(name)"]},
+                        {"method": "GET", "path": "\(path)", "purpose": "compute", "query": ["\(name)"]}]}
+            """
+            let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
+            XCTAssertEqual(plan.routes.map { "\($0.method) \($0.path)" }, ["\(method) \(path)"],
+                           "the description writes \(path) only with \(method): \(d)")
+            let c = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
+            let e = try XCTUnwrap(c.endpoints.first { $0.path == path }, d)
+            let p = try XCTUnwrap(e.params.first { $0.name == name }, d)
+            XCTAssertEqual(p.location, "json", d)
+            XCTAssertEqual(p.type, .list, d)
+            XCTAssertEqual(p.items, item, d)
+            XCTAssertFalse(e.params.contains { $0.location == "query" }, d)
+            XCTAssertEqual(c.refine(plan).routes.first { $0.path == path }?.query, [], "the plan's route reads no query string: \(d)")
+        }
+        // the other values of a written body keep their own types; a name the description also writes
+        // as `?name=` stays a query parameter
+        let shelf = ContractReader.explicitBodies("PUT /shelves/<id> takes {\"labels\": [\"a\"], \"capacity\": <integer>} and returns the shelf.")
+        XCTAssertEqual(shelf.first?.values["capacity"], .number(2))
+        let both = ProjectSpec(description: "POST /scale?factor=2 with a JSON body {\"factor\": 3, \"points\": [1, 2]} returns the scaled points")
+        let bothPlan = PlanBuilder.ruleBased(both)
+        let params = ContractReader.explicit(both, plan: bothPlan).endpoints.first?.params ?? []
+        XCTAssertEqual(params.filter { $0.location == "query" }.map(\.name), ["factor"])
+        XCTAssertEqual(params.filter { $0.location == "json" }.map(\.name), ["points"])
+        // an answer is not a body; a GET has none
+        XCTAssertEqual(ContractReader.explicitBodies("POST /roll returns {\"faces\": [<integer>, ...]}"), [])
+        XCTAssertEqual(ContractReader.explicitBodies("GET /stats with {\"values\": [1, 2]}"), [])
+    }
+
     /// The keys of a GET route's answer, read from the lines that name that route alone, as precise and
     /// casual descriptions write them; error keys and the route's own parameters are not answer keys.
     func testAnswerKeysComeFromTheLineThatNamesTheRoute() {

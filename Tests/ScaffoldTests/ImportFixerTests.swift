@@ -131,6 +131,55 @@ final class ImportFixerTests: XCTestCase {
         XCTAssertEqual(out.unknown, ["Optional"])
     }
 
+    /// `total = sum(values)` is fine; `sum = sum(values)` makes `sum` local to the whole function and raises
+    /// UnboundLocalError. Such a local is renamed in its function; calls keep the builtin, other functions
+    /// and strings are untouched, and the fixed function runs.
+    func testALocalHidingABuiltinItsFunctionCallsIsRenamed() throws {
+        let src = """
+        def describe(values):
+            max = max(values)
+            min = min(values)
+            spread = max - min
+            above = [v for v in values if v > min]
+            return {"max": max, "min": min, "spread": spread, "above": len(above), "biggest": max([1, 2])}
+
+
+        def untouched(rows):
+            list = [r for r in rows]
+            return list
+
+        """
+        let out = try ImportFixer.run(src, python: "python3", script: script, renameOnly: true)
+        XCTAssertEqual(out.source, """
+        def describe(values):
+            max_value = max(values)
+            min_value = min(values)
+            spread = max_value - min_value
+            above = [v for v in values if v > min_value]
+            return {"max": max_value, "min": min_value, "spread": spread, "above": len(above), "biggest": max([1, 2])}
+
+
+        def untouched(rows):
+            list = [r for r in rows]
+            return list
+
+        """)
+        XCTAssertEqual(out.added.count, 2, "\(out.added)")
+        XCTAssertTrue(out.added.allSatisfy { $0.contains("in describe()") }, "\(out.added)")
+        // the fixed function runs, the original does not
+        for (source, expected) in [(src, "UnboundLocalError"), (out.source, "{'max': 9, 'min': 2, 'spread': 7, 'above': 2, 'biggest': 2}")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", "-c", source + "\ntry:\n    print(describe([2, 9, 4]))\nexcept UnboundLocalError:\n    print('UnboundLocalError')\n"]
+            let pipe = Pipe(); p.standardOutput = pipe
+            try p.run(); p.waitUntilExit()
+            XCTAssertEqual(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), expected)
+        }
+        // the whole-file fix renames too, before the imports
+        XCTAssertEqual(try fix("def f(xs):\n    sum = sum(xs)\n    return jsonify(sum)\n").source,
+                       "from flask import jsonify\ndef f(xs):\n    sum_value = sum(xs)\n    return jsonify(sum_value)\n")
+    }
+
     func testFileWithASyntaxErrorComesBackUnchanged() throws {
         let src = "from flask import Flask\n\ndef index(:\n    return jsonify({})\n"
         let out = try fix(src)

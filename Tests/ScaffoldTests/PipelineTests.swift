@@ -377,6 +377,72 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("[imports] app.py: from flask import jsonify") }, lines.joined(separator: "\n"))
     }
 
+    /// A repair answer that drops a planned route: the tool writes the route's declaration again and
+    /// the model its body (as for a first version that lacks a route), and a local hiding a builtin the
+    /// repaired view calls is renamed; the project then passes.
+    func testARepairThatDropsAPlannedRouteGetsItBack() throws {
+        try requireVenv()
+        let first = """
+        from flask import Flask, jsonify
+
+        app = Flask(__name__)
+
+
+        @app.route("/double/<int:n>")
+        def double(n):
+            return jsonify({"result": n * 2})
+
+
+        @app.route("/halve/<int:n>")
+        def halve(n):
+            return jsonify({"result": n / divisor})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5091)
+        """
+        let repaired = """
+        from flask import Flask, jsonify
+
+        app = Flask(__name__)
+
+
+        @app.route("/double/<int:n>")
+        def double(n):
+            return jsonify({"result": n * 2})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5091)
+        """
+        var viewAsks = 0
+        let gen = ScriptedGenerator { req, _ in
+            let prompt = req.messages.last?.content ?? ""
+            if prompt.contains("has no view for GET /halve/<n>") || prompt.contains("has no view for GET /halve/<int:n>") {
+                viewAsks += 1
+                return "    abs = abs(float(n))\n    return jsonify({\"result\": abs / 2})\n```"
+            }
+            guard ScriptedGenerator.requestedFile(in: req) != nil else {
+                return #"{"kind": "json-api", "port": 5091, "files": ["app.py"], "routes": [{"method": "GET", "path": "/double/<int:n>"}, {"method": "GET", "path": "/halve/<int:n>"}]}"#
+            }
+            let file = ScriptedGenerator.isRepairRequest(req) ? repaired : first
+            // a JSON API's app.py starts with the tool's imports: the answer continues after them
+            if req.prefill.hasPrefix("```python\n"), req.prefill.contains("app = Flask(__name__)\n") { return file.components(separatedBy: "app = Flask(__name__)\n")[1] + "\n```\n" }
+            XCTAssertEqual(req.prefill, "", "an unexpected prefill")
+            return "```python\n" + file + "\n```\n"
+        }
+        gen.continuesPrefill = true
+        let report = try run(gen, options("""
+            A Flask JSON API on port 5091.
+            - GET /double/<int:n> responds with status 200 and {"result": <twice n>}.
+            - GET /halve/<int:n> responds with status 200 and {"result": <half of n>}.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n") + lines.joined(separator: "\n"))
+        XCTAssertEqual(viewAsks, 1, lines.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.contains("@app.route(\"/halve/<int:n>\", methods=[\"GET\"])") && written.contains("abs_value = abs(float(n))"), written)
+    }
+
     /// An app.py that never calls app.run() exits at once under `python app.py`: the start is added
     /// by the known fixes, without asking the model to repair.
     func testMissingServerStartIsAddedBeforeAskingTheModel() throws {

@@ -179,6 +179,25 @@ final class PlanTests: XCTestCase {
         }
     }
 
+    /// A method the description says a path refuses is no route to write, and a check asks for its 405;
+    /// a method it also states an answer for stays a route.
+    func testAMethodThePathMustRefuseIsNotARoute() throws {
+        for d in ["JSON API on port 6200. POST /tally with a JSON body {\"marks\": [1, 2]} answers 200. GET /tally gives status 405.",
+                  "json api, port 6200: POST {\"marks\": [1, 2]} to /tally returns the tally; GET /tally is not allowed (405)",
+                  "- POST /tally counts the marks in its JSON body.\n- Only POST is allowed on /tally; GET /tally must answer 405 Method Not Allowed."] {
+            let spec = ProjectSpec(description: d)
+            XCTAssertEqual(spec.pinned.routes, [PinnedRoute(method: "POST", path: "/tally")], d)
+            XCTAssertEqual(spec.pinned.refusedRoutes, [PinnedRoute(method: "GET", path: "/tally")], d)
+            let plan = PlanBuilder.ruleBased(spec)
+            XCTAssertFalse(plan.routes.contains { $0.method == "GET" && $0.path == "/tally" }, d)
+            let checks = BehaviourRules.checks(for: spec, plan: plan)
+            XCTAssertEqual(checks.filter { $0.status == [405] }.map { "\($0.method) \($0.url)" }, ["GET /tally"], d)
+        }
+        let both = ProjectSpec(description: "GET /tally returns the count as JSON; GET /tally with a bad token is not allowed and POST /tally adds one.")
+        XCTAssertEqual(both.pinned.refusedRoutes, nil, "one of its clauses states an answer")
+        XCTAssertTrue(both.pinned.routes.contains(PinnedRoute(method: "GET", path: "/tally")))
+    }
+
     func testRoutesTheDescriptionNeverNamesAreDroppedWhenItPinsRoutes() throws {
         for name in BehaviourTests.cube {
             let s = try spec(name)

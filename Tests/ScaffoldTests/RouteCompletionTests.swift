@@ -167,6 +167,33 @@ final class RouteCompletionTests: XCTestCase {
 
     /// The name is made unique before its trailing "_" is trimmed: `/api/x-` becomes `api_x`, the
     /// name app.py already uses (Flask refuses two views of one endpoint name).
+    /// A body value the contract types as a list of numbers: the head refuses a body whose list holds
+    /// anything else, and lets a list of numbers through (run in Flask).
+    func testHeadChecksTheItemsOfAListInTheBody() throws {
+        let home = ProcessInfo.processInfo.environment["DEEPCODER_HOME"] ?? "/root/.cache/deepcoder"
+        let python = "\(home)/venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("no verification venv at \(python)") }
+        let c = Contract(port: 5000, endpoints: [Contract.Endpoint(method: "POST", path: "/api/total", params: [
+            Contract.Param(name: "amounts", location: "json", type: .list, items: .number, origin: .description)], returns: [], origin: .description)])
+        let head = RouteCompletion.head(route("POST", "/api/total"), contract: c, taken: [])
+        let script = """
+        import json, math
+        from datetime import date
+        from flask import Flask, jsonify, request
+        app = Flask(__name__)
+        \(head)    return jsonify({"total": sum(amounts)})
+
+        client = app.test_client()
+        out = []
+        for body in [{"amounts": [1, 2.5]}, {"amounts": [1, "2"]}, {"amounts": [True]}, {"amounts": 3}, [1, 2], {"other": [1]}]:
+            r = client.post("/api/total", json=body)
+            out.append(r.status_code)
+        print(json.dumps(out))
+        """
+        let out = try run(python, ["-c", script], stdin: "")
+        XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "[200, 400, 400, 400, 400, 400]", head)
+    }
+
     func testFunctionNameOfATrailingDashDoesNotClash() {
         XCTAssertEqual(RouteCompletion.functionName(route("GET", "/api/x-"), taken: ["api_x"]), "get_api_x")
     }
