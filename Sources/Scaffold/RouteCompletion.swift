@@ -287,10 +287,68 @@ extension Pipeline {
     }
 }
 
+/// Mechanical fixes to a generated page's script, each one a mistake whose cure is certain.
+public enum PageFixes {
+    /// `getElementById` takes an id, never a selector: `getElementById("#total")` and
+    /// `getElementById("schedule tbody")` always give null (then "Cannot set properties of null").
+    /// The first becomes `getElementById("total")`, the second `querySelector("#schedule tbody")`.
+    public static func selectorsPassedAsIDs(_ source: String) -> (source: String, changed: [String]) {
+        var out = source
+        var changed: [String] = []
+        let ns = source as NSString
+        let re = try! NSRegularExpression(pattern: #"getElementById\(\s*(["'])([^"'\n]*)\1\s*\)"#)
+        for m in re.matches(in: source, range: NSRange(location: 0, length: ns.length)).reversed() {
+            let quote = ns.substring(with: m.range(at: 1)), arg = ns.substring(with: m.range(at: 2))
+            let replacement: String
+            if arg.range(of: #"^#[A-Za-z][\w-]*$"#, options: .regularExpression) != nil {
+                replacement = "getElementById(\(quote)\(arg.dropFirst())\(quote))"
+            } else if arg.range(of: #"^#?[A-Za-z][\w-]*\s+[A-Za-z][\w\s>.#-]*$"#, options: .regularExpression) != nil {
+                replacement = "querySelector(\(quote)\(arg.hasPrefix("#") ? arg : "#" + arg)\(quote))"
+            } else { continue }
+            out = (out as NSString).replacingCharacters(in: m.range, with: replacement)
+            changed.insert("\(ns.substring(with: m.range)) → \(replacement)", at: 0)
+        }
+        return (out, changed)
+    }
+
+    /// A page with one button whose script defines one function and never calls it, and attaches no
+    /// handler at all (no `addEventListener`, no `on…=`): pressing the button does nothing. The button
+    /// gets `onclick="name()"`. `scripts` are the project's other script files the page may load.
+    public static func unwiredButton(_ page: String, scripts: [String] = []) -> (source: String, changed: [String]) {
+        let all = ([page] + scripts).joined(separator: "\n")
+        let buttons = PinnedFacts.ranges(#"<button\b[^>]*>"#, in: page)
+        guard buttons.count == 1, let button = buttons.first,
+              all.range(of: #"addEventListener|\bon(?:click|submit|change|input|keyup|keydown)\s*=|\.on(?:click|submit)\b|\$\(|jQuery"#,
+                        options: [.regularExpression, .caseInsensitive]) == nil else { return (page, []) }
+        let defined = PinnedFacts.matches(#"\bfunction\s+([A-Za-z_$][\w$]*)\s*\("#, in: all, options: []).compactMap { $0[1] }
+        guard defined.count == 1, let name = defined.first,
+              PinnedFacts.ranges(#"(?<![\w$])"# + NSRegularExpression.escapedPattern(for: name) + #"(?![\w$])"#, in: all, options: []).count == 1
+        else { return (page, []) }
+        let tag = (page as NSString).substring(with: button)
+        let wired = String(tag.dropLast()).trimmingCharacters(in: .whitespaces) + " onclick=\"\(name)()\">"
+        return ((page as NSString).replacingCharacters(in: button, with: wired), ["\(tag) → \(wired) (the script defines \(name)() and never runs it)"])
+    }
+}
+
 extension Pipeline {
     /// The imports of every generated Python file follow what it uses (`ImportFixer`): a name from
     /// Flask, WTForms or the standard library that is used but never imported gets its import line.
+    /// First, a page's script that looks an element up by id with a selector, or never wires its one
+    /// function to the page's one button, is fixed (`PageFixes`).
     func fixImports(in dir: URL) throws {
+        // pages: an element looked up by id with a selector (`getElementById("table tbody")`) is null
+        for path in contents.keys.sorted() where path.hasSuffix(".html") || path.hasSuffix(".js") {
+            guard let page = contents[path] else { continue }
+            var fixed = PageFixes.selectorsPassedAsIDs(page)
+            if path.hasSuffix(".html") {
+                let scripts = contents.filter { $0.key.hasSuffix(".js") }.sorted { $0.key < $1.key }.map(\.value)
+                let wired = PageFixes.unwiredButton(fixed.source, scripts: scripts)
+                fixed = (wired.source, fixed.changed + wired.changed)
+            }
+            guard !fixed.changed.isEmpty else { continue }
+            say("page", "\(path): " + fixed.changed.joined(separator: "; "))
+            try store(fixed.source, path: path, in: dir)
+        }
         for path in contents.keys.sorted() where path.hasSuffix(".py") {
             guard let source = contents[path], Self.pythonSyntaxError(source) == nil,
                   let fixed = try? ImportFixer.fix(source, environment: options.pythonEnvironment, renderer: renderer),

@@ -422,23 +422,25 @@ def check_pins(probes_and_pins):
     for i in sorted(set(wanted) - present):
         if not re.search(r"""\.id\s*=\s*["']%s["']""" % re.escape(i), scripts):  # not created by the script itself
             fail(page_file, f'the script looks up the element with id "{i}", but the page has no element with id="{i}"')
-    # every form on the page posts to a route the app has
+    # every form on a page posts to a route the app has (a form without an action sends to its own page)
     adapter = app.url_map.bind("localhost")
-    for m in re.finditer(r"<form\b([^>]*)>", html, re.I):
-        attrs = m.group(1)
-        action = re.search(r"""\baction\s*=\s*["']([^"']*)["']""", attrs, re.I)
-        method = re.search(r"""\bmethod\s*=\s*["']?(\w+)""", attrs, re.I)
-        url = action.group(1) if action else "/"
-        if not url.startswith("/") or "{" in url:
-            continue
-        verb = (method.group(1) if method else "GET").upper()
-        try:
-            adapter.match(url.split("?")[0], method=verb)
-        except Exception as e:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect
-            if type(e).__name__ in ("NotFound", "MethodNotAllowed"):
-                fail(page_file, f'the page has <form action="{url}" method="{verb.lower()}">, but the app has no {verb} {url} route'
-                                + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
-                                   if pins.get("wantsJavaScript") else ""))
+    for page_path, page_html in pages.items():
+        for m in re.finditer(r"<form\b([^>]*)>", page_html, re.I):
+            attrs = m.group(1)
+            action = re.search(r"""\baction\s*=\s*["']([^"']*)["']""", attrs, re.I)
+            method = re.search(r"""\bmethod\s*=\s*["']?(\w+)""", attrs, re.I)
+            url = action.group(1) if action and action.group(1).strip() else page_path
+            if not url.startswith("/") or "{" in url:
+                continue
+            verb = (method.group(1) if method else "GET").upper()
+            try:
+                adapter.match(url.split("?")[0], method=verb)
+            except Exception as e:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect
+                if type(e).__name__ in ("NotFound", "MethodNotAllowed"):
+                    shown = f'<form action="{url}" method="{verb.lower()}">' if action else f'<form method="{verb.lower()}"> (no action: it sends to {url})'
+                    fail(page_file, f'the page {page_path} has {shown}, but the app has no {verb} {url} route'
+                                    + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
+                                       if pins.get("wantsJavaScript") else ""))
     # a page without JavaScript sends its inputs to the route that reads them: a GET form whose
     # fields carry the route's parameter names (an input without a name is never sent)
     submissions = pins.get("submissions", [])

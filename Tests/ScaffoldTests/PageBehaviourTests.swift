@@ -14,6 +14,58 @@ final class PageBehaviourTests: XCTestCase {
     static let miles = ["miles_page_js", "miles_page_js_plain", "miles_page_js_casual"]
     static let discount = ["discount_page_js", "discount_page_js_plain", "discount_page_js_casual"]
 
+    /// `getElementById` with a selector is always null: a `#id` loses its `#`, a descendant selector
+    /// becomes `querySelector`; ids, other calls and text are untouched.
+    func testSelectorsPassedAsIDsAreFixed() {
+        let page = """
+        <script>
+        document.getElementById("#sum").textContent = total;
+        document.getElementById('rows tbody').innerHTML = "";
+        const box = document.getElementById("#list li");
+        document.getElementById("price").value = "";
+        console.log("getElementById is not for selectors");
+        </script>
+        """
+        let fixed = PageFixes.selectorsPassedAsIDs(page)
+        XCTAssertEqual(fixed.source, """
+        <script>
+        document.getElementById("sum").textContent = total;
+        document.querySelector('#rows tbody').innerHTML = "";
+        const box = document.querySelector("#list li");
+        document.getElementById("price").value = "";
+        console.log("getElementById is not for selectors");
+        </script>
+        """)
+        XCTAssertEqual(fixed.changed.count, 3)
+        XCTAssertTrue(fixed.changed[0].hasPrefix("getElementById(\"#sum\")"), "\(fixed.changed)")
+        XCTAssertEqual(PageFixes.selectorsPassedAsIDs("document.getElementById(\"a-b\")").changed, [])
+    }
+
+    /// One button, one function the script never calls, no handler anywhere: the button runs the
+    /// function. Anything else (a handler, two functions, a call, two buttons) is left alone.
+    func testAnUnwiredButtonRunsTheScriptsOneFunction() {
+        let page = """
+        <input id="miles"><button id="go" class="primary">Convert</button><p id="km"></p>
+        <script>
+        function toKm() { document.getElementById("km").textContent = (Number(document.getElementById("miles").value) * 1.609).toFixed(1); }
+        </script>
+        """
+        let fixed = PageFixes.unwiredButton(page)
+        XCTAssertTrue(fixed.source.contains(#"<button id="go" class="primary" onclick="toKm()">Convert</button>"#), fixed.source)
+        XCTAssertEqual(fixed.changed.count, 1)
+        // the function in a static file the page loads
+        let external = PageFixes.unwiredButton(#"<input id="c"><button id="f">F</button><script src="/static/app.js"></script>"#,
+                                               scripts: ["function convert() {\n  return 1;\n}\n"])
+        XCTAssertTrue(external.source.contains(#"<button id="f" onclick="convert()">"#), external.source)
+        for (other, scripts) in [(page.replacingOccurrences(of: "</script>", with: "document.getElementById('go').addEventListener('click', toKm);</script>"), [String]()),
+                                 (page.replacingOccurrences(of: "</script>", with: "toKm();</script>"), []),
+                                 (page.replacingOccurrences(of: "<p id", with: "<button id=\"reset\">Reset</button><p id"), []),
+                                 (page, ["function other() {}"]),
+                                 (page.replacingOccurrences(of: "<button id", with: "<button onclick=\"toKm()\" id"), [])] {
+            XCTAssertEqual(PageFixes.unwiredButton(other, scripts: scripts).changed, [], other)
+        }
+    }
+
     func testOneInputExampleInvalidValuesAndZero() throws {
         let message = "Enter a distance"
         for name in Self.miles {

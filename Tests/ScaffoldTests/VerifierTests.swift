@@ -228,6 +228,38 @@ final class VerifierTests: XCTestCase {
         }
     }
 
+    /// A form without an action sends to its own page: on /feedback it needs POST /feedback, not POST /.
+    func testAFormWithoutAnActionSendsToItsOwnPage() throws {
+        func app(_ methods: String) -> String {
+            #"""
+            from flask import Flask
+            app = Flask(__name__)
+            NAV = '<nav><a href="/">Home</a> <a href="/feedback">Feedback</a></nav>'
+
+            @app.route("/")
+            def home():
+                return "<html><body>" + NAV + "<h1>Home</h1><form method=get action=/><input name=q></form></body></html>"
+
+            @app.route("/feedback", methods=METHODS)
+            def feedback():
+                return "<html><body>" + NAV + "<h1>Feedback</h1><form method='post'><textarea name='text'></textarea><button>Send</button></form></body></html>"
+
+            if __name__ == "__main__":
+                app.run(host="127.0.0.1", port=5067)
+            """#.replacingOccurrences(of: "METHODS", with: methods)
+        }
+        let sitePlan = ProjectPlan(kind: .jinjaPages, port: 5067, files: [PlannedFile(path: "app.py", purpose: "")],
+                                   routes: [PlannedRoute(method: "GET", path: "/", purpose: ""), PlannedRoute(method: "GET", path: "/feedback", purpose: "")])
+        try put("app.py", app(#"["GET", "POST"]"#))
+        let ok = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: sitePlan)
+        XCTAssertEqual(ok.checks.first { $0.name == .pins }?.status, .passed, "\(ok.checks.first { $0.name == .pins }?.failures ?? [])")
+        try put("app.py", app(#"["GET"]"#))
+        let bad = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: sitePlan)
+        let text = bad.checks.first { $0.name == .pins }?.failures.map(\.message).joined(separator: "\n") ?? ""
+        XCTAssertTrue(text.contains(#"the page /feedback has <form method="post"> (no action: it sends to /feedback), but the app has no POST /feedback route"#), text)
+        XCTAssertFalse(text.contains("POST / route"), text)
+    }
+
     /// A page the description wants JavaScript in, written as a form that posts to a route the app
     /// does not have (what the 0.5B model wrote for the tutorial's second prompt), fails `pins`.
     func testPageWithoutScriptPostingToAMissingRouteFails() throws {
@@ -251,7 +283,7 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(pins.status, .failed)
         let text = pins.failures.map(\.message).joined(separator: "\n")
         XCTAssertTrue(text.contains("the page has no <script>"), text)
-        XCTAssertTrue(text.contains(#"<form action="/calculate" method="post">, but the app has no POST /calculate route"#), text)
+        XCTAssertTrue(text.contains(#"the page / has <form action="/calculate" method="post">, but the app has no POST /calculate route"#), text)
         XCTAssertEqual(Set(pins.failures.map(\.file)), ["app.py"])
         // a script that looks up an element the page does not have
         try put("app.py", app.replacingOccurrences(of: "</form>", with: "</form><script>document.getElementById('calculate').onclick = null;</script>"))
