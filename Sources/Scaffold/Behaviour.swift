@@ -179,6 +179,8 @@ public enum BehaviourRules {
         guard let parsed = parseObject(literal) else { return nil }
         var subset = parsed
         for m in matches(#""([A-Za-z_][\w-]*)"\s*:\s*(?:<[^>]*>|"\.\.\.")"#, literal) { if let k = m[1] { subset[k] = nil } }
+        // a list written with a placeholder or an ellipsis (`[<number>, ...]`, `[2, 3, ...]`) is expected, its items are not
+        for m in matches(#""([A-Za-z_][\w-]*)"\s*:\s*\[[^\]]*(?:<[^>]*>|"\.\.\."|\.\.\.|…)[^\]]*\]"#, literal) { if let k = m[1] { subset[k] = nil } }
         return (subset, Array(parsed.keys).sorted())
     }
 
@@ -548,6 +550,26 @@ public enum BehaviourRules {
         guard let post = plan.routes.first(where: { $0.method == "POST" && !$0.path.contains("<") }) else { return [] }
         let fields = plan.forms.flatMap(\.fields).filter { $0.name != "submit" && $0.name != "csrf_token" }
         let numeric = fields.filter { ["FloatField", "IntegerField", "DecimalField", "DecimalRangeField", "IntegerRangeField"].contains($0.type) }
+        // a form of other fields (a sign-up, a message): filled in with a valid-looking value of each field's
+        // type (the same one in every password field, for a confirmation), it is answered, never with a server error
+        if !fields.isEmpty, numeric.count != fields.count {
+            var filled: [String: String] = [:]
+            for f in fields {
+                switch f.type {
+                case "EmailField": filled[f.name] = "someone@example.com"
+                case "PasswordField": filled[f.name] = "Sample-passw0rd"
+                case "IntegerField", "IntegerRangeField": filled[f.name] = "4"
+                case "FloatField", "DecimalField", "DecimalRangeField": filled[f.name] = "70.5"
+                case "DateField": filled[f.name] = "2024-03-15"
+                case "BooleanField": filled[f.name] = "y"
+                case "URLField": filled[f.name] = "https://example.com/"
+                default: filled[f.name] = "sampletext"
+                }
+            }
+            return [BehaviourCheck(method: "POST", url: post.path, form: filled, status: [200, 201, 302, 303],
+                                   forbidden: ["Internal Server Error", "Traceback"],
+                                   source: "the form, filled in with a value of each field's type, is answered without a server error", file: "app.py")]
+        }
         guard !numeric.isEmpty, numeric.count == fields.count else { return [] }
         let lines = units(spec.description)
         var valid: [String: String] = [:]

@@ -280,9 +280,11 @@ public enum ContractReader {
     /// literal between the method and the route ("POST {"a": 2} to /sum").
     public static func explicitBodies(_ text: String) -> [WrittenBody] {
         var out: [WrittenBody] = []
-        let answering = #"\b(?:respond|return|answer|give|gets?\b|repl(?:y|ie)|yield|send back|status)\w*|→|->|=>"#
+        let answering = #"\b(?:respond|return|answer|give|gets?\b|repl(?:y|ie)|yield|send back|status)\w*|\b[1-5]\d\d\b|→|->|=>"#
         func add(_ method: String, _ url: String, _ tail: String) {
-            guard let literal = PlanBuilder.completeObject(in: [tail]), let values = BehaviourRules.parseObject(literal), !values.isEmpty else { return }
+            guard let literal = PlanBuilder.completeObject(in: [tail]), let values = BehaviourRules.parseObject(literal), !values.isEmpty,
+                  // an error answer is no body
+                  !values.keys.allSatisfy({ ["error", "errors", "message", "detail"].contains($0.lowercased()) }) else { return }
             var path = BehaviourRules.splitURL(url).path
             while path.count > 1, let last = path.last, ".,;:)`'\"".contains(last) { path.removeLast() }
             path = path.replacingOccurrences(of: "{", with: "<").replacingOccurrences(of: "}", with: ">")
@@ -331,11 +333,12 @@ public enum ContractReader {
                 let t: Contract.ValueType? = m[1] == "int" ? .integer : m[1] == "float" ? .number : nil
                 params.append(Contract.Param(name: name, location: "path", type: t, origin: .description))
             }
-            // the JSON body the description writes for the route: its keys are read from the body, not the query
-            if let body = bodies.first(where: { $0.method == r.method && $0.path == r.path }) {
+            // the JSON body the description writes for a create: its keys are read from the body, not the query
+            // (an update's body may hold only some of them: its keys are not all required)
+            if r.method == "POST", let body = bodies.first(where: { $0.method == r.method && $0.path == r.path }) {
                 params.removeAll { p in body.values[p.name] != nil && !writesQuery(p.name) }
                 for (name, value) in body.values.sorted(by: { $0.key < $1.key }) where !params.contains(where: { $0.name == name }) {
-                    params.append(Contract.Param(name: name, location: "json", type: types[name] ?? value.valueType, items: value.itemType, origin: .description))
+                    params.append(Contract.Param(name: name, location: "json", type: value.valueType == .list ? .list : types[name] ?? value.valueType, items: value.itemType, origin: .description))
                 }
             }
             c.endpoints.append(Contract.Endpoint(method: r.method, path: r.path, params: params, returns: [], origin: .description))

@@ -756,14 +756,17 @@ public final class Pipeline {
         if let contract { try write(String(decoding: try enc.encode(contract), as: UTF8.self) + "\n", path: ".deepcoder/contract.json", in: dir) }
         guard !records.isEmpty || planRecord != nil else { return }
         struct Generation: Encodable {
-            var model: String; var modelSHA256: String; var engine: String; var backend: String?; var sampling: SamplingOptions
+            var model: String; var modelSHA256: String; var engine: String; var backend: String?
+            /// tokens drafted ahead ("ngram"): the same tokens as plain decoding, only faster; nil when off
+            var draft: String?
+            var sampling: SamplingOptions
             var plan: FileGenerationRecord?; var files: [FileGenerationRecord]; var repairRounds: Int
             var verification: [CheckResult]?
             var sandbox: SandboxKind?
             var candidates: [CandidateScore]?
         }
         let id = generator.identity
-        let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, backend: id.backend, sampling: options.sampling,
+        let g = Generation(model: id.modelName, modelSHA256: id.modelSHA256, engine: id.engine, backend: id.backend, draft: id.draft, sampling: options.sampling,
                            plan: planRecord, files: skeleton.modelFiles(plan).compactMap { records[$0.path] }, repairRounds: rounds,
                            verification: verification?.checks, sandbox: verification?.sandbox,
                            candidates: candidateScores.isEmpty ? nil : candidateScores)

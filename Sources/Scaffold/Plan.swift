@@ -501,15 +501,13 @@ public enum PlanBuilder {
                 && rules.routes.contains { $0.method == r.method && Self.sameRouteUnderAnotherPrefix($0.path, r.path) }
                 && !Self.writes(r.path, in: spec.description)
         }
-        // a JSON API's path the description writes with its methods ("POST /summary"): another method
-        // the model adds on it is one nobody asked for (descriptions often say it must not answer)
-        if kind == .jsonAPI {
-            let written = spec.pinned.routes
-            routes.removeAll { r in
-                let invented = !written.contains { $0.method == r.method && $0.path == r.path } && written.contains { $0.path == r.path }
-                if invented { notes.append("left out route \(r.method) \(r.path): the description writes that path only with other methods") }
-                return invented
-            }
+        // a method the description says a path must refuse ("GET /summary gives status 405") is no route,
+        // even when the model plans it
+        let refused = spec.pinned.refusedRoutes ?? []
+        routes.removeAll { r in
+            let no = refused.contains { $0.method == r.method && $0.path == r.path }
+            if no { notes.append("left out route \(r.method) \(r.path): the description says it must answer 405") }
+            return no
         }
         var forms = (proposal.forms ?? []).filter { !$0.fields.isEmpty }
         if kind == .wtforms {

@@ -291,7 +291,8 @@ extension Pipeline {
 public enum PageFixes {
     /// `getElementById` takes an id, never a selector: `getElementById("#total")` and
     /// `getElementById("schedule tbody")` always give null (then "Cannot set properties of null").
-    /// The first becomes `getElementById("total")`, the second `querySelector("#schedule tbody")`.
+    /// The first becomes `getElementById("total")`, the second `querySelector("#schedule tbody")` when the
+    /// page has an element with id="schedule" (else `querySelector("schedule tbody")`, a tag selector).
     public static func selectorsPassedAsIDs(_ source: String) -> (source: String, changed: [String]) {
         var out = source
         var changed: [String] = []
@@ -303,7 +304,10 @@ public enum PageFixes {
             if arg.range(of: #"^#[A-Za-z][\w-]*$"#, options: .regularExpression) != nil {
                 replacement = "getElementById(\(quote)\(arg.dropFirst())\(quote))"
             } else if arg.range(of: #"^#?[A-Za-z][\w-]*\s+[A-Za-z][\w\s>.#-]*$"#, options: .regularExpression) != nil {
-                replacement = "querySelector(\(quote)\(arg.hasPrefix("#") ? arg : "#" + arg)\(quote))"
+                // the first word is an element's id when the page has that id, else a tag ("table tbody")
+                let first = String(arg.drop { $0 == "#" }.prefix { !$0.isWhitespace })
+                let isID = arg.hasPrefix("#") || source.range(of: #"\bid\s*=\s*["']?"# + NSRegularExpression.escapedPattern(for: first) + #"["'\s>/]"#, options: .regularExpression) != nil
+                replacement = "querySelector(\(quote)\(isID && !arg.hasPrefix("#") ? "#" + arg : arg)\(quote))"
             } else { continue }
             out = (out as NSString).replacingCharacters(in: m.range, with: replacement)
             changed.insert("\(ns.substring(with: m.range)) → \(replacement)", at: 0)

@@ -213,8 +213,14 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
                 let end = rest.range(of: #"[;\n]|\.(?:\s|$)|\b(?:GET|POST|PUT|PATCH|DELETE)\s+`?/"#, options: .regularExpression)?.lowerBound ?? rest.endIndex
                 return String(rest[..<end])
             }
-            let refusal = #"\b405\b|\bnot (?:be )?(?:allowed|supported|accepted)\b|\bisn't (?:allowed|supported)\b|\bmethod not allowed\b"#
-            if !clauses.isEmpty, clauses.allSatisfy({ $0.range(of: refusal, options: [.regularExpression, .caseInsensitive]) != nil }) {
+            // the words right after the mention refuse it ("gives status 405", "is not allowed"); a clause that
+            // goes on about a body or a success ("… with {…} creates it (empty text is not allowed)") does not
+            let refusal = #"^[\s,:(`—–-]*(?:(?:is|are|must|should|will|be|always|only|simply|gives?|returns?|answers?|responds?|with|gets?|status|http|code|an?|error)\s+)*(?:405\b|not (?:be )?(?:allowed|supported|accepted)\b|isn't (?:allowed|supported)\b|refused\b|rejected\b|method not allowed\b)"#
+            func refuses(_ clause: String) -> Bool {
+                clause.range(of: refusal, options: [.regularExpression, .caseInsensitive]) != nil
+                    && clause.range(of: #"\b2\d\d\b|\{"#, options: .regularExpression) == nil
+            }
+            if !clauses.isEmpty, clauses.allSatisfy(refuses) {
                 p.routes.removeAll { $0 == r }
                 p.refusedRoutes = (p.refusedRoutes ?? []) + [r]
             }

@@ -259,8 +259,9 @@ def fix(text):
 
 
 def _own_nodes(fn):
-    """The nodes of a function's own scope: not those of functions, classes and lambdas inside it."""
-    stack = list(ast.iter_child_nodes(fn))
+    """The nodes of a function's body in its own scope: not its decorators, annotations and defaults
+    (evaluated outside it), nor those of functions, classes and lambdas inside it."""
+    stack = list(fn.body)
     while stack:
         n = stack.pop()
         yield n
@@ -289,7 +290,14 @@ def rename_shadowed_builtins(text):
         declared = {name for n in nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
         stored = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in builtin_names}
         calls = [n.func for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
-        for name in sorted((stored & {f.id for f in calls}) - declared - params):
+        first_store = {}
+        for n in nodes:
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in stored:
+                first_store[n.id] = min(first_store.get(n.id, n.lineno), n.lineno)
+        # only where the builtin is called on or before the line that first assigns the local: there the
+        # local is still unbound (`sum = sum(xs)`); a local assigned first and then called is meant
+        hiding = {f.id for f in calls if f.id in first_store and f.lineno <= first_store[f.id]}
+        for name in sorted(hiding - declared - params):
             new = name + "_value"
             while new in module_names or new in params:
                 new += "_"
@@ -301,11 +309,16 @@ def rename_shadowed_builtins(text):
             notes.append("renamed the local %s to %s in %s(): it hid the builtin %s() the function calls" % (name, new, fn.name, name))
     if not edits:
         return text, []
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")
     for line, offset, length, new in sorted(edits, reverse=True):
         raw = lines[line - 1].encode("utf-8")
-        lines[line - 1] = (raw[:offset] + new.encode("utf-8") + raw[offset + length:]).decode("utf-8")
-    return "".join(lines), notes
+        lines[line - 1] = (raw[:offset] + new.encode("utf-8") + raw[offset + length:]).decode("utf-8", errors="replace")
+    out = "\n".join(lines)
+    try:
+        ast.parse(out)
+    except (SyntaxError, ValueError):
+        return text, []  # an edit landed wrongly: keep the file as it was
+    return out, notes
 
 
 def main():

@@ -238,6 +238,8 @@ def _same(actual, expected):
         return actual is expected
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         return abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(actual) == len(expected) and all(_same(a, e) for a, e in zip(actual, expected))
     return actual == expected
 
 
@@ -437,8 +439,12 @@ def check_pins(probes_and_pins):
                 adapter.match(url.split("?")[0], method=verb)
             except Exception as e:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect
                 if type(e).__name__ in ("NotFound", "MethodNotAllowed"):
-                    shown = f'<form action="{url}" method="{verb.lower()}">' if action else f'<form method="{verb.lower()}"> (no action: it sends to {url})'
-                    fail(page_file, f'the page {page_path} has {shown}, but the app has no {verb} {url} route'
+                    shown = f'<form action="{url}" method="{verb.lower()}">' if action and action.group(1).strip() \
+                        else f'<form method="{verb.lower()}"> (no action: it sends to {url})'
+                    # blame the template that holds this form, when one does (a site's other page)
+                    holder = next((str(t.relative_to(ROOT)) for t in sorted((ROOT / "templates").glob("*.html"))
+                                   if m.group(0) in t.read_text(errors="replace")), page_file) if (ROOT / "templates").is_dir() else page_file
+                    fail(holder, f'the page {page_path} has {shown}, but the app has no {verb} {url} route'
                                     + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
                                        if pins.get("wantsJavaScript") else ""))
     # a page without JavaScript sends its inputs to the route that reads them: a GET form whose

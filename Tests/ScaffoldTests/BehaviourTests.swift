@@ -95,6 +95,11 @@ final class BehaviourTests: XCTestCase {
         let s = ProjectSpec(description: precise)
         let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
         XCTAssertEqual(find(c, "POST", "/spread", json: ["readings": .list([.number(2), .number(3), .number(7)])])?.status, [200])
+        // a list written with a placeholder in an answer is expected as a key, not as these values
+        let answer = try XCTUnwrap(BehaviourRules.expectedAnswer(#"{"doubled": [<number>, ...], "count": 3, "tags": ["...", ...]}"#))
+        XCTAssertEqual(answer.subset, ["count": .number(3)])
+        XCTAssertEqual(answer.keys, ["count", "doubled", "tags"])
+        XCTAssertEqual(BehaviourRules.expectedAnswer(#"{"firsts": [2, 3, 5]}"#)?.subset, ["firsts": .list([.number(2), .number(3), .number(5)])])
         // two routes with the same body keys: an example without its route belongs to neither
         let two = ProjectSpec(description: """
         - POST /low with a JSON body {"readings": [<number>, ...]} answers 200.
@@ -186,9 +191,12 @@ final class BehaviourTests: XCTestCase {
             let other = try XCTUnwrap(c.first { $0.differsFromPrevious }, labels)
             XCTAssertEqual(other.form, ["distance": "141.0", "fuel": "211.5"], labels)
             XCTAssertEqual(other.formats, ["Consumption: 6.4 L/100 km"], labels)
-            // a text field in the form: no numeric rules
+            // a text field in the form: no numeric rules, only the filled-in form answered without a server error
             plan.forms[0].fields.append(PlannedField(name: "note", type: "StringField", label: "Note"))
-            XCTAssertTrue(BehaviourRules.checks(for: s, plan: plan).isEmpty, name)
+            let mixed = BehaviourRules.checks(for: s, plan: plan)
+            XCTAssertEqual(mixed.count, 1, name)
+            XCTAssertEqual(mixed.first?.formats, [], name)
+            XCTAssertEqual(mixed.first?.form?["note"], "sampletext", name)
         }
         // the message: `is exactly "…"`, `the error reads "…"`, `with the error "…"`
         for name in Self.fuel {
@@ -206,6 +214,24 @@ final class BehaviourTests: XCTestCase {
             let rule = try XCTUnwrap(BehaviourRules.nonPositiveMessage(try spec(name).description), name)
             XCTAssertEqual(rule.message, message)
             XCTAssertTrue(rule.rejectsZero, name)
+        }
+    }
+
+    /// A form of text fields (a sign-up, a message) is sent filled in with a value of each field's type,
+    /// the same one in its password fields, and must be answered without a server error.
+    func testAFormOfTextFieldsIsSentFilledIn() throws {
+        for d in ["A Flask-WTF sign-up page: GET /join shows a form (method POST, action /join) with fields named handle, mail (an email address), secret and secret_again (password inputs); a valid sign-up redirects to /hello.",
+                  "flask wtforms page where people leave a note: fields called author and note, posted to /notes, then the page thanks them"] {
+            let s = ProjectSpec(description: d)
+            let plan = PlanBuilder.ruleBased(s)
+            XCTAssertEqual(plan.kind, .wtforms, d)
+            let checks = BehaviourRules.checks(for: s, plan: plan)
+            let c = try XCTUnwrap(checks.first { $0.method == "POST" && $0.form != nil }, "\(d)\n\(checks.map(\.label))")
+            XCTAssertEqual(Set(c.form?.keys.map { $0 } ?? []), Set(plan.forms.flatMap(\.fields).map(\.name).filter { $0 != "submit" }), d)
+            XCTAssertFalse(c.status.contains(500), d)
+            XCTAssertTrue(c.forbidden.contains("Internal Server Error"), d)
+            let passwords = plan.forms.flatMap(\.fields).filter { $0.type == "PasswordField" }.compactMap { c.form?[$0.name] }
+            XCTAssertEqual(Set(passwords).count, passwords.isEmpty ? 0 : 1, "one value in every password field: \(d)")
         }
     }
 

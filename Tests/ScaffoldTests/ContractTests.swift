@@ -513,20 +513,18 @@ final class ContractTests: XCTestCase {
             ("A Flask JSON API on port 7001.\n- POST /median with a JSON body {\"values\": [<number>, ...]} answers 200 with {\"median\": <number>}.",
              "POST", "/median", "values", C.ValueType.number),
             ("tiny flask api on port 7002: you POST {\"scores\": [3, 9, 4]} to /highest and it sends back the biggest one", "POST", "/highest", "scores", .number),
-            ("Make an API. PUT /shelves/<id> takes {\"labels\": [\"...\", ...], \"capacity\": <integer>} and returns the shelf as JSON.",
-             "PUT", "/shelves/<id>", "labels", .string),
+            ("Make an API. POST /shelves takes {\"labels\": [\"...\", ...], \"capacity\": <integer>} and returns the new shelf as JSON.",
+             "POST", "/shelves", "labels", .string),
         ]
         for (d, method, path, name, item) in descriptions {
             let spec = ProjectSpec(description: d)
-            // the model reads the body's values as query parameters and adds a GET of the same path
+            // the model reads the body's values as query parameters
             let answer = """
             {"kind": "json-api", "files": [{"path": "app.py", "purpose": "the API"}],
-             "routes": [{"method": "\(method)", "path": "\(path)", "purpose": "compute", "query": ["\(name)"]},
-                        {"method": "GET", "path": "\(path)", "purpose": "compute", "query": ["\(name)"]}]}
+             "routes": [{"method": "\(method)", "path": "\(path)", "purpose": "compute", "query": ["\(name)"]}]}
             """
             let plan = try PlanBuilder.fromModelAnswer(answer, spec: spec)
-            XCTAssertEqual(plan.routes.map { "\($0.method) \($0.path)" }, ["\(method) \(path)"],
-                           "the description writes \(path) only with \(method): \(d)")
+            XCTAssertEqual(plan.routes.map { "\($0.method) \($0.path)" }, ["\(method) \(path)"], d)
             let c = ContractReader.merge(ContractReader.explicit(spec, plan: plan), answer: answer, spec: spec, plan: plan)
             let e = try XCTUnwrap(c.endpoints.first { $0.path == path }, d)
             let p = try XCTUnwrap(e.params.first { $0.name == name }, d)
@@ -545,9 +543,14 @@ final class ContractTests: XCTestCase {
         let params = ContractReader.explicit(both, plan: bothPlan).endpoints.first?.params ?? []
         XCTAssertEqual(params.filter { $0.location == "query" }.map(\.name), ["factor"])
         XCTAssertEqual(params.filter { $0.location == "json" }.map(\.name), ["points"])
-        // an answer is not a body; a GET has none
+        // an answer is not a body (nor an error written after a status); a GET has none
         XCTAssertEqual(ContractReader.explicitBodies("POST /roll returns {\"faces\": [<integer>, ...]}"), [])
+        XCTAssertEqual(ContractReader.explicitBodies("PUT /pots/<id> updates it, or 404 {\"error\": \"...\"}"), [])
+        XCTAssertEqual(ContractReader.explicitBodies("POST /pots adds one, with {\"error\": \"...\"} when it is bad"), [])
         XCTAssertEqual(ContractReader.explicitBodies("GET /stats with {\"values\": [1, 2]}"), [])
+        // an update's body may hold some of its keys: they are not made required values of the route
+        let update = ProjectSpec(description: "PUT /pots/<id> with a JSON body {\"label\": \"...\", \"size\": <integer>} changes what it holds.")
+        XCTAssertFalse(ContractReader.explicit(update, plan: PlanBuilder.ruleBased(update)).endpoints.flatMap(\.params).contains { $0.location == "json" })
     }
 
     /// The keys of a GET route's answer, read from the lines that name that route alone, as precise and

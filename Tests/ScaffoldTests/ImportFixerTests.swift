@@ -175,6 +175,11 @@ final class ImportFixerTests: XCTestCase {
             try p.run(); p.waitUntilExit()
             XCTAssertEqual(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), expected)
         }
+        // a local assigned first and then called is the one meant; an annotation or a default is outside the body
+        let meant = "def pick(xs: list, n=max(1, 2)):\n    sorted = make_sorter()\n    return sorted(xs)\n"
+        XCTAssertEqual(try ImportFixer.run(meant, python: "python3", script: script, renameOnly: true).source, meant)
+        XCTAssertEqual(try ImportFixer.run("def f(xs: list):\n    list = list(xs)\n    return list\n", python: "python3", script: script, renameOnly: true).source,
+                       "def f(xs: list):\n    list_value = list(xs)\n    return list_value\n")
         // the whole-file fix renames too, before the imports
         XCTAssertEqual(try fix("def f(xs):\n    sum = sum(xs)\n    return jsonify(sum)\n").source,
                        "from flask import jsonify\ndef f(xs):\n    sum_value = sum(xs)\n    return jsonify(sum_value)\n")

@@ -18,9 +18,11 @@ final class PageBehaviourTests: XCTestCase {
     /// becomes `querySelector`; ids, other calls and text are untouched.
     func testSelectorsPassedAsIDsAreFixed() {
         let page = """
+        <table id="rows"><tbody></tbody></table><table><tbody></tbody></table>
         <script>
         document.getElementById("#sum").textContent = total;
         document.getElementById('rows tbody').innerHTML = "";
+        document.getElementById("table tbody").innerHTML = "";
         const box = document.getElementById("#list li");
         document.getElementById("price").value = "";
         console.log("getElementById is not for selectors");
@@ -28,15 +30,17 @@ final class PageBehaviourTests: XCTestCase {
         """
         let fixed = PageFixes.selectorsPassedAsIDs(page)
         XCTAssertEqual(fixed.source, """
+        <table id="rows"><tbody></tbody></table><table><tbody></tbody></table>
         <script>
         document.getElementById("sum").textContent = total;
         document.querySelector('#rows tbody').innerHTML = "";
+        document.querySelector("table tbody").innerHTML = "";
         const box = document.querySelector("#list li");
         document.getElementById("price").value = "";
         console.log("getElementById is not for selectors");
         </script>
         """)
-        XCTAssertEqual(fixed.changed.count, 3)
+        XCTAssertEqual(fixed.changed.count, 4)
         XCTAssertTrue(fixed.changed[0].hasPrefix("getElementById(\"#sum\")"), "\(fixed.changed)")
         XCTAssertEqual(PageFixes.selectorsPassedAsIDs("document.getElementById(\"a-b\")").changed, [])
     }

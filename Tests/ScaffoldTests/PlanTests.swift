@@ -196,6 +196,19 @@ final class PlanTests: XCTestCase {
         let both = ProjectSpec(description: "GET /tally returns the count as JSON; GET /tally with a bad token is not allowed and POST /tally adds one.")
         XCTAssertEqual(both.pinned.refusedRoutes, nil, "one of its clauses states an answer")
         XCTAssertTrue(both.pinned.routes.contains(PinnedRoute(method: "GET", path: "/tally")))
+        // what a route refuses is not the route refused
+        for d in ["POST /tally with {\"mark\": \"...\"} adds a mark (an empty mark is not allowed)",
+                  "POST /tally adds a mark, duplicate marks are not accepted",
+                  "GET /tally lists them (any other method answers 405)",
+                  "GET /tally answers 200; a request with a negative count is rejected with 400"] {
+            let spec = ProjectSpec(description: d)
+            XCTAssertEqual(spec.pinned.refusedRoutes, nil, d)
+            XCTAssertFalse(spec.pinned.routes.isEmpty, d)
+        }
+        // the model's plan keeps its other routes, and loses the refused one
+        let refusedSpec = ProjectSpec(description: "JSON API: POST /tally counts marks; GET /marks lists them. GET /tally gives status 405.")
+        let plan = try PlanBuilder.fromModelAnswer(#"{"kind": "json-api", "files": ["app.py"], "routes": [{"method": "GET", "path": "/tally"}, {"method": "POST", "path": "/tally"}, {"method": "GET", "path": "/marks"}]}"#, spec: refusedSpec)
+        XCTAssertEqual(plan.routes.map { "\($0.method) \($0.path)" }.sorted(), ["GET /marks", "POST /tally"])
     }
 
     func testRoutesTheDescriptionNeverNamesAreDroppedWhenItPinsRoutes() throws {

@@ -50,6 +50,23 @@ final class ReproducibleRecordTests: XCTestCase {
         }
     }
 
+    /// Drafting is recorded in generation.json (and the commit's trailer) when the generator drafts, and
+    /// absent when it does not.
+    func testDraftingIsRecordedWhenTheGeneratorDrafts() throws {
+        struct Record: Decodable { var draft: String?; var model: String }
+        for draft in ["ngram", nil] {
+            let base = ScriptedGenerator.fromDirectory(cube, strict: true)
+            let id = GeneratorIdentity(modelName: "scripted", modelSHA256: String(repeating: "0", count: 64), engine: "scripted-generator", draft: draft)
+            let gen = ScriptedGenerator(identity: id) { req, _ in try base.generate(req, onToken: { _ in }).text }
+            let out = work.appendingPathComponent("draft-\(draft ?? "none")")
+            _ = try Pipeline(generator: gen, options: NewOptions(description: description, outputDirectory: out, verify: false, workingDirectory: work)).run()
+            let data = try Data(contentsOf: out.appendingPathComponent(".deepcoder/generation.json"))
+            XCTAssertEqual(try JSONDecoder().decode(Record.self, from: data).draft, draft)
+            let message = try GitStore.headCommit(in: out).message
+            XCTAssertEqual(message.contains("Deepcoder-Draft: ngram"), draft != nil, message)
+        }
+    }
+
     /// Without Python: every form of the run's directories (as given, through a symbolic link resolved,
     /// another run's scratch copy) and pytest's timing are gone from what is recorded.
     func testRunPathsAreReplacedInEveryForm() throws {

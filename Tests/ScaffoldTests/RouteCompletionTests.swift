@@ -165,8 +165,6 @@ final class RouteCompletionTests: XCTestCase {
         }
     }
 
-    /// The name is made unique before its trailing "_" is trimmed: `/api/x-` becomes `api_x`, the
-    /// name app.py already uses (Flask refuses two views of one endpoint name).
     /// A body value the contract types as a list of numbers: the head refuses a body whose list holds
     /// anything else, and lets a list of numbers through (run in Flask).
     func testHeadChecksTheItemsOfAListInTheBody() throws {
@@ -194,6 +192,8 @@ final class RouteCompletionTests: XCTestCase {
         XCTAssertEqual(out.trimmingCharacters(in: .whitespacesAndNewlines), "[200, 400, 400, 400, 400, 400]", head)
     }
 
+    /// The name is made unique before its trailing "_" is trimmed: `/api/x-` becomes `api_x`, the
+    /// name app.py already uses (Flask refuses two views of one endpoint name).
     func testFunctionNameOfATrailingDashDoesNotClash() {
         XCTAssertEqual(RouteCompletion.functionName(route("GET", "/api/x-"), taken: ["api_x"]), "get_api_x")
     }

@@ -246,24 +246,7 @@ public final class TransformerModel {
             guard c.count < c.capacity else { throw ModelError.contextFull(needed: c.count + 1, capacity: c.capacity) }
         }
         try check(tokens)
-        let V = config.vocabularySize
-        let rows = min(tokens.count, batchSize)
-        if allLogitsRows < rows {
-            allLogits?.deallocate()
-            allLogits = .allocate(capacity: rows * V)
-            allLogitsRows = rows
-        }
-        var out: [[Float]] = []
-        out.reserveCapacity(tokens.count)
-        var s = 0
-        while s < tokens.count {
-            let e = min(s + batchSize, tokens.count)
-            forwardRows(Array(tokens[s..<e]), caches: Array(caches[s..<e]), positions: caches[s..<e].map(\.count),
-                        singleTokenRows: true, logits: .all)
-            for t in 0..<(e - s) { out.append(Array(UnsafeBufferPointer(start: allLogits! + t * V, count: V))) }
-            s = e
-        }
-        return out
+        return singleTokenRowsLogits(tokens, caches: caches, positions: caches.map(\.count))
     }
 
     /// Runs `tokens` at consecutive positions `cache.count…` of `cache` as one sequence, appends them to it,
@@ -282,6 +265,13 @@ public final class TransformerModel {
             throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
         }
         try check(tokens)
+        return singleTokenRowsLogits(tokens, caches: Array(repeating: cache, count: tokens.count), positions: Array(start..<(start + tokens.count)))
+    }
+
+    /// Rows run as one-token passes (`forwardRows` with `singleTokenRows`), `batchSize` rows a pass: row i is
+    /// `tokens[i]` at `positions[i]` of `caches[i]`. Returns the logits after each row. `decodeStep` passes
+    /// one row per sequence, `decodeRun` consecutive rows of one sequence.
+    private func singleTokenRowsLogits(_ tokens: [Int32], caches: [KVCache], positions: [Int]) -> [[Float]] {
         let V = config.vocabularySize
         let rows = min(tokens.count, batchSize)
         if allLogitsRows < rows {
@@ -294,7 +284,7 @@ public final class TransformerModel {
         var s = 0
         while s < tokens.count {
             let e = min(s + batchSize, tokens.count)
-            forwardRows(Array(tokens[s..<e]), caches: Array(repeating: cache, count: e - s), positions: Array((start + s)..<(start + e)),
+            forwardRows(Array(tokens[s..<e]), caches: Array(caches[s..<e]), positions: Array(positions[s..<e]),
                         singleTokenRows: true, logits: .all)
             for t in 0..<(e - s) { out.append(Array(UnsafeBufferPointer(start: allLogits! + t * V, count: V))) }
             s = e
