@@ -501,7 +501,7 @@ public enum PlanBuilder {
                 && rules.routes.contains { $0.method == r.method && Self.sameRouteUnderAnotherPrefix($0.path, r.path) }
                 && !Self.writes(r.path, in: spec.description)
         }
-        // a method the description says a path must refuse ("GET /summary gives status 405") is no route,
+        // a method the description says a path must refuse ("GET /tally gives status 405") is no route,
         // even when the model plans it
         let refused = spec.pinned.refusedRoutes ?? []
         routes.removeAll { r in

@@ -290,9 +290,9 @@ extension Pipeline {
 /// Mechanical fixes to a generated page's script, each one a mistake whose cure is certain.
 public enum PageFixes {
     /// `getElementById` takes an id, never a selector: `getElementById("#total")` and
-    /// `getElementById("schedule tbody")` always give null (then "Cannot set properties of null").
-    /// The first becomes `getElementById("total")`, the second `querySelector("#schedule tbody")` when the
-    /// page has an element with id="schedule" (else `querySelector("schedule tbody")`, a tag selector).
+    /// `getElementById("ledger tbody")` always give null (then "Cannot set properties of null").
+    /// The first becomes `getElementById("total")`, the second `querySelector("#ledger tbody")` when the
+    /// page has an element with id="ledger" (else `querySelector("ledger tbody")`, a tag selector).
     public static func selectorsPassedAsIDs(_ source: String) -> (source: String, changed: [String]) {
         var out = source
         var changed: [String] = []

@@ -202,7 +202,7 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
             if let s = m[1], !files.contains(s) { files.append(s) }
         }
         p.fileNames = files
-        // a method the description says a path must refuse ("GET /summary gives status 405", "DELETE /x
+        // a method the description says a path must refuse ("GET /tally gives status 405", "DELETE /x
         // is not allowed"): every clause naming it says so. It is no route to write; a check asks for 405.
         for r in p.routes {
             let mention = #"\b"# + r.method + #"\s+`?"# + NSRegularExpression.escapedPattern(for: r.path) + #"(?![\w/<-])"#

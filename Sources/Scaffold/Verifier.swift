@@ -89,7 +89,7 @@ public struct RouteProbe: Sendable, Codable, Equatable {
 }
 
 public enum JSONScalar: Sendable, Codable, Equatable {
-    /// a list holds scalars (`{"numbers": [2, 4, 9]}`); nested objects are not part of a description's bodies
+    /// a list holds scalars (`{"values": [2, 4, 9]}`); nested objects are not part of a description's bodies
     case string(String), number(Double), bool(Bool)
     indirect case list([JSONScalar])
     public func encode(to encoder: Encoder) throws {

@@ -209,12 +209,7 @@ public final class TransformerModel {
     @discardableResult
     public func forward(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
         guard !tokens.isEmpty else { return [] }
-        try check(cache)
-        let start = cache.count
-        guard start + tokens.count <= cache.capacity else {
-            throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
-        }
-        try check(tokens)
+        let start = try checkedStart(tokens, cache: cache)
         for r in Self.chunks(count: tokens.count, batch: batchSize) {
             let positions = Array((start + r.lowerBound)..<(start + r.upperBound))
             forwardRows(Array(tokens[r]), caches: Array(repeating: cache, count: r.count), positions: positions,
@@ -259,12 +254,7 @@ public final class TransformerModel {
     /// for bit those of decoding `tokens[0...i]` one at a time (DraftedDecodingTests).
     public func decodeRun(_ tokens: [Int32], cache: KVCache) throws -> [[Float]] {
         guard !tokens.isEmpty else { return [] }
-        try check(cache)
-        let start = cache.count
-        guard start + tokens.count <= cache.capacity else {
-            throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
-        }
-        try check(tokens)
+        let start = try checkedStart(tokens, cache: cache)
         return singleTokenRowsLogits(tokens, caches: Array(repeating: cache, count: tokens.count), positions: Array(start..<(start + tokens.count)))
     }
 
@@ -290,6 +280,17 @@ public final class TransformerModel {
             s = e
         }
         return out
+    }
+
+    /// Where a run of `tokens` starts in `cache`, after checking the cache, the tokens and the room left.
+    private func checkedStart(_ tokens: [Int32], cache: KVCache) throws -> Int {
+        try check(cache)
+        let start = cache.count
+        guard start + tokens.count <= cache.capacity else {
+            throw ModelError.contextFull(needed: start + tokens.count, capacity: cache.capacity)
+        }
+        try check(tokens)
+        return start
     }
 
     private func check(_ tokens: [Int32]) throws {
