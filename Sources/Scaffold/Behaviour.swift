@@ -34,6 +34,12 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     public var differsFromPrevious: Bool = false
     /// Paths the answer (a page) must link to with `<a href>`.
     public var links: [String] = []
+    /// A request whose answer (a page) must list fewer entries (`<li>`, `<tr>`) than the answer to
+    /// this one does, when that answer lists any.
+    public var fewerEntriesThan: String? = nil
+    /// Keys of a successful JSON answer whose list the description says is in order: key →
+    /// "ascending" or "descending" (`ContractReader.orderedKeys`).
+    public var ordered: [String: String] = [:]
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.

@@ -225,6 +225,34 @@ public enum ContractReader {
         return out
     }
 
+    /// JSON keys the description says hold a list in order: the last quoted key before "in ascending
+    /// order", "sorted", "smallest first", "in descending order", "largest first", … in the same
+    /// sentence. "sorted by <field>" orders objects, not values, and gives nothing.
+    public static func orderedKeys(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        let sentences = text.components(separatedBy: "\n").flatMap {
+            $0.replacingOccurrences(of: #"(?<=[.;!?])\s+(?=[A-Z"(])"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}")
+        }
+        let orders = [("ascending", #"\b(?:in\s+)?(?:ascending|increasing)(?:\s+order)?\b|\bsorted\b(?!\s+(?:by|on|according)\b)(?:\s+(?:in\s+)?ascending)?|\b(?:smallest|lowest)\s+first\b"#),
+                      ("descending", #"\b(?:in\s+)?(?:descending|decreasing)(?:\s+order)?\b|\b(?:largest|highest|biggest)\s+first\b"#)]
+        for sentence in sentences {
+            let ns = sentence as NSString
+            var found: [(at: Int, order: String)] = []
+            for (order, pattern) in orders {
+                for m in (try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])).matches(in: sentence, range: NSRange(location: 0, length: ns.length)) {
+                    found.append((m.range.location, order))
+                }
+            }
+            // "sorted in descending order" is one statement: the nearest phrase wins
+            guard let first = found.min(by: { $0.at < $1.at }) else { continue }
+            let order = found.contains { $0.order == "descending" } ? "descending" : first.order
+            let before = ns.substring(to: first.at)
+            guard let key = PinnedFacts.matches(#""([A-Za-z_][\w-]*)""#, in: before, options: []).last?[1] else { continue }
+            out[key] = order
+        }
+        return out
+    }
+
     /// Types written in the description's own syntax: `<number>`, `<integer>`, `<boolean>`, `<string>`
     /// placeholders after `name=` or `"name":`, and example values (`width=2` is a number,
     /// `date=2024-07-04` a date, `"active": true` a boolean).
@@ -880,6 +908,28 @@ extension Contract {
                                  filled: page.outputs.map(\.id), allowsRequests: page.calls != nil), at: 0)
         }
         return out
+    }
+
+    /// A search the description says can find nothing, with the text it shows then ("if nothing
+    /// matches, say "…"", "when there are no results, show "…""): the one GET route with one text
+    /// query parameter, asked for letters no entry holds, must show that text and list fewer entries
+    /// than its answer to an empty search.
+    public func noMatchChecks(description: String, plan: ProjectPlan) -> [BehaviourCheck] {
+        let nothing = #"\b(?:nothing|none)\s+(?:\w+\s+)?(?:matches|match|is found|are found|found|comes up|turns up)\b|\bno\s+(?:\w+\s+)?(?:matches|match|results?|hits)\b|\b(?:finds|find|found|returns|matches|match)\s+nothing\b"#
+        guard let line = BehaviourRules.units(description).first(where: {
+                  StatementReader.masked($0).range(of: nothing, options: [.regularExpression, .caseInsensitive]) != nil }),
+              let message = StatementReader.messages(line).first(where: { !$0.negated })?.text else { return [] }
+        let textTypes: Set<ValueType?> = [nil, .string]
+        let searches: [(PlannedRoute, String)] = plan.routes.compactMap { r in
+            guard r.method == "GET", !r.path.contains("<") else { return nil }
+            let text = r.query.filter { textTypes.contains(paramType($0, path: r.path)) && textTypes.contains(paramType($0)) }
+            return text.count == 1 ? (r, text[0]) : nil
+        }
+        guard searches.count == 1, let (route, name) = searches.first else { return [] }
+        var c = BehaviourCheck(method: "GET", url: BehaviourRules.joinURL(route.path, [(name, "zqxvjk")]), status: [200], texts: [message],
+                               source: line, file: plan.kind == .jsonAPI ? "app.py" : (plan.pages.first ?? "app.py"))
+        c.fewerEntriesThan = BehaviourRules.joinURL(route.path, [(name, "")])
+        return [c]
     }
 
     /// Requests for a site's pages: each page answers 200, shows its heading and links to the pages

@@ -18,11 +18,14 @@ public struct PageCheck: Sendable, Codable, Equatable {
     public var filled: [String] = []
     /// The page may (and should) ask the app: its GET requests are answered by the app itself.
     public var allowsRequests = false
+    /// Inputs the page treats as invalid: after the click, the page must not show the same text as
+    /// it shows for these (a valid value answered with the invalid-input message).
+    public var unlike: [String: String]? = nil
 
     public init(inputs: [String: String], click: String, shows: [String: [String]] = [:], hides: [String: [String]] = [:],
-                source: String, file: String, filled: [String] = [], allowsRequests: Bool = false) {
+                source: String, file: String, filled: [String] = [], allowsRequests: Bool = false, unlike: [String: String]? = nil) {
         self.inputs = inputs; self.click = click; self.shows = shows; self.hides = hides; self.source = source; self.file = file
-        self.filled = filled; self.allowsRequests = allowsRequests
+        self.filled = filled; self.allowsRequests = allowsRequests; self.unlike = unlike
     }
 
     /// "typing hours="8", then clicking #pay → the page shows "100.00", #wage does not show "Check the numbers"", for prompts.
@@ -35,6 +38,7 @@ public struct PageCheck: Sendable, Codable, Equatable {
             parts += texts.map { "#\(id) does not show \"\($0)\"" }
         }
         if !filled.isEmpty { parts.append(filled.map { "#\($0)" }.joined(separator: " or ") + " shows the result") }
+        if let unlike { parts.append("the page does not show what it shows for " + unlike.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")) }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
@@ -278,6 +282,32 @@ public enum PageRules {
             if added, let exampleLine, let i = out.firstIndex(where: { $0.source == exampleLine }) {
                 out[i].hides[target, default: []].append(word)
             }
+        }
+        return out
+    }
+    /// Values the description never calls invalid must get a result. With one numeric input whose
+    /// worked example the checks know, and a description that says which values are invalid (empty,
+    /// not a number, …) without rejecting zero or negatives, typing 0 and the example's negative
+    /// must not give the page's answer to a non-number. A page that refuses `x <= 0` when only
+    /// non-numbers are invalid fails here.
+    public static func acceptedValueChecks(description: String, checks: [PageCheck]) -> [PageCheck] {
+        guard let example = checks.first(where: { c in
+            c.inputs.count == 1 && c.unlike == nil && Double(c.inputs.values.first!) != nil
+                && (c.shows["*"] ?? []).contains { Double($0.replacingOccurrences(of: ",", with: "")) != nil }
+        }), let (id, value) = example.inputs.first, let x = Double(value) else { return [] }
+        let lines = BehaviourRules.units(description)
+        let stated = lines.flatMap { StatementReader.conditions($0).map(\.kind) }
+        // the description must speak of invalid input, and of nothing a number's sign or size decides
+        guard let line = lines.first(where: { StatementReader.conditions($0).contains { $0.kind == .empty || $0.kind == .notANumber } }),
+              stated.allSatisfy({ $0 == .empty || $0 == .notANumber || $0 == .missing }) else { return [] }
+        let negative = x > 0 ? "-" + value : (x < 0 ? value : "-3")
+        let never = ["NaN", "Infinity", "undefined"]
+        var out: [PageCheck] = []
+        for typed in ["0", negative] where typed != value && !checks.contains(where: { $0.inputs == [id: typed] }) {
+            out.append(PageCheck(inputs: [id: typed], click: example.click, hides: ["*": never],
+                                 source: line,
+                                 file: example.file, filled: example.filled, allowsRequests: example.allowsRequests,
+                                 unlike: [id: "abc"]))
         }
         return out
     }

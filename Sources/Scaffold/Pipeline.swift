@@ -280,10 +280,37 @@ public final class Pipeline {
             let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
             page += contract.pageChecks(existing: page, file: file)
         }
+        page += PageRules.acceptedValueChecks(description: spec.description, checks: page)
         behaviour += contract.behaviourChecks(existing: behaviour)
         behaviour += contract.siteChecks(plan: plan, description: spec.description)
+        if let contract, !behaviour.contains(where: { $0.url.contains("zqxvjk") }) {
+            behaviour += contract.noMatchChecks(description: spec.description, plan: plan)
+        }
+        behaviour = Self.withOrderedKeys(behaviour, contract: contract, description: spec.description)
         derived = (behaviour, page)
         return (behaviour, page)
+    }
+
+    /// Every check carries the keys the description says hold an ordered list; where a route takes a
+    /// list of numbers in its JSON body, one more request sends a list out of order with ties, so an
+    /// answer that keeps the input's order is seen.
+    static func withOrderedKeys(_ checks: [BehaviourCheck], contract: Contract?, description: String) -> [BehaviourCheck] {
+        let ordered = ContractReader.orderedKeys(description)
+        guard !ordered.isEmpty else { return checks }
+        var out = checks.map { c in var c = c; c.ordered = ordered; return c }
+        for e in contract?.endpoints ?? [] where e.method == "POST" || e.method == "PUT" {
+            let body = e.params.filter { $0.location == "json" }
+            guard let list = body.first(where: { $0.type == .list && ($0.items == .number || $0.items == .integer) }),
+                  let template = out.first(where: { $0.method == e.method && $0.url == e.path && $0.json?[list.name] != nil && $0.status.contains(where: { $0 < 300 }) }),
+                  var json = template.json else { continue }
+            json[list.name] = .list([5, 1, 5, 1, 3].map { .number($0) })
+            var c = BehaviourCheck(method: e.method, url: e.path, json: json, status: template.status.filter { $0 < 300 },
+                                   source: "a list out of order, with ties, gets an answer whose " + ordered.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                                       + " list" + (ordered.count == 1 ? " is" : "s are") + " in the order the description states")
+            c.ordered = ordered
+            out.append(c)
+        }
+        return out
     }
 
     /// How much of what the description states verification checked, e.g. "6 stated behaviours and

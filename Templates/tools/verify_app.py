@@ -321,6 +321,29 @@ def check_behaviour(data):
                         for k, v in (c.get("jsonSubset") or {}).items():
                             if k in value and not _same(value[k], v):
                                 problems.append(f'"{k}" is {json.dumps(value[k])}, expected {json.dumps(v)}')
+        if c.get("fewerEntriesThan"):
+            try:
+                ref = client.get(c["fewerEntriesThan"])
+                def entries(text):
+                    return len(re.findall(r"<(?:li|tr)\b", text, re.I))
+                if ref.status_code == 200 and entries(ref.get_data(as_text=True)) > 0 \
+                        and entries(body) >= entries(ref.get_data(as_text=True)):
+                    problems.append(f"it lists {entries(body)} entries, as many as {c['fewerEntriesThan']} does: "
+                                    "a search that matches nothing must list none of them")
+            except BaseException:  # noqa: BLE001
+                pass  # the reference request is not this check's business
+        if c.get("ordered") and resp.status_code < 300:
+            value = resp.get_json(silent=True)
+            for k, order in c["ordered"].items():
+                items = value.get(k) if isinstance(value, dict) else None
+                if not isinstance(items, list) or len(items) < 2:
+                    continue
+                numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)
+                if not numbers and not all(isinstance(x, str) for x in items):
+                    continue
+                want = sorted(items, reverse=order == "descending")
+                if items != want:
+                    problems.append(f'"{k}" is {json.dumps(items)}, which is not in {order} order ({json.dumps(want)})')
         import html as _html
         shown = body + "\n" + _html.unescape(body)
         for t in c.get("texts", []):
@@ -533,6 +556,15 @@ def run_page_checks(node, app, checks, page_file, sim):
             scripts.append(m.group(2))
     runs = [{"inputs": c["inputs"], "click": c["click"],
              "read": sorted({*c.get("shows", {}), *c.get("hides", {}), *c.get("filled", [])} - {"*"})} for c in checks]
+    # a use that must not look like the page's answer to invalid input: run that input too (appended runs)
+    reference, owners = {}, list(checks)
+    for c in checks:
+        if c.get("unlike"):
+            key = json.dumps(c["unlike"], sort_keys=True)
+            if key not in reference:
+                reference[key] = len(runs)
+                runs.append({"inputs": c["unlike"], "click": c["click"], "read": []})
+                owners.append(c)
 
     def simulate(responses):
         r = subprocess.run([node, sim], input=json.dumps({"html": html, "scripts": scripts, "runs": runs, "responses": responses}),
@@ -543,7 +575,7 @@ def run_page_checks(node, app, checks, page_file, sim):
         results = simulate({})
         # a page that calls the app: answer the GET requests it made with the app's own answers, and run again
         responses = {}
-        for c, res in zip(checks, results):
+        for c, res in zip(owners, results):
             if not c.get("allowsRequests"):
                 continue
             for u in res.get("requests", [])[:5]:
@@ -590,6 +622,13 @@ def run_page_checks(node, app, checks, page_file, sim):
         filled = c.get("filled", [])
         if filled and not any((texts.get(el) or "").strip() for el in filled):
             problems.append(" and ".join(f"#{el}" for el in filled) + " show nothing after the click")
+        if c.get("unlike"):
+            ref = results[reference[json.dumps(c["unlike"], sort_keys=True)]]
+            if not ref.get("error") and (ref.get("texts", {}).get("*") or "").strip() == shown.strip():
+                bad = ", ".join(f'{k}="{v}"' for k, v in sorted(c["unlike"].items()))
+                problems.append(f"the page shows {shown.strip()[:120]!r}, the same as for the invalid input {bad}: "
+                                "this value is valid (the description calls only empty input and non-numbers invalid), "
+                                "so it must get a result")
         if res.get("requests") and not c.get("allowsRequests"):
             problems.append("the script sent a request to the server (" + ", ".join(res["requests"][:3]) + "); it must calculate in the browser")
         if problems:

@@ -508,6 +508,65 @@ final class ContractTests: XCTestCase {
 
     /// A JSON body the description writes for a route: its keys are body values with the literal's types
     /// (a list with its items' type), never query parameters, and the model's plan cannot make them so.
+    /// A key the description says holds a list in order is read with its order; "sorted by" a field
+    /// and a sentence without a quoted key give nothing. Every check carries the keys, and a route
+    /// taking a list of numbers gets one more request with a list out of order and with ties.
+    func testKeysWhoseListsTheDescriptionOrders() throws {
+        let cases: [(String, [String: String])] = [
+            ("POST /spread with {\"values\": [<number>, ...]} answers with \"repeated\": the values seen more than once, in ascending order.", ["repeated": "ascending"]),
+            ("- \"peaks\": a list of the local maxima, sorted from the largest, i.e. largest first\n- \"dips\": the local minima, sorted", ["peaks": "descending", "dips": "ascending"]),
+            ("the answer has \"top\" (the three highest values in descending order) and \"count\".", ["top": "descending"]),
+            ("return \"rows\" sorted by name. Values are in any order.", [:]),
+            ("List them in ascending order.", [:]),
+        ]
+        for (d, want) in cases { XCTAssertEqual(ContractReader.orderedKeys(d), want, d) }
+
+        let d = "A JSON API on port 7010. POST /spread with a JSON body {\"values\": [<number>, ...]} answers 200 with \"repeated\": the values seen more than once, in ascending order."
+        let spec = ProjectSpec(description: d)
+        let plan = PlanBuilder.ruleBased(spec)
+        let contract = ContractReader.explicit(spec, plan: plan)
+        let given = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([.number(2), .number(2)])], status: [200], source: "example")
+        let checks = Pipeline.withOrderedKeys([given], contract: contract, description: d)
+        XCTAssertEqual(checks.count, 2)
+        XCTAssertTrue(checks.allSatisfy { $0.ordered == ["repeated": "ascending"] })
+        XCTAssertEqual(checks[1].json?["values"], .list([5, 1, 5, 1, 3].map { JSONScalar.number($0) }))
+        XCTAssertEqual(checks[1].status, [200])
+        XCTAssertEqual(Pipeline.withOrderedKeys([given], contract: contract, description: "POST /spread with {\"values\": [1]} answers 200."), [given])
+    }
+
+    /// A search the description says can find nothing is asked for letters no entry holds: the
+    /// answer must show the stated text and list fewer entries than an empty search. Descriptions
+    /// that speak of empty input, or have no text parameter, get no such check.
+    func testASearchThatFindsNothingShowsItsStatedText() throws {
+        let plan = ProjectPlan(kind: .jinjaPages, port: 7020, files: [PlannedFile(path: "app.py", purpose: ""), PlannedFile(path: "templates/index.html", purpose: "")],
+                               routes: [PlannedRoute(method: "GET", path: "/", purpose: ""), PlannedRoute(method: "GET", path: "/find", purpose: "", query: ["term", "page"])])
+        var contract = Contract(port: 7020)
+        contract.endpoints = [Contract.Endpoint(method: "GET", path: "/find", params: [Contract.Param(name: "page", location: "query", type: .integer, origin: .model)],
+                                                returns: [], origin: .model)]
+        let found = [
+            "A page to look up cities by name at /find?term=... . If nothing matches, show \"Nothing here\".",
+            "city finder; when no city matches the term the page should say \"Nothing here\"",
+            "Search the cities (GET /find). No results? Then display \"Nothing here\" instead of a list.",
+        ]
+        for d in found {
+            let checks = contract.noMatchChecks(description: d, plan: plan)
+            XCTAssertEqual(checks.map(\.url), ["/find?term=zqxvjk"], d)
+            XCTAssertEqual(checks.first?.texts, ["Nothing here"], d)
+            XCTAssertEqual(checks.first?.fewerEntriesThan, "/find?term=", d)
+            XCTAssertEqual(checks.first?.file, "templates/index.html", d)
+        }
+        let other = [
+            "A page at /find?term=... . If nothing is typed, show \"Type a city\".",
+            "city finder; an empty term shows \"Type a city\"",
+            "If nothing matches, show the full list.",
+        ]
+        for d in other { XCTAssertEqual(contract.noMatchChecks(description: d, plan: plan).count, 0, d) }
+        // two text parameters: which one searches is not known
+        var two = plan
+        two.routes[1].query = ["term", "country"]
+        XCTAssertEqual(contract.noMatchChecks(description: found[0], plan: two).count, 0)
+    }
+
     func testAJSONBodyWrittenForARouteIsReadFromTheBody() throws {
         let descriptions = [
             ("A Flask JSON API on port 7001.\n- POST /median with a JSON body {\"values\": [<number>, ...]} answers 200 with {\"median\": <number>}.",

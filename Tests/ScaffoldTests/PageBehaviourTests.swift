@@ -14,6 +14,37 @@ final class PageBehaviourTests: XCTestCase {
     static let miles = ["miles_page_js", "miles_page_js_plain", "miles_page_js_casual"]
     static let discount = ["discount_page_js", "discount_page_js_plain", "discount_page_js_casual"]
 
+    /// A one-input page whose description calls only empty input and non-numbers invalid must give 0
+    /// and a negative number a result; a description that also rejects a sign or a size gets no such
+    /// check. Descriptions written here, three wordings each.
+    func testValuesTheDescriptionNeverCallsInvalidGetAResult() {
+        let example = PageCheck(inputs: ["kilometres": "10"], click: "go", shows: ["*": ["6.21"]], source: "example", file: "templates/index.html",
+                                filled: ["out"])
+        let onlyNonNumbers = [
+            "A page that turns kilometres into miles when I press the button, e.g. 10 gives 6.21. If the field is blank or not a number, show a message instead.",
+            "Convert km to miles in the browser. Leave the box empty or type letters and it should say that's not a number.",
+            "kilometres to miles page with a button; an empty box or something that isn't numeric shows a short warning, never NaN",
+        ]
+        for d in onlyNonNumbers {
+            let extra = PageRules.acceptedValueChecks(description: d, checks: [example])
+            XCTAssertEqual(extra.map { $0.inputs["kilometres"] }, ["0", "-10"], d)
+            XCTAssertTrue(extra.allSatisfy { $0.unlike == ["kilometres": "abc"] && $0.filled == ["out"] && $0.click == "go" }, d)
+            XCTAssertTrue(extra.allSatisfy { StatementReader.conditions($0.source).contains { $0.kind == .notANumber || $0.kind == .empty } }, d)
+        }
+        let signOrSize = [
+            "A page that turns kilometres into miles. If the field is empty, not a number or negative, show a message.",
+            "Convert km to miles; the distance must be greater than 0, otherwise say it's invalid. Blank input shows a message too.",
+            "kilometres to miles; an empty box, letters or anything above 40000 shows a warning",
+        ]
+        for d in signOrSize { XCTAssertEqual(PageRules.acceptedValueChecks(description: d, checks: [example]).count, 0, d) }
+        // nothing said about invalid input, several inputs, or an example that is not a number: no check
+        XCTAssertEqual(PageRules.acceptedValueChecks(description: "A page that turns kilometres into miles.", checks: [example]).count, 0)
+        var two = example; two.inputs["metres"] = "5"
+        XCTAssertEqual(PageRules.acceptedValueChecks(description: onlyNonNumbers[0], checks: [two]).count, 0)
+        var word = example; word.shows = ["*": ["far"]]
+        XCTAssertEqual(PageRules.acceptedValueChecks(description: onlyNonNumbers[0], checks: [word]).count, 0)
+    }
+
     /// `getElementById` with a selector is always null: a `#id` loses its `#`, a descendant selector
     /// becomes `querySelector`; ids, other calls and text are untouched.
     func testSelectorsPassedAsIDsAreFixed() {

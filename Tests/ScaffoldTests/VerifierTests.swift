@@ -369,6 +369,104 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(good.status, .passed, "\(good.failures)")
     }
 
+    /// A page that answers a valid number with its invalid-input message fails the use made with
+    /// `unlike`; a page that converts it passes.
+    func testAValidValueAnsweredLikeInvalidInputFails() throws {
+        try put("app.py", app)
+        func page(_ refuses: String) -> String {
+            "<html><body><input id=\"km\"><button id=\"go\">Go</button><p id=\"out\"></p><script>\n"
+                + "document.getElementById('go').addEventListener('click', function () {\n"
+                + "  const raw = document.getElementById('km').value; const x = parseFloat(raw);\n"
+                + "  document.getElementById('out').textContent = (raw.trim() === '' || isNaN(x) || \(refuses)) ? 'Please type a number' : (x * 0.621371).toFixed(2);\n"
+                + "});\n</script></body></html>"
+        }
+        let checks = PageRules.acceptedValueChecks(description: "km to miles on a page: if the box is empty or not a number, show a message.", checks: [
+            PageCheck(inputs: ["km": "10"], click: "go", shows: ["*": ["6.21"]], source: "example", file: "templates/index.html", filled: ["out"])])
+        XCTAssertEqual(checks.count, 2)
+        func run(_ html: String) throws -> CheckResult {
+            try put("templates/index.html", html)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: plan, page: checks, wantsJavaScript: true)
+            return try XCTUnwrap(r.checks.first { $0.name == .javascript })
+        }
+        let bad = try run(page("x <= 0"))
+        if bad.status == .skipped { throw XCTSkip("node is not installed: \(bad.summary)") }
+        XCTAssertEqual(bad.status, .failed)
+        XCTAssertEqual(bad.failures.count, 2, "\(bad.failures)")
+        XCTAssertTrue(bad.failures.allSatisfy { $0.message.contains("the same as for the invalid input km=\"abc\"") }, "\(bad.failures)")
+        let negativeOnly = try run(page("x < 0"))
+        XCTAssertEqual(negativeOnly.failures.count, 1, "\(negativeOnly.failures)")
+        XCTAssertTrue(negativeOnly.failures[0].message.contains("km=\"-10\""), negativeOnly.failures[0].message)
+        let good = try run(page("false"))
+        XCTAssertEqual(good.status, .passed, "\(good.failures)")
+    }
+
+    /// A list the description says is in order must be in that order in the answer.
+    func testAListTheDescriptionOrdersMustBeInOrder() throws {
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
+        let apiPlan = ProjectPlan(kind: .jsonAPI, port: 5071, files: [PlannedFile(path: "app.py", purpose: "")],
+                                  routes: [PlannedRoute(method: "POST", path: "/spread", purpose: "")])
+        var check = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([5, 1, 5, 1, 3].map { JSONScalar.number($0) })], status: [200], source: "in ascending order")
+        check.ordered = ["repeated": "ascending"]
+        func run(_ expression: String) throws -> CheckResult {
+            try put("app.py", """
+            from collections import Counter
+            from flask import Flask, jsonify, request
+            app = Flask(__name__)
+
+            @app.route("/spread", methods=["POST"])
+            def spread():
+                counts = Counter(request.get_json()["values"])
+                return jsonify({"repeated": \(expression), "total": 5})
+
+            if __name__ == "__main__":
+                app.run(host="127.0.0.1", port=5071)
+            """)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: [check])
+            return try XCTUnwrap(r.checks.first { $0.name == .behaviour })
+        }
+        let bad = try run("[v for v, n in counts.items() if n > 1]")
+        XCTAssertEqual(bad.status, .failed)
+        XCTAssertTrue(bad.failures.contains { $0.message.contains(#""repeated" is [5, 1], which is not in ascending order ([1, 5])"#) }, "\(bad.failures)")
+        let good = try run("sorted(v for v, n in counts.items() if n > 1)")
+        XCTAssertEqual(good.status, .passed, "\(good.failures)")
+    }
+
+    /// A search that matches nothing must list fewer entries than the empty search: an app that falls
+    /// back to the whole list fails even though it shows the stated text.
+    func testASearchThatFindsNothingListsNothing() throws {
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
+        let searchPlan = ProjectPlan(kind: .jsonAPI, port: 5072, files: [PlannedFile(path: "app.py", purpose: "")],
+                                     routes: [PlannedRoute(method: "GET", path: "/find", purpose: "", query: ["term"])])
+        var check = BehaviourCheck(method: "GET", url: "/find?term=zqxvjk", status: [200], texts: ["Nothing here"], source: "if nothing matches, show \"Nothing here\"")
+        check.fewerEntriesThan = "/find?term="
+        func run(_ fallback: String) throws -> CheckResult {
+            try put("app.py", """
+            from flask import Flask, request
+            app = Flask(__name__)
+            CITIES = ["Oslo", "Lima", "Quito"]
+
+            @app.route("/find")
+            def find():
+                term = request.args.get("term", "").lower()
+                hits = [c for c in CITIES if term in c.lower()]
+                note = "" if hits else "<p>Nothing here</p>"
+                if not hits:
+                    hits = \(fallback)
+                return note + "<ul>" + "".join(f"<li>{c}</li>" for c in hits) + "</ul>"
+
+            if __name__ == "__main__":
+                app.run(host="127.0.0.1", port=5072)
+            """)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: searchPlan, behaviour: [check])
+            return try XCTUnwrap(r.checks.first { $0.name == .behaviour })
+        }
+        let bad = try run("CITIES")
+        XCTAssertEqual(bad.status, .failed)
+        XCTAssertTrue(bad.failures.contains { $0.message.contains("it lists 3 entries, as many as /find?term= does") }, "\(bad.failures)")
+        let good = try run("[]")
+        XCTAssertEqual(good.status, .passed, "\(good.failures)")
+    }
+
     /// A pinned output format is met by any number written the same way, and not by a bare number.
     func testPinnedResultFormat() throws {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("templates"))
