@@ -227,13 +227,14 @@ public enum ContractReader {
 
     /// JSON keys the description says hold a list in order: the last quoted key before "in ascending
     /// order", "sorted", "smallest first", "in descending order", "largest first", … in the same
-    /// sentence. "sorted by <field>" orders objects, not values, and gives nothing.
+    /// sentence. "sorted by <field>" orders objects, not values, and "the sorted values" describes
+    /// the working, not the answer: both give nothing.
     public static func orderedKeys(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
         let sentences = text.components(separatedBy: "\n").flatMap {
             $0.replacingOccurrences(of: #"(?<=[.;!?])\s+(?=[A-Z"(])"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}")
         }
-        let orders = [("ascending", #"\b(?:in\s+)?(?:ascending|increasing)(?:\s+order)?\b|\bsorted\b(?!\s+(?:by|on|according)\b)(?:\s+(?:in\s+)?ascending)?|\b(?:smallest|lowest)\s+first\b"#),
+        let orders = [("ascending", #"\b(?:in\s+)?(?:ascending|increasing)(?:\s+order)?\b|\bsorted\b(?=\s*(?:[,.;:)]|$|\s(?:in\s+ascending|ascending|from\s+(?:the\s+)?(?:smallest|lowest))\b))|\b(?:smallest|lowest)\s+first\b"#),
                       ("descending", #"\b(?:in\s+)?(?:descending|decreasing)(?:\s+order)?\b|\b(?:largest|highest|biggest)\s+first\b"#)]
         for sentence in sentences {
             let ns = sentence as NSString
@@ -585,14 +586,14 @@ public enum ContractReader {
             }
             c.errors.append(Contract.StatedError(route: x.route, given: x.given, status: x.status, origin: .model))
         }
-        return decide(withoutContradictions(c), spec: spec, plan: plan)
+        return decide(withoutContradictions(c, text: text), spec: spec, plan: plan)
     }
 
     /// The model's examples and errors without repeats and without contradictions: a request listed
     /// both as a worked example and as an error says nothing reliable, so neither is kept (one the
     /// description states keeps its place); an "example" whose expected output is only the word
     /// error is an error whose status the model does not know, and is not kept as an example.
-    static func withoutContradictions(_ contract: Contract) -> Contract {
+    static func withoutContradictions(_ contract: Contract, text: String = "") -> Contract {
         var c = contract
         struct Request: Hashable { var route: String?; var given: [String: String] }
         func isErrorWord(_ s: String) -> Bool {
@@ -611,7 +612,17 @@ public enum ContractReader {
         c.errors = c.errors.filter { var key = $0; key.checked = false; return seenErrors.insert(key).inserted }
         let asExample = Dictionary(c.examples.map { (Request(route: $0.route, given: $0.given), $0.origin) }) { a, b in a == .model ? b : a }
         let asError = Dictionary(c.errors.map { (Request(route: $0.route, given: $0.given), $0.origin) }) { a, b in a == .model ? b : a }
-        let both = Set(asExample.keys).intersection(asError.keys)
+        var both = Set(asExample.keys).intersection(asError.keys)
+        guard !both.isEmpty else { return c }
+        // the model listed a request both ways: a worked example whose answer the description writes
+        // wins over an error whose status it does not write
+        for r in both where asExample[r] == .model && asError[r] == .model {
+            let statuses = c.errors.filter { Request(route: $0.route, given: $0.given) == r }.map(\.status)
+            guard !text.isEmpty, statuses.allSatisfy({ $0.map { !written(String($0), in: text) } ?? true }) else { continue }
+            c.errors.removeAll { Request(route: $0.route, given: $0.given) == r }
+            c.dropped.append("error \(r.given): the description writes this request's answer as a worked example")
+            both.remove(r)
+        }
         guard !both.isEmpty else { return c }
         c.examples = c.examples.filter { x in
             let r = Request(route: x.route, given: x.given)
@@ -930,6 +941,30 @@ extension Contract {
                                source: line, file: plan.kind == .jsonAPI ? "app.py" : (plan.pages.first ?? "app.py"))
         c.fewerEntriesThan = BehaviourRules.joinURL(route.path, [(name, "")])
         return [c]
+    }
+
+    /// A worked example of a GET route taking two values, and a statement that the answer is negative
+    /// when the first is before (after, less than, …) the second ("if end is before start the number
+    /// is negative"): the example with the two values swapped must answer its number negated.
+    public func reversedOrderChecks(description: String) -> [BehaviourCheck] {
+        let order = #"\b(?:if|when|whenever)\s+(?:the\s+)?([A-Za-z_][\w-]*)(?:\s+(?:date|day|time|value|number))?\s+(?:is|comes|falls|lies)\s+(?:(?:\w+\s+)?(?:before|after)|earlier than|later than|less than|smaller than|lower than|greater than|larger than|bigger than|more than)\s+(?:the\s+)?([A-Za-z_][\w-]*)\b"#
+        var out: [BehaviourCheck] = []
+        for line in BehaviourRules.units(description) {
+            let masked = StatementReader.masked(line)
+            guard masked.range(of: #"\bnegative\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+                  let m = PinnedFacts.matches(order, in: masked, options: [.caseInsensitive]).first, let a = m[1], let b = m[2], a != b else { continue }
+            for x in examples {
+                guard let route = x.route, let e = endpoints.first(where: { $0.path == route && $0.method == "GET" }),
+                      let va = x.given[a], let vb = x.given[b], va != vb, x.expect.count == 1,
+                      let n = Double(x.expect[0]), n > 0 else { continue }
+                var given = x.given
+                given[a] = vb; given[b] = va
+                let url = BehaviourRules.joinURL(e.path, given.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+                guard !out.contains(where: { $0.url == url }) else { continue }
+                out.append(BehaviourCheck(method: "GET", url: url, status: [200], texts: ["-" + x.expect[0]], source: line))
+            }
+        }
+        return out
     }
 
     /// Requests for a site's pages: each page answers 200, shows its heading and links to the pages

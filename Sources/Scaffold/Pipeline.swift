@@ -283,9 +283,8 @@ public final class Pipeline {
         page += PageRules.acceptedValueChecks(description: spec.description, checks: page)
         behaviour += contract.behaviourChecks(existing: behaviour)
         behaviour += contract.siteChecks(plan: plan, description: spec.description)
-        if let contract, !behaviour.contains(where: { $0.url.contains("zqxvjk") }) {
-            behaviour += contract.noMatchChecks(description: spec.description, plan: plan)
-        }
+        behaviour += contract.noMatchChecks(description: spec.description, plan: plan)
+        behaviour += contract.reversedOrderChecks(description: spec.description)
         behaviour = Self.withOrderedKeys(behaviour, contract: contract, description: spec.description)
         derived = (behaviour, page)
         return (behaviour, page)

@@ -137,6 +137,24 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    /// When the description writes the example's answer and no error status, the model's error for
+    /// the same request is the mistake: the example stays.
+    func testAWrittenExampleWinsOverAnErrorWithAStatusNeverWritten() {
+        let answer = """
+        {"examples": [{"route": "/api/vowels", "given": {"word": "banana"}, "expect": ["3"]}],
+         "errors": [{"route": "/api/vowels", "given": {"word": "banana"}, "status": 400},
+                    {"route": "/api/vowels", "given": {"word": ""}, "status": 400}]}
+        """
+        for d in ["JSON API on port 5301. GET /api/vowels?word=<text> counts the vowels (banana gives 3). A missing word is an error.",
+                  "small api, port 5301, GET /api/vowels?word=<text> -> vowel count, e.g. banana = 3; no word -> error json",
+                  "Count vowels over HTTP: GET /api/vowels?word=<text> on port 5301 says banana has 3 vowels; without a word, answer with an error status."] {
+            let c = merged(d, answer).contract
+            XCTAssertEqual(c.examples, [C.Example(route: "/api/vowels", given: ["word": "banana"], expect: ["3"], origin: .model)], d)
+            XCTAssertEqual(c.errors, [C.StatedError(route: "/api/vowels", given: ["word": ""], status: 400, origin: .model)], d)
+            XCTAssertTrue(c.dropped.contains("error [\"word\": \"banana\"]: the description writes this request's answer as a worked example"), "\(c.dropped) — \(d)")
+        }
+    }
+
     func testMergeDropsAStatusTheDescriptionNeverMentions() {
         // no "error" and no 400 in the description: the model's status is its own invention
         for d in ["GET /api/miles?km=<number> converts kilometres to miles for a JSON API.",
@@ -517,6 +535,7 @@ final class ContractTests: XCTestCase {
             ("- \"peaks\": a list of the local maxima, sorted from the largest, i.e. largest first\n- \"dips\": the local minima, sorted", ["peaks": "descending", "dips": "ascending"]),
             ("the answer has \"top\" (the three highest values in descending order) and \"count\".", ["top": "descending"]),
             ("return \"rows\" sorted by name. Values are in any order.", [:]),
+            ("\"middle\": the middle value of the sorted values; \"low\": the first of them", [:]),
             ("List them in ascending order.", [:]),
         ]
         for (d, want) in cases { XCTAssertEqual(ContractReader.orderedKeys(d), want, d) }
@@ -565,6 +584,28 @@ final class ContractTests: XCTestCase {
         var two = plan
         two.routes[1].query = ["term", "country"]
         XCTAssertEqual(contract.noMatchChecks(description: found[0], plan: two).count, 0)
+    }
+
+    /// "If the second comes before the first, the answer is negative": the worked example with its
+    /// two values swapped must answer its number negated. Other statements give nothing.
+    func testAnExampleWithItsTwoValuesSwappedIsNegativeWhenTheDescriptionSaysSo() {
+        var contract = Contract(port: 7030)
+        contract.endpoints = [Contract.Endpoint(method: "GET", path: "/span", params: [], returns: [], origin: .description)]
+        contract.examples = [Contract.Example(route: "/span", given: ["from": "2023-05-01", "to": "2023-05-11"], expect: ["10"], origin: .model)]
+        let said = [
+            "GET /span?from=2023-05-01&to=2023-05-11 answers the days between them (10 here). If to is before from, the count is negative.",
+            "span api: when the to date comes before the from date, give a negative number of days",
+            "Days from one date to another; if from is later than to the result should be negative.",
+        ]
+        for d in said {
+            let checks = contract.reversedOrderChecks(description: d)
+            XCTAssertEqual(checks.map(\.url), ["/span?from=2023-05-11&to=2023-05-01"], d)
+            XCTAssertEqual(checks.first?.texts, ["-10"], d)
+            XCTAssertEqual(checks.first?.status, [200], d)
+        }
+        for d in ["If to is before from, answer with an error.", "The count is never negative.", "If to is missing the result is negative."] {
+            XCTAssertEqual(contract.reversedOrderChecks(description: d).count, 0, d)
+        }
     }
 
     func testAJSONBodyWrittenForARouteIsReadFromTheBody() throws {
