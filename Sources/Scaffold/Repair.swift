@@ -95,7 +95,52 @@ extension Pipeline {
                 break
             }
         }
+        // a request the description says is valid, refused by an `if` of the model's that answers 4xx:
+        // the file without that `if` (kept only when verification gets better)
+        if skeleton == .none || !extraViews.isEmpty, let source = contents["app.py"] {
+            for failure in report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
+                guard failure.message.range(of: #"answered 4\d\d\b[^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
+                      let fixed = Self.withoutRefusal(source, traced: Self.tracedLines(failure.message, file: "app.py")) else { continue }
+                report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report,
+                                          what: "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which refused a request the description says is valid") ?? report
+                break
+            }
+        }
+        // a page that answers 0 or a negative number like a non-number, where the description calls only
+        // non-numbers invalid: its conditions without the comparisons with 0 (kept only when better)
+        for failure in report.checks.filter({ $0.name == .javascript && $0.status == .failed }).flatMap(\.failures)
+        where failure.message.contains("the same as for the invalid input") {
+            guard let path = failure.file, let source = contents[path] else { continue }
+            let fixed = PageFixes.signRefusals(source)
+            guard !fixed.changed.isEmpty else { continue }
+            report = try keepIfBetter(fixed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                      what: "\(path): " + fixed.changed.joined(separator: "; ")) ?? report
+            break
+        }
         return report
+    }
+
+    /// `source` without the `if` whose `return`/`raise` answered a traced request: the trace's last two
+    /// lines are that `if` and its one-statement body (no `elif`/`else` after it). nil otherwise.
+    static func withoutRefusal(_ source: String, traced: [(line: Int, text: String)]) -> (source: String, condition: String, line: Int)? {
+        guard traced.count >= 2 else { return nil }
+        let (cond, answer) = (traced[traced.count - 2], traced[traced.count - 1])
+        var lines = source.components(separatedBy: "\n")
+        guard answer.line == cond.line + 1, answer.line <= lines.count,
+              answer.text.hasPrefix("return") || answer.text.hasPrefix("raise") else { return nil }
+        let ifLine = lines[cond.line - 1], body = lines[answer.line - 1]
+        let head = ifLine.trimmingCharacters(in: .whitespaces)
+        guard head == cond.text, head.range(of: #"^if\b.*:$"#, options: .regularExpression) != nil,
+              body.trimmingCharacters(in: .whitespaces) == answer.text, indent(body) > indent(ifLine) else { return nil }
+        // the body is that one statement: the next line that is not blank is back at the `if`'s level or above
+        var next = answer.line
+        while next < lines.count, lines[next].trimmingCharacters(in: .whitespaces).isEmpty { next += 1 }
+        if next < lines.count {
+            let t = lines[next].trimmingCharacters(in: .whitespaces)
+            guard indent(lines[next]) <= indent(ifLine), !(indent(lines[next]) == indent(ifLine) && t.range(of: #"^(elif\b|else\s*:)"#, options: .regularExpression) != nil) else { return nil }
+        }
+        lines.removeSubrange((cond.line - 1)..<answer.line)
+        return (lines.joined(separator: "\n"), head, cond.line)
     }
 
     /// Writes `candidate` as `path` and verifies; keeps it and returns the new report when it is

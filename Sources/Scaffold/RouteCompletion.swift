@@ -315,6 +315,35 @@ public enum PageFixes {
         return (out, changed)
     }
 
+    /// Terms of a script's conditions that call zero or negative numbers invalid, for a page whose
+    /// description does not (verification saw 0 or a negative answered like a non-number): the
+    /// comparison `|| x <= 0` (or `x < 0 ||`) leaves its `||` chain, and `!x` on a number parsed with
+    /// `parseFloat`/`Number`/`parseInt` (false for 0) becomes `Number.isNaN(x)`.
+    public static func signRefusals(_ source: String) -> (source: String, changed: [String]) {
+        var out = source
+        var changed: [String] = []
+        let name = #"[A-Za-z_$][\w$]*(?:\.value)?"#
+        let zero = #"\s*(?:<=|<)\s*0(?:\.0+)?(?![\w.])"#
+        for pattern in [#"\s*\|\|\s*"# + name + zero, name + zero + #"\s*\|\|\s*"#] {
+            let re = try! NSRegularExpression(pattern: pattern)
+            let ns = out as NSString
+            for m in re.matches(in: out, range: NSRange(location: 0, length: ns.length)).reversed() {
+                changed.insert("removed `\(ns.substring(with: m.range).trimmingCharacters(in: .whitespaces))`", at: 0)
+                out = (out as NSString).replacingCharacters(in: m.range, with: "")
+            }
+        }
+        let parsed = Set(PinnedFacts.matches(#"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:parseFloat|parseInt|Number)\s*\("#, in: out, options: []).compactMap { $0[1] })
+        for v in parsed.sorted() {
+            let re = try! NSRegularExpression(pattern: #"(?<![\w$!])!\s*"# + NSRegularExpression.escapedPattern(for: v) + #"(?![\w$.(\[=])"#)
+            let ns = out as NSString
+            let found = re.matches(in: out, range: NSRange(location: 0, length: ns.length))
+            guard !found.isEmpty else { continue }
+            for m in found.reversed() { out = (out as NSString).replacingCharacters(in: m.range, with: "Number.isNaN(\(v))") }
+            changed.append("`!\(v)` → `Number.isNaN(\(v))` (0 is a number)")
+        }
+        return (out, changed)
+    }
+
     /// A page with one button whose script defines one function and never calls it, and attaches no
     /// handler at all (no `addEventListener`, no `on…=`): pressing the button does nothing. The button
     /// gets `onclick="name()"`. `scripts` are the project's other script files the page may load.

@@ -45,6 +45,28 @@ final class PageBehaviourTests: XCTestCase {
         XCTAssertEqual(PageRules.acceptedValueChecks(description: onlyNonNumbers[0], checks: [word]).count, 0)
     }
 
+    /// A script's comparisons with 0 leave its `||` chains, and `!x` on a parsed number becomes
+    /// `Number.isNaN(x)`; other conditions and other uses of `!` stay.
+    func testSignRefusalsLeaveTheScriptsConditions() {
+        let page = """
+        const raw = box.value; const celsius = parseFloat(raw); const ok = true;
+        if (raw.trim() === "" || isNaN(celsius) || celsius <= 0) { out.textContent = "Not a number"; }
+        if (degrees.value < 0 || !celsius) { out.textContent = "Not a number"; }
+        if (!ok || !raw) { return; }
+        if (celsius > 100) { hot(); }
+        """
+        let fixed = PageFixes.signRefusals(page)
+        XCTAssertEqual(fixed.source, """
+        const raw = box.value; const celsius = parseFloat(raw); const ok = true;
+        if (raw.trim() === "" || isNaN(celsius)) { out.textContent = "Not a number"; }
+        if (Number.isNaN(celsius)) { out.textContent = "Not a number"; }
+        if (!ok || !raw) { return; }
+        if (celsius > 100) { hot(); }
+        """)
+        XCTAssertEqual(fixed.changed.count, 3, "\(fixed.changed)")
+        XCTAssertTrue(PageFixes.signRefusals("if (isNaN(x) || x < 10) { bad(); }").changed.isEmpty)
+    }
+
     /// `getElementById` with a selector is always null: a `#id` loses its `#`, a descendant selector
     /// becomes `querySelector`; ids, other calls and text are untouched.
     func testSelectorsPassedAsIDsAreFixed() {

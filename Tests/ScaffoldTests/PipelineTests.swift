@@ -299,6 +299,121 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(Pipeline.tracedLines(error, file: "forms.py").isEmpty)
     }
 
+    /// The `if` that refused a request the description says is valid is removed when it is the trace's
+    /// last condition and guards one `return`; not when an `else` follows, nor when the trace ends elsewhere.
+    func testTheIfThatRefusedAValidRequestIsRemoved() {
+        let src = """
+        @app.route("/gap")
+        def gap():
+            try:
+                first = date.fromisoformat(request.args["first"])
+                second = date.fromisoformat(request.args["second"])
+            except (KeyError, ValueError):
+                return jsonify({"error": "bad date"}), 400
+            if second < first:
+                return jsonify({"error": "second is before first"}), 400
+
+            return jsonify({"gap": (second - first).days})
+        """
+        let traced: [(line: Int, text: String)] = [(3, "try:"), (4, "first = date.fromisoformat(request.args[\"first\"])"),
+                                                   (8, "if second < first:"), (9, "return jsonify({\"error\": \"second is before first\"}), 400")]
+        let fixed = Pipeline.withoutRefusal(src, traced: traced)
+        XCTAssertEqual(fixed?.condition, "if second < first:")
+        XCTAssertEqual(fixed?.line, 8)
+        XCTAssertEqual(fixed?.source, src.replacingOccurrences(of: "    if second < first:\n        return jsonify({\"error\": \"second is before first\"}), 400\n", with: ""))
+        // an `else` after it: the branch is not a lone refusal
+        let withElse = src.replacingOccurrences(of: "\n    return jsonify({\"gap\"", with: "    else:\n        return jsonify({\"gap\"")
+        XCTAssertNil(Pipeline.withoutRefusal(withElse, traced: traced))
+        // the trace ends in the `except`, or at a line that is not the `if`'s body
+        XCTAssertNil(Pipeline.withoutRefusal(src, traced: [(3, "try:"), (6, "except (KeyError, ValueError):"), (7, "return jsonify({\"error\": \"bad date\"}), 400")]))
+        XCTAssertNil(Pipeline.withoutRefusal(src, traced: [(8, "if second < first:"), (11, "return jsonify({\"gap\": (second - first).days})")]))
+        // a source that changed since the trace: nothing removed
+        XCTAssertNil(Pipeline.withoutRefusal(src.replacingOccurrences(of: "second < first", with: "second <= first"), traced: traced))
+    }
+
+    /// A view that refuses a request the description says is valid loses that `if` without asking the
+    /// model again: the worked example swapped must answer its number negated, as stated.
+    func testAnIfRefusingAValidRequestIsRemovedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from datetime import date
+
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/gap", methods=["GET"])
+        def gap():
+            try:
+                first = date.fromisoformat(request.args["first"])
+                second = date.fromisoformat(request.args["second"])
+            except (KeyError, ValueError):
+                return jsonify({"error": "bad date"}), 400
+            if second < first:
+                return jsonify({"error": "second is before first"}), 400
+            return jsonify({"gap": (second - first).days}), 200
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5073)
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else {
+                return #"{"kind": "json-api", "port": 5073, "files": ["app.py"], "routes": [{"method": "GET", "path": "/gap", "query": ["first", "second"]}], "#
+                    + #""examples": [{"route": "/gap", "given": {"first": "2023-01-01", "second": "2023-01-11"}, "expect": ["10"]}]}"#
+            }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "fixed before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            A JSON API with Flask; `python app.py` serves it on port 5073.
+            GET /gap?first=2023-01-01&second=2023-01-11 answers {"gap": <integer>}, the days from first to second (here 10). If second is before first, the gap is negative.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertFalse(written.contains("if second < first"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: removed `if second < first:` (line 15), which refused a request the description says is valid") }, lines.joined(separator: "\n"))
+    }
+
+    /// A page that answers 0 like a non-number, where the description calls only empty input and
+    /// non-numbers invalid, loses its comparison with 0 without asking the model again.
+    func testAPageRefusingZeroLosesTheComparisonBeforeAskingTheModel() throws {
+        try requireVenv()
+        let page = """
+        <!DOCTYPE html>
+        <html><body>
+        <h1>Km to miles</h1>
+        <input id="km"><button id="go" type="button">Go</button><p id="out"></p>
+        <script>
+        document.getElementById("go").addEventListener("click", function () {
+          const km = parseFloat(document.getElementById("km").value);
+          if (isNaN(km) || km <= 0) { document.getElementById("out").textContent = "Type a number"; return; }
+          document.getElementById("out").textContent = (km * 0.621371).toFixed(2);
+        });
+        </script>
+        </body></html>
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else {
+                return #"{"kind": "jinja-pages", "port": 5074, "files": ["app.py", "templates/index.html"], "routes": [{"method": "GET", "path": "/"}], "#
+                    + #""pages": [{"path": "/", "inputs": [{"id": "km", "type": "number"}], "button": "go", "outputs": ["out"]}], "#
+                    + #""examples": [{"route": "/", "given": {"km": "10"}, "expect": ["6.21"]}]}"#
+            }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "fixed before any repair request")
+            return "```html\n\(page)\n```\n"
+        }
+        let report = try run(gen, options("""
+            A Flask app on port 5074 with one page: type kilometres, press the button, and the page shows miles, computed in JavaScript (e.g. 10 gives 6.21).
+            If the box is empty or not a number, show a short message instead.
+            """, maxRepairs: 1))
+        if report.checks.contains(where: { $0.name == .javascript && $0.status == .skipped }) { throw XCTSkip("node is not installed") }
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/templates/index.html"), encoding: .utf8)
+        XCTAssertTrue(written.contains("if (isNaN(km)) {"), written)
+        XCTAssertTrue(lines.contains { $0.contains("templates/index.html: removed `|| km <= 0`") }, lines.joined(separator: "\n"))
+    }
+
     /// An UnboundLocalError from a module-level counter is fixed without asking the model again.
     func testMissingGlobalIsFixedBeforeAskingTheModel() throws {
         try requireVenv()
