@@ -234,7 +234,9 @@ public enum ContractReader {
         let sentences = text.components(separatedBy: "\n").flatMap {
             $0.replacingOccurrences(of: #"(?<=[.;!?])\s+(?=[A-Z"(])"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}")
         }
-        let orders = [("ascending", #"\b(?:in\s+)?(?:ascending|increasing)(?:\s+order)?\b|\bsorted\b(?=\s*(?:[,.;:)]|$|\s(?:in\s+ascending|ascending|from\s+(?:the\s+)?(?:smallest|lowest))\b))|\b(?:smallest|lowest)\s+first\b"#),
+        // "sorted" alone, or followed by its direction; not "sorted by …", "sorted, newest first" or "the sorted values"
+        let sorted = #"\bsorted\b(?=\s*(?:[.;:)]|$|,(?!\s*(?:newest|oldest|latest|earliest|most|least|largest|highest|biggest|by)\b)|\s(?:in\s+ascending|ascending|from\s+(?:the\s+)?(?:smallest|lowest))\b))"#
+        let orders = [("ascending", #"\b(?:in\s+)?(?:ascending|increasing)(?:\s+order)?\b|\b(?:smallest|lowest)\s+first\b|"# + sorted),
                       ("descending", #"\b(?:in\s+)?(?:descending|decreasing)(?:\s+order)?\b|\b(?:largest|highest|biggest)\s+first\b"#)]
         for sentence in sentences {
             let ns = sentence as NSString
@@ -244,12 +246,14 @@ public enum ContractReader {
                     found.append((m.range.location, order))
                 }
             }
-            // "sorted in descending order" is one statement: the nearest phrase wins
-            guard let first = found.min(by: { $0.at < $1.at }) else { continue }
-            let order = found.contains { $0.order == "descending" } ? "descending" : first.order
-            let before = ns.substring(to: first.at)
-            guard let key = PinnedFacts.matches(#""([A-Za-z_][\w-]*)""#, in: before, options: []).last?[1] else { continue }
-            out[key] = order
+            // each phrase orders the last quoted key before it (and after the previous phrase)
+            var start = 0
+            for f in found.sorted(by: { $0.at < $1.at }) {
+                let before = ns.substring(with: NSRange(location: start, length: f.at - start))
+                start = f.at
+                guard let key = PinnedFacts.matches(#""([A-Za-z_][\w-]*)""#, in: before, options: []).last?[1], out[key] == nil else { continue }
+                out[key] = f.order
+            }
         }
         return out
     }
@@ -616,9 +620,19 @@ public enum ContractReader {
         guard !both.isEmpty else { return c }
         // the model listed a request both ways: a worked example whose answer the description writes
         // wins over an error whose status it does not write
+        let units = BehaviourRules.units(text).flatMap {
+            $0.replacingOccurrences(of: #"(?<=[.;!?])\s+|;"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}")
+        }
+        func inErrorStatement(_ value: String) -> Bool {
+            units.contains { u in
+                written(value, in: u) && StatementReader.masked(u).range(of: #"\b(?:error|errors|invalid|wrong|bad|reject|rejected|refuse|refused|not a|isn't|is not|missing)\b"#,
+                                                                        options: [.regularExpression, .caseInsensitive]) != nil
+            }
+        }
         for r in both where asExample[r] == .model && asError[r] == .model {
             let statuses = c.errors.filter { Request(route: $0.route, given: $0.given) == r }.map(\.status)
-            guard !text.isEmpty, statuses.allSatisfy({ $0.map { !written(String($0), in: text) } ?? true }) else { continue }
+            guard !text.isEmpty, statuses.allSatisfy({ $0.map { !written(String($0), in: text) } ?? true }),
+                  !r.given.values.contains(where: inErrorStatement) else { continue }
             c.errors.removeAll { Request(route: $0.route, given: $0.given) == r }
             c.dropped.append("error \(r.given): the description writes this request's answer as a worked example")
             both.remove(r)
@@ -927,9 +941,15 @@ extension Contract {
     /// than its answer to an empty search.
     public func noMatchChecks(description: String, plan: ProjectPlan) -> [BehaviourCheck] {
         let nothing = #"\b(?:nothing|none)\s+(?:\w+\s+)?(?:matches|match|is found|are found|found|comes up|turns up)\b|\bno\s+(?:\w+\s+)?(?:matches|match|results?|hits)\b|\b(?:finds|find|found|returns|matches|match)\s+nothing\b"#
-        guard let line = BehaviourRules.units(description).first(where: {
-                  StatementReader.masked($0).range(of: nothing, options: [.regularExpression, .caseInsensitive]) != nil }),
-              let message = StatementReader.messages(line).first(where: { !$0.negated })?.text else { return [] }
+        var said: (line: String, message: String)?
+        for u in BehaviourRules.units(description) {
+            let masked = StatementReader.masked(u) as NSString
+            let phrase = masked.range(of: nothing, options: [.regularExpression, .caseInsensitive])
+            guard phrase.location != NSNotFound else { continue }
+            // the quoted text nearest after the phrase
+            if let m = StatementReader.messages(u).first(where: { !$0.negated && $0.range.location >= phrase.location }) { said = (u, m.text); break }
+        }
+        guard let (line, message) = said else { return [] }
         let textTypes: Set<ValueType?> = [nil, .string]
         let searches: [(PlannedRoute, String)] = plan.routes.compactMap { r in
             guard r.method == "GET", !r.path.contains("<") else { return nil }
@@ -937,8 +957,12 @@ extension Contract {
             return text.count == 1 ? (r, text[0]) : nil
         }
         guard searches.count == 1, let (route, name) = searches.first else { return [] }
-        var c = BehaviourCheck(method: "GET", url: BehaviourRules.joinURL(route.path, [(name, "zqxvjk")]), status: [200], texts: [message],
-                               source: line, file: plan.kind == .jsonAPI ? "app.py" : (plan.pages.first ?? "app.py"))
+        // a line that names another route speaks of that one
+        let paths = PinnedFacts.matches(#"(?:^|[\s(`"'])(/[A-Za-z0-9_\-/<>]*)"#, in: line, options: []).compactMap { $0[1] }
+        guard paths.allSatisfy({ $0 == route.path || $0 == "/" }) else { return [] }
+        let statuses = StatementReader.statusGroups(StatementReader.masked(line)).flatMap(\.codes)
+        var c = BehaviourCheck(method: "GET", url: BehaviourRules.joinURL(route.path, [(name, "zqxvjk")]), status: statuses.isEmpty ? [200, 404] : statuses,
+                               texts: [message], source: line, file: plan.kind == .jsonAPI ? "app.py" : (plan.pages.first ?? "app.py"))
         c.fewerEntriesThan = BehaviourRules.joinURL(route.path, [(name, "")])
         return [c]
     }
@@ -950,9 +974,17 @@ extension Contract {
         let order = #"\b(?:if|when|whenever)\s+(?:the\s+)?([A-Za-z_][\w-]*)(?:\s+(?:date|day|time|value|number))?\s+(?:is|comes|falls|lies)\s+(?:(?:\w+\s+)?(?:before|after)|earlier than|later than|less than|smaller than|lower than|greater than|larger than|bigger than|more than)\s+(?:the\s+)?([A-Za-z_][\w-]*)\b"#
         var out: [BehaviourCheck] = []
         for line in BehaviourRules.units(description) {
-            let masked = StatementReader.masked(line)
-            guard masked.range(of: #"\bnegative\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
-                  let m = PinnedFacts.matches(order, in: masked, options: [.caseInsensitive]).first, let a = m[1], let b = m[2], a != b else { continue }
+            let masked = StatementReader.masked(line) as NSString
+            let r = masked.range(of: order, options: [.regularExpression, .caseInsensitive])
+            guard r.location != NSNotFound else { continue }
+            // the clause from the condition to the end of its sentence says the answer is negative, and
+            // speaks of no error, status or refusal
+            let rest = masked.substring(from: r.location)
+            let clause = rest.components(separatedBy: CharacterSet(charactersIn: ".;\n")).first ?? rest
+            guard clause.range(of: #"\bnegative\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+                  clause.range(of: #"\b(?:error|errors|status|invalid|reject|rejected|refuse|refused|never|not|cannot|can't|isn't|mustn't|must not|\d{3})\b"#,
+                               options: [.regularExpression, .caseInsensitive]) == nil,
+                  let m = PinnedFacts.matches(order, in: masked as String, options: [.caseInsensitive]).first, let a = m[1], let b = m[2], a != b else { continue }
             for x in examples {
                 guard let route = x.route, let e = endpoints.first(where: { $0.path == route && $0.method == "GET" }),
                       let va = x.given[a], let vb = x.given[b], va != vb, x.expect.count == 1,
@@ -961,7 +993,8 @@ extension Contract {
                 given[a] = vb; given[b] = va
                 let url = BehaviourRules.joinURL(e.path, given.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
                 guard !out.contains(where: { $0.url == url }) else { continue }
-                out.append(BehaviourCheck(method: "GET", url: url, status: [200], texts: ["-" + x.expect[0]], source: line))
+                let negated = n == n.rounded() && abs(n) < 1e15 ? String(Int(-n)) : String(-n)
+                out.append(BehaviourCheck(method: "GET", url: url, status: [200], texts: [negated], source: line))
             }
         }
         return out

@@ -288,8 +288,8 @@ public enum PageRules {
     /// Values the description never calls invalid must get a result. With one numeric input whose
     /// worked example the checks know, and a description that says which values are invalid (empty,
     /// not a number, …) without rejecting zero or negatives, typing 0 and the example's negative
-    /// must not give the page's answer to a non-number. A page that refuses `x <= 0` when only
-    /// non-numbers are invalid fails here.
+    /// must not give the page's answer to a non-number (anything else may be shown). A page that
+    /// refuses `x <= 0` with its one message when only non-numbers are invalid fails here.
     public static func acceptedValueChecks(description: String, checks: [PageCheck]) -> [PageCheck] {
         guard let example = checks.first(where: { c in
             c.inputs.count == 1 && c.unlike == nil && Double(c.inputs.values.first!) != nil
@@ -301,10 +301,11 @@ public enum PageRules {
         guard let line = lines.first(where: { StatementReader.conditions($0).contains { $0.kind == .empty || $0.kind == .notANumber } }),
               stated.allSatisfy({ $0 == .empty || $0 == .notANumber || $0 == .missing }) else { return [] }
         let negative = x > 0 ? "-" + value : (x < 0 ? value : "-3")
-        let never = ["NaN", "Infinity", "undefined"]
         var out: [PageCheck] = []
+        // only the answer to a non-number is ruled out: a page may still say something else of a value
+        // its computation cannot take (the root of a negative number)
         for typed in ["0", negative] where typed != value && !checks.contains(where: { $0.inputs == [id: typed] }) {
-            out.append(PageCheck(inputs: [id: typed], click: example.click, hides: ["*": never],
+            out.append(PageCheck(inputs: [id: typed], click: example.click,
                                  source: line,
                                  file: example.file, filled: example.filled, allowsRequests: example.allowsRequests,
                                  unlike: [id: "abc"]))

@@ -290,19 +290,22 @@ public final class Pipeline {
         return (behaviour, page)
     }
 
-    /// Every check carries the keys the description says hold an ordered list; where a route takes a
-    /// list of numbers in its JSON body, one more request sends a list out of order with ties, so an
-    /// answer that keeps the input's order is seen.
+    /// Every check carries the keys the description says hold an ordered list (verification applies
+    /// them to answers that have the key); where a route takes one list of numbers in its JSON body,
+    /// one more request sends a list of the same length as a checked one, out of order and with ties
+    /// (5, 1, 3, 5, 1, …), so an answer that keeps the input's order is seen.
     static func withOrderedKeys(_ checks: [BehaviourCheck], contract: Contract?, description: String) -> [BehaviourCheck] {
         let ordered = ContractReader.orderedKeys(description)
         guard !ordered.isEmpty else { return checks }
         var out = checks.map { c in var c = c; c.ordered = ordered; return c }
         for e in contract?.endpoints ?? [] where e.method == "POST" || e.method == "PUT" {
-            let body = e.params.filter { $0.location == "json" }
-            guard let list = body.first(where: { $0.type == .list && ($0.items == .number || $0.items == .integer) }),
-                  let template = out.first(where: { $0.method == e.method && $0.url == e.path && $0.json?[list.name] != nil && $0.status.contains(where: { $0 < 300 }) }),
-                  var json = template.json else { continue }
-            json[list.name] = .list([5, 1, 5, 1, 3].map { .number($0) })
+            // one list of numbers in the body (two lists may have to agree in length), sent with the length
+            // of a request the checks already make
+            let lists = e.params.filter { $0.location == "json" && $0.type == .list }
+            guard lists.count == 1, let list = lists.first, list.items == .number || list.items == .integer,
+                  let template = out.first(where: { $0.method == e.method && $0.url == e.path && $0.status.contains(where: { $0 < 300 }) }),
+                  var json = template.json, case .list(let given)? = json[list.name], given.count >= 4 else { continue }
+            json[list.name] = .list((0..<given.count).map { .number([5, 1, 3][$0 % 3]) })
             var c = BehaviourCheck(method: e.method, url: e.path, json: json, status: template.status.filter { $0 < 300 },
                                    source: "a list out of order, with ties, gets an answer whose " + ordered.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
                                        + " list" + (ordered.count == 1 ? " is" : "s are") + " in the order the description states")

@@ -97,7 +97,8 @@ extension Pipeline {
         }
         // a request the description says is valid, refused by an `if` of the model's that answers 4xx:
         // the file without that `if` (kept only when verification gets better)
-        if skeleton == .none || !extraViews.isEmpty, let source = contents["app.py"] {
+        // (only an app.py the model wrote whole: the tool's app.py is rendered again from its views)
+        if skeleton == .none, let source = contents["app.py"] {
             for failure in report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
                 guard failure.message.range(of: #"answered 4\d\d\b[^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
                       let fixed = Self.withoutRefusal(source, traced: Self.tracedLines(failure.message, file: "app.py")) else { continue }

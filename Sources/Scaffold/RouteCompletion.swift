@@ -324,7 +324,8 @@ public enum PageFixes {
         var changed: [String] = []
         let name = #"[A-Za-z_$][\w$]*(?:\.value)?"#
         let zero = #"\s*(?:<=|<)\s*0(?:\.0+)?(?![\w.])"#
-        for pattern in [#"\s*\|\|\s*"# + name + zero, name + zero + #"\s*\|\|\s*"#] {
+        // a whole term: `|| x <= 0` before `)`, `||` or `&&`; `x < 0 ||` right after `(` or `||`
+        for pattern in [#"\s*\|\|\s*"# + name + zero + #"(?=\s*(?:\)|\|\||&&))"#, #"(?:(?<=\()|(?<=\|\|\s)|(?<=\|\|))\s*"# + name + zero + #"\s*\|\|\s*"#] {
             let re = try! NSRegularExpression(pattern: pattern)
             let ns = out as NSString
             for m in re.matches(in: out, range: NSRange(location: 0, length: ns.length)).reversed() {

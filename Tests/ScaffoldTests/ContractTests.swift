@@ -155,6 +155,19 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    /// A value the description names as invalid keeps its error, even when the model also lists it as
+    /// an example whose answer is written elsewhere.
+    func testAValueWrittenAsInvalidKeepsItsError() {
+        let answer = """
+        {"examples": [{"route": "/api/vowels", "given": {"word": "x1"}, "expect": ["3"]}],
+         "errors": [{"route": "/api/vowels", "given": {"word": "x1"}, "status": 400}]}
+        """
+        let d = "JSON API on port 5301. GET /api/vowels?word=<text> counts the vowels (banana gives 3).\nA word with digits, like x1, is invalid: answer with an error."
+        let c = merged(d, answer).contract
+        XCTAssertEqual(c.examples, [], "\(c.dropped)")
+        XCTAssertEqual(c.errors, [], "\(c.dropped)")
+    }
+
     func testMergeDropsAStatusTheDescriptionNeverMentions() {
         // no "error" and no 400 in the description: the model's status is its own invention
         for d in ["GET /api/miles?km=<number> converts kilometres to miles for a JSON API.",
@@ -537,6 +550,8 @@ final class ContractTests: XCTestCase {
             ("return \"rows\" sorted by name. Values are in any order.", [:]),
             ("\"middle\": the middle value of the sorted values; \"low\": the first of them", [:]),
             ("List them in ascending order.", [:]),
+            ("\"ordered\" holds the numbers in ascending order and \"top\" the three largest, largest first.", ["ordered": "ascending", "top": "descending"]),
+            ("\"posts\" sorted, newest first", [:]),
         ]
         for (d, want) in cases { XCTAssertEqual(ContractReader.orderedKeys(d), want, d) }
 
@@ -544,11 +559,17 @@ final class ContractTests: XCTestCase {
         let spec = ProjectSpec(description: d)
         let plan = PlanBuilder.ruleBased(spec)
         let contract = ContractReader.explicit(spec, plan: plan)
-        let given = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([.number(2), .number(2)])], status: [200], source: "example")
+        let given = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([2, 2, 3, 4, 9].map { JSONScalar.number($0) })], status: [200], source: "example")
         let checks = Pipeline.withOrderedKeys([given], contract: contract, description: d)
         XCTAssertEqual(checks.count, 2)
         XCTAssertTrue(checks.allSatisfy { $0.ordered == ["repeated": "ascending"] })
-        XCTAssertEqual(checks[1].json?["values"], .list([5, 1, 5, 1, 3].map { JSONScalar.number($0) }))
+        XCTAssertEqual(checks[1].json?["values"], .list([5, 1, 3, 5, 1].map { JSONScalar.number($0) }), "the checked request's length, out of order, with ties")
+        // a short list, or two lists in the body: no probe (their lengths may be bound)
+        var short = given; short.json = ["values": .list([.number(2), .number(2)])]
+        XCTAssertEqual(Pipeline.withOrderedKeys([short], contract: contract, description: d).count, 1)
+        let pairs = "A JSON API on port 7011. POST /spread with a JSON body {\"values\": [<number>, ...], \"weights\": [<number>, ...]} answers 200 with \"repeated\" in ascending order."
+        let pairContract = ContractReader.explicit(ProjectSpec(description: pairs), plan: PlanBuilder.ruleBased(ProjectSpec(description: pairs)))
+        XCTAssertEqual(Pipeline.withOrderedKeys([given], contract: pairContract, description: pairs).count, 1)
         XCTAssertEqual(checks[1].status, [200])
         XCTAssertEqual(Pipeline.withOrderedKeys([given], contract: contract, description: "POST /spread with {\"values\": [1]} answers 200."), [given])
     }
@@ -580,6 +601,8 @@ final class ContractTests: XCTestCase {
             "If nothing matches, show the full list.",
         ]
         for d in other { XCTAssertEqual(contract.noMatchChecks(description: d, plan: plan).count, 0, d) }
+        // a line about another route speaks of that one
+        XCTAssertEqual(contract.noMatchChecks(description: "GET /people/<name> shows a person; if no person matches, say \"Nobody\".", plan: plan).count, 0)
         // two text parameters: which one searches is not known
         var two = plan
         two.routes[1].query = ["term", "country"]
@@ -603,7 +626,8 @@ final class ContractTests: XCTestCase {
             XCTAssertEqual(checks.first?.texts, ["-10"], d)
             XCTAssertEqual(checks.first?.status, [200], d)
         }
-        for d in ["If to is before from, answer with an error.", "The count is never negative.", "If to is missing the result is negative."] {
+        for d in ["If to is before from, answer with an error.", "The count is never negative.", "If to is missing the result is negative.",
+                  "If to is before from, respond 400: the count can't be negative."] {
             XCTAssertEqual(contract.reversedOrderChecks(description: d).count, 0, d)
         }
     }

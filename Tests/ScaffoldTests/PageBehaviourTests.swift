@@ -65,6 +65,7 @@ final class PageBehaviourTests: XCTestCase {
         """)
         XCTAssertEqual(fixed.changed.count, 3, "\(fixed.changed)")
         XCTAssertTrue(PageFixes.signRefusals("if (isNaN(x) || x < 10) { bad(); }").changed.isEmpty)
+        XCTAssertTrue(PageFixes.signRefusals("if (a - b < 0 || c) { bad(); }").changed.isEmpty, "b < 0 is not a whole term")
     }
 
     /// `getElementById` with a selector is always null: a `#id` loses its `#`, a descendant selector
