@@ -302,8 +302,9 @@ public final class Pipeline {
             // one list of numbers in the body (two lists may have to agree in length), sent with the length
             // of a request the checks already make
             let lists = e.params.filter { $0.location == "json" && $0.type == .list }
+            func length(_ c: BehaviourCheck) -> Int { if case .list(let items)? = c.json?[lists.first?.name ?? ""] { return items.count }; return 0 }
             guard lists.count == 1, let list = lists.first, list.items == .number || list.items == .integer,
-                  let template = out.first(where: { $0.method == e.method && $0.url == e.path && $0.status.contains(where: { $0 < 300 }) }),
+                  let template = out.filter({ $0.method == e.method && $0.url == e.path && $0.status.contains(where: { $0 < 300 }) }).max(by: { length($0) < length($1) }),
                   var json = template.json, case .list(let given)? = json[list.name], given.count >= 4 else { continue }
             json[list.name] = .list((0..<given.count).map { .number([5, 1, 3][$0 % 3]) })
             var c = BehaviourCheck(method: e.method, url: e.path, json: json, status: template.status.filter { $0 < 300 },

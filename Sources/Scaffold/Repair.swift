@@ -97,13 +97,29 @@ extension Pipeline {
         }
         // a request the description says is valid, refused by an `if` of the model's that answers 4xx:
         // the file without that `if` (kept only when verification gets better)
-        // (only an app.py the model wrote whole: the tool's app.py is rendered again from its views)
-        if skeleton == .none, let source = contents["app.py"] {
+        if skeleton == .none || !extraViews.isEmpty, let source = contents["app.py"] {
             for failure in report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
                 guard failure.message.range(of: #"answered 4\d\d\b[^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
                       let fixed = Self.withoutRefusal(source, traced: Self.tracedLines(failure.message, file: "app.py")) else { continue }
-                report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report,
-                                          what: "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which refused a request the description says is valid") ?? report
+                let what = "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which refused a request the description says is valid"
+                if skeleton == .none {
+                    report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report, what: what) ?? report
+                } else {
+                    // the tool's app.py is rendered from the model's views: the view holding the `if` loses it
+                    guard let i = extraViews.firstIndex(where: { $0.contains(fixed.removed + "\n") }) else { continue }
+                    let before = extraViews
+                    extraViews[i] = extraViews[i].replacingOccurrences(of: fixed.removed + "\n", with: "", range: extraViews[i].range(of: fixed.removed + "\n"))
+                    try writeSkeletonApp(dir)
+                    let r = try runVerification(verifier, dir)
+                    if r.isBetter(than: report) {
+                        say("repair", "\(what) (\(r.scoreText), was \(report.scoreText))")
+                        records["app.py"]?.repairs += 1
+                        report = r
+                    } else {
+                        extraViews = before
+                        try writeSkeletonApp(dir)
+                    }
+                }
                 break
             }
         }
@@ -123,7 +139,7 @@ extension Pipeline {
 
     /// `source` without the `if` whose `return`/`raise` answered a traced request: the trace's last two
     /// lines are that `if` and its one-statement body (no `elif`/`else` after it). nil otherwise.
-    static func withoutRefusal(_ source: String, traced: [(line: Int, text: String)]) -> (source: String, condition: String, line: Int)? {
+    static func withoutRefusal(_ source: String, traced: [(line: Int, text: String)]) -> (source: String, condition: String, line: Int, removed: String)? {
         guard traced.count >= 2 else { return nil }
         let (cond, answer) = (traced[traced.count - 2], traced[traced.count - 1])
         var lines = source.components(separatedBy: "\n")
@@ -140,8 +156,9 @@ extension Pipeline {
             let t = lines[next].trimmingCharacters(in: .whitespaces)
             guard indent(lines[next]) <= indent(ifLine), !(indent(lines[next]) == indent(ifLine) && t.range(of: #"^(elif\b|else\s*:)"#, options: .regularExpression) != nil) else { return nil }
         }
+        let removed = lines[(cond.line - 1)..<answer.line].joined(separator: "\n")
         lines.removeSubrange((cond.line - 1)..<answer.line)
-        return (lines.joined(separator: "\n"), head, cond.line)
+        return (lines.joined(separator: "\n"), head, cond.line, removed)
     }
 
     /// Writes `candidate` as `path` and verifies; keeps it and returns the new report when it is

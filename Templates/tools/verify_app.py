@@ -625,7 +625,11 @@ def run_page_checks(node, app, checks, page_file, sim):
             problems.append(" and ".join(f"#{el}" for el in filled) + " show nothing after the click")
         if c.get("unlike"):
             ref = results[reference[json.dumps(c["unlike"], sort_keys=True)]]
-            if not ref.get("error") and (ref.get("texts", {}).get("*") or "").strip() == shown.strip():
+            same = not ref.get("error") and (ref.get("texts", {}).get("*") or "").strip() == shown.strip()
+            if not same and not re.search(r"\d", shown):
+                problems.append(f"the page shows {shown.strip()[:120]!r}, no number: this value is valid (the description calls only "
+                                "empty input and non-numbers invalid), so it must get a result")
+            if same:
                 bad = ", ".join(f'{k}="{v}"' for k, v in sorted(c["unlike"].items()))
                 problems.append(f"the page shows {shown.strip()[:120]!r}, the same as for the invalid input {bad}: "
                                 "this value is valid (the description calls only empty input and non-numbers invalid), "

@@ -376,6 +376,37 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("app.py: removed `if second < first:` (line 15), which refused a request the description says is valid") }, lines.joined(separator: "\n"))
     }
 
+    /// The same for a view the model wrote into the tool's app.py: the view loses the `if`, and app.py
+    /// is rendered again with it.
+    func testAnIfRefusingAValidRequestIsRemovedFromTheModelsView() throws {
+        try requireVenv()
+        var viewAsks = 0
+        let gen = ScriptedGenerator { req, _ in
+            let prompt = req.messages.last?.content ?? ""
+            if prompt.contains("has no view for GET /gap") {
+                viewAsks += 1
+                XCTAssertTrue(req.prefill.contains("first = date.fromisoformat(request.args[\"first\"])"), req.prefill)
+                return "    if second < first:\n        return jsonify({\"error\": \"second is before first\"}), 400\n    return jsonify({\"gap\": (second - first).days}), 200\n```"
+            }
+            guard ScriptedGenerator.requestedFile(in: req) != nil else {
+                return #"{"kind": "json-api", "port": 5075, "files": ["app.py"], "routes": [{"method": "GET", "path": "/gap", "query": ["first", "second"]}], "#
+                    + #""examples": [{"route": "/gap", "given": {"first": "2023-01-01", "second": "2023-01-11"}, "expect": ["10"]}]}"#
+            }
+            throw ScriptedGeneratorError("the model was asked for a whole file")
+        }
+        gen.continuesPrefill = true
+        let report = try run(gen, options("""
+            A JSON API with Flask; `python app.py` serves it on port 5075.
+            GET /gap?first=2023-01-01&second=2023-01-11 answers {"gap": <integer>}, the days from first to second (here 10). If second is before first, the gap is negative.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n") + lines.joined(separator: "\n"))
+        XCTAssertEqual(viewAsks, 1, "fixed before any repair request: " + lines.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertFalse(written.contains("if second < first"), written)
+        XCTAssertTrue(written.contains("return jsonify({\"gap\": (second - first).days}), 200"), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: removed `if second < first:`") }, lines.joined(separator: "\n"))
+    }
+
     /// A page that answers 0 like a non-number, where the description calls only empty input and
     /// non-numbers invalid, loses its comparison with 0 without asking the model again.
     func testAPageRefusingZeroLosesTheComparisonBeforeAskingTheModel() throws {

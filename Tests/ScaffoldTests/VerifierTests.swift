@@ -398,6 +398,10 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(negativeOnly.failures[0].message.contains("km=\"-10\""), negativeOnly.failures[0].message)
         let good = try run(page("false"))
         XCTAssertEqual(good.status, .passed, "\(good.failures)")
+        // nothing shown for 0 and negatives is no result either, though it differs from the message
+        let blank = try run(page("false").replacingOccurrences(of: "(x * 0.621371).toFixed(2)", with: "(x > 0 ? (x * 0.621371).toFixed(2) : '')"))
+        XCTAssertEqual(blank.failures.count, 2, "\(blank.failures)")
+        XCTAssertTrue(blank.failures.allSatisfy { $0.message.contains("no number: this value is valid") }, "\(blank.failures)")
     }
 
     /// A list the description says is in order must be in that order in the answer.
