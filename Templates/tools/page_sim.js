@@ -4,7 +4,8 @@
 // wrong thing (or nothing) fails verification instead of passing it.
 //
 // This is not a browser: it models what small calculator-style pages use (getElementById,
-// querySelector by id/tag/class/name, value, textContent/innerText/innerHTML, style.display,
+// querySelector by id/tag/class/name, value, textContent/innerText/innerHTML, append/prepend/
+// replaceChildren, style.display,
 // hidden, classList, addEventListener, inline onclick/onsubmit, forms that submit, timers,
 // DOMContentLoaded/load). A script that needs more fails with the missing name in the error.
 //
@@ -42,6 +43,8 @@ class Node {
     c.parentNode = this; this.childNodes.push(c); return c;
   }
   append(...cs) { for (const c of cs) this.appendChild(typeof c === "string" ? new Text(this.ownerDocument, c) : c); }
+  prepend(...cs) { const first = this.firstChild; for (const c of cs) this.insertBefore(typeof c === "string" ? new Text(this.ownerDocument, c) : c, first); }
+  replaceChildren(...cs) { for (const c of [...this.childNodes]) this.removeChild(c); this.append(...cs); }
   removeChild(c) { this.childNodes = this.childNodes.filter((x) => x !== c); c.parentNode = null; return c; }
   insertBefore(c, ref) {
     if (!ref) return this.appendChild(c);

@@ -365,8 +365,12 @@ final class VerifierTests: XCTestCase {
         if bad.status == .skipped { throw XCTSkip("node is not installed: \(bad.summary)") }
         XCTAssertEqual(bad.status, .failed)
         XCTAssertTrue(bad.failures.contains { $0.message.contains("shows HTML markup as text") }, "\(bad.failures)")
-        let good = try run(page("const tr = document.createElement('tr'); const td = document.createElement('td'); td.textContent = String(2 * i); tr.appendChild(td); body.appendChild(tr);"))
+        let built = "const tr = document.createElement('tr'); const td = document.createElement('td'); td.textContent = String(2 * i); tr.appendChild(td); body.appendChild(tr);"
+        let good = try run(page(built))
         XCTAssertEqual(good.status, .passed, "\(good.failures)")
+        // the DOM's other ways to empty and fill an element
+        let emptied = try run(page(built).replacingOccurrences(of: "body.textContent = '';", with: "body.replaceChildren();"))
+        XCTAssertEqual(emptied.status, .passed, "\(emptied.failures)")
     }
 
     /// A page that answers a valid number with its invalid-input message fails the use made with
