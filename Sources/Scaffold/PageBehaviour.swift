@@ -289,7 +289,7 @@ public enum PageRules {
     /// worked example the checks know, and a description that says which values are invalid (empty,
     /// not a number, …) without rejecting zero or negatives, typing 0 and the example's negative
     /// must not give the page's answer to a non-number (anything else may be shown). A page that
-    /// refuses `x <= 0` with its one message when only non-numbers are invalid fails here.
+    /// refuses `x <= 0` with its one message when only non-numeric input is invalid fails here.
     public static func acceptedValueChecks(description: String, checks: [PageCheck]) -> [PageCheck] {
         guard let example = checks.first(where: { c in
             c.inputs.count == 1 && c.unlike == nil && Double(c.inputs.values.first!) != nil

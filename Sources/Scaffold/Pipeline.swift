@@ -291,7 +291,7 @@ public final class Pipeline {
     }
 
     /// Every check carries the keys the description says hold an ordered list (verification applies
-    /// them to answers that have the key); where a route takes one list of numbers in its JSON body,
+    /// them to answers that have the key); where a route takes one numeric list in its JSON body,
     /// one more request sends a list of the same length as a checked one, out of order and with ties
     /// (5, 1, 3, 5, 1, …), so an answer that keeps the input's order is seen.
     static func withOrderedKeys(_ checks: [BehaviourCheck], contract: Contract?, description: String) -> [BehaviourCheck] {
@@ -299,7 +299,7 @@ public final class Pipeline {
         guard !ordered.isEmpty else { return checks }
         var out = checks.map { c in var c = c; c.ordered = ordered; return c }
         for e in contract?.endpoints ?? [] where e.method == "POST" || e.method == "PUT" {
-            // one list of numbers in the body (two lists may have to agree in length), sent with the length
+            // one numeric list in the body (two lists may have to agree in length), sent with the length
             // of a request the checks already make
             let lists = e.params.filter { $0.location == "json" && $0.type == .list }
             func length(_ c: BehaviourCheck) -> Int { if case .list(let items)? = c.json?[lists.first?.name ?? ""] { return items.count }; return 0 }

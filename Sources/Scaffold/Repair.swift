@@ -124,7 +124,7 @@ extension Pipeline {
             }
         }
         // a page that answers 0 or a negative number like a non-number, where the description calls only
-        // non-numbers invalid: its conditions without the comparisons with 0 (kept only when better)
+        // non-numeric input invalid: its conditions without the comparisons with 0 (kept only when better)
         for failure in report.checks.filter({ $0.name == .javascript && $0.status == .failed }).flatMap(\.failures)
         where failure.message.contains("the same as for the invalid input") {
             guard let path = failure.file, let source = contents[path] else { continue }

@@ -315,7 +315,7 @@ public enum PageFixes {
         return (out, changed)
     }
 
-    /// Terms of a script's conditions that call zero or negative numbers invalid, for a page whose
+    /// Terms of a script's conditions that call zero or negative values invalid, for a page whose
     /// description does not (verification saw 0 or a negative answered like a non-number): the
     /// comparison `|| x <= 0` (or `x < 0 ||`) leaves its `||` chain, and `!x` on a number parsed with
     /// `parseFloat`/`Number`/`parseInt` (false for 0) becomes `Number.isNaN(x)`.

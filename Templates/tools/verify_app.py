@@ -339,10 +339,10 @@ def check_behaviour(data):
                 items = value.get(k) if isinstance(value, dict) else None
                 if not isinstance(items, list) or len(items) < 2:
                     continue
-                numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)
-                if not numbers and not all(isinstance(x, str) for x in items):
+                numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items)
+                if not numeric and not all(isinstance(x, str) for x in items):
                     continue
-                want = sorted(items, key=(lambda x: x) if numbers else str.casefold, reverse=order == "descending")
+                want = sorted(items, key=(lambda x: x) if numeric else str.casefold, reverse=order == "descending")
                 if items != want:
                     problems.append(f'"{k}" is {json.dumps(items)}, which is not in {order} order ({json.dumps(want)})')
         import html as _html
@@ -628,11 +628,11 @@ def run_page_checks(node, app, checks, page_file, sim):
             same = not ref.get("error") and (ref.get("texts", {}).get("*") or "").strip() == shown.strip()
             if not same and not re.search(r"\d", shown):
                 problems.append(f"the page shows {shown.strip()[:120]!r}, no number: this value is valid (the description calls only "
-                                "empty input and non-numbers invalid), so it must get a result")
+                                "empty input and non-numeric input invalid), so it must get a result")
             if same:
                 bad = ", ".join(f'{k}="{v}"' for k, v in sorted(c["unlike"].items()))
                 problems.append(f"the page shows {shown.strip()[:120]!r}, the same as for the invalid input {bad}: "
-                                "this value is valid (the description calls only empty input and non-numbers invalid), "
+                                "this value is valid (the description calls only empty and non-numeric input invalid), "
                                 "so it must get a result")
         if res.get("requests") and not c.get("allowsRequests"):
             problems.append("the script sent a request to the server (" + ", ".join(res["requests"][:3]) + "); it must calculate in the browser")
