@@ -110,7 +110,8 @@ public enum BehaviourRules {
     static func routeMentions(_ text: String) -> [(method: String, url: String)] {
         matches(#"\b("# + methods + #")\s+`?(/[A-Za-z0-9_\-/<>{}:.?=&]*)"#, text, []).compactMap { m in
             guard let method = m[1], var url = m[2] else { return nil }
-            while url.count > 1, let last = url.last, ".,;:)`'\"".contains(last) { url.removeLast() }
+            // trailing punctuation is the sentence's ("GET /x?n=3." → n=3), a placeholder's dots are not ("?q=...,")
+            while url.count > 1, let last = url.last, ".,;:)`'\"".contains(last), !url.hasSuffix("=...") { url.removeLast() }
             url = url.replacingOccurrences(of: "{", with: "<").replacingOccurrences(of: "}", with: ">")
             return (method, url)
         }
@@ -136,7 +137,7 @@ public enum BehaviourRules {
         text = text.replacingOccurrences(of: #""\.\.\.""#, with: "\"sample text\"", options: .regularExpression)
         text = text.replacingOccurrences(of: #"<[^>]*\b(?:bool|boolean)\b[^>]*>"#, with: "false", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: #"<[^>]*\b(?:string|text|title|name)\b[^>]*>"#, with: "\"sample text\"", options: [.regularExpression, .caseInsensitive])
-        // a list of numbers written as its placeholder (`[<number>, ...]`): a few distinct values
+        // a list of numbers given as its placeholder (`[<number>, ...]`): a few distinct values
         text = text.replacingOccurrences(of: #"\[\s*<[^>]*\b(?:numbers?|integers?|int|float|decimal|value)s?\b[^>]*>\s*(?:,\s*(?:\.\.\.|…)\s*)?\]"#,
                                          with: "[2, 3, 7]", options: [.regularExpression, .caseInsensitive])
         text = text.replacingOccurrences(of: #"<[^>]*>"#, with: "2", options: .regularExpression)
@@ -300,9 +301,58 @@ public enum BehaviourRules {
             let refused = (spec.pinned.refusedRoutes ?? []).filter { r in !r.path.contains("<") && plan.routes.contains { $0.path == r.path } }
                 .map { BehaviourCheck(method: $0.method, url: $0.path, status: [405], source: "\($0.method) \($0.path) is not allowed (405)") }
             return apiChecks(spec.description, plan: plan) + refused
-        case .wtforms: return formChecks(spec, plan: plan)
-        case .singleFile, .jinjaPages: return []
+        case .wtforms: return formChecks(spec, plan: plan) + jsonRouteChecks(spec.description, plan: plan)
+        case .singleFile, .jinjaPages: return jsonRouteChecks(spec.description, plan: plan)
         }
+    }
+
+    /// A page app's JSON routes (the ones its script fetches, a list of what its forms stored) are
+    /// checked as an API's are.
+    static func jsonRouteChecks(_ description: String, plan: ProjectPlan) -> [BehaviourCheck] {
+        let json = jsonRoutes(description, plan: plan)
+        guard !json.isEmpty else { return [] }
+        var api = plan
+        api.routes = json
+        return apiChecks(description, plan: api).filter { c in
+            json.contains { $0.method == c.method && samePath(splitURL(c.url).path, $0.path) }
+        }
+    }
+
+    /// The routes of a page app that a sentence of the description says answer JSON ("the script fetches
+    /// GET /api/x?y=N, which returns the JSON object {…}"): in each sentence with the word JSON (not
+    /// "not JSON"), the route written nearest before it, else the first after it. Its pages are the others.
+    static func jsonRoutes(_ description: String, plan: ProjectPlan) -> [PlannedRoute] {
+        var stated: [(method: String, url: String)] = []
+        for unit in units(description) {
+            let ns = unit as NSString
+            let routes = PinnedFacts.ranges(#"\b(?:"# + methods + #")\s+`?/[A-Za-z0-9_\-/<>{}:.?=&]*"#, in: unit, options: [])
+            for json in PinnedFacts.ranges(#"(?<!\bnot )(?<!\bno )(?<!non-)\bJSON\b"#, in: unit) {
+                guard let sentence = StatementReader.sentence(at: json, in: unit) else { continue }
+                let inside = routes.filter { NSLocationInRange($0.location, sentence) }
+                guard let r = inside.last(where: { $0.location < json.location }) ?? inside.first else { continue }
+                stated += routeMentions(ns.substring(with: r))
+            }
+        }
+        return plan.routes.filter { r in r.path != "/" && stated.contains { $0.method == r.method && samePath(splitURL($0.url).path, r.path) } }
+    }
+
+    /// A query value that stands for one, not a value to send: one capital letter or the parameter's
+    /// name in capitals ("?n=N", "?word=WORD"), a date or time format ("?day=YYYY-MM-DD"), "...", or a
+    /// placeholder in brackets ("?x=<number>"). A value in capitals otherwise ("?to=EUR") is a value.
+    static func isPlaceholder(_ value: String, name: String) -> Bool {
+        value.range(of: #"^(?:[A-Z]|[YMDHS]+(?:[-/:.T ][YMDHS]+)+|\.\.\.|…|<[^>]*>|\{[^}]*\})$"#, options: .regularExpression) != nil
+            || (value.count > 1 && value == name.uppercased() && value != value.lowercased())
+    }
+
+    /// Whether a URL's query has a placeholder value.
+    static func hasPlaceholder(_ url: String) -> Bool {
+        splitURL(url).query.contains { isPlaceholder($0.1.hasSuffix("...") ? "..." : $0.1.trimmingCharacters(in: CharacterSet(charactersIn: ",;:)")), name: $0.0) }
+    }
+
+    /// Whether a URL's path is a route's path: `<…>` segments of either match any segment.
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "/", omittingEmptySubsequences: false), y = b.split(separator: "/", omittingEmptySubsequences: false)
+        return x.count == y.count && zip(x, y).allSatisfy { $0 == $1 || $0.hasPrefix("<") || $1.hasPrefix("<") }
     }
 
     // MARK: - JSON APIs
@@ -333,12 +383,30 @@ public enum BehaviourRules {
         for line in lines {
             for (method, url) in routeMentions(line) where method == "GET" && url.contains("?") && !url.contains("<") {
                 let (path, q) = splitURL(url)
-                if exampleURL[path] == nil, q.allSatisfy({ !$0.1.isEmpty }) { exampleURL[path] = url }
+                if exampleURL[path] == nil, q.allSatisfy({ !$0.1.isEmpty && !isPlaceholder($0.1, name: $0.0) }) { exampleURL[path] = url }
             }
+        }
+        // a parameter written with a date placeholder ("?day=YYYY-MM-DD") or a date value is sent a date
+        var dated = Set(types.filter { $0.value == .date }.map(\.key))
+        for line in lines {
+            for (_, url) in routeMentions(line) {
+                for (name, value) in splitURL(url).query where value.range(of: #"^Y{2,4}-M{1,2}-D{1,2}$"#, options: .regularExpression) != nil { dated.insert(name) }
+            }
+        }
+        // "GET /x returns a JSON list of …" with no status written anywhere in its sentence: 200, for a
+        // route that needs no query or whose valid query the description writes
+        func impliedOK(_ line: String, method: String, url: String) -> (codes: [Int], at: Int)? {
+            let path = splitURL(url).path
+            guard method == "GET", let first = StatementReader.sentences(line).first,
+                  !StatementReader.statusGroups(StatementReader.masked(line)).contains(where: { NSLocationInRange($0.range.location, first.range) }),
+                  let verb = PinnedFacts.ranges(#"\b(?:returns?|answers?(?:\s+with)?|responds?\s+with|gives?(?:\s+back)?)\s+(?:a\s+|an\s+|the\s+)?JSON\b"#, in: line).first,
+                  NSLocationInRange(verb.location, first.range),
+                  exampleURL[path] != nil || !(plan.routes.first { $0.method == "GET" && $0.path == path }?.query.isEmpty == false) else { return nil }
+            return ([200], verb.location)
         }
         func validQuery(_ route: PlannedRoute) -> [(String, String)] {
             if let ex = exampleURL[route.path] { return splitURL(ex).query }
-            return route.query.map { ($0, "2") }
+            return route.query.map { ($0, dated.contains($0) ? "2024-01-15" : "2") }
         }
 
         for line in lines {
@@ -349,7 +417,8 @@ public enum BehaviourRules {
             }
             // 1. a worked example: "GET /tank?depth=2 returns {"litres": 2000}", "… should give back {…}"
             for m in matches(#"\b("# + methods + #")\s+`?(/[^\s`]+?)`?\s+(?:(?:should|must|will|would)\s+)?(?:returns?|responds?(?:\s+with)?|gives?(?:\s+back)?|answers?(?:\s+with)?|sends?\s+back|yields?|->|→|=>)\s+(?:(?:status\s+|http\s+)?([1-5]\d\d)\s+(?:and|with)\s+)?(?:json\s+(?:like\s+)?)?(\{[^{}]*\})"#, line, []) {
-                guard let method = m[1], let url = m[2], !url.contains("<"), let obj = m[4], let expected = expectedAnswer(obj) else { continue }
+                guard let method = m[1], let url = m[2], !url.contains("<"), !hasPlaceholder(url),
+                      let obj = m[4], let expected = expectedAnswer(obj) else { continue }
                 let status = m[3].flatMap(Int.init) ?? (method == "POST" ? 201 : 200)
                 add(BehaviourCheck(method: method, url: url, status: method == "POST" && m[3] == nil ? [200, 201] : [status],
                                    jsonSubset: expected.subset.isEmpty ? nil : expected.subset, jsonKeys: expected.keys, source: line))
@@ -368,7 +437,7 @@ public enum BehaviourRules {
             // 2. the route's own statement: "GET /notes/<id> answers 200 with that note, or 404 …"
             if mentions.count == 1, let (method, url) = mentions.first,
                line.range(of: #"^\s*`?(?:"# + methods + #")\s"#, options: .regularExpression) != nil,
-               let ok = okStatus(line) {
+               let ok = okStatus(line) ?? impliedOK(line, method: method, url: url) {
                 let (path, _) = splitURL(url)
                 let masked = StatementReader.masked(line)
                 let head = (line as NSString).substring(to: ok.at)  // the statement before its status: the request
@@ -391,7 +460,8 @@ public enum BehaviourRules {
                 let route = plan.routes.first { $0.method == method && $0.path == path }
                 var fullURL = url
                 if method == "GET", let route, !route.query.isEmpty, !url.contains("?") || url.contains("<") { fullURL = joinURL(path, validQuery(route)) }
-                if fullURL.contains("?"), fullURL.range(of: #"=<[^>]*>"#, options: .regularExpression) != nil, let route { fullURL = joinURL(path, validQuery(route)) }
+                // "GET /x?n=N returns …", "GET /x?n=<number> …": a valid request of the route's
+                if hasPlaceholder(fullURL), let route { fullURL = joinURL(path, validQuery(route)) }
                 var keys: [String] = []
                 if line.range(of: #"\bthe (?:created|updated|new|changed|stored|saved)\b|\bwith that\b"#, options: [.regularExpression, .caseInsensitive]) != nil { keys = resourceKeys }
                 // an update answers with the changed values
@@ -453,7 +523,8 @@ public enum BehaviourRules {
             for (name, value, _) in StatementReader.acceptedValues(line) {
                 for route in queryRoutes {
                     var params = route.query.filter { $0.lowercased() == name?.lowercased() }
-                    if params.isEmpty && route.query.count == 1 { params = route.query }
+                    // the route's one parameter, in an API (a page's inputs are not its routes' parameters)
+                    if params.isEmpty && route.query.count == 1 && plan.kind == .jsonAPI { params = route.query }
                     for p in params {
                         let q = validQuery(route).map { $0.0 == p ? ($0.0, value) : $0 }
                         add(BehaviourCheck(method: "GET", url: joinURL(route.path, q), status: [200], source: line))

@@ -225,7 +225,7 @@ public enum ContractReader {
         return out
     }
 
-    /// JSON keys the description says hold a list in order: the last quoted key before "in ascending
+    /// JSON keys the description says hold a list in order: the last key in quotation marks before "in ascending
     /// order", "sorted", "smallest first", "in descending order", "largest first", … in the same
     /// sentence. "sorted by <field>" orders objects, not values, and "the sorted values" describes
     /// the working, not the answer: both give nothing.
@@ -246,7 +246,7 @@ public enum ContractReader {
                     found.append((m.range.location, order))
                 }
             }
-            // each phrase orders the last quoted key before it (and after the previous phrase)
+            // each phrase orders the last key in quotation marks before it (and after the previous phrase)
             var start = 0
             for f in found.sorted(by: { $0.at < $1.at }) {
                 let before = ns.substring(with: NSRange(location: start, length: f.at - start))
@@ -560,6 +560,8 @@ public enum ContractReader {
             if let i = c.pages.firstIndex(where: { $0.path == path }) { c.pages[i] = page } else { c.pages.append(page) }
         }
         // examples and errors: only values written in the description
+        // (a JSON key the description writes, "items" of {"items": [...]}, names a value a page shows: it is not one)
+        let keys = plan.kind == .jsonAPI ? [] : Set(PinnedFacts.matches(#""([A-Za-z_]\w*)"\s*:"#, in: text, options: []).compactMap { $0[1]?.lowercased() })
         for x in p.examples ?? [] {
             let values = Array(x.given.values) + x.expect
             guard !x.expect.isEmpty, !x.given.isEmpty else { continue }
@@ -567,7 +569,14 @@ public enum ContractReader {
                 c.dropped.append("example \(x.given) → \(x.expect): \"\(bad)\" is not written in the description")
                 continue
             }
-            c.examples.append(Contract.Example(route: x.route, given: x.given, expect: x.expect, origin: .model))
+            let isKey = { (t: String) in keys.contains(t.trimmingCharacters(in: .whitespaces).lowercased()) }
+            let expect = x.expect.filter { !isKey($0) }
+            if expect.count < x.expect.count {
+                c.dropped.append("example \(x.given) → \(x.expect): " + x.expect.filter(isKey).map { "\"\($0)\"" }.joined(separator: ", ")
+                                 + " (a JSON key of the description, not a value a page shows)")
+                if expect.isEmpty { continue }
+            }
+            c.examples.append(Contract.Example(route: x.route, given: x.given, expect: expect, origin: .model))
         }
         for x in p.errors ?? [] {
             if let s = x.status, !(400..<500).contains(s) { continue }
@@ -946,7 +955,7 @@ extension Contract {
             let masked = StatementReader.masked(u) as NSString
             let phrase = masked.range(of: nothing, options: [.regularExpression, .caseInsensitive])
             guard phrase.location != NSNotFound else { continue }
-            // the quoted text nearest after the phrase
+            // the text in quotation marks nearest after the phrase
             if let m = StatementReader.messages(u).first(where: { !$0.negated && $0.range.location >= phrase.location }) { said = (u, m.text); break }
         }
         guard let (line, message) = said else { return [] }

@@ -254,7 +254,7 @@ public final class Pipeline {
             done = true
             Interrupts.shared.release(tempToken)
         }
-        say("done", "\(target.path): verification \(verifyLine)")
+        say("finished", "\(target.path): verification \(verifyLine)")
 
         let files = Self.listFiles(target)
         // exit 0 claims that the app does what the description says: only with evidence of it
@@ -590,7 +590,7 @@ public final class Pipeline {
         if let repairError {
             template = "prompts/repair.mustache"
             ctx["current"] = (contents[file.path] ?? "").trimmingCharacters(in: .newlines)
-            ctx["error"] = String(repairError.suffix(3000))
+            ctx["error"] = String(repairError.suffix(3000)) + Self.repairHints(repairError)
         } else if let extra = regenPromptContext(for: file) {
             template = "prompts/regen.mustache"
             ctx.merge(extra) { $1 }
@@ -656,7 +656,7 @@ public final class Pipeline {
                     var fresh = try promptContext(target: file)
                     fresh["current"] = nil
                     let base = try renderer.render("prompts/file.mustache", fresh).trimmingCharacters(in: .whitespacesAndNewlines)
-                    var note = "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\n```"
+                    var note = "\n\nChecking the project failed with an earlier version of this file, so write it differently:\n```\n\(String(repairError.suffix(1500)))\(Self.repairHints(repairError))\n```"
                     // With a line to blame, the answer starts as the failing file up to the function
                     // holding that line: the model rewrites from there instead of copying the mistake,
                     // and is told which line decided the wrong answer.

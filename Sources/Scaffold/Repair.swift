@@ -134,6 +134,21 @@ extension Pipeline {
                                       what: "\(path): " + fixed.changed.joined(separator: "; ")) ?? report
             break
         }
+        // a page's form that posts where the app answers only GET, on a page the description wants
+        // no work done in the browser for, in an app that reads no posted form anywhere and plans no
+        // POST there (a form meant to be sent is the app's to fix): the form sends with GET (kept only when better)
+        let readsPosts = contents["app.py"].map { $0.range(of: #"request\.form\b|request\.method\s*==\s*["']POST["']|validate_on_submit"#, options: .regularExpression) != nil } ?? false
+        for failure in report.checks.filter({ $0.name == .pins && $0.status == .failed }).flatMap(\.failures)
+        where !failure.message.contains("in the browser") && !readsPosts {
+            guard let path = failure.file, path.hasSuffix(".html"), let source = contents[path],
+                  let found = PinnedFacts.matches(#"the page (\S+) has <form\b.*, but the app has no POST (\S+) route"#, in: failure.message, options: []).first,
+                  let page = found[1], let url = found[2],
+                  !plan.routes.contains(where: { $0.method == "POST" && BehaviourRules.samePath($0.path, url) }) else { continue }
+            let fixed = PageFixes.postFormsWithoutRoute(source, url: url, pagePath: page)
+            guard !fixed.changed.isEmpty else { continue }
+            report = try keepIfBetter(fixed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                      what: "\(path): " + fixed.changed.joined(separator: "; ")) ?? report
+        }
         return report
     }
 
@@ -159,6 +174,22 @@ extension Pipeline {
         let removed = lines[(cond.line - 1)..<answer.line].joined(separator: "\n")
         lines.removeSubrange((cond.line - 1)..<answer.line)
         return (lines.joined(separator: "\n"), head, cond.line, removed)
+    }
+
+    /// Plain words for Python errors a small model does not act on by itself (it returned the failing
+    /// file unchanged): a name called but never defined, and a value that is None where the line
+    /// compares it or calculates with it. Appended to a repair request's error text.
+    static func repairHints(_ error: String) -> String {
+        var hints: [String] = []
+        for name in Set(PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: error, options: []).compactMap { $0[1] }).sorted()
+        where error.range(of: #"\b\#(name)\s*\("#, options: .regularExpression) != nil {
+            hints.append("`\(name)` is called but never defined: import it if a module has it, else write `def \(name)(...):` above the code that calls it, or compute the value without it.")
+        }
+        // a comparison or a calculation with None (not a conversion of a missing input: `float(None)`)
+        if error.range(of: #"TypeError: (?:'[^']+' not supported between instances of [^\n]*'NoneType'|unsupported operand type\(s\)[^\n]*'NoneType')"#, options: .regularExpression) != nil {
+            hints.append("A name in the failing line holds None when that line runs (it was set to None earlier, or a function returned nothing): give it its value before that line.")
+        }
+        return hints.isEmpty ? "" : "\n" + hints.map { "Hint: " + $0 }.joined(separator: "\n")
     }
 
     /// Writes `candidate` as `path` and verifies; keeps it and returns the new report when it is

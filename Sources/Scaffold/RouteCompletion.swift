@@ -249,7 +249,7 @@ extension Pipeline {
                     + ": do not check those again (a value they let through is allowed); add only the checks the description asks beyond them, then compute the answer."
             }
             if let error {
-                prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\n```"
+                prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\(Self.repairHints(error))\n```"
             }
             var sampling = options.sampling
             sampling.maxTokens = min(sampling.maxTokens, 700)
@@ -341,6 +341,28 @@ public enum PageFixes {
             guard !found.isEmpty else { continue }
             for m in found.reversed() { out = (out as NSString).replacingCharacters(in: m.range, with: "Number.isNaN(\(v))") }
             changed.append("`!\(v)` → `Number.isNaN(\(v))` (0 is a number)")
+        }
+        return (out, changed)
+    }
+
+    /// A form that posts to a URL the app serves only with GET (a page's form the description never
+    /// asks to send anywhere): its method becomes get, so sending it shows that page again instead of
+    /// answering 405. `url` is where the form sends; a form without an action sends to `pagePath`.
+    public static func postFormsWithoutRoute(_ source: String, url: String, pagePath: String) -> (source: String, changed: [String]) {
+        var out = source
+        var changed: [String] = []
+        let ns = source as NSString
+        let re = try! NSRegularExpression(pattern: #"<form\b([^>]*)>"#, options: [.caseInsensitive])
+        for m in re.matches(in: source, range: NSRange(location: 0, length: ns.length)).reversed() {
+            let tag = ns.substring(with: m.range), attrs = ns.substring(with: m.range(at: 1))
+            let action = PinnedFacts.matches(#"\baction\s*=\s*["']([^"']*)["']"#, in: attrs, options: [.caseInsensitive]).first
+                .flatMap { $0[1] }?.trimmingCharacters(in: .whitespaces) ?? ""
+            let target = action.isEmpty ? pagePath : action
+            guard target.split(separator: "?").first.map(String.init) == url,
+                  let method = PinnedFacts.ranges(#"\bmethod\s*=\s*["']?post["']?"#, in: tag, options: [.caseInsensitive]).first else { continue }
+            let fixed = (tag as NSString).replacingCharacters(in: method, with: #"method="get""#)
+            out = (out as NSString).replacingCharacters(in: m.range, with: fixed)
+            changed.insert("\(tag) → \(fixed) (the app has no POST \(url) route)", at: 0)
         }
         return (out, changed)
     }

@@ -270,7 +270,7 @@ public struct Verifier {
             }
             progress("verify \(name)")
             let timeout = timeouts[name] ?? name.timeout
-            let arguments = name == .tests ? ["-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests"]
+            let arguments = name == .tests ? ["-m", "pytest", "-q", "-x", "--tb=short", "-p", "no:cacheprovider", "tests"]
                                             : [harnessCopy.path, name.rawValue, inputURL.path]
             let command = sandbox.command(environment.python, arguments, writable: project,
                                           readOnly: [work, environment.venv], workingDirectory: project)
@@ -327,6 +327,26 @@ public struct Verifier {
                            failures: out.failures, seconds: r.seconds)
     }
 
+    /// pytest's short traceback without the frames of installed packages (Flask, Werkzeug): a repair
+    /// request shows the test's line, the project's lines and the error, not twenty lines of the
+    /// framework's dispatch (a 1.5B model given those repeated the failing file unchanged).
+    static func withoutLibraryFrames(_ text: String) -> String {
+        var out: [Substring] = []
+        var dropping = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.range(of: #"^\S+:\d+: in \S+"#, options: .regularExpression) != nil {
+                dropping = line.contains("site-packages/")
+                if dropping { continue }
+            } else if dropping, line.hasPrefix("    ") || line.isEmpty {
+                continue
+            } else {
+                dropping = false
+            }
+            out.append(line)
+        }
+        return out.joined(separator: "\n")
+    }
+
     static func testsResult(_ r: ProcessResult) -> CheckResult {
         let text = r.stdout + r.stderr
         let summaryLine = text.split(separator: "\n").last(where: { $0.contains("passed") || $0.contains("failed") || $0.contains("error") }).map(String.init) ?? ""
@@ -338,7 +358,7 @@ public struct Verifier {
         if let m = text.range(of: #"(?m)^(forms\.py|app\.py|templates/[\w\-]+\.html):\d+"#, options: .regularExpression) {
             file = String(text[m].split(separator: ":")[0])
         }
-        let message = r.timedOut ? "pytest timed out" : String(text.suffix(2500))
+        let message = r.timedOut ? "pytest timed out" : String(withoutLibraryFrames(text).suffix(2500))
         return CheckResult(name: .tests, status: .failed, summary: r.timedOut ? "timed out" : summaryLine,
                            failures: [CheckFailure(file: file, message: message)], seconds: r.seconds)
     }

@@ -5,7 +5,7 @@
 //
 // This is not a browser: it models what small calculator-style pages use (getElementById,
 // querySelector by id/tag/class/name, value, textContent/innerText/innerHTML, append/prepend/
-// replaceChildren, style.display,
+// replaceChildren, style.display, a table's insertRow/insertCell/deleteRow/rows/cells,
 // hidden, classList, addEventListener, inline onclick/onsubmit, forms that submit, timers,
 // DOMContentLoaded/load). A script that needs more fails with the missing name in the error.
 //
@@ -152,6 +152,26 @@ class Element extends Node {
   getElementsByTagName(t) { return [...this.walk()].filter((e) => t === "*" || e.localName === t.toLowerCase()); }
   getElementsByClassName(c) { return [...this.walk()].filter((e) => e.classList.contains(c)); }
   insertAdjacentHTML(pos, html) { const tmp = new Element(this.ownerDocument, "div", {}); parseInto(tmp, html); for (const c of [...tmp.childNodes]) this.appendChild(c); }
+  // tables: a table's rows are those of its sections; a row is added to the last <tbody> (made when there is none)
+  get rows() {
+    const own = (e) => e.childNodes.filter((c) => c instanceof Element && c.localName === "tr");
+    if (this.localName !== "table") return own(this);
+    return [...own(this), ...this.children.filter((c) => ["thead", "tbody", "tfoot"].includes(c.localName)).flatMap(own)];
+  }
+  get cells() { return this.children.filter((c) => c.localName === "td" || c.localName === "th"); }
+  get tBodies() { return this.children.filter((c) => c.localName === "tbody"); }
+  createTBody() { return this.appendChild(new Element(this.ownerDocument, "tbody", {})); }
+  insertRow(i = -1) {
+    let host = this;
+    if (this.localName === "table") { const b = this.tBodies; host = b.length ? b[b.length - 1] : this.createTBody(); }
+    const rows = host.rows, row = new Element(this.ownerDocument, "tr", {});
+    return i < 0 || i >= rows.length ? host.appendChild(row) : host.insertBefore(row, rows[i]);
+  }
+  deleteRow(i) { const rows = this.rows, r = rows[i < 0 ? rows.length - 1 : i]; if (r) r.remove(); }
+  insertCell(i = -1) {
+    const cells = this.cells, cell = new Element(this.ownerDocument, "td", {});
+    return i < 0 || i >= cells.length ? this.appendChild(cell) : this.insertBefore(cell, cells[i]);
+  }
 }
 
 function matchSimple(e, s) {

@@ -471,6 +471,27 @@ def check_pins(probes_and_pins):
                     fail(holder, f'the page {page_path} has {shown}, but the app has no {verb} {url} route'
                                     + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
                                        if pins.get("wantsJavaScript") else ""))
+    # every script a page loads from the app is there (a missing file is a page whose buttons do nothing)
+    client = client_for(app)
+    for page_path, page_html in pages.items():
+        for m in re.finditer(r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.sub(r"<!--.*?-->", "", page_html, flags=re.S), re.I):
+            src = m.group(1).strip()
+            if re.match(r"(?i)^(?:[a-z][a-z0-9+.-]*:|//)", src) or "{" in src:
+                continue  # another site's script (a CDN), a data: URL, or a template expression left unrendered
+            url = urllib.parse.urljoin("http://localhost" + page_path, src)
+            path = urllib.parse.urlsplit(url).path
+            try:
+                status = client.get(path).status_code
+            except BaseException:  # noqa: BLE001
+                status = 500
+            if status >= 400:
+                # the template with this tag, else the one naming the file (a tag written with url_for)
+                name = path.rsplit("/", 1)[-1]
+                templates = sorted((ROOT / "templates").glob("*.html")) if (ROOT / "templates").is_dir() else []
+                holder = next((str(t.relative_to(ROOT)) for t in templates if m.group(0) in t.read_text(errors="replace")),
+                              next((str(t.relative_to(ROOT)) for t in templates if name and name in t.read_text(errors="replace")), page_file))
+                fail(holder, f'the page {page_path} loads <script src="{src}">, but GET {path} answers {status}: '
+                             'put the script inline in a <script> at the end of <body>')
     # a page without JavaScript sends its inputs to the route that reads them: a GET form whose
     # fields carry the route's parameter names (an input without a name is never sent)
     submissions = pins.get("submissions", [])

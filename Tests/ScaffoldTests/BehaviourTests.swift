@@ -66,6 +66,85 @@ final class BehaviourTests: XCTestCase {
         }
     }
 
+    // MARK: a page app's JSON route
+
+    /// A page whose script fetches a JSON route: that route's stated errors are checked as an API's
+    /// are, in a precise and a casual wording; the page itself gets no API check, a placeholder in the
+    /// route's URL ("?word=W") is never sent, and a site of pages "not JSON" gets no check at all.
+    func testAPageAppsJSONRouteIsCheckedLikeAnAPI() {
+        let plan = ProjectPlan(kind: .jinjaPages, port: 5091,
+                               files: [PlannedFile(path: "app.py", purpose: "app"), PlannedFile(path: "templates/index.html", purpose: "page")],
+                               routes: [PlannedRoute(method: "GET", path: "/", purpose: "page"),
+                                        PlannedRoute(method: "GET", path: "/api/flip", purpose: "api", query: ["word"])])
+        let wordings = [
+            """
+            A Flask app on port 5091 with one page: type a word, press the button, and the page shows it backwards. A value of 0 is fine.
+            - GET / returns the page.
+            - GET /api/flip?word=W, where W is any text, returns status 200 and the JSON object {"flipped": ...}.
+            - If word is missing or empty, GET /api/flip returns status 400 and the JSON object {"error": "..."}.
+            """,
+            """
+            A page on port 5091 flips a word backwards; a value of 0 is fine.
+            - GET /api/flip?word=..., returns status 200 and the JSON object {"flipped": "..."}.
+            - A missing word gets status 400 and the JSON object {"error": "..."}.
+            """,
+            "make me a page on port 5091 that flips a word backwards with fetch to GET /api/flip?word=..., which answers JSON like "
+                + #"{"flipped": "olleh"}; a missing word gets a 400 error."#,
+        ]
+        for text in wordings {
+            let c = BehaviourRules.checks(for: ProjectSpec(description: text), plan: plan)
+            let labels = c.map { "\($0.method) \($0.url): \($0.expectation)" }.joined(separator: "\n")
+            XCTAssertNotNil(c.first { $0.url == "/api/flip" && $0.status == [400] }, labels)
+            XCTAssertTrue(c.allSatisfy { $0.url.hasPrefix("/api/flip") }, labels)
+            XCTAssertFalse(c.contains { $0.url.contains("=W") || $0.url.contains("=...") || $0.url.contains("word=0") }, labels)
+        }
+        // the route nearest before the word JSON in its sentence; "not JSON" names no JSON route
+        var two = plan
+        two.routes = [PlannedRoute(method: "GET", path: "/", purpose: "page"), PlannedRoute(method: "GET", path: "/chart", purpose: "page"),
+                      PlannedRoute(method: "GET", path: "/api/chart", purpose: "api")]
+        XCTAssertEqual(BehaviourRules.jsonRoutes("GET /chart shows a page whose script fetches GET /api/chart, which returns JSON.", plan: two).map(\.path), ["/api/chart"])
+        XCTAssertEqual(BehaviourRules.jsonRoutes("The page loads JSON from GET /api/chart. GET /chart returns an HTML page, not JSON.", plan: two).map(\.path), ["/api/chart"])
+        XCTAssertEqual(BehaviourRules.jsonRoutes("GET /chart returns an HTML page, not JSON; there is no JSON API.", plan: two).map(\.path), [])
+        XCTAssertTrue(BehaviourRules.samePath("/api/items/<id>", "/api/items/7") && !BehaviourRules.samePath("/api/items", "/api/items/7"))
+    }
+
+    /// A form app's JSON route ("GET /api/members returns a JSON list …", no status written) is checked
+    /// for 200 and a list, in two wordings; a route with a query it needs and no written example is not.
+    func testAFormAppsJSONListRouteIsChecked() {
+        let plan = ProjectPlan(kind: .wtforms, port: 5094,
+                               files: [PlannedFile(path: "app.py", purpose: "app"), PlannedFile(path: "forms.py", purpose: "form"),
+                                       PlannedFile(path: "templates/join.html", purpose: "page")],
+                               routes: [PlannedRoute(method: "GET", path: "/join", purpose: "page"), PlannedRoute(method: "POST", path: "/join", purpose: "form"),
+                                        PlannedRoute(method: "GET", path: "/api/members", purpose: "list"),
+                                        PlannedRoute(method: "GET", path: "/api/lookup", purpose: "find", query: ["nick"])])
+        for text in ["A club sign-up page with WTForms on port 5094: GET /join shows a form with a nick field.\n- GET /api/members returns a JSON list of everyone who joined, each {\"nick\": ...}.\n- GET /api/lookup?nick=NICK returns the JSON object {\"nick\": ...}.",
+                     "sign-up form (flask-wtf) on port 5094 where members join with a nick, plus GET /api/members which gives back a JSON list of who joined"] {
+            let c = BehaviourRules.checks(for: ProjectSpec(description: text), plan: plan)
+            let labels = c.map { "\($0.method) \($0.url): \($0.expectation)" }.joined(separator: "\n")
+            if text.hasPrefix("A club") {
+                XCTAssertNotNil(c.first { $0.url == "/api/members" && $0.status == [200] && $0.jsonType == "list" }, labels)
+            }
+            XCTAssertFalse(c.contains { $0.url.hasPrefix("/api/lookup") }, labels)
+        }
+    }
+
+    /// A query value that stands for one is not sent; a value in capitals that is not the parameter's
+    /// name is a value.
+    func testPlaceholdersInAQueryAreNotValues() {
+        for (value, name) in [("N", "n"), ("WORD", "word"), ("YYYY-MM-DD", "day"), ("...", "q"), ("<number>", "x"), ("{id}", "id")] {
+            XCTAssertTrue(BehaviourRules.isPlaceholder(value, name: name), value)
+        }
+        for (value, name) in [("EUR", "to"), ("3", "n"), ("kim", "user"), ("2024-05-06", "day"), ("", "q")] {
+            XCTAssertFalse(BehaviourRules.isPlaceholder(value, name: name), value)
+        }
+        let api = "A JSON API on port 5093.\n- GET /api/cubes?n=N, where N is a whole number, returns status 200 and the JSON object {\"cubes\": [...]}.\n- If n is missing, it returns 400."
+        let s = ProjectSpec(description: api)
+        let c = BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s))
+        let labels = c.map { "\($0.method) \($0.url): \($0.expectation)" }.joined(separator: "\n")
+        XCTAssertFalse(c.isEmpty, labels)
+        XCTAssertFalse(c.contains { $0.url.contains("n=N") }, labels)
+    }
+
     // MARK: a REST resource
 
     static let bookmarks = ["bookmarks_api", "bookmarks_api_plain", "bookmarks_api_casual"]

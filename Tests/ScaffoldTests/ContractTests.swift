@@ -155,6 +155,28 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    /// On a page, a model example that expects a JSON key of the description to be shown is dropped:
+    /// the key names the list the page shows, it is not shown itself. Its sibling with a written value stays.
+    func testAPageExampleExpectingAJSONKeyIsDropped() {
+        let answer = """
+        {"examples": [{"route": "/", "given": {"amount": "4"}, "expect": ["items"]},
+                      {"route": "/", "given": {"amount": "4"}, "expect": ["16"]}]}
+        """
+        for d in ["A Flask app on port 5302 with a page: I type an amount, press Load, and the page's JavaScript fetches GET /api/squares?amount=N, "
+                    + #"which answers the JSON object {"items": [...]} with the first N squares (4 gives 1, 4, 9, 16); the page lists them."#,
+                  #"page w/ javascript on port 5302 listing squares: fetch /api/squares?amount=4 -> {"items": [1, 4, 9, 16]}, show them as a list"#] {
+            let (c, _, plan) = merged(d, answer)
+            XCTAssertNotEqual(plan.kind, .jsonAPI, d)
+            XCTAssertFalse(c.examples.contains { $0.expect.contains("items") }, "\(c.examples) — \(d)")
+            XCTAssertTrue(c.examples.contains { $0.origin == .model && $0.expect == ["16"] }, "\(c.dropped) — \(d)")
+            XCTAssertTrue(c.dropped.contains { $0.contains("\"items\" (a JSON key of the description") }, "\(c.dropped)")
+        }
+        // an example expecting a key and a value keeps the value
+        let both = #"{"examples": [{"route": "/", "given": {"amount": "4"}, "expect": ["Items", "16"]}]}"#
+        let d = #"page w/ javascript on port 5302 listing squares: fetch /api/squares?amount=4 -> {"items": [1, 4, 9, 16]}, show them"#
+        XCTAssertTrue(merged(d, both).contract.examples.contains { $0.origin == .model && $0.expect == ["16"] }, "\(merged(d, both).contract.examples)")
+    }
+
     /// A value the description names as invalid keeps its error, even when the model also lists it as
     /// an example whose answer is written elsewhere.
     func testAValueWrittenAsInvalidKeepsItsError() {

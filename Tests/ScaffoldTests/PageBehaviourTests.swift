@@ -68,6 +68,25 @@ final class PageBehaviourTests: XCTestCase {
         XCTAssertTrue(PageFixes.signRefusals("if (a - b < 0 || c) { bad(); }").changed.isEmpty, "b < 0 is not a whole term")
     }
 
+    /// A form posting where the app has no POST route sends with GET; forms to other URLs, GET forms
+    /// and the rest of the page stay as they were.
+    func testAFormPostingWithoutARouteSendsWithGet() {
+        let page = """
+        <nav><a href="/">Start</a></nav>
+        <FORM class="join" METHOD='POST' action="/members"><input name="nick"></FORM>
+        <form method="post" action="/elsewhere"><input name="x"></form>
+        <form action="/members" method="get"><input name="q"></form>
+        """
+        let fixed = PageFixes.postFormsWithoutRoute(page, url: "/members", pagePath: "/members")
+        XCTAssertEqual(fixed.source, page.replacingOccurrences(of: "METHOD='POST'", with: #"method="get""#))
+        XCTAssertEqual(fixed.changed.count, 1, "\(fixed.changed)")
+        // a form with no action sends to its own page
+        let bare = #"<h1>Club</h1><form method=post><button>Send</button></form>"#
+        XCTAssertEqual(PageFixes.postFormsWithoutRoute(bare, url: "/club", pagePath: "/club").source,
+                       #"<h1>Club</h1><form method="get"><button>Send</button></form>"#)
+        XCTAssertTrue(PageFixes.postFormsWithoutRoute(bare, url: "/club", pagePath: "/other").changed.isEmpty)
+    }
+
     /// `getElementById` with a selector is always null: a `#id` loses its `#`, a descendant selector
     /// becomes `querySelector`; ids, other calls and text are untouched.
     func testSelectorsPassedAsIDsAreFixed() {

@@ -277,6 +277,24 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
     }
 
+    /// A function called but never defined and a None in a comparison get a hint in plain words; a
+    /// name that is not called, and other errors, get none.
+    func testRepairHintsNameTheUndefinedFunctionAndTheNone() {
+        let undefined = """
+        app.py:14: in shelf_report
+            spread = widest_gap(values)
+        E   NameError: name 'widest_gap' is not defined
+        """
+        let hint = Pipeline.repairHints(undefined)
+        XCTAssertTrue(hint.contains("`widest_gap` is called but never defined") && hint.contains("write `def widest_gap(...):`"), hint)
+        XCTAssertEqual(Pipeline.repairHints("E   TypeError: float() argument must be a string or a real number, not 'NoneType'"), "",
+                       "a conversion of a missing input is not a value to compute")
+        XCTAssertEqual(Pipeline.repairHints("E   NameError: name 'limit' is not defined\n    if total > limit:"), "")
+        let none = "app.py:9: in grade\n    label = \"high\" if score > 80 else \"low\"\nE   TypeError: '>' not supported between instances of 'NoneType' and 'int'"
+        XCTAssertTrue(Pipeline.repairHints(none).contains("holds None"), Pipeline.repairHints(none))
+        XCTAssertEqual(Pipeline.repairHints("E   KeyError: 'x'"), "")
+    }
+
     /// A refusal decided in a helper: both conditions that answered are named, and the rewrite
     /// starts before the helper (the shape of a 1.5B answer: `value <= 0` inside a validating helper).
     func testTracedConditionsInAHelperAreAllNamed() {
@@ -443,6 +461,55 @@ final class PipelineTests: XCTestCase {
         let written = try String(contentsOf: work.appendingPathComponent("project/templates/index.html"), encoding: .utf8)
         XCTAssertTrue(written.contains("if (isNaN(km)) {"), written)
         XCTAssertTrue(lines.contains { $0.contains("templates/index.html: removed `|| km <= 0`") }, lines.joined(separator: "\n"))
+    }
+
+    /// A site page whose form posts to a URL the app serves only with GET is fixed without asking the
+    /// model again: the form sends with GET.
+    func testAFormPostingToAGetOnlyPageSendsWithGetBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, render_template
+
+        app = Flask(__name__)
+
+
+        @app.route("/")
+        def start():
+            return render_template("start.html")
+
+
+        @app.route("/visit")
+        def visit():
+            return render_template("visit.html")
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5076)
+        """
+        let menu = #"<nav><a href="/">Start</a> <a href="/visit">Visit</a></nav>"#
+        let pages = [
+            "templates/start.html": "<!DOCTYPE html>\n<html><body>\(menu)<h1>Start</h1></body></html>",
+            "templates/visit.html": "<!DOCTYPE html>\n<html><body>\(menu)<h1>Visit</h1>\n"
+                + #"<form method="post" action="/visit"><input name="when"><button type="submit">Book</button></form>"#
+                + "\n</body></html>",
+        ]
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else {
+                return #"{"kind": "jinja-pages", "port": 5076, "files": ["app.py", "templates/start.html", "templates/visit.html"], "#
+                    + #""routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/visit"}]}"#
+            }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "fixed before any repair request")
+            if file == "app.py" { return "```python\n\(app)\n```\n" }
+            return "```html\n\(pages[file] ?? "")\n```\n"
+        }
+        let report = try run(gen, options("""
+            Make me a little Flask site for a pottery studio on port 5076: a start page and a visit page, each with a heading \
+            naming it and links to both pages.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.checks.first { $0.name == .pins }?.status, .passed, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/templates/visit.html"), encoding: .utf8)
+        XCTAssertTrue(written.contains(#"<form method="get" action="/visit">"#), written)
+        XCTAssertTrue(lines.contains { $0.contains("templates/visit.html: <form method=\"post\" action=\"/visit\">") }, lines.joined(separator: "\n"))
     }
 
     /// An UnboundLocalError from a module-level counter is fixed without asking the model again.

@@ -44,6 +44,36 @@ final class VerifierTests: XCTestCase {
 
     /// An app that counts its starts in a file: every check starts from the project as written (the
     /// count is 1 each time, so the tests pass), and nothing a check wrote is left in the project.
+    /// A failed test's traceback keeps the test's line, the project's lines and the error; the frames
+    /// of installed packages go, with their code lines.
+    func testATracebackLosesTheFramesOfInstalledPackages() {
+        let text = """
+        F
+        ___________________ test_lend ___________________
+        tests/test_app.py:21: in test_lend
+            r = client.post("/lend", data={"title": "x"})
+                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        /opt/env/lib/python3.11/site-packages/flask/testing.py:235: in open
+            response = super().open(
+        <venv>/lib/python3.11/site-packages/werkzeug/test.py:1120: in open
+            response_parts = self.run_wsgi_app(request.environ, buffered=buffered)
+                             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        app.py:31: in lend
+            due = shelf[title] + days
+                  ^^^^^^^^^^^^
+        E   KeyError: 'x'
+        ======== short test summary info ========
+        FAILED tests/test_app.py::test_lend - KeyError: 'x'
+        """
+        let kept = Verifier.withoutLibraryFrames(text)
+        XCTAssertFalse(kept.contains("site-packages") || kept.contains("run_wsgi_app") || kept.contains("super().open"), kept)
+        for line in ["tests/test_app.py:21: in test_lend", "    r = client.post(", "app.py:31: in lend", "    due = shelf[title] + days",
+                     "E   KeyError: 'x'", "FAILED tests/test_app.py::test_lend - KeyError: 'x'"] {
+            XCTAssertTrue(kept.contains(line), "\(line) is kept:\n\(kept)")
+        }
+        XCTAssertEqual(Verifier.withoutLibraryFrames("app.py:3: in go\n    x = 1\nE   ValueError"), "app.py:3: in go\n    x = 1\nE   ValueError")
+    }
+
     func testEveryCheckStartsFromTheProjectAsWritten() throws {
         try put("app.py", app.replacingOccurrences(of: "app = Flask(__name__)\n", with: """
         app = Flask(__name__)
@@ -83,6 +113,24 @@ final class VerifierTests: XCTestCase {
             XCTAssertEqual(js.failures.first?.file, "templates/index.html")
         }
         XCTAssertEqual(r.checks.first { $0.name == .serve }?.status, .passed)
+    }
+
+    /// A page that loads a script file the app does not serve fails pins, blamed on its template; a
+    /// script the app serves, and one from another site, pass.
+    func testAScriptFileThePageLoadsMustExist() throws {
+        try put("app.py", app)
+        let body = #"<p id="result"></p><button id="calculate">Go</button>"#
+        try put("templates/index.html", #"<html><head><script src="static/tally.js"></script></head><body>"# + body + "</body></html>")
+        var pins = try XCTUnwrap(try verify().checks.first { $0.name == .pins })
+        XCTAssertEqual(pins.status, .failed)
+        XCTAssertEqual(pins.failures.map(\.file), ["templates/index.html"])
+        XCTAssertTrue(pins.failures[0].message.contains("GET /static/tally.js answers 404"), pins.failures[0].message)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("static"), withIntermediateDirectories: true)
+        try put("static/tally.js", "document.getElementById('calculate').onclick = () => {};\n")
+        try put("templates/index.html", #"<html><head><script src="static/tally.js"></script><script src="https://cdn.example.org/x.js"></script></head><body>"#
+                + body + "</body></html>")
+        pins = try XCTUnwrap(try verify().checks.first { $0.name == .pins })
+        XCTAssertEqual(pins.status, .passed, "\(pins.failures)")
     }
 
     func testTemplateSyntaxErrorAndWrongPort() throws {
@@ -371,6 +419,14 @@ final class VerifierTests: XCTestCase {
         // the DOM's other ways to empty and fill an element
         let emptied = try run(page(built).replacingOccurrences(of: "body.textContent = '';", with: "body.replaceChildren();"))
         XCTAssertEqual(emptied.status, .passed, "\(emptied.failures)")
+        // … and the table's own: rows and cells inserted, counted and deleted
+        let inserted = "const tr = document.getElementById('evens').insertRow(); tr.insertCell().textContent = 'x'; tr.insertCell(0).textContent = String(2 * i);"
+            + " if (body.rows.length !== i || tr.cells.length !== 2) { throw new Error('rows'); }"
+        XCTAssertEqual(try run(page(inserted)).status, .passed)
+        let deleted = inserted + " if (i === n) { body.deleteRow(0); }"
+        let shown = try run(page(deleted))
+        XCTAssertEqual(shown.status, .failed, "the 2 of the first row is gone")
+        XCTAssertFalse(shown.failures.contains { $0.message.contains("the script failed") }, "\(shown.failures)")
     }
 
     /// A page that answers a valid number with its invalid-input message fails the use made with
