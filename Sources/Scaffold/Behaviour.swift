@@ -397,7 +397,9 @@ public enum BehaviourRules {
         // route that needs no query or whose valid query the description writes
         func impliedOK(_ line: String, method: String, url: String) -> (codes: [Int], at: Int)? {
             let path = splitURL(url).path
-            guard method == "GET", let first = StatementReader.sentences(line).first,
+            // not for a route with a path parameter (the item may not exist) or one the line gives a 4xx
+            guard method == "GET", !path.contains("<"), let first = StatementReader.sentences(line).first,
+                  !StatementReader.statusGroups(StatementReader.masked(line)).contains(where: { $0.codes.contains { $0 >= 400 } }),
                   !StatementReader.statusGroups(StatementReader.masked(line)).contains(where: { NSLocationInRange($0.range.location, first.range) }),
                   let verb = PinnedFacts.ranges(#"\b(?:returns?|answers?(?:\s+with)?|responds?\s+with|gives?(?:\s+back)?)\s+(?:a\s+|an\s+|the\s+)?JSON\b"#, in: line).first,
                   NSLocationInRange(verb.location, first.range),
@@ -519,7 +521,19 @@ public enum BehaviourRules {
                     }
                 }
             }
-            // 4. accepted values: "a depth of 0 works too", "fractions like 0.5 are accepted", "zero is fine"
+            // 4. accepted values: "a depth of 0 works too", "fractions like 0.5 are accepted", "zero is fine";
+            // kinds of number ("decimals and negatives are fine") for an API's one parameter
+            if plan.kind == .jsonAPI, queryRoutes.count == 1, let route = queryRoutes.first, route.query.count == 1,
+               types[route.query[0]] == .number || types[route.query[0]] == .integer || Double(validQuery(route).first?.1 ?? "") != nil {
+                for (value, range) in StatementReader.acceptedKinds(line) {
+                    // a sentence about this parameter or its route
+                    let sentence = StatementReader.sentence(at: range, in: line).map { (line as NSString).substring(with: $0) } ?? line
+                    guard sentence.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: route.query[0]) + #"\b"#, options: .regularExpression) != nil
+                            || sentence.contains(route.path) else { continue }
+                    let q = validQuery(route).map { $0.0 == route.query[0] ? ($0.0, value) : $0 }
+                    add(BehaviourCheck(method: "GET", url: joinURL(route.path, q), status: [200], source: line))
+                }
+            }
             for (name, value, _) in StatementReader.acceptedValues(line) {
                 for route in queryRoutes {
                     var params = route.query.filter { $0.lowercased() == name?.lowercased() }
@@ -688,6 +702,24 @@ public enum BehaviourRules {
                 })
                 other.differsFromPrevious = true
                 out.append(other)
+            }
+        }
+        // "decimals and negatives allowed": each field given such a value (the others valid) is answered
+        // with a result, not with a validator's refusal
+        for line in lines {
+            for (value, range) in StatementReader.acceptedKinds(line) {
+                // the fields its sentence names, else every field that can hold such a value
+                let sentence = StatementReader.sentence(at: range, in: line).map { (line as NSString).substring(with: $0) } ?? line
+                let holds = numeric.filter { !(value.contains(".") && $0.type.hasPrefix("Integer")) }
+                let named = holds.filter { $0.name.count > 2 && sentence.range(of: #"\b"# + NSRegularExpression.escapedPattern(for: $0.name) + #"\b"#, options: [.regularExpression, .caseInsensitive]) != nil }
+                for f in named.isEmpty ? holds : named {
+                    var form = valid
+                    form[f.name] = value
+                    // WTForms' own refusals (a message the description pins may be an outcome, "Over budget", not a refusal)
+                    out.append(BehaviourCheck(method: "POST", url: post.path, form: form, status: [200],
+                                              forbidden: ["Not a valid integer", "Not a valid float", "Not a valid decimal", "This field is required.", "Number must be"],
+                                              source: line, file: "forms.py"))
+                }
             }
         }
         // "for zero or a negative number show the error "…"": each field refused with the other valid,

@@ -468,4 +468,33 @@ enum StatementReader {
         }
         return out.sorted { $0.2.location < $1.2.location }
     }
+
+    /// Kinds of number `text` says are accepted, each as a value to send: "decimals and negatives
+    /// allowed", "negative numbers are fine", "it accepts fractions" give "2.5" and "-3". Not in a
+    /// sentence that denies or refuses anything ("negatives are not allowed", "reject negatives,
+    /// decimals are fine", "negative input gets an error"), nor for a count of decimals ("rounded to
+    /// one decimal is fine", "the decimals").
+    static func acceptedKinds(_ text: String) -> [(value: String, range: NSRange)] {
+        let m = masked(text)
+        let ns = m as NSString
+        let kind = #"(?<!\bto )(?<!\bthe )(?<!\bof )(?<!\bone )(?<!\btwo )(?<!\bthree )(?<!\bfour )(?<![\d] )(?:decimals?|decimal (?:numbers?|values?)|fractions?|fractional (?:numbers?|values?)|negatives?|negative (?:numbers?|values?))"#
+        let kinds = kind + #"(?:\s*(?:and|or|&|/)\s*"# + kind + #")*"#
+        let accept = #"(?:allowed|accepted|acceptable|fine|ok|okay|valid|welcome|supported|permitted)\b"#
+        let patterns = [
+            #"\b"# + kinds + #"(?:\s+(?:are|is))?(?:\s+(?:also|too|both))?\s+"# + accept,   // "decimals and negatives (are) allowed"
+            #"\b(?:allows?|accepts?|supports?)\s+(?:both\s+)?"# + kinds,                        // "it accepts fractions"
+        ]
+        let denial = #"\b(?:not|no|nor|neither|never|only|except|reject\w*|refus\w*|invalid|errors?|[45]\d\d)\b|n't\b"#
+        var out: [(String, NSRange)] = []
+        for p in patterns {
+            for r in all(p, m) {
+                let clause = ns.substring(with: r.range).lowercased()
+                guard let sentence = sentence(at: r.range, in: m),
+                      ns.substring(with: sentence).range(of: denial, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
+                if clause.range(of: #"\b(?:decimal|fraction)"#, options: .regularExpression) != nil, !out.contains(where: { $0.0 == "2.5" }) { out.append(("2.5", r.range)) }
+                if clause.range(of: #"\bnegative"#, options: .regularExpression) != nil, !out.contains(where: { $0.0 == "-3" }) { out.append(("-3", r.range)) }
+            }
+        }
+        return out.map { (value: $0.0, range: $0.1) }
+    }
 }

@@ -253,6 +253,17 @@ def format_pattern(text):
     return out + re.escape(text[pos:])
 
 
+def answer_excerpt(body):
+    """The start of an answer as a repair can use it: a page's visible text (its head, styles and
+    scripts are the same for every answer), anything else as sent."""
+    if re.search(r"<(?:!doctype|html|body)\b", body[:500], re.I):
+        text = re.sub(r"<(head|style|script)\b.*?</\1\s*>", " ", body, flags=re.S | re.I)
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
+        import html as _html
+        return "the page " + repr(_html.unescape(text)[:300])
+    return repr(body.strip()[:300])
+
+
 def check_behaviour(data):
     """Requests whose outcome the description states (status, JSON values and keys, texts), in order,
     on one app instance: creates first, so that `<id>` in later URLs is the id a create returned."""
@@ -351,14 +362,16 @@ def check_behaviour(data):
             if t not in shown:
                 problems.append(f'the answer does not show "{t}"')
                 sources = {p.name: p.read_text(errors="replace") for p in ROOT.glob("*.py")}
-                if t in sources.get("forms.py", "") or t in sources.get("app.py", ""):
-                    blame = page_file  # the message exists but the page does not render it
+                if resp.status_code in c["status"] and (t in sources.get("forms.py", "") or t in sources.get("app.py", "")):
+                    blame = page_file  # the message exists but the page does not render it (a wrong status is the view's)
         for f in c.get("formats", []):
             found = re.search(format_pattern(f), shown)
             if not found:
                 problems.append(f'the answer shows nothing like "{f}" (the format the description pins, with this input\'s number)')
             elif c.get("differsFromPrevious") and last_format and found.group(0) == last_format[1]:
                 problems.append(f'it shows "{found.group(0)}", as it did for {last_format[0]}: the result does not depend on the input')
+                if (ROOT / "app.py").is_file():
+                    blame = "app.py"  # shown as pinned, computed wrong: the calculation is the fault, not the page
             if found:
                 last_format = (json.dumps(c.get("form") or c.get("json")), found.group(0))
         for link in c.get("links", []):
@@ -382,7 +395,7 @@ def check_behaviour(data):
                 if c.get("form"):
                     where += field_lines(list(c["form"]))
                 in_blamed = [n for f, n in ran if f == blame]
-                fail(blame, f"{label} answered {resp.status_code} {body.strip()[:300]!r}: {'; '.join(problems)}. {said}{where}",
+                fail(blame, f"{label} answered {resp.status_code} {answer_excerpt(body)}: {'; '.join(problems)}. {said}{where}",
                      line=in_blamed[-1] if in_blamed else None)
         else:
             passed += 1

@@ -128,6 +128,48 @@ final class BehaviourTests: XCTestCase {
         }
     }
 
+    /// "decimals and negatives allowed", in several wordings: each number field of a form is given a
+    /// decimal and a negative (the other field valid) and must be answered with a result, not a
+    /// validator's refusal; an API's one parameter likewise. Denials and mere mentions give no check.
+    func testKindsOfNumberTheDescriptionAllows() {
+        XCTAssertEqual(StatementReader.acceptedKinds("two numbers (decimals and negatives allowed)").map(\.value), ["2.5", "-3"])
+        XCTAssertEqual(StatementReader.acceptedKinds("Negative numbers are fine, and it accepts fractions.").map(\.value), ["-3", "2.5"])
+        XCTAssertEqual(StatementReader.acceptedKinds("Negatives are not allowed and there are no decimals.").map(\.value), [])
+        for denied in ["The price shows two decimals.", "Rounded to one decimal is fine.", "Answers with up to two decimals are acceptable.",
+                       "Truncating the decimals is OK.", "Only positive amounts; reject negatives, decimals are fine.",
+                       "Neither decimals nor negatives are allowed.", "It should handle negative input by returning a 400 error.",
+                       "Negative values are valid for the balance but not for the count."] {
+            XCTAssertEqual(StatementReader.acceptedKinds(denied).map(\.value), [], denied)
+        }
+        let plan = ProjectPlan(kind: .wtforms, port: 5095,
+                               files: [PlannedFile(path: "app.py", purpose: "app"), PlannedFile(path: "forms.py", purpose: "form"),
+                                       PlannedFile(path: "templates/index.html", purpose: "page")],
+                               routes: [PlannedRoute(method: "GET", path: "/", purpose: "page"), PlannedRoute(method: "POST", path: "/", purpose: "form")],
+                               forms: [PlannedForm(className: "PairForm", fields: [PlannedField(name: "left", type: "FloatField", label: "Left"),
+                                                                                   PlannedField(name: "right", type: "FloatField", label: "Right")])])
+        for text in ["A Flask page on port 5095 with a WTForms form: enter two numbers (decimals and negatives allowed) and it shows their ratio.",
+                     "flask form on port 5095 with two boxes for numbers; negative values are ok and it accepts decimals too. show the mean of the two"] {
+            let c = BehaviourRules.checks(for: ProjectSpec(description: text), plan: plan)
+                .filter { $0.form?.values.contains { $0 == "2.5" || $0 == "-3" } ?? false }
+            XCTAssertEqual(Set(c.compactMap(\.form)), [["left": "2.5", "right": "70.5"], ["left": "70.5", "right": "2.5"],
+                                                       ["left": "-3", "right": "70.5"], ["left": "70.5", "right": "-3"]], text)
+            XCTAssertTrue(c.allSatisfy { $0.status == [200] && $0.forbidden.contains("Not a valid float") && $0.forbidden.contains("This field is required.") }, text)
+        }
+        // a whole-number field is not sent a decimal unless the sentence names it
+        var whole = plan
+        whole.forms[0].fields[1].type = "IntegerField"
+        let c = BehaviourRules.checks(for: ProjectSpec(description: "A WTForms page on port 5095: two numbers, decimals are fine."), plan: whole)
+        XCTAssertEqual(c.compactMap(\.form).filter { $0.values.contains("2.5") }, [["left": "2.5", "right": "4"]])
+        // an API's one parameter
+        let api = ProjectSpec(description: "JSON API on port 5096: GET /api/half?x=8 returns {\"half\": 4}. Negative numbers and decimals are accepted for x.")
+        let a = BehaviourRules.checks(for: api, plan: PlanBuilder.ruleBased(api))
+        XCTAssertNotNil(a.first { $0.url == "/api/half?x=-3" && $0.status == [200] }, a.map(\.url).joined(separator: "\n"))
+        XCTAssertNotNil(a.first { $0.url == "/api/half?x=2.5" && $0.status == [200] }, a.map(\.url).joined(separator: "\n"))
+        // … not from a sentence about something else
+        let other = ProjectSpec(description: "JSON API on port 5096: GET /api/half?x=8 returns {\"half\": 4}. Stored balances can be negative; negative amounts are allowed in the ledger.")
+        XCTAssertFalse(BehaviourRules.checks(for: other, plan: PlanBuilder.ruleBased(other)).contains { $0.url.contains("x=-3") })
+    }
+
     /// A query value that stands for one is not sent; a value in capitals that is not the parameter's
     /// name is a value.
     func testPlaceholdersInAQueryAreNotValues() {
@@ -143,6 +185,12 @@ final class BehaviourTests: XCTestCase {
         let labels = c.map { "\($0.method) \($0.url): \($0.expectation)" }.joined(separator: "\n")
         XCTAssertFalse(c.isEmpty, labels)
         XCTAssertFalse(c.contains { $0.url.contains("n=N") }, labels)
+        // a JSON answer with no status written is 200, unless the line gives the route a refusal
+        for (text, implied) in [("A JSON API on port 5097.\n- GET /api/codes returns a JSON list of the codes.", true),
+                                ("A JSON API on port 5097.\n- GET /api/codes returns a JSON list of the codes; without the X-Key header it answers 401.", false)] {
+            let s = ProjectSpec(description: text)
+            XCTAssertEqual(BehaviourRules.checks(for: s, plan: PlanBuilder.ruleBased(s)).contains { $0.url == "/api/codes" && $0.status == [200] }, implied, text)
+        }
     }
 
     // MARK: a REST resource

@@ -554,6 +554,7 @@ final class VerifierTests: XCTestCase {
         var other = check
         other.form = ["fuel": "141"]
         other.differsFromPrevious = true
+        other.file = "templates/index.html"  // a format is the page's business; a constant number is the calculation's
         try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) / 1000)\n")
         func both() throws -> CheckResult {
             let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: formPlan, behaviour: [check, other])
@@ -562,6 +563,7 @@ final class VerifierTests: XCTestCase {
         let constant = try both()
         XCTAssertEqual(constant.status, .failed)
         XCTAssertTrue(constant.failures[0].message.contains(#"it shows "Consumption: 0.1 L/100 km", as it did for {"fuel": "70.5"}: the result does not depend on the input"#), constant.failures[0].message)
+        XCTAssertEqual(constant.failures[0].file, "app.py", "blamed on the calculation")
         try put("app.py", "from flask import Flask, request\napp = Flask(__name__)\n\n@app.route('/', methods=['POST'])\ndef index():\n    return '<p>Consumption: %.1f L/100 km</p>' % (float(request.form['fuel']) * 2)\n")
         XCTAssertEqual(try both().status, .passed)
     }
