@@ -95,6 +95,18 @@ extension Pipeline {
                 break
             }
         }
+        // a JavaScript method called on a Python value (`s.contains(x)`, `items.push(x)`): the Python
+        // spelling, for the method the AttributeError names (kept only when better)
+        for path in files.sorted() where path.hasSuffix(".py") {
+            let messages = report.checks.filter { $0.status == .failed }.flatMap(\.failures).map(\.message).joined(separator: "\n")
+            for m in PinnedFacts.matches(#"AttributeError: '(\w+)' object has no attribute '(\w+)'"#, in: messages, options: []) {
+                guard let type = m[1], let method = m[2], let source = contents[path],
+                      let fixed = PythonFixes.javaScriptMethod(source, type: type, method: method) else { continue }
+                report = try keepIfBetter(fixed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                          what: "\(path): " + fixed.changed.joined(separator: "; ")) ?? report
+                break
+            }
+        }
         // a request the description says is valid, refused by an `if` of the model's that answers 4xx:
         // the file without that `if` (kept only when verification gets better)
         if skeleton == .none || !extraViews.isEmpty, let source = contents["app.py"] {
@@ -318,5 +330,36 @@ extension Pipeline {
         let head = lines[..<end].joined(separator: "\n")
         guard !head.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
         return head + "\n"
+    }
+}
+
+/// Mechanical fixes to generated Python whose cure is certain.
+public enum PythonFixes {
+    /// A JavaScript method a small model called on a Python value, as the AttributeError names it:
+    /// `a.contains(b)` / `a.includes(b)` on a str or list → `(b in a)`, `.push(` → `.append(`,
+    /// `.toLowerCase()` / `.toUpperCase()` / `.trim()` on a str → `.lower()` / `.upper()` / `.strip()`.
+    /// nil when the method is none of these or the file does not call it.
+    public static func javaScriptMethod(_ source: String, type: String, method: String) -> (source: String, changed: [String])? {
+        let receiver = #"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*(?:\((?:[^()]|\([^()]*\))*\))?|\[[^\[\]]*\])*)"#
+        var out = source
+        switch (type, method) {
+        case ("str", "contains"), ("str", "includes"), ("list", "contains"), ("list", "includes"):
+            let re = try! NSRegularExpression(pattern: receiver + #"\."# + method + #"\(((?:[^()]|\([^()]*\))*)\)"#)
+            let ns = source as NSString
+            let found = re.matches(in: source, range: NSRange(location: 0, length: ns.length))
+            guard !found.isEmpty else { return nil }
+            for m in found.reversed() {
+                out = (out as NSString).replacingCharacters(in: m.range, with: "(\(ns.substring(with: m.range(at: 2))) in \(ns.substring(with: m.range(at: 1))))")
+            }
+            return (out, ["`x.\(method)(y)` → `(y in x)` (\(found.count)×; \(type) has no \(method))"])
+        case ("list", "push"), ("str", "toLowerCase"), ("str", "toUpperCase"), ("str", "trim"):
+            let python = ["push": "append", "toLowerCase": "lower", "toUpperCase": "upper", "trim": "strip"][method]!
+            let count = PinnedFacts.ranges(#"\."# + method + #"\("#, in: source, options: []).count
+            guard count > 0 else { return nil }
+            out = source.replacingOccurrences(of: "." + method + "(", with: "." + python + "(")
+            return (out, ["`.\(method)(` → `.\(python)(` (\(count)×)"])
+        default:
+            return nil
+        }
     }
 }

@@ -277,6 +277,26 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
     }
 
+    /// A JavaScript method on a Python value becomes the Python spelling, only for the method the
+    /// AttributeError names; other calls stay.
+    func testJavaScriptMethodsInPythonGetTheirPythonSpelling() {
+        let src = """
+        for title in shelf:
+            if title.lower().contains(term.strip().lower()) and tags[0].includes(kind(x)):
+                found.push(title.trim())
+        other.contains_all(term)
+        """
+        let contains = PythonFixes.javaScriptMethod(src, type: "str", method: "contains")
+        XCTAssertEqual(contains?.source.components(separatedBy: "\n")[1], "    if (term.strip().lower() in title.lower()) and tags[0].includes(kind(x)):")
+        XCTAssertTrue(contains?.source.contains("other.contains_all(term)") ?? false)
+        XCTAssertEqual(PythonFixes.javaScriptMethod(src, type: "str", method: "includes")?.source.components(separatedBy: "\n")[1],
+                       "    if title.lower().contains(term.strip().lower()) and (kind(x) in tags[0]):")
+        XCTAssertEqual(PythonFixes.javaScriptMethod(src, type: "list", method: "push")?.source.components(separatedBy: "\n")[2], "        found.append(title.trim())")
+        XCTAssertEqual(PythonFixes.javaScriptMethod(src, type: "str", method: "trim")?.source.components(separatedBy: "\n")[2], "        found.push(title.strip())")
+        XCTAssertNil(PythonFixes.javaScriptMethod(src, type: "dict", method: "contains"))
+        XCTAssertNil(PythonFixes.javaScriptMethod("x = 1", type: "list", method: "push"))
+    }
+
     /// A function called but never defined and a None in a comparison get a hint in plain words; a
     /// name that is not called, and other errors, get none.
     func testRepairHintsNameTheUndefinedFunctionAndTheNone() {
