@@ -88,10 +88,17 @@ extension Pipeline {
             }
             for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == path {
                 guard let line = failure.line, let source = contents[path],
-                      let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1],
-                      let fixed = Self.addGlobal(name, source: source, faultLine: line) else { continue }
-                report = try keepIfBetter(fixed, path: path, dir: dir, verifier: verifier, than: report,
-                                          what: "\(path): added `global \(name)` to the function at line \(line)") ?? report
+                      let name = PinnedFacts.matches(#"UnboundLocalError: (?:cannot access local variable|local variable) '([A-Za-z_]\w*)'"#, in: failure.message, options: []).first?[1]
+                else { continue }
+                // a GET view derives its own value from the module's (a filtered list): a local of its own;
+                // any other function updates the module's value: `global`
+                if let renamed = Self.renamedShadowingLocal(name, source: source, faultLine: line) {
+                    report = try keepIfBetter(renamed.source, path: path, dir: dir, verifier: verifier, than: report,
+                                              what: "\(path): the GET view at line \(line) keeps its own `\(renamed.local)` instead of assigning the module's `\(name)`") ?? report
+                } else if let fixed = Self.addGlobal(name, source: source, faultLine: line) {
+                    report = try keepIfBetter(fixed, path: path, dir: dir, verifier: verifier, than: report,
+                                              what: "\(path): added `global \(name)` to the function at line \(line)") ?? report
+                }
                 break
             }
         }
@@ -107,31 +114,47 @@ extension Pipeline {
                 break
             }
         }
-        // a request the description says is valid, refused by an `if` of the model's that answers 4xx:
-        // the file without that `if` (kept only when verification gets better)
-        if skeleton == .none || !extraViews.isEmpty, let source = contents["app.py"] {
+        // an `if` of the model's removed from app.py (a model-written one, or a model view in the tool's),
+        // kept only when verification gets better
+        func removeFromApp(_ fixed: (source: String, condition: String, line: Int, removed: String), what: String) throws {
+            if skeleton == .none {
+                report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report, what: what) ?? report
+                return
+            }
+            // the tool's app.py is rendered from the model's views: the view holding the `if` loses it
+            guard let i = extraViews.firstIndex(where: { $0.contains(fixed.removed + "\n") }) else { return }
+            let before = extraViews
+            extraViews[i] = extraViews[i].replacingOccurrences(of: fixed.removed + "\n", with: "", range: extraViews[i].range(of: fixed.removed + "\n"))
+            try writeSkeletonApp(dir)
+            let r = try runVerification(verifier, dir)
+            if r.isBetter(than: report) {
+                say("repair", "\(what) (\(r.scoreText), was \(report.scoreText))")
+                records["app.py"]?.repairs += 1
+                report = r
+            } else {
+                extraViews = before
+                try writeSkeletonApp(dir)
+            }
+        }
+        if skeleton == .none || !extraViews.isEmpty {
+            // a request the description says is valid, refused by an `if` that answers 4xx: the file without that `if`
             for failure in report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
-                guard failure.message.range(of: #"answered 4\d\d\b[^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
+                guard let source = contents["app.py"],
+                      failure.message.range(of: #"answered 4\d\d\b[^\n]*expected status 2\d\d"#, options: .regularExpression) != nil,
                       let fixed = Self.withoutRefusal(source, traced: Self.tracedLines(failure.message, file: "app.py")) else { continue }
-                let what = "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which refused a request the description says is valid"
-                if skeleton == .none {
-                    report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report, what: what) ?? report
-                } else {
-                    // the tool's app.py is rendered from the model's views: the view holding the `if` loses it
-                    guard let i = extraViews.firstIndex(where: { $0.contains(fixed.removed + "\n") }) else { continue }
-                    let before = extraViews
-                    extraViews[i] = extraViews[i].replacingOccurrences(of: fixed.removed + "\n", with: "", range: extraViews[i].range(of: fixed.removed + "\n"))
-                    try writeSkeletonApp(dir)
-                    let r = try runVerification(verifier, dir)
-                    if r.isBetter(than: report) {
-                        say("repair", "\(what) (\(r.scoreText), was \(report.scoreText))")
-                        records["app.py"]?.repairs += 1
-                        report = r
-                    } else {
-                        extraViews = before
-                        try writeSkeletonApp(dir)
-                    }
-                }
+                try removeFromApp(fixed, what: "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which refused a request the description says is valid")
+                break
+            }
+            // a guard that can only crash: `if not math.isfinite(x):` on a value that is not a number (a date, a
+            // text) raises a TypeError every time it runs, so it never guarded anything
+            for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
+            where failure.message.contains("TypeError: must be real number, not") {
+                guard let source = contents["app.py"], let last = Self.tracedLines(failure.message, file: "app.py").last,
+                      last.text.range(of: #"^if\b.*\bmath\.(?:isfinite|isnan|isinf)\("#, options: .regularExpression) != nil else { continue }
+                let lines = source.components(separatedBy: "\n")
+                guard last.line < lines.count,
+                      let fixed = Self.withoutRefusal(source, traced: [last, (last.line + 1, lines[last.line].trimmingCharacters(in: .whitespaces))]) else { continue }
+                try removeFromApp(fixed, what: "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which raised a TypeError on a value that is not a number")
                 break
             }
         }
@@ -244,6 +267,62 @@ extension Pipeline {
 
     /// `source` with `global name` as the first statement of the function holding `faultLine`, when
     /// `name` is assigned at module level; nil otherwise.
+    /// A view that reads but never changes stored data (it answers GET and reads no posted form or JSON)
+    /// and assigns a module-level name it also reads (`items = [i for i in items if …]`, an
+    /// UnboundLocalError): its assignments go to a local of its own (`view_items`). The right-hand side
+    /// of the first assignment on each path reads the module's value; later reads use the local. nil
+    /// for any other function, or one that updates the name in place (`+=`, `global`).
+    static func renamedShadowingLocal(_ name: String, source: String, faultLine: Int) -> (source: String, local: String)? {
+        var lines = source.components(separatedBy: "\n")
+        guard faultLine >= 1, faultLine <= lines.count, let def = enclosingDef(lines, of: faultLine - 1) else { return nil }
+        var d = def - 1
+        var decorators: [String] = []
+        while d >= 0, lines[d].trimmingCharacters(in: .whitespaces).hasPrefix("@") { decorators.append(lines[d]); d -= 1 }
+        guard let route = decorators.first(where: { $0.contains(".route(") || $0.contains(".get(") }),
+              route.contains(".get(") || !route.contains("methods") || route.range(of: #"["']GET["']"#, options: .regularExpression) != nil else { return nil }
+        var end = def + 1
+        while end < lines.count, lines[end].trimmingCharacters(in: .whitespaces).isEmpty || indent(lines[end]) > indent(lines[def]) { end += 1 }
+        let body = lines[(def + 1)..<end].joined(separator: "\n")
+        let word = NSRegularExpression.escapedPattern(for: name)
+        guard body.range(of: #"(?m)request\.(?:form|get_json|json|method|files)\b|^\s*global\b|^\s*"# + word + #"\s*(?:\+|-|\*|/|\|)="#,
+                         options: .regularExpression) == nil else { return nil }
+        let local = "view_" + name
+        guard source.range(of: #"\b"# + local + #"\b"#, options: .regularExpression) == nil else { return nil }
+        let assignment = try! NSRegularExpression(pattern: #"^(\s*)"# + word + #"(\s*=(?!=))"#)
+        let read = try! NSRegularExpression(pattern: #"(?<![\w.])"# + word + #"(?!\w)(?!\s*=(?!=))"#)
+        // reads outside string literals ("items.html" is a file name, not the name)
+        let literal = try! NSRegularExpression(pattern: #""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'"#)
+        func reads(_ text: String) -> String {
+            let ns = text as NSString
+            var out = "", at = 0
+            func code(_ r: NSRange) -> String {
+                let piece = ns.substring(with: r)
+                return read.stringByReplacingMatches(in: piece, range: NSRange(location: 0, length: (piece as NSString).length), withTemplate: local)
+            }
+            for m in literal.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+                out += code(NSRange(location: at, length: m.range.location - at)) + ns.substring(with: m.range)
+                at = m.range.location + m.range.length
+            }
+            return out + code(NSRange(location: at, length: ns.length - at))
+        }
+        var live: [Int] = []  // indents of the assignments that hold on the current path
+        for i in (def + 1)..<end {
+            let line = lines[i], t = line.trimmingCharacters(in: .whitespaces), level = indent(line)
+            if t.isEmpty { continue }
+            // a sibling branch: what the branch before it assigned does not hold here
+            if t.range(of: #"^(?:else|elif|except|finally)\b"#, options: .regularExpression) != nil { live.removeAll { $0 > level } }
+            let ns = line as NSString
+            if let m = assignment.firstMatch(in: line, range: NSRange(location: 0, length: ns.length)) {
+                let rhs = ns.substring(from: m.range(at: 2).location)
+                lines[i] = ns.substring(with: m.range(at: 1)) + local + (live.isEmpty ? rhs : reads(rhs))
+                live.append(level)
+            } else if !live.isEmpty {
+                lines[i] = reads(line)
+            }
+        }
+        return live.isEmpty ? nil : (lines.joined(separator: "\n"), local)
+    }
+
     static func addGlobal(_ name: String, source: String, faultLine: Int) -> String? {
         var lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count,

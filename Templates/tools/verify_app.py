@@ -48,6 +48,23 @@ def fail(file, message, line=None):
     RESULT["failures"].append(failure)
 
 
+def project_tb(tb_text):
+    """A traceback without the frames of installed packages (Flask's dispatch): what a repair needs is
+    the project's frames and the error."""
+    out, dropping = [], False
+    for line in tb_text.split("\n"):
+        if line.startswith('  File "'):
+            dropping = "site-packages" in line
+            if dropping:
+                continue
+        elif dropping and line.startswith("    "):
+            continue
+        else:
+            dropping = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def project_file_from_tb(tb_text, default="app.py"):
     """The last frame of a traceback that lies inside the project (relative path)."""
     found = default
@@ -211,7 +228,7 @@ def check_routes(probes):
             blame = project_file_from_tb(tb)
             in_blamed = [n for f, n in ran if f == blame]
             line = tb_line(tb, blame) or (in_blamed[-1] if in_blamed else None)
-            fail(blame, f"{label} raised an exception:\n{tb}{trace_text(ran)}", line=line)
+            fail(blame, f"{label} raised an exception:\n{project_tb(tb)[-1500:]}{trace_text(ran)}", line=line)
             continue
         body = resp.get_data(as_text=True)
         if resp.status_code >= 500:
@@ -308,7 +325,7 @@ def check_behaviour(data):
                 blame = project_file_from_tb(tb, c.get("file", "app.py"))
                 in_blamed = [n for f, n in ran if f == blame]
                 line = tb_line(tb, blame) or (in_blamed[-1] if in_blamed else None)
-                fail(blame, f"{label} raised an exception:\n{tb[-1500:]}\n{said}{trace_text(ran)}", line=line)
+                fail(blame, f"{label} raised an exception:\n{project_tb(tb)[-1500:]}\n{said}{trace_text(ran)}", line=line)
             continue
         body = resp.get_data(as_text=True)
         problems = []

@@ -277,6 +277,45 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(verify.contains("routes") && !verify.contains("import"), verify)
     }
 
+    /// A read-only view that assigns the module's list it filters keeps a local of its own; the first
+    /// assignment on each branch reads the module's list, later reads the local; a view that changes
+    /// stored data gets no rename (it needs `global`).
+    func testAReadOnlyViewThatShadowsAModuleListGetsALocal() {
+        let src = """
+        birds = ["Wren", "Robin", "Heron"]
+
+
+        @app.route("/birds", methods=["GET", "POST"])
+        def list_birds():
+            term = request.args.get("term", "").lower()
+            if not term:
+                birds = birds
+            else:
+                birds = [b for b in birds if term in b.lower()]
+            birds = birds[:2]
+            return render_template("birds.html", birds=birds, count=len(birds))
+        """
+        let fixed = Pipeline.renamedShadowingLocal("birds", source: src, faultLine: 10)
+        XCTAssertEqual(fixed?.local, "view_birds")
+        XCTAssertEqual(fixed?.source, """
+        birds = ["Wren", "Robin", "Heron"]
+
+
+        @app.route("/birds", methods=["GET", "POST"])
+        def list_birds():
+            term = request.args.get("term", "").lower()
+            if not term:
+                view_birds = birds
+            else:
+                view_birds = [b for b in birds if term in b.lower()]
+            view_birds = view_birds[:2]
+            return render_template("birds.html", birds=view_birds, count=len(view_birds))
+        """)
+        let storing = src.replacingOccurrences(of: "term = request.args.get(\"term\", \"\").lower()", with: "term = request.form.get(\"term\", \"\")")
+        XCTAssertNil(Pipeline.renamedShadowingLocal("birds", source: storing, faultLine: 10), "a view that reads a posted form may store")
+        XCTAssertNil(Pipeline.renamedShadowingLocal("birds", source: src.replacingOccurrences(of: "methods=[\"GET\", \"POST\"]", with: "methods=[\"DELETE\"]"), faultLine: 10))
+    }
+
     /// A JavaScript method on a Python value becomes the Python spelling, only for the method the
     /// AttributeError names; other calls stay.
     func testJavaScriptMethodsInPythonGetTheirPythonSpelling() {
@@ -569,6 +608,50 @@ final class PipelineTests: XCTestCase {
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.contains("def create():\n    global next_id\n    data = "), written)
         XCTAssertTrue(lines.contains { $0.contains("app.py: added `global next_id` to the function at line 11") }, lines.joined(separator: "\n"))
+    }
+
+    /// `if not math.isfinite(d):` on a date raises a TypeError every time: the known fix removes that
+    /// guard and its return, before any repair request.
+    func testAGuardThatCanOnlyCrashIsRemovedBeforeAskingTheModel() throws {
+        try requireVenv()
+        let app = """
+        import math
+        from datetime import date
+
+        from flask import Flask, jsonify, request
+
+        app = Flask(__name__)
+
+
+        @app.route("/api/month", methods=["GET"])
+        def month():
+            try:
+                day = date.fromisoformat(request.args["day"])
+            except (KeyError, ValueError):
+                return jsonify({"error": "day must be YYYY-MM-DD"}), 400
+            if not math.isfinite(day):
+                return jsonify({"error": "bad day"}), 400
+            return jsonify({"month": day.strftime("%B")})
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5077)
+        """
+        let gen = ScriptedGenerator { req, _ in
+            guard ScriptedGenerator.requestedFile(in: req) != nil else {
+                return #"{"kind": "json-api", "port": 5077, "files": ["app.py"], "routes": [{"method": "GET", "path": "/api/month", "query": ["day"]}]}"#
+            }
+            XCTAssertFalse(ScriptedGenerator.isRepairRequest(req), "fixed before any repair request")
+            return "```python\n\(app)\n```\n"
+        }
+        let report = try run(gen, options("""
+            A JSON API on port 5077: GET /api/month?day=2024-02-10 returns {"month": "February"}. A missing day answers 400.
+            """, maxRepairs: 1))
+        XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertFalse(written.contains("isfinite"), written)
+        XCTAssertTrue(written.contains("return jsonify({\"month\": day.strftime(\"%B\")})"), written)
+        XCTAssertTrue(lines.contains { $0.contains("removed `if not math.isfinite(day):`") }, lines.joined(separator: "\n"))
     }
 
     /// A model that calls `jsonify` without importing it gets the import added by the known fixes;
