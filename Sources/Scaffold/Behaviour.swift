@@ -34,6 +34,8 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     public var differsFromPrevious: Bool = false
     /// Paths the answer (a page) must link to with `<a href>`.
     public var links: [String] = []
+    /// The path a redirect answer must lead to (its Location header).
+    public var location: String? = nil
     /// A request whose answer (a page) must list fewer entries (`<li>`, `<tr>`) than the answer to
     /// this one does, when that answer lists any.
     public var fewerEntriesThan: String? = nil
@@ -71,6 +73,7 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
         for t in forbidden { parts.append("the page does not show \"\(t)\"") }
         for f in formats { parts.append("the page shows text like \"\(f)\" (its number for this input, written the same way)") }
         if !links.isEmpty { parts.append("the page links to " + links.joined(separator: ", ")) }
+        if let location { parts.append("a redirect to \(location) (`return \(BehaviourRules.redirectCall(location, codes: status))`)") }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
@@ -168,6 +171,16 @@ public enum BehaviourRules {
         guard let codes = StatementReader.status(for: range, in: line), !codes.isEmpty,
               codes.allSatisfy({ (400..<500).contains($0) }) else { return nil }
         return codes
+    }
+
+    /// The word a sentence says a message must contain: `MESSAGE contains the word "between"`,
+    /// `a message containing the word "unavailable"`.
+    static func requiredWord(_ sentence: String) -> String? {
+        guard let m = StatementReader.all(#"\b(?:contains?|containing|includes?|including)\s+the\s+(?:word|text|phrase)\s+["“]([^"”\n]{1,40})["”]"#, sentence).first else { return nil }
+        // said of an error's message: a word about errors, or the message's placeholder, comes before it
+        let lead = (sentence as NSString).substring(to: m.range.location)
+        guard lead.range(of: #"\b(?:errors?|messages?|MESSAGE|refus\w*|reject\w*)\b"#, options: [.regularExpression, .caseInsensitive]) != nil else { return nil }
+        return (sentence as NSString).substring(with: m.range(at: 1))
     }
 
     static func wantsErrorKey(_ text: String) -> Bool {
@@ -417,6 +430,10 @@ public enum BehaviourRules {
             func errorKey(_ at: NSRange) -> Bool {
                 wantsErrorKey(StatementReader.sentence(at: at, in: line).map { (line as NSString).substring(with: $0) } ?? line)
             }
+            // … and shows the word its sentence says every such message contains
+            func wordsInError(_ at: NSRange) -> [String] {
+                requiredWord(StatementReader.sentence(at: at, in: line).map { (line as NSString).substring(with: $0) } ?? line).map { [$0] } ?? []
+            }
             // 1. a worked example: "GET /tank?depth=2 returns {"litres": 2000}", "… should give back {…}"
             for m in matches(#"\b("# + methods + #")\s+`?(/[^\s`]+?)`?\s+(?:(?:should|must|will|would)\s+)?(?:returns?|responds?(?:\s+with)?|gives?(?:\s+back)?|answers?(?:\s+with)?|sends?\s+back|yields?|->|→|=>)\s+(?:(?:status\s+|http\s+)?([1-5]\d\d)\s+(?:and|with)\s+)?(?:json\s+(?:like\s+)?)?(\{[^{}]*\})"#, line, []) {
                 guard let method = m[1], let url = m[2], !url.contains("<"), !hasPlaceholder(url),
@@ -501,7 +518,8 @@ public enum BehaviourRules {
                         if method == "POST" { bad = b; bad[e.field] = e.value }
                         else if let v = e.value { bad = [e.field: v] }  // an update changes what it is given; a missing field is no error
                         else { continue }
-                        add(BehaviourCheck(method: method, url: fullURL, json: bad, status: codes, jsonKeys: errorKey(e.range) ? ["error"] : [], source: line))
+                        add(BehaviourCheck(method: method, url: fullURL, json: bad, status: codes, jsonKeys: errorKey(e.range) ? ["error"] : [],
+                                           texts: wordsInError(e.range), source: line))
                     }
                 }
             }
@@ -517,7 +535,7 @@ public enum BehaviourRules {
                         var q = validQuery(route)
                         if let value { q = q.map { $0.0 == p ? ($0.0, value) : $0 } } else { q.removeAll { $0.0 == p } }
                         add(BehaviourCheck(method: "GET", url: joinURL(route.path, q), status: codes,
-                                           jsonKeys: errorKey(range) ? ["error"] : [], source: line))
+                                           jsonKeys: errorKey(range) ? ["error"] : [], texts: wordsInError(range), source: line))
                     }
                 }
             }
@@ -637,6 +655,49 @@ public enum BehaviourRules {
         }.map(\.text)
     }
 
+    /// "A valid sign-up … redirects (302 or 303) to /done, which shows "Thanks, <name>!"": the
+    /// statuses (the 3xx codes its sentence writes, else any redirect's), the path, and the quoted
+    /// texts after the path that show a form field's value as `<field>`. nil when no sentence that is
+    /// not about errors redirects to a path.
+    static func redirectStatement(_ lines: [String], fields: [String]) -> (line: String, codes: [Int], path: String, shows: [String])? {
+        for line in lines {
+            let ns = line as NSString
+            let sentences = StatementReader.sentences(line)
+            for m in PinnedFacts.ranges(#"\bredirect(?:s|ed|ing)?\b[^.;"?!]*?\bto\s+/[A-Za-z0-9_/-]*+(?![<{\w])"#, in: line) {
+                guard let s = sentences.first(where: { NSLocationInRange(m.location, $0.range) })?.range, NSMaxRange(m) <= NSMaxRange(s) else { continue }
+                let sentence = ns.substring(with: s)
+                let masked = StatementReader.masked(sentence)
+                // the valid submission's redirect: a sentence about success, with no word about errors, that
+                // names no route of its own ("GET /admin redirects to /login" is another route's)
+                guard masked.range(of: errorWords, options: [.regularExpression, .caseInsensitive]) == nil,
+                      masked.range(of: #"\b(?:valid|validates?|validated|success\w*|submit\w*|sent|saved|stored|accepted|completed?)\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+                      masked.range(of: #"\b(?:GET|POST|PUT|PATCH|DELETE)\s+/"#, options: .regularExpression) == nil,
+                      let path = PinnedFacts.matches(#"\bto\s+(/[A-Za-z0-9_/-]*)$"#, in: ns.substring(with: m), options: []).first?[1] else { continue }
+                let codes = StatementReader.statusGroups(masked).flatMap(\.codes).filter { (300..<400).contains($0) }
+                // what the page shows: its sentence after the path, and the sentences after it that refer
+                // back to that page ("…; that page says "Hi <name>"")
+                var said = ns.substring(with: NSRange(location: NSMaxRange(m), length: NSMaxRange(s) - NSMaxRange(m)))
+                for next in sentences where next.range.location >= NSMaxRange(s) {
+                    let t = ns.substring(with: next.range)
+                    guard t.range(of: #"^\W*(?:(?:that|this|the) page|it|there|which)\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
+                          t.range(of: errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { break }
+                    said += t
+                }
+                // a text whose every placeholder is a form field: the value sent shows there
+                let shows = PinnedFacts.matches(#""([^"\n]*<\w+>[^"\n]*)""#, in: said, options: []).compactMap { $0[1] }.filter { text in
+                    PinnedFacts.matches(#"<(\w+)>"#, in: text, options: []).allSatisfy { $0[1].map { fields.contains($0) } ?? false }
+                }
+                return (line, codes.isEmpty ? [301, 302, 303, 307, 308] : codes, path, shows)
+            }
+        }
+        return nil
+    }
+
+    /// `redirect("/done")`, with the code when 302 (Flask's default) is not one the description allows.
+    public static func redirectCall(_ path: String, codes: [Int]) -> String {
+        codes.contains(302) || codes.isEmpty ? "redirect(\"\(path)\")" : "redirect(\"\(path)\", code=\(codes[0]))"
+    }
+
     static func formChecks(_ spec: ProjectSpec, plan: ProjectPlan) -> [BehaviourCheck] {
         guard let post = plan.routes.first(where: { $0.method == "POST" && !$0.path.contains("<") }) else { return [] }
         let fields = plan.forms.flatMap(\.fields).filter { $0.name != "submit" && $0.name != "csrf_token" }
@@ -644,22 +705,63 @@ public enum BehaviourRules {
         // a form of other fields (a sign-up, a message): filled in with a valid-looking value of each field's
         // type (the same one in every password field, for a confirmation), it is answered, never with a server error
         if !fields.isEmpty, numeric.count != fields.count {
+            // a text within the length the description's Length(…) allows the field
+            let validators = FormValidators.written(in: spec.description, fields: fields.map(\.name))
+            func sized(_ text: String, _ field: String) -> String {
+                guard let call = validators[field]?.first(where: { $0.hasPrefix("Length(") }) else { return text }
+                let min = PinnedFacts.matches(#"\bmin\s*=\s*(\d+)"#, in: call, options: []).first?[1].flatMap(Int.init) ?? 0
+                let max = PinnedFacts.matches(#"\bmax\s*=\s*(\d+)"#, in: call, options: []).first?[1].flatMap(Int.init) ?? Int.max
+                guard min <= max, max > 0 else { return text }
+                var out = text
+                while out.count < min { out += "x" }
+                return String(out.prefix(max))
+            }
             var filled: [String: String] = [:]
             for f in fields {
                 switch f.type {
                 case "EmailField": filled[f.name] = "someone@example.com"
-                case "PasswordField": filled[f.name] = "Sample-passw0rd"
+                case "PasswordField": filled[f.name] = sized("Sample-passw0rd", f.name)
                 case "IntegerField", "IntegerRangeField": filled[f.name] = "4"
                 case "FloatField", "DecimalField", "DecimalRangeField": filled[f.name] = "70.5"
                 case "DateField": filled[f.name] = "2024-03-15"
                 case "BooleanField": filled[f.name] = "y"
                 case "URLField": filled[f.name] = "https://example.com/"
-                default: filled[f.name] = "sampletext"
+                default: filled[f.name] = sized("sampletext", f.name)
                 }
             }
-            return [BehaviourCheck(method: "POST", url: post.path, form: filled, status: [200, 201, 302, 303],
-                                   forbidden: ["Internal Server Error", "Traceback"],
-                                   source: "the form, filled in with a value of each field's type, is answered without a server error", file: "app.py")]
+            // a password field that must equal another gets that one's value
+            for (field, calls) in validators {
+                for call in calls where call.hasPrefix("EqualTo(") {
+                    if let other = PinnedFacts.matches(#"^EqualTo\(\s*["'](\w+)["']"#, in: call, options: []).first?[1], let v = filled[other], filled[field] != nil { filled[field] = v }
+                }
+            }
+            var post = BehaviourCheck(method: "POST", url: post.path, form: filled, status: [200, 201, 302, 303],
+                                      forbidden: ["Internal Server Error", "Traceback"],
+                                      source: "the form, filled in with a value of each field's type, is answered without a server error", file: "app.py")
+            // the redirect is checked only where every sample is sure to pass validation: fields the tool
+            // fills validly, and no validator written beyond required, length, equality and e-mail on an e-mail field
+            let fillable: Set<String> = ["StringField", "TextAreaField", "EmailField", "PasswordField", "BooleanField", "URLField", "DateField"]
+            let sure = fields.allSatisfy { f in
+                fillable.contains(f.type) && (validators[f.name] ?? []).allSatisfy { call in
+                    call.range(of: #"^(?:DataRequired|InputRequired|Optional|EqualTo)\("#, options: .regularExpression) != nil
+                        || (call.hasPrefix("Email(") && f.type == "EmailField")
+                        || call.range(of: #"^Length\(\s*(?:(?:min|max)\s*=\s*\d+\s*,?\s*)+\)$"#, options: .regularExpression) != nil
+                }
+            }
+            guard sure, let redirect = redirectStatement(units(spec.description), fields: fields.map(\.name)) else { return [post] }
+            // "a valid … redirects (302 or 303) to /done, which shows "Thanks, <name>!"": the filled form is
+            // answered with that redirect, and the page it leads to then shows the text with the value sent
+            post.status = redirect.codes
+            post.location = redirect.path
+            post.source = redirect.line
+            var out = [post]
+            if !redirect.shows.isEmpty {
+                let texts = redirect.shows.map { text in
+                    filled.reduce(text) { $0.replacingOccurrences(of: "<\($1.key)>", with: $1.value) }
+                }
+                out.append(BehaviourCheck(method: "GET", url: redirect.path, status: [200], texts: texts, source: redirect.line, file: "app.py"))
+            }
+            return out
         }
         guard !numeric.isEmpty, numeric.count == fields.count else { return [] }
         let lines = units(spec.description)

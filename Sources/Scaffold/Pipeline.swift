@@ -517,22 +517,44 @@ public final class Pipeline {
     /// asks for JavaScript) or on the server, and the storage the description names.
     var guideContext: [String: Any] {
         let storage = contract?.storage ?? "none"
+        let fields = plan.forms.flatMap(\.fields).map(\.name)
+        let redirect = plan.kind == .wtforms ? BehaviourRules.redirectStatement(BehaviourRules.units(spec.description), fields: fields) : nil
         return ["port": plan.port, "javascript": spec.pinned.wantsJavaScript,
+                "redirects": redirect != nil, "redirectCall": redirect.map { BehaviourRules.redirectCall($0.path, codes: $0.codes) } ?? "",
                 "sqlite": storage == "sqlite", "session": storage == "session",
                 "database": ContractReader.databaseFileName(spec.description) ?? "app.db"]
+    }
+
+    /// Where the form of `template` posts: the POST route named like the template (`templates/join.html`
+    /// and `POST /join`), else the plan's only POST route, else "/". A form posting to a route that
+    /// does not take posts is answered 405 (the guide's fixed "/" sent a sign-up form there).
+    static func formAction(template: String, routes: [PlannedRoute]) -> String {
+        let posts = routes.filter { $0.method == "POST" && !$0.path.contains("<") }
+        let base = ((template as NSString).lastPathComponent as NSString).deletingPathExtension.lowercased()
+        if let named = posts.first(where: { ($0.path.split(separator: "/").last.map(String.init) ?? "").lowercased() == base }) { return named.path }
+        return posts.count == 1 ? posts[0].path : "/"
     }
 
     func guide(for path: String) throws -> String {
         let type: String
         if path == "app.py" || path == "forms.py" { type = path } else if path.hasSuffix(".py") { type = "py" } else { type = String(path.split(separator: ".").last ?? "") }
         var lines = ["- Write a complete, working file."]
+        var context = guideContext
+        context["action"] = Self.formAction(template: path, routes: plan.routes)
         for name in ["prompts/guides/\(plan.kind.rawValue)/\(type).mustache", "prompts/guides/any/\(type).mustache"] where renderer.exists(name) {
-            lines = [try renderer.render(name, guideContext).trimmingCharacters(in: .whitespacesAndNewlines)]
+            lines = [try renderer.render(name, context).trimmingCharacters(in: .whitespacesAndNewlines)]
             break
         }
         // the storage the description names, for the file that keeps the data
-        if path == "app.py", let storage = contract?.storage, renderer.exists("prompts/guides/storage/\(storage).mustache") {
+        // (records in memory only when the description says so: the model's plan says "memory" for calculators too)
+        if path == "app.py", let storage = contract?.storage, storage != "memory" || ContractReader.explicitStorage(spec.description) == "memory",
+           renderer.exists("prompts/guides/storage/\(storage).mustache") {
             lines.append(try renderer.render("prompts/guides/storage/\(storage).mustache", guideContext).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        // the data kept elsewhere, and one value the description remembers in the session
+        if path == "app.py", contract?.storage != "session", ContractReader.mentionsSession(spec.description),
+           renderer.exists("prompts/guides/storage/session_values.mustache") {
+            lines.append(try renderer.render("prompts/guides/storage/session_values.mustache", guideContext).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return lines.joined(separator: "\n")
     }

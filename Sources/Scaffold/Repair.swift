@@ -51,6 +51,11 @@ extension Pipeline {
             report = try tryCandidates(dir, verifier: verifier, report: try runVerification(verifier, dir))
             if report.isBetter(than: best.report) { best = (report, projectState) }
         }
+        // the last round's answer may fail in a way a known fix cures (it was never shown one)
+        if !report.passed, options.maxRepairs > 0, rounds >= options.maxRepairs {
+            report = try knownFixes(dir, verifier: verifier, report: report, files: Set(targets(report).map(\.0)))
+            if report.isBetter(than: best.report) { best = (report, projectState) }
+        }
         if best.report.isBetter(than: report) {
             say("repair", "the repairs made it worse (\(report.scoreText) vs \(best.report.scoreText)); keeping the best version")
             try restore(best.state, in: dir)
@@ -117,14 +122,18 @@ extension Pipeline {
         // an `if` of the model's removed from app.py (a model-written one, or a model view in the tool's),
         // kept only when verification gets better
         func removeFromApp(_ fixed: (source: String, condition: String, line: Int, removed: String), what: String) throws {
+            try editApp(fixed.source, old: fixed.removed + "\n", new: "", what: what)
+        }
+        // app.py changed to `source`; where the tool renders app.py from the model's views, the view
+        // holding `old` gets `new` in its place
+        func editApp(_ source: String, old: String, new: String, what: String) throws {
             if skeleton == .none {
-                report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report, what: what) ?? report
+                report = try keepIfBetter(source, path: "app.py", dir: dir, verifier: verifier, than: report, what: what) ?? report
                 return
             }
-            // the tool's app.py is rendered from the model's views: the view holding the `if` loses it
-            guard let i = extraViews.firstIndex(where: { $0.contains(fixed.removed + "\n") }) else { return }
+            guard let i = extraViews.firstIndex(where: { $0.contains(old) }) else { return }
             let before = extraViews
-            extraViews[i] = extraViews[i].replacingOccurrences(of: fixed.removed + "\n", with: "", range: extraViews[i].range(of: fixed.removed + "\n"))
+            extraViews[i] = extraViews[i].replacingOccurrences(of: old, with: new, range: extraViews[i].range(of: old))
             try writeSkeletonApp(dir)
             let r = try runVerification(verifier, dir)
             if r.isBetter(than: report) {
@@ -157,6 +166,59 @@ extension Pipeline {
                 try removeFromApp(fixed, what: "app.py: removed `\(fixed.condition)` (line \(fixed.line)), which raised a TypeError on a value that is not a number")
                 break
             }
+        }
+        // a dict literal that reads the name it is assigned to (None there): its first value gets a name of its own
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
+        where failure.file == "app.py" && failure.message.range(of: #"TypeError: .*'NoneType'|NameError: name '\w+' is not defined|UnboundLocalError"#, options: .regularExpression) != nil {
+            guard skeleton == .none, let source = contents["app.py"], let last = Self.tracedLines(failure.message, file: "app.py").last,
+                  let fixed = PythonFixes.selfReferencingDict(source, faultLine: last.line) else { continue }
+            report = try keepIfBetter(fixed.source, path: "app.py", dir: dir, verifier: verifier, than: report,
+                                      what: "app.py: the dict `\(fixed.name)` read itself while it was built; its first value is now `\(fixed.variable)`, assigned before it") ?? report
+            break
+        }
+        // a list the description says is in order, answered out of order: the view sorts it
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
+            guard let m = PinnedFacts.matches(#""(\w+)" is (\[[^\n]*\]), which is not in (ascending|descending) order"#, in: failure.message, options: []).first,
+                  let key = m[1], let shown = m[2], let order = m[3], let source = contents["app.py"] else { continue }
+            let traced = Self.tracedLines(failure.message, file: "app.py").map(\.line)
+            guard let fixed = PythonFixes.sortedValue(source, key: key, descending: order == "descending", texts: shown.contains("\""), lines: traced) else { continue }
+            try editApp(fixed.source, old: fixed.old.trimmingCharacters(in: .whitespaces), new: fixed.new.trimmingCharacters(in: .whitespaces),
+                        what: "app.py: \"\(key)\" sorted (\(order), as the description says)")
+            break
+        }
+        // a decimal the description refuses (a whole number is asked for), accepted because the view reads it with float()
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
+            guard let m = PinnedFacts.matches(#"^GET (\S+) answered 2\d\d\b[^\n]*expected status 4\d\d"#, in: failure.message, options: [.anchorsMatchLines]).first,
+                  let url = m[1], let source = contents["app.py"] else { continue }
+            // the one parameter the request gave a decimal
+            let decimals = PinnedFacts.matches(#"[?&](\w+)=-?\d+\.\d+(?=&|$)"#, in: url, options: []).compactMap { $0[1] }
+            guard decimals.count == 1, let name = decimals.first,
+                  let fixed = PythonFixes.wholeNumberParse(source, name: name, lines: Self.tracedLines(failure.message, file: "app.py").map(\.line)) else { continue }
+            try editApp(fixed.source, old: fixed.old, new: fixed.new, what: "app.py: `\(fixed.old)` → `\(fixed.new)` (\(name) must be a whole number)")
+            break
+        }
+        // a view that renders a template the project does not have, where it has exactly one: that one
+        // (the 1.5B rendered index.html for the home page of a project whose one page was search.html)
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" && skeleton == .none {
+            guard let missing = PinnedFacts.matches(#"TemplateNotFound: ([\w./-]+\.html)"#, in: failure.message, options: []).first?[1],
+                  let source = contents["app.py"] else { continue }
+            let pages = plan.pages.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
+            guard pages.count == 1, let only = pages.first.map({ String($0.dropFirst("templates/".count)) }), only != missing else { continue }
+            let call = #"(render_template\(\s*["'])"# + NSRegularExpression.escapedPattern(for: missing) + #"(["'])"#
+            let fixed = source.replacingOccurrences(of: call, with: "$1" + NSRegularExpression.escapedTemplate(for: only) + "$2", options: .regularExpression)
+            guard fixed != source else { continue }
+            report = try keepIfBetter(fixed, path: "app.py", dir: dir, verifier: verifier, than: report,
+                                      what: "app.py: renders \(only) where it rendered \(missing), which the project does not have") ?? report
+            break
+        }
+        // a list the description asks for, answered inside an object of one key: the list itself
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
+        where failure.file == "app.py" && failure.message.contains("expected a JSON list") {
+            guard let source = contents["app.py"], let last = Self.tracedLines(failure.message, file: "app.py").last,
+                  let fixed = PythonFixes.listAnswer(source, line: last.line), fixed.old == last.text else { continue }
+            try editApp(fixed.source, old: fixed.old, new: fixed.new,
+                        what: "app.py: `\(fixed.old)` → `\(fixed.new)` (the description asks for a JSON list)")
+            break
         }
         // a page that answers 0 or a negative number like a non-number, where the description calls only
         // non-numeric input invalid: its conditions without the comparisons with 0 (kept only when better)
@@ -414,6 +476,124 @@ extension Pipeline {
 
 /// Mechanical fixes to generated Python whose cure is certain.
 public enum PythonFixes {
+    /// A dict literal that reads the name it is being assigned to (`result = {"Total": a + b,
+    /// "Band": "high" if result > 9 else "low"}`): that name is still None (or unset) there, so the line
+    /// at `faultLine` (1-based) raises. The first entry's value becomes a variable of its own, assigned
+    /// before the dict, and the later entries read it (`result` → it, `result["Total"]` → it).
+    /// nil when the code is not of that shape.
+    public static func selfReferencingDict(_ source: String, faultLine: Int) -> (source: String, variable: String, name: String)? {
+        var lines = source.components(separatedBy: "\n")
+        guard faultLine >= 2, faultLine <= lines.count else { return nil }
+        let f = faultLine - 1
+        // the opening `NAME = {` above the fault, within the same statement
+        var open: Int? = nil
+        var i = f - 1
+        while i >= 0, f - i <= 30 {
+            if PinnedFacts.matches(#"^\s*[A-Za-z_]\w*\s*=\s*\{\s*$"#, in: lines[i], options: []).first != nil { open = i; break }
+            if lines[i].range(of: #"^\s*(?:def|class|if|for|while|return)\b"#, options: .regularExpression) != nil { return nil }
+            i -= 1
+        }
+        guard let o = open, let head = PinnedFacts.matches(#"^(\s*)([A-Za-z_]\w*)\s*=\s*\{\s*$"#, in: lines[o], options: []).first,
+              let indent = head[1], let name = head[2] else { return nil }
+        let ref = #"(?<![.\w])"# + name + #"\b"#
+        guard lines[f].range(of: ref, options: .regularExpression) != nil,
+              let first = PinnedFacts.matches(#"^(\s*)(["'])([^"']+)\2\s*:\s*(.+?)\s*,\s*$"#, in: lines[o + 1], options: []).first,
+              let key = first[3], let value = first[4], value.range(of: ref, options: .regularExpression) == nil else { return nil }
+        // the dict ends at a `}` back at the assignment's indent
+        guard let close = (o + 1..<lines.count).first(where: { lines[$0].trimmingCharacters(in: .whitespaces).hasPrefix("}") && Pipeline.indent(lines[$0]) == indent.count }),
+              close >= f else { return nil }
+        var variable = key.lowercased().replacingOccurrences(of: #"[^a-z0-9]+"#, with: "_", options: .regularExpression).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        if variable.isEmpty || variable.first!.isNumber || source.range(of: #"\b"# + variable + #"\b"#, options: .regularExpression) != nil { variable = name + "_value" }
+        guard source.range(of: #"\b"# + variable + #"\b"#, options: .regularExpression) == nil else { return nil }
+        let keyRef = #"(?<![.\w])"# + name + #"\[\s*["']"# + NSRegularExpression.escapedPattern(for: key) + #"["']\s*\]"#
+        lines[o + 1] = (first[1] ?? "") + (first[2] ?? "\"") + key + (first[2] ?? "\"") + ": " + variable + ","
+        for j in (o + 2)...close {
+            lines[j] = lines[j].replacingOccurrences(of: keyRef, with: variable, options: .regularExpression)
+                .replacingOccurrences(of: ref + #"(?!\s*\[)"#, with: variable, options: .regularExpression)
+        }
+        lines.insert(indent + variable + " = " + value, at: o)
+        return (lines.joined(separator: "\n"), variable, name)
+    }
+
+    /// The value of `key` in the answer a view builds (`"key": expr,` on a traced line), sorted as
+    /// the description says its list is ordered: `sorted(expr)`, with `reverse=True` for descending
+    /// and `key=str.casefold` for texts. nil when no traced line gives the key a value, or it is sorted already.
+    public static func sortedValue(_ source: String, key: String, descending: Bool, texts: Bool, lines traced: [Int]) -> (source: String, old: String, new: String)? {
+        var lines = source.components(separatedBy: "\n")
+        let pattern = #"^(\s*)(["'])"# + NSRegularExpression.escapedPattern(for: key) + #"\2(\s*:\s*)(.+?)(\s*,?\s*)$"#
+        for n in traced where n >= 1 && n <= lines.count {
+            guard let m = PinnedFacts.matches(pattern, in: lines[n - 1], options: []).first, let value = m[4],
+                  !value.hasPrefix("sorted(") else { continue }
+            let args = (texts ? ", key=str.casefold" : "") + (descending ? ", reverse=True" : "")
+            let old = lines[n - 1]
+            lines[n - 1] = (m[1] ?? "") + (m[2] ?? "\"") + key + (m[2] ?? "\"") + (m[3] ?? ": ") + "sorted(\(value)\(args))" + (m[5] ?? "")
+            return (lines.joined(separator: "\n"), old, lines[n - 1])
+        }
+        return nil
+    }
+
+    /// A parameter the description makes a whole number, read with `float(…)`: a decimal such as 2.5
+    /// was accepted where it must be refused. On the traced lines, the first `float(…)` that reads
+    /// `name` becomes `int(…)` (which raises ValueError on "2.5", like float on a word). nil otherwise.
+    public static func wholeNumberParse(_ source: String, name: String, lines traced: [Int]) -> (source: String, old: String, new: String)? {
+        var lines = source.components(separatedBy: "\n")
+        let call = #"\bfloat\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)"#
+        let named = #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#
+        for n in traced where n >= 1 && n <= lines.count {
+            let old = lines[n - 1]
+            let ns = old as NSString
+            guard let m = StatementReader.all(call, old, []).first(where: { ns.substring(with: $0.range(at: 1)).range(of: named, options: .regularExpression) != nil }) else { continue }
+            lines[n - 1] = ns.replacingCharacters(in: NSRange(location: m.range.location, length: "float".count), with: "int")
+            return (lines.joined(separator: "\n"), old.trimmingCharacters(in: .whitespaces), lines[n - 1].trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    /// A view that answers its list wrapped in an object of one key where the description asks for a
+    /// JSON list: `return {"items": [...]}`, `return jsonify({"items": rows})`, `return jsonify(items=rows)`
+    /// → the list itself (`jsonify(rows)`, or the bare value, which Flask sends as JSON). `line` is the
+    /// 1-based line of that `return`; nil when it is not one of these shapes.
+    public static func listAnswer(_ source: String, line: Int) -> (source: String, old: String, new: String)? {
+        var lines = source.components(separatedBy: "\n")
+        guard line >= 1, line <= lines.count else { return nil }
+        let text = lines[line - 1]
+        let indent = String(text.prefix { $0 == " " || $0 == "\t" })
+        var body = text.trimmingCharacters(in: .whitespaces)
+        // a status after the answer (`return jsonify({...}), 200`) is kept
+        var status = ""
+        if let st = body.range(of: #"\s*,\s*\d{3}\s*$"#, options: .regularExpression) { status = String(body[st]); body = String(body[..<st.lowerBound]) }
+        let original = text.trimmingCharacters(in: .whitespaces)
+        guard let m = PinnedFacts.matches(#"^return\s+(jsonify\(\s*)?(?:\{\s*["'][A-Za-z_]\w*["']\s*:|([A-Za-z_]\w*)\s*=)\s*(.*)$"#, in: body, options: []).first,
+              var rest = m[3] else { return nil }
+        let jsonified = m[1] != nil
+        // what closes the call and the object: `)` and/or `}`, with nothing after them
+        var closers = (m[2] == nil ? "}" : "") + (jsonified ? ")" : "")
+        rest = rest.trimmingCharacters(in: .whitespaces)
+        if m[2] != nil && !jsonified { return nil }
+        while let c = closers.last {
+            rest = rest.trimmingCharacters(in: .whitespaces)
+            guard rest.last == c else { return nil }
+            rest.removeLast(); closers.removeLast()
+        }
+        let value = rest.trimmingCharacters(in: .whitespaces)
+        // one value only: no comma outside brackets and strings, brackets balanced
+        var depth = 0, quote: Character? = nil
+        for ch in value {
+            if let q = quote { if ch == q { quote = nil }; continue }
+            switch ch {
+            case "\"", "'": quote = ch
+            case "(", "[", "{": depth += 1
+            case ")", "]", "}": depth -= 1; if depth < 0 { return nil }
+            case "," where depth == 0: return nil
+            default: break
+            }
+        }
+        guard !value.isEmpty, depth == 0, quote == nil else { return nil }
+        let new = "return " + (jsonified ? "jsonify(\(value))" : (status.isEmpty ? value : "jsonify(\(value))")) + status
+        lines[line - 1] = indent + new
+        return (lines.joined(separator: "\n"), original, new)
+    }
+
     /// A JavaScript method a small model called on a Python value, as the AttributeError names it:
     /// `a.contains(b)` / `a.includes(b)` on a str or list → `(b in a)`, `.push(` → `.append(`,
     /// `.toLowerCase()` / `.toUpperCase()` / `.trim()` on a str → `.lower()` / `.upper()` / `.strip()`.

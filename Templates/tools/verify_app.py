@@ -391,6 +391,11 @@ def check_behaviour(data):
                     blame = "app.py"  # shown as pinned, computed wrong: the calculation is the fault, not the page
             if found:
                 last_format = (json.dumps(c.get("form") or c.get("json")), found.group(0))
+        if c.get("location") and 300 <= resp.status_code < 400:
+            from urllib.parse import urlsplit
+            to = urlsplit(resp.headers.get("Location", "")).path.rstrip("/") or "/"
+            if to != (c["location"].rstrip("/") or "/"):
+                problems.append(f'it redirects to {resp.headers.get("Location", "nowhere")}, expected {c["location"]}')
         for link in c.get("links", []):
             if not re.search(r'<a\b[^>]*\bhref\s*=\s*["\']?' + re.escape(link) + r'/?(?:["\'?#\s>]|$)', shown, re.I):
                 problems.append(f'the page has no link to {link} (<a href="{link}">)')

@@ -357,6 +357,20 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(c.unchecked, [])
     }
 
+    /// A stated error that sends nothing a valid request does not (no value, or the example's own values)
+    /// cannot be an error: it gives no check, and stays unchecked.
+    func testAnErrorThatSendsAValidRequestGivesNoCheck() {
+        let answer = #"{"params": [{"route": "/api/miles", "name": "km", "in": "query", "type": "number"}], "examples": [{"route": "/api/miles", "given": {"km": 10}, "expect": ["6.21"]}], "errors": [{"route": "/api/miles?km=10", "given": {}, "status": 400}, {"route": "/api/miles", "given": {"km": "10"}, "status": 400}, {"route": "/api/miles", "given": {"km": "lots"}, "status": 400}]}"#
+        for d in mileDescriptions {
+            var c = merged(d, answer).contract
+            let checks = c.behaviourChecks(existing: [])
+            let refused = checks.filter { $0.status == [400] }.map(\.url)
+            XCTAssertEqual(refused, ["/api/miles?km=lots"], "only the error that sends a non-number: \(d)")
+            XCTAssertFalse(c.errors.isEmpty, d)
+            XCTAssertTrue(c.errors.allSatisfy { $0.checked == ($0.given["km"] == "lots") }, "\(c.errors)")
+        }
+    }
+
     /// Casual requests name a calculation and no example: a valid request must still be answered,
     /// and the report says its value is not checked.
     func testARouteReadingNumbersWithoutExamplesGetsAValidRequestCheck() {

@@ -453,6 +453,54 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("app.py: removed `if second < first:` (line 15), which refused a request the description says is valid") }, lines.joined(separator: "\n"))
     }
 
+    /// A home view that renders a template the project does not have, in a project with one page:
+    /// that page, by a known fix, before the model is asked to repair anything.
+    func testAViewRenderingAMissingTemplateRendersTheOnlyOne() throws {
+        try requireVenv()
+        let app = """
+        from flask import Flask, render_template, request
+
+        app = Flask(__name__)
+        BOOKS = ["Dune", "Emma", "Ulysses"]
+
+
+        @app.route("/")
+        def home():
+            return render_template("home.html")
+
+
+        @app.route("/find")
+        def find():
+            q = request.args.get("q", "").lower()
+            return render_template("find.html", books=[b for b in BOOKS if q in b.lower()], q=q)
+
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5077)
+        """
+        let page = """
+        <!DOCTYPE html>
+        <html><body><h1>Books</h1>
+        <form method="get" action="/find"><input name="q" value="{{ q }}"><button>Find</button></form>
+        <ul>{% for b in books %}<li>{{ b }}</li>{% endfor %}</ul>
+        </body></html>
+        """
+        let gen = ScriptedGenerator { req, _ in
+            switch ScriptedGenerator.requestedFile(in: req) {
+            case nil:
+                return #"{"kind": "jinja-pages", "port": 5077, "files": ["app.py", "templates/find.html"], "routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/find", "query": ["q"]}]}"#
+            case "app.py": return "```python\n\(app)\n```\n"
+            default: return "```html\n\(page)\n```\n"
+            }
+        }
+        let report = try run(gen, options("A Flask book finder on port 5077 with Jinja templates: the home page / has a search box named q, and GET /find?q=... lists the books whose title contains it.", maxRepairs: 1))
+        XCTAssertFalse(gen.requests.contains(where: ScriptedGenerator.isRepairRequest), "fixed before any repair request")
+        let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
+        XCTAssertTrue(written.contains(#"return render_template("find.html")"#), written)
+        XCTAssertTrue(lines.contains { $0.contains("app.py: renders find.html where it rendered home.html") }, lines.joined(separator: "\n"))
+        XCTAssertFalse(report.checks.contains { $0.name == .serve && $0.status == .failed }, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+    }
+
     /// The same for a view the model wrote into the tool's app.py: the view loses the `if`, and app.py
     /// is rendered again with it.
     func testAnIfRefusingAValidRequestIsRemovedFromTheModelsView() throws {
