@@ -48,8 +48,10 @@ def score(expect, preview):
     if "kind" in expect:
         fact(plan.get("kind") == expect["kind"], f"kind {expect['kind']} (got {plan.get('kind')})")
     have = {(e["method"], norm_path(e["path"])) for e in c.get("endpoints", [])}
+    # a page of the contract is served by a GET route of its path
+    served = have | {("GET", norm_path(pg["path"])) for pg in c.get("pages", []) if pg.get("path")}
     for m, p in expect.get("endpoints", []):
-        fact((m, norm_path(p)) in have, f"endpoint {m} {p}")
+        fact((m, norm_path(p)) in served, f"endpoint {m} {p}")
     if "endpoints" in expect:
         want = {(m, norm_path(p)) for m, p in expect["endpoints"]}
         for m, p in sorted(have - want):

@@ -441,6 +441,14 @@ public enum ContractReader {
                 else if let obj = try? c.decode([String: JSONAny].self, forKey: .expect) { expect = obj.keys.sorted().compactMap { obj[$0]?.text } }
                 else { expect = [] }
                 status = (try? c.decode(Int.self, forKey: .status)) ?? (try? c.decode(String.self, forKey: .status)).flatMap(Int.init)
+                // a query written into the route ("/days?from=2024-01-01&to=…", given {}) is the values given
+                if let r = route, let q = r.firstIndex(of: "?") {
+                    for (k, v) in BehaviourRules.splitURL("/?" + String(r[r.index(after: q)...])).query
+                    where given[k] == nil && !k.isEmpty && !BehaviourRules.isPlaceholder(v, name: k) {
+                        given[k] = v.removingPercentEncoding ?? v
+                    }
+                    route = String(r[..<q])
+                }
             }
             static func strings(_ d: [String: JSONAny]?) -> [String: String] {
                 var out: [String: String] = [:]
@@ -585,6 +593,20 @@ public enum ContractReader {
             }
             c.examples.append(Contract.Example(route: x.route, given: x.given, expect: expect, origin: .model))
         }
+        // the requests the description writes in sentences about no error (valid by its own words)
+        var validURLs: [(path: String, query: [String: String])] = []
+        for line in BehaviourRules.units(text) {
+            for sentence in StatementReader.sentences(line) {
+                let said = (line as NSString).substring(with: sentence.range)
+                guard StatementReader.masked(said).range(of: BehaviourRules.errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
+                for (_, url) in BehaviourRules.routeMentions(said) where url.contains("?") && !url.contains("<") {
+                    let (path, query) = BehaviourRules.splitURL(url)
+                    guard !query.contains(where: { BehaviourRules.isPlaceholder($0.1, name: $0.0) }) else { continue }
+                    validURLs.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a })))
+                }
+            }
+        }
+        let orderPairs = Contract.negativeOrders(text)
         for x in p.errors ?? [] {
             if let s = x.status, !(400..<500).contains(s) { continue }
             // a bad value the description writes, an empty/missing one, or text for a number
@@ -602,6 +624,17 @@ public enum ContractReader {
                 continue
             }
             if let s = x.status, !written(String(s), in: text), text.range(of: #"\berror\b"#, options: [.regularExpression, .caseInsensitive]) == nil {
+                continue
+            }
+            // a request the description itself writes as a valid one ("GET /x?a=1 gives back …") is no error
+            if let route = x.route, validURLs.contains(where: { $0.path == (route.split(separator: " ").last.map(String.init) ?? route) && $0.query == x.given }) {
+                c.dropped.append("error \(route) \(x.given): the description writes this request as a valid one")
+                continue
+            }
+            // "if end is before start the number is negative": an order of two valid values is no error
+            if let pair = orderPairs.first(where: { x.given[$0.0] != nil && x.given[$0.1] != nil }),
+               [x.given[pair.0]!, x.given[pair.1]!].allSatisfy({ Double($0) != nil || $0.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil }) {
+                c.dropped.append("error \(x.given): the description says this order of \(pair.0) and \(pair.1) gives a negative answer, not an error")
                 continue
             }
             c.errors.append(Contract.StatedError(route: x.route, given: x.given, status: x.status, origin: .model))
@@ -989,25 +1022,55 @@ extension Contract {
     /// A worked example of a GET route taking two values, and a statement that the answer is negative
     /// when the first is before (after, less than, …) the second ("if end is before start the number
     /// is negative"): the example with the two values swapped must answer its number negated.
-    public func reversedOrderChecks(description: String) -> [BehaviourCheck] {
-        let order = #"\b(?:if|when|whenever)\s+(?:the\s+)?([A-Za-z_][\w-]*)(?:\s+(?:date|day|time|value|number))?\s+(?:is|comes|falls|lies)\s+(?:(?:\w+\s+)?(?:before|after)|earlier than|later than|less than|smaller than|lower than|greater than|larger than|bigger than|more than)\s+(?:the\s+)?([A-Za-z_][\w-]*)\b"#
-        var out: [BehaviourCheck] = []
+    /// The pairs of values whose order the description says makes the answer negative ("if end is
+    /// before start the number is negative" → ("end", "start")).
+    static func negativeOrders(_ description: String) -> [(String, String, String)] {
+        var out: [(String, String, String)] = []
         for line in BehaviourRules.units(description) {
             let masked = StatementReader.masked(line) as NSString
-            let r = masked.range(of: order, options: [.regularExpression, .caseInsensitive])
+            let r = masked.range(of: orderStatement, options: [.regularExpression, .caseInsensitive])
             guard r.location != NSNotFound else { continue }
-            // the clause from the condition to the end of its sentence says the answer is negative, and
-            // speaks of no error, status or refusal
             let rest = masked.substring(from: r.location)
             let clause = rest.components(separatedBy: CharacterSet(charactersIn: ".;\n")).first ?? rest
             guard clause.range(of: #"\bnegative\b"#, options: [.regularExpression, .caseInsensitive]) != nil,
                   clause.range(of: #"\b(?:error|errors|status|invalid|reject|rejected|refuse|refused|never|not|cannot|can't|isn't|mustn't|must not|\d{3})\b"#,
                                options: [.regularExpression, .caseInsensitive]) == nil,
-                  let m = PinnedFacts.matches(order, in: masked as String, options: [.caseInsensitive]).first, let a = m[1], let b = m[2], a != b else { continue }
-            for x in examples {
-                guard let route = x.route, let e = endpoints.first(where: { $0.path == route && $0.method == "GET" }),
-                      let va = x.given[a], let vb = x.given[b], va != vb, x.expect.count == 1,
-                      let n = Double(x.expect[0]), n > 0 else { continue }
+                  let m = PinnedFacts.matches(orderStatement, in: masked as String, options: [.caseInsensitive]).first, let a = m[1], let b = m[2], a != b else { continue }
+            out.append((a, b, line))
+        }
+        return out
+    }
+
+    static let orderStatement = #"\b(?:if|when|whenever)\s+(?:the\s+)?([A-Za-z_][\w-]*)(?:\s+(?:date|day|time|value|number))?\s+(?:is|comes|falls|lies)\s+(?:(?:\w+\s+)?(?:before|after)|earlier than|later than|less than|smaller than|lower than|greater than|larger than|bigger than|more than)\s+(?:the\s+)?([A-Za-z_][\w-]*)\b"#
+
+    public func reversedOrderChecks(description: String) -> [BehaviourCheck] {
+        var out: [BehaviourCheck] = []
+        let pairs = Self.negativeOrders(description)
+        guard !pairs.isEmpty else { return [] }
+        // the worked examples: the contract's, and a URL the description writes with the one number its
+        // sentence gives as the answer ("GET /span?from=…&to=… gives … (here 10)")
+        var worked: [(route: String, given: [String: String], expect: String)] = examples.compactMap { x in
+            guard let route = x.route, x.expect.count == 1 else { return nil }
+            return (route, x.given, x.expect[0])
+        }
+        for line in BehaviourRules.units(description) {
+            for sentence in StatementReader.sentences(line) {
+                let said = (line as NSString).substring(with: sentence.range)
+                let urls = BehaviourRules.routeMentions(said).filter { $0.method == "GET" && $0.url.contains("?") && !$0.url.contains("<") }
+                guard urls.count == 1, let url = urls.first?.url,
+                      StatementReader.masked(said).range(of: BehaviourRules.errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
+                let rest = said.replacingOccurrences(of: url, with: " ")
+                let numbers = PinnedFacts.matches(#"(?<![\w.-])(-?\d+(?:\.\d+)?)(?![\w.-]|\.\d)"#, in: rest, options: []).compactMap { $0[1] }
+                guard numbers.count == 1, let n = numbers.first else { continue }
+                let (path, query) = BehaviourRules.splitURL(url)
+                worked.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a }), n))
+            }
+        }
+        for (a, b, line) in pairs {
+            for x in worked {
+                guard let e = endpoints.first(where: { $0.path == x.route && $0.method == "GET" }),
+                      let va = x.given[a], let vb = x.given[b], va != vb,
+                      let n = Double(x.expect), n > 0 else { continue }
                 var given = x.given
                 given[a] = vb; given[b] = va
                 let url = BehaviourRules.joinURL(e.path, given.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })

@@ -281,6 +281,18 @@ def answer_excerpt(body):
     return repr(body.strip()[:300])
 
 
+def template_holding(texts, default):
+    """The first template (templates/*.html, by name) that holds the first of `texts` any template holds;
+    `default` when none does."""
+    templates = sorted((ROOT / "templates").glob("*.html")) if (ROOT / "templates").is_dir() else []
+    sources = [(str(t.relative_to(ROOT)), t.read_text(errors="replace")) for t in templates]
+    for text in texts:
+        for path, source in sources:
+            if text in source:
+                return path
+    return default
+
+
 def check_behaviour(data):
     """Requests whose outcome the description states (status, JSON values and keys, texts), in order,
     on one app instance: creates first, so that `<id>` in later URLs is the id a create returned."""
@@ -379,8 +391,11 @@ def check_behaviour(data):
             if t not in shown:
                 problems.append(f'the answer does not show "{t}"')
                 sources = {p.name: p.read_text(errors="replace") for p in ROOT.glob("*.py")}
-                if resp.status_code in c["status"] and (t in sources.get("forms.py", "") or t in sources.get("app.py", "")):
-                    blame = page_file  # the message exists but the page does not render it (a wrong status is the view's)
+                # the message exists but the page does not render it (a wrong status is the view's; a JSON
+                # answer is the view's own text, which no page renders)
+                if resp.status_code in c["status"] and not resp.is_json \
+                        and (t in sources.get("forms.py", "") or t in sources.get("app.py", "")):
+                    blame = page_file
         for f in c.get("formats", []):
             found = re.search(format_pattern(f), shown)
             if not found:
@@ -501,8 +516,7 @@ def check_pins(probes_and_pins):
                     shown = f'<form action="{url}" method="{verb.lower()}">' if action and action.group(1).strip() \
                         else f'<form method="{verb.lower()}"> (no action: it sends to {url})'
                     # blame the template that holds this form, when one does (a site's other page)
-                    holder = next((str(t.relative_to(ROOT)) for t in sorted((ROOT / "templates").glob("*.html"))
-                                   if m.group(0) in t.read_text(errors="replace")), page_file) if (ROOT / "templates").is_dir() else page_file
+                    holder = template_holding([m.group(0)], page_file)
                     fail(holder, f'the page {page_path} has {shown}, but the app has no {verb} {url} route'
                                     + ("; the description wants the work done in the browser: use a <button type=\"button\"> and JavaScript, not a form"
                                        if pins.get("wantsJavaScript") else ""))
@@ -522,9 +536,7 @@ def check_pins(probes_and_pins):
             if status >= 400:
                 # the template with this tag, else the one naming the file (a tag written with url_for)
                 name = path.rsplit("/", 1)[-1]
-                templates = sorted((ROOT / "templates").glob("*.html")) if (ROOT / "templates").is_dir() else []
-                holder = next((str(t.relative_to(ROOT)) for t in templates if m.group(0) in t.read_text(errors="replace")),
-                              next((str(t.relative_to(ROOT)) for t in templates if name and name in t.read_text(errors="replace")), page_file))
+                holder = template_holding([m.group(0)] + ([name] if name else []), page_file)
                 fail(holder, f'the page {page_path} loads <script src="{src}">, but GET {path} answers {status}: '
                              'put the script inline in a <script> at the end of <body>')
     # a page without JavaScript sends its inputs to the route that reads them: a GET form whose

@@ -57,7 +57,7 @@ final class BatchDecodingTests: XCTestCase {
     /// The same on the default model, whose Q5_0, Q8_0, Q4_K (repacked) and Q6_K matrices take the
     /// batched decode kernels' other paths (the test model is Q4_1 and Q8_0).
     func testDecodeStepLogitsEqualSingleSequenceOnDefaultModel() throws {
-        let lm = try LanguageModel(path: try TestModels.require(TestModels.defaultModel), threads: 2, contextLength: 512)
+        let lm = try LanguageModel(path: try TestModels.require(TestModels.qwenModel), threads: 2, contextLength: 512)
         try checkDecodeStepLogits(lm, steps: 12)
     }
 

@@ -64,7 +64,7 @@ final class DraftedDecodingTests: XCTestCase {
     }
 
     func testDecodeRunLogitsEqualOneTokenAtATimeOnDefaultModel() throws {
-        try checkDecodeRun(try load(TestModels.defaultModel, context: 512))
+        try checkDecodeRun(try load(TestModels.qwenModel, context: 512))
     }
 
     private func checkDecodeRun(_ lm: LanguageModel) throws {

@@ -376,7 +376,7 @@ final class KernelTests: XCTestCase {
     /// The batched GEMM path (ntok >= 2) and the decode path (ntok = 1) against the portable path on
     /// whole tensors of the installed qwen2.5-coder-0.5b model (Q5_0, Q8_0, Q4_K, Q6_K; n up to 4864).
     func testFastPathEqualsPortableOnModelTensors() throws {
-        let path = try TestModels.require(TestModels.defaultModel)
+        let path = try TestModels.require(TestModels.qwenModel)
         let file = try GGUFFile(path: path)
         var picked: [Int32: GGUFTensorInfo] = [:]
         for t in file.tensors where t.dimensions.count == 2 && t.name.hasPrefix("blk.") {
@@ -448,7 +448,7 @@ final class KernelTests: XCTestCase {
     /// SIMD path for plain Q4_K (it packs its own tiles), the portable one agrees with plain Q4_K's, and row
     /// ranges that cut a group of 8 write exactly their rows.
     func testRepackedQ4_KOnModelTensor() throws {
-        let path = try TestModels.require(TestModels.defaultModel)
+        let path = try TestModels.require(TestModels.qwenModel)
         let file = try GGUFFile(path: path)
         let t = try XCTUnwrap(file.tensors.first { $0.type == .q4_K && $0.dimensions.count == 2 })
         let n = t.rowLength, rows = 64

@@ -23,7 +23,9 @@ enum TestModels {
     }
 
     static var testModel: String { ModelCatalog.testModelName }
-    static let defaultModel = "qwen2.5-coder-0.5b-instruct"
+    /// The qwen2 model the kernel and batching tests use when it is installed (the smaller coder model,
+    /// not the catalog's default, which is the 1.5B: ModelCatalog.defaultModel).
+    static let qwenModel = "qwen2.5-coder-0.5b-instruct"
 
     /// Fixture file under Tests/EngineTests/Fixtures.
     static func fixture(_ relative: String) throws -> Data {

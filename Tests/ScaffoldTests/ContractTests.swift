@@ -371,6 +371,22 @@ final class ContractTests: XCTestCase {
         }
     }
 
+    /// Errors whose values the model wrote into the route: read as given. One that is a request the
+    /// description writes as valid, or an order of two valid values the description says gives a
+    /// negative answer, is no error.
+    func testErrorsThatTheDescriptionCallsValidAreDropped() {
+        let answer = #"{"params": [{"route": "/span", "name": "from", "in": "query", "type": "date"}, {"route": "/span", "name": "to", "in": "query", "type": "date"}], "errors": [{"route": "/span?from=2023-05-01&to=2023-05-11", "given": {}, "status": 400}, {"route": "GET /span?from=2023-05-11&to=2023-05-01", "given": {}, "status": 400}, {"route": "/span?from=hello&to=2023-05-01", "given": {}, "status": 400}]}"#
+        for d in [
+            "Flask JSON API on port 5090. GET /span?from=2023-05-01&to=2023-05-11 gives back json with the days between them in a \"span\" field (here 10). If to is before from, the number is negative. A date that is missing or isn't real (like \"hello\") gets an error status.",
+            "tiny flask api, port 5090: GET /span?from=2023-05-01&to=2023-05-11 -> {\"span\": 10}. when to is earlier than from the number is negative. junk dates such as \"hello\" are an error",
+        ] {
+            let c = merged(d, answer).contract
+            XCTAssertEqual(c.errors.map(\.given), [["from": "hello", "to": "2023-05-01"]], "\(c.dropped)")
+            XCTAssertEqual(c.errors.first?.route, "/span")
+            XCTAssertEqual(c.dropped.filter { $0.contains("valid one") || $0.contains("negative answer") }.count, 2, "\(c.dropped)")
+        }
+    }
+
     /// Casual requests name a calculation and no example: a valid request must still be answered,
     /// and the report says its value is not checked.
     func testARouteReadingNumbersWithoutExamplesGetsAValidRequestCheck() {
@@ -664,6 +680,16 @@ final class ContractTests: XCTestCase {
             XCTAssertEqual(checks.first?.texts, ["-10"], d)
             XCTAssertEqual(checks.first?.status, [200], d)
         }
+        // no worked example in the contract: the description's own URL and the one number its sentence gives
+        var bare = contract
+        bare.examples = []
+        for d in ["GET /span?from=2023-05-01&to=2023-05-11 gives json with the days between (that example is 10). if to is before from the number is negative.",
+                  "Flask API, port 7030.\n- GET /span?from=2023-05-01&to=2023-05-11 returns {\"span\": 10}.\n- When to comes before from, the span is negative."] {
+            XCTAssertEqual(bare.reversedOrderChecks(description: d).map(\.url), ["/span?from=2023-05-11&to=2023-05-01"], d)
+            XCTAssertEqual(bare.reversedOrderChecks(description: d).first?.texts, ["-10"], d)
+        }
+        // two numbers in the URL's sentence: which is the answer is not known
+        XCTAssertEqual(bare.reversedOrderChecks(description: "GET /span?from=2023-05-01&to=2023-05-11 gives 10 days or 240 hours. If to is before from, it is negative.").count, 0)
         for d in ["If to is before from, answer with an error.", "The count is never negative.", "If to is missing the result is negative.",
                   "If to is before from, respond 400: the count can't be negative."] {
             XCTAssertEqual(contract.reversedOrderChecks(description: d).count, 0, d)

@@ -58,6 +58,26 @@ final class GuideTests: XCTestCase {
         XCTAssertFalse(app.contains("sqlite3"))
     }
 
+    let joinPlan = #"{"name": "Club", "kind": "wtforms", "port": 5000, "files": [{"path": "app.py", "purpose": "the app"}, {"path": "forms.py", "purpose": "the form"}, {"path": "templates/join.html", "purpose": "the form page"}, {"path": "templates/thanks.html", "purpose": "after joining"}], "routes": [{"method": "GET", "path": "/join", "purpose": "the form", "query": []}, {"method": "POST", "path": "/join", "purpose": "joins", "query": []}, {"method": "GET", "path": "/thanks", "purpose": "thanks", "query": []}], "forms": [{"class": "JoinForm", "fields": [{"name": "nickname", "type": "StringField", "label": "Nickname"}, {"name": "mail", "type": "EmailField", "label": "Mail"}]}], "params": [], "pages": [], "examples": [], "errors": [], "storage": "session"}"#
+
+    /// A form app of several pages: the form posts to its own route, a stated redirect is asked for with
+    /// its status, members kept in memory stay out of the session, which only remembers the value it is told to.
+    func testAFormAppOfSeveralPagesIsGuidedByWhatItsDescriptionSays() throws {
+        for description in [
+            "A Flask-WTF club sign-up on port 5000: GET /join shows a form with nickname and mail. Members are kept in memory. A valid sign-up is saved and redirects (303) to /thanks, which shows \"Welcome, <nickname>\" (keep the nickname in the session).",
+            "flask-wtf join form at /join (nickname, mail), port 5000, in-memory list of members; when it's submitted ok redirect to /thanks with code 303; remember the nickname in the session so /thanks can greet them",
+        ] {
+            let asked = try prompts(description, plan: joinPlan)
+            let app = try XCTUnwrap(asked["app.py"], description)
+            XCTAssertTrue(app.contains(#"return redirect("/thanks", code=303)"#), description)
+            XCTAssertTrue(app.contains("Keep the records in memory"), description)
+            XCTAssertTrue(app.contains("Only what the description says to remember in the session"), description)
+            XCTAssertFalse(app.contains(#"items = session.get("items", [])"#), "the records are not the session's: \(description)")
+            let page = try XCTUnwrap(asked["templates/join.html"])
+            XCTAssertTrue(page.contains(#"<form method="post" action="/join">"#), description + "\n" + page.suffix(1500))
+        }
+    }
+
     let pagesPlan = #"{"name": "Word finder", "kind": "jinja-pages", "port": 5000, "files": [{"path": "app.py", "purpose": "the app"}, {"path": "templates/index.html", "purpose": "the page"}], "routes": [{"method": "GET", "path": "/", "purpose": "the page", "query": []}], "forms": [], "params": [], "pages": [], "examples": [], "errors": [], "storage": "none"}"#
 
     func testPagesWithoutJavaScriptAreRenderedOnTheServer() throws {

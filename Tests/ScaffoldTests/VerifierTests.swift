@@ -495,6 +495,40 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(good.status, .passed, "\(good.failures)")
     }
 
+    /// A JSON error answer without the word every such message must contain is the view's fault, even
+    /// when the word is elsewhere in app.py and the project has a page (no page renders a JSON answer).
+    func testAJSONAnswerMissingAWordIsBlamedOnTheView() throws {
+        let pagePlan = ProjectPlan(kind: .singleFile, port: 5072,
+                                   files: [PlannedFile(path: "app.py", purpose: ""), PlannedFile(path: "templates/index.html", purpose: "")],
+                                   routes: [PlannedRoute(method: "GET", path: "/", purpose: ""), PlannedRoute(method: "GET", path: "/api/pick", purpose: "", query: ["k"])])
+        try put("templates/index.html", "<!DOCTYPE html><html><body><p id=\"out\"></p></body></html>")
+        try put("app.py", """
+        from flask import Flask, jsonify, render_template, request
+        app = Flask(__name__)
+
+        @app.route("/")
+        def index():
+            return render_template("index.html")
+
+        @app.route("/api/pick")
+        def pick():
+            raw = request.args.get("k", "")
+            if not raw.isdigit():
+                return jsonify({"error": "k is not valid"}), 400
+            if not 1 <= int(raw) <= 5:
+                return jsonify({"error": "k must be in range 1 to 5"}), 400
+            return jsonify({"picked": int(raw)})
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5072)
+        """)
+        let check = BehaviourCheck(method: "GET", url: "/api/pick?k=abc", status: [400], texts: ["range"], source: "its message contains the word \"range\"")
+        let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: pagePlan, behaviour: [check])
+        let behaviour = try XCTUnwrap(r.checks.first { $0.name == .behaviour })
+        XCTAssertEqual(behaviour.status, .failed)
+        XCTAssertEqual(behaviour.failures.map(\.file), ["app.py"], "\(behaviour.failures)")
+    }
+
     /// A search that matches nothing must list fewer entries than the empty search: an app that falls
     /// back to the whole list fails even though it shows the stated text.
     func testASearchThatFindsNothingListsNothing() throws {
