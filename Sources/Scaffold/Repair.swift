@@ -476,6 +476,26 @@ extension Pipeline {
 
 /// Mechanical fixes to generated Python whose cure is certain.
 public enum PythonFixes {
+    /// `validate_email(x)` from email_validator asks DNS whether the domain takes mail: offline, or where
+    /// a resolver answers "no such domain" for a test address, it raises on a valid address and the
+    /// view answers 500 (WTForms' own Email() validator does not ask). Each call gets
+    /// `check_deliverability=False`; the changed source and the number of calls, or nil when none lacks it.
+    public static func offlineEmailCheck(_ source: String) -> (source: String, count: Int)? {
+        let call = #"\bvalidate_email\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)"#
+        let ns = source as NSString
+        let found = StatementReader.all(call, source, []).filter { m in
+            let args = ns.substring(with: m.range(at: 1))
+            return !args.contains("check_deliverability") && !args.trimmingCharacters(in: .whitespaces).isEmpty
+        }
+        guard !found.isEmpty else { return nil }
+        var out = source
+        for m in found.reversed() {
+            let args = (out as NSString).substring(with: m.range(at: 1))
+            out = (out as NSString).replacingCharacters(in: m.range, with: "validate_email(\(args), check_deliverability=False)")
+        }
+        return (out, found.count)
+    }
+
     /// A dict literal that reads the name it is being assigned to (`result = {"Total": a + b,
     /// "Band": "high" if result > 9 else "low"}`): that name is still None (or unset) there, so the line
     /// at `faultLine` (1-based) raises. The first entry's value becomes a variable of its own, assigned

@@ -405,6 +405,18 @@ extension Pipeline {
             say("page", "\(path): " + fixed.changed.joined(separator: "; "))
             try store(fixed.source, path: path, in: dir)
         }
+        // an e-mail check that asks DNS (offline it refuses good addresses, or raises): asked without DNS
+        for path in contents.keys.sorted() where path.hasSuffix(".py") {
+            guard let source = contents[path], let fixed = PythonFixes.offlineEmailCheck(source) else { continue }
+            say("python", "\(path): validate_email(…, check_deliverability=False) (\(fixed.count)×; the check must not depend on DNS)")
+            if path == "app.py" && skeleton != .none {
+                extraViews = extraViews.map { PythonFixes.offlineEmailCheck($0)?.source ?? $0 }
+                try writeSkeletonApp(dir)
+            } else {
+                contents[path] = fixed.source
+                try write(fixed.source, path: path, in: dir)
+            }
+        }
         for path in contents.keys.sorted() where path.hasSuffix(".py") {
             guard let source = contents[path], Self.pythonSyntaxError(source) == nil,
                   let fixed = try? ImportFixer.fix(source, environment: options.pythonEnvironment, renderer: renderer),

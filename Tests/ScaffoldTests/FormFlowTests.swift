@@ -236,4 +236,23 @@ final class FormFlowTests: XCTestCase {
         XCTAssertNil(BehaviourRules.requiredWord(#"answers 400 with the text "n is required" if n is missing"#))
         XCTAssertNil(BehaviourRules.requiredWord(#"GET /sum answers a page containing the word "Total""#))
     }
+
+    func testAnEmailCheckNeverAsksDNS() throws {
+        let src = """
+        from email_validator import validate_email
+        def view():
+            if not validate_email(form.mail.data.strip()):
+                return "bad"
+            info = validate_email(addr, check_deliverability=False)
+            other = validate_email(clean(addr, "x"))
+        """
+        let fixed = try XCTUnwrap(PythonFixes.offlineEmailCheck(src))
+        XCTAssertEqual(fixed.count, 2)
+        let lines = fixed.source.components(separatedBy: "\n")
+        XCTAssertEqual(lines[2], "    if not validate_email(form.mail.data.strip(), check_deliverability=False):")
+        XCTAssertEqual(lines[4], "    info = validate_email(addr, check_deliverability=False)")
+        XCTAssertEqual(lines[5], #"    other = validate_email(clean(addr, "x"), check_deliverability=False)"#)
+        XCTAssertNil(PythonFixes.offlineEmailCheck(fixed.source), "nothing left to change")
+        XCTAssertNil(PythonFixes.offlineEmailCheck("from email_validator import validate_email\n"))
+    }
 }
