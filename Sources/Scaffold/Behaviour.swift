@@ -183,6 +183,23 @@ public enum BehaviourRules {
         return (sentence as NSString).substring(with: m.range(at: 1))
     }
 
+    /// The one example message the description writes for errors that must contain `word`: a quoted
+    /// text, longer than the word, holding it, in a sentence that says so (`requiredWord`). nil when
+    /// there is none or more than one.
+    public static func exampleMessage(_ description: String, containing word: String) -> String? {
+        var found: [String] = []
+        for line in units(description) {
+            for s in StatementReader.sentences(line) {
+                let sentence = (line as NSString).substring(with: s.range)
+                guard requiredWord(sentence) == word else { continue }
+                for m in PinnedFacts.matches(#"["“]([^"”\n]{2,120})["”]"#, in: sentence, options: []) {
+                    if let t = m[1], t != word, t.contains(word), !found.contains(t) { found.append(t) }
+                }
+            }
+        }
+        return found.count == 1 ? found[0] : nil
+    }
+
     static func wantsErrorKey(_ text: String) -> Bool {
         text.range(of: #""error"\s*(?:key|field)|\(json "error"\)|\{\s*"error"\s*:"#, options: [.regularExpression, .caseInsensitive]) != nil
     }

@@ -186,17 +186,6 @@ extension Pipeline {
                         what: "app.py: \"\(key)\" sorted (\(order), as the description says)")
             break
         }
-        // a decimal the description refuses (a whole number is asked for), accepted because the view reads it with float()
-        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
-            guard let m = PinnedFacts.matches(#"^GET (\S+) answered 2\d\d\b[^\n]*expected status 4\d\d"#, in: failure.message, options: [.anchorsMatchLines]).first,
-                  let url = m[1], let source = contents["app.py"] else { continue }
-            // the one parameter the request gave a decimal
-            let decimals = PinnedFacts.matches(#"[?&](\w+)=-?\d+\.\d+(?=&|$)"#, in: url, options: []).compactMap { $0[1] }
-            guard decimals.count == 1, let name = decimals.first,
-                  let fixed = PythonFixes.wholeNumberParse(source, name: name, lines: Self.tracedLines(failure.message, file: "app.py").map(\.line)) else { continue }
-            try editApp(fixed.source, old: fixed.old, new: fixed.new, what: "app.py: `\(fixed.old)` → `\(fixed.new)` (\(name) must be a whole number)")
-            break
-        }
         // a view that renders a template the project does not have, where it has exactly one: that one
         // (the 1.5B rendered index.html for the home page of a project whose one page was search.html)
         for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" && skeleton == .none {
@@ -209,6 +198,26 @@ extension Pipeline {
             guard fixed != source else { continue }
             report = try keepIfBetter(fixed, path: "app.py", dir: dir, verifier: verifier, than: report,
                                       what: "app.py: renders \(only) where it rendered \(missing), which the project does not have") ?? report
+            break
+        }
+        // an error message without the word the description says each contains: the description's own example message
+        for failure in report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
+            guard let word = PinnedFacts.matches(#"answered 4\d\d\b[^\n]*: the answer does not show "([^"\n]+)""#, in: failure.message, options: []).first?[1],
+                  let example = BehaviourRules.exampleMessage(spec.description, containing: word),
+                  let source = contents["app.py"], let last = Self.tracedLines(failure.message, file: "app.py").last,
+                  let fixed = PythonFixes.errorMessage(source, line: last.line, word: word, example: example), fixed.old == last.text else { continue }
+            try editApp(fixed.source, old: fixed.old, new: fixed.new, what: "app.py: the error at line \(last.line) says \"\(example)\" (the description's message, with \"\(word)\")")
+        }
+        // (after the messages: a refused decimal answers with one of them)
+        // a decimal the description refuses (a whole number is asked for), accepted because the view reads it with float()
+        for failure in report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
+            guard let m = PinnedFacts.matches(#"^GET (\S+) answered 2\d\d\b[^\n]*expected status 4\d\d"#, in: failure.message, options: [.anchorsMatchLines]).first,
+                  let url = m[1], let source = contents["app.py"] else { continue }
+            // the one parameter the request gave a decimal
+            let decimals = PinnedFacts.matches(#"[?&](\w+)=-?\d+\.\d+(?=&|$)"#, in: url, options: []).compactMap { $0[1] }
+            guard decimals.count == 1, let name = decimals.first,
+                  let fixed = PythonFixes.wholeNumberParse(source, name: name, lines: Self.tracedLines(failure.message, file: "app.py").map(\.line)) else { continue }
+            try editApp(fixed.source, old: fixed.old, new: fixed.new, what: "app.py: `\(fixed.old)` → `\(fixed.new)` (\(name) must be a whole number)")
             break
         }
         // a list the description asks for, answered inside an object of one key: the list itself
@@ -567,6 +576,22 @@ public enum PythonFixes {
             return (lines.joined(separator: "\n"), old.trimmingCharacters(in: .whitespaces), lines[n - 1].trimmingCharacters(in: .whitespaces))
         }
         return nil
+    }
+
+    /// An error answer whose message lacks the word the description says every such message contains:
+    /// on the traced `return` line (`return jsonify({"error": "bad n"}), 400`), the message becomes
+    /// `example`, the description's own message with that word. nil when the line holds no such message.
+    public static func errorMessage(_ source: String, line: Int, word: String, example: String) -> (source: String, old: String, new: String)? {
+        var lines = source.components(separatedBy: "\n")
+        guard line >= 1, line <= lines.count, !example.contains("\""), !example.contains("\\") else { return nil }
+        let text = lines[line - 1]
+        guard text.trimmingCharacters(in: .whitespaces).hasPrefix("return"),
+              let m = StatementReader.all(#"(["']error["']\s*:\s*)(["'])((?:(?!\2).)*)\2"#, text, []).first else { return nil }
+        let ns = text as NSString
+        guard !ns.substring(with: m.range(at: 3)).contains(word) else { return nil }
+        let replaced = ns.replacingCharacters(in: m.range, with: ns.substring(with: m.range(at: 1)) + "\"" + example + "\"")
+        lines[line - 1] = replaced
+        return (lines.joined(separator: "\n"), text.trimmingCharacters(in: .whitespaces), replaced.trimmingCharacters(in: .whitespaces))
     }
 
     /// A view that answers its list wrapped in an object of one key where the description asks for a

@@ -255,4 +255,20 @@ final class FormFlowTests: XCTestCase {
         XCTAssertNil(PythonFixes.offlineEmailCheck(fixed.source), "nothing left to change")
         XCTAssertNil(PythonFixes.offlineEmailCheck("from email_validator import validate_email\n"))
     }
+
+    func testAnErrorMessageWithoutTheRequiredWordBecomesTheDescriptionsOwn() throws {
+        let description = "JSON API on port 5401. GET /api/pick?k=N with N from 1 to 5. If k is missing or outside 1..5, it returns status 400 and {\"error\": MESSAGE}, where MESSAGE contains the word \"range\" (e.g. \"k is out of range 1 to 5\")."
+        XCTAssertEqual(BehaviourRules.exampleMessage(description, containing: "range"), "k is out of range 1 to 5")
+        XCTAssertNil(BehaviourRules.exampleMessage("Errors contain the word \"range\".", containing: "range"), "no example message")
+        let src = """
+        def pick():
+            if bad:
+                return jsonify({'error': 'k is not valid'}), 400
+            return jsonify({"error": "k out of range"}), 400
+        """
+        let fixed = try XCTUnwrap(PythonFixes.errorMessage(src, line: 3, word: "range", example: "k is out of range 1 to 5"))
+        XCTAssertEqual(fixed.new, #"return jsonify({'error': "k is out of range 1 to 5"}), 400"#)
+        XCTAssertNil(PythonFixes.errorMessage(src, line: 4, word: "range", example: "k is out of range 1 to 5"), "it has the word already")
+        XCTAssertNil(PythonFixes.errorMessage(src, line: 2, word: "range", example: "k is out of range 1 to 5"), "not a return")
+    }
 }
