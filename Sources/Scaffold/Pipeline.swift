@@ -279,6 +279,7 @@ public final class Pipeline {
         if (plan.kind == .singleFile || plan.kind == .jinjaPages) && (spec.pinned.wantsJavaScript || contract.pages.contains { $0.calls != nil }) {
             let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
             page += contract.pageChecks(existing: page, file: file)
+            page += Self.pageErrorChecks(behaviour, contract: contract, file: file)
         }
         page += PageRules.acceptedValueChecks(description: spec.description, checks: page)
         behaviour += contract.behaviourChecks(existing: behaviour)
@@ -288,6 +289,26 @@ public final class Pipeline {
         behaviour = Self.withOrderedKeys(behaviour, contract: contract, description: spec.description)
         derived = (behaviour, page)
         return (behaviour, page)
+    }
+
+    /// A page whose button asks a route: each refused request of that route whose message must hold a
+    /// word ("MESSAGE contains the word …") is also typed into the page, which must then show the word
+    /// (the server's message reaches the user). A missing parameter is an empty input.
+    static func pageErrorChecks(_ behaviour: [BehaviourCheck], contract: Contract, file: String) -> [PageCheck] {
+        var out: [PageCheck] = []
+        for page in contract.pages {
+            guard let route = page.calls, let params = page.callParams, !params.isEmpty, let button = page.buttons.first else { continue }
+            for c in behaviour where c.method == "GET" && !c.texts.isEmpty && c.status.allSatisfy({ (400..<500).contains($0) }) {
+                let (path, query) = BehaviourRules.splitURL(c.url)
+                guard path == route else { continue }
+                let values = Dictionary(query, uniquingKeysWith: { a, _ in a })
+                guard Set(values.keys).isSubset(of: Set(params.values)) else { continue }
+                let inputs = Dictionary(uniqueKeysWithValues: params.map { ($0.key, values[$0.value] ?? "") })
+                guard !out.contains(where: { $0.inputs == inputs }) else { continue }
+                out.append(PageCheck(inputs: inputs, click: button.id, shows: ["*": c.texts], source: c.source, file: file, allowsRequests: true))
+            }
+        }
+        return out
     }
 
     /// Every check carries the keys the description says hold an ordered list (verification applies

@@ -271,4 +271,22 @@ final class FormFlowTests: XCTestCase {
         XCTAssertNil(PythonFixes.errorMessage(src, line: 4, word: "range", example: "k is out of range 1 to 5"), "it has the word already")
         XCTAssertNil(PythonFixes.errorMessage(src, line: 2, word: "range", example: "k is out of range 1 to 5"), "not a return")
     }
+
+    func testAServerMessageTheRouteMustGiveIsAlsoTypedIntoThePage() {
+        var contract = Contract(port: 5402)
+        contract.pages = [Contract.Page(path: "/", heading: nil,
+                                        elements: [Contract.Element(id: "howmany", role: "input", type: .integer, label: "How many", origin: .description),
+                                                   Contract.Element(id: "go", role: "button", type: nil, label: "Go", origin: .description)],
+                                        links: [], origin: .description, calls: "/api/pick", callParams: ["howmany": "k"])]
+        let checks = [
+            BehaviourCheck(method: "GET", url: "/api/pick?k=0", status: [400], texts: ["range"], source: "s1"),
+            BehaviourCheck(method: "GET", url: "/api/pick", status: [400], texts: ["range"], source: "s2"),
+            BehaviourCheck(method: "GET", url: "/api/pick?k=2", status: [200], texts: ["2"], source: "ok"),
+            BehaviourCheck(method: "GET", url: "/api/other?k=0", status: [400], texts: ["range"], source: "other"),
+            BehaviourCheck(method: "GET", url: "/api/pick?k=x", status: [400], source: "no word"),
+        ]
+        let page = Pipeline.pageErrorChecks(checks, contract: contract, file: "templates/index.html")
+        XCTAssertEqual(page.map(\.inputs), [["howmany": "0"], ["howmany": ""]])
+        XCTAssertTrue(page.allSatisfy { $0.click == "go" && $0.shows == ["*": ["range"]] && $0.allowsRequests })
+    }
 }
