@@ -120,6 +120,22 @@ public enum BehaviourRules {
         }
     }
 
+    /// The description's sentences that speak of no error, each with the requests it writes that
+    /// carry a query and no `<placeholder>` path ("GET /span?from=…&to=… gives 10"): requests the
+    /// description itself gives as valid.
+    static func requestsInSentencesWithoutErrors(_ description: String) -> [(sentence: String, requests: [(method: String, url: String)])] {
+        var out: [(sentence: String, requests: [(method: String, url: String)])] = []
+        for line in units(description) {
+            for s in StatementReader.sentences(line) {
+                let said = (line as NSString).substring(with: s.range)
+                guard StatementReader.masked(said).range(of: errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
+                let requests = routeMentions(said).filter { $0.url.contains("?") && !$0.url.contains("<") }
+                if !requests.isEmpty { out.append((said, requests)) }
+            }
+        }
+        return out
+    }
+
     static func splitURL(_ url: String) -> (path: String, query: [(String, String)]) {
         guard let q = url.firstIndex(of: "?") else { return (url, []) }
         let query = url[url.index(after: q)...].split(separator: "&").map { part -> (String, String) in

@@ -595,15 +595,11 @@ public enum ContractReader {
         }
         // the requests the description writes in sentences about no error (valid by its own words)
         var validURLs: [(path: String, query: [String: String])] = []
-        for line in BehaviourRules.units(text) {
-            for sentence in StatementReader.sentences(line) {
-                let said = (line as NSString).substring(with: sentence.range)
-                guard StatementReader.masked(said).range(of: BehaviourRules.errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
-                for (_, url) in BehaviourRules.routeMentions(said) where url.contains("?") && !url.contains("<") {
-                    let (path, query) = BehaviourRules.splitURL(url)
-                    guard !query.contains(where: { BehaviourRules.isPlaceholder($0.1, name: $0.0) }) else { continue }
-                    validURLs.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a })))
-                }
+        for (_, urls) in BehaviourRules.requestsInSentencesWithoutErrors(text) {
+            for (_, url) in urls {
+                let (path, query) = BehaviourRules.splitURL(url)
+                guard !query.contains(where: { BehaviourRules.isPlaceholder($0.1, name: $0.0) }) else { continue }
+                validURLs.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a })))
             }
         }
         let orderPairs = Contract.negativeOrders(text)
@@ -1053,18 +1049,14 @@ extension Contract {
             guard let route = x.route, x.expect.count == 1 else { return nil }
             return (route, x.given, x.expect[0])
         }
-        for line in BehaviourRules.units(description) {
-            for sentence in StatementReader.sentences(line) {
-                let said = (line as NSString).substring(with: sentence.range)
-                let urls = BehaviourRules.routeMentions(said).filter { $0.method == "GET" && $0.url.contains("?") && !$0.url.contains("<") }
-                guard urls.count == 1, let url = urls.first?.url,
-                      StatementReader.masked(said).range(of: BehaviourRules.errorWords, options: [.regularExpression, .caseInsensitive]) == nil else { continue }
-                let rest = said.replacingOccurrences(of: url, with: " ")
-                let numbers = PinnedFacts.matches(#"(?<![\w.-])(-?\d+(?:\.\d+)?)(?![\w.-]|\.\d)"#, in: rest, options: []).compactMap { $0[1] }
-                guard numbers.count == 1, let n = numbers.first else { continue }
-                let (path, query) = BehaviourRules.splitURL(url)
-                worked.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a }), n))
-            }
+        for (said, mentioned) in BehaviourRules.requestsInSentencesWithoutErrors(description) {
+            let urls = mentioned.filter { $0.method == "GET" }
+            guard urls.count == 1, let url = urls.first?.url else { continue }
+            let rest = said.replacingOccurrences(of: url, with: " ")
+            let numbers = PinnedFacts.matches(#"(?<![\w.-])(-?\d+(?:\.\d+)?)(?![\w.-]|\.\d)"#, in: rest, options: []).compactMap { $0[1] }
+            guard numbers.count == 1, let n = numbers.first else { continue }
+            let (path, query) = BehaviourRules.splitURL(url)
+            worked.append((path, Dictionary(query, uniquingKeysWith: { a, _ in a }), n))
         }
         for (a, b, line) in pairs {
             for x in worked {

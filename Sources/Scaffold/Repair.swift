@@ -485,12 +485,17 @@ extension Pipeline {
 
 /// Mechanical fixes to generated Python whose cure is certain.
 public enum PythonFixes {
+    /// A call of `name` on one line, its arguments (two levels of parentheses inside) in group 1.
+    static func callPattern(_ name: String) -> String {
+        #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)"#
+    }
+
     /// `validate_email(x)` from email_validator asks DNS whether the domain takes mail: offline, or where
     /// a resolver answers "no such domain" for a test address, it raises on a valid address and the
     /// view answers 500 (WTForms' own Email() validator does not ask). Each call gets
     /// `check_deliverability=False`; the changed source and the number of calls, or nil when none lacks it.
     public static func offlineEmailCheck(_ source: String) -> (source: String, count: Int)? {
-        let call = #"\bvalidate_email\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)"#
+        let call = callPattern("validate_email")
         let ns = source as NSString
         let found = StatementReader.all(call, source, []).filter { m in
             let args = ns.substring(with: m.range(at: 1))
@@ -566,7 +571,7 @@ public enum PythonFixes {
     /// `name` becomes `int(…)` (which raises ValueError on "2.5", like float on a word). nil otherwise.
     public static func wholeNumberParse(_ source: String, name: String, lines traced: [Int]) -> (source: String, old: String, new: String)? {
         var lines = source.components(separatedBy: "\n")
-        let call = #"\bfloat\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)"#
+        let call = callPattern("float")
         let named = #"\b"# + NSRegularExpression.escapedPattern(for: name) + #"\b"#
         for n in traced where n >= 1 && n <= lines.count {
             let old = lines[n - 1]
