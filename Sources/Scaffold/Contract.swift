@@ -98,6 +98,11 @@ public struct Contract: Sendable, Codable, Equatable {
         public var inputs: [Element] { elements.filter { $0.role == "input" } }
         public var buttons: [Element] { elements.filter { $0.role == "button" } }
         public var outputs: [Element] { elements.filter { $0.role == "output" } }
+        /// Where the page shows what went wrong: the output whose id says it holds an error or a message
+        /// (`error`, `status-message`), else the first output (the message takes the result's place).
+        public var errorOutput: Element? {
+            outputs.first { $0.id.range(of: #"err|messages?\b|msg|status|warn|alert|notice"#, options: [.regularExpression, .caseInsensitive]) != nil } ?? outputs.first
+        }
     }
 
     /// A worked example: these values in → these texts out (on `page`, or from `route`).
@@ -745,6 +750,11 @@ public enum ContractReader {
                     c.pages[i].calls = e.path
                     c.pages[i].callParams = mapping
                     // what the route answers, so that the page and the route agree on it
+                    // (the keys the description writes for it, else one the tool decides)
+                    if let j = c.endpoints.firstIndex(where: { $0.path == e.path && $0.method == "GET" }), c.endpoints[j].returns.isEmpty,
+                       let written = answerKeys(spec.description, routes: plan.routes)["GET \(e.path)"], !written.isEmpty {
+                        c.endpoints[j].returns = written
+                    }
                     if let j = c.endpoints.firstIndex(where: { $0.path == e.path && $0.method == "GET" }), c.endpoints[j].returns.isEmpty,
                        spec.pinned.jsonKeys.isEmpty {
                         let last = e.path.split(separator: "/").last { !$0.hasPrefix("<") }.map(String.init) ?? "result"

@@ -21,11 +21,19 @@ public struct PageCheck: Sendable, Codable, Equatable {
     /// Inputs the page treats as invalid: after the click, the page must not show the same text as
     /// it shows for these (a valid value answered with the invalid-input message).
     public var unlike: [String: String]? = nil
+    /// Inputs typed and clicked first (with the server up), so that the page shows an answer before the use.
+    public var before: [String: String]? = nil
+    /// The use is made with the server down: every request the page sends fails.
+    public var offline: Bool? = nil
+    /// Elements that must show nothing (or be hidden) after the use.
+    public var empty: [String]? = nil
 
     public init(inputs: [String: String], click: String, shows: [String: [String]] = [:], hides: [String: [String]] = [:],
-                source: String, file: String, filled: [String] = [], allowsRequests: Bool = false, unlike: [String: String]? = nil) {
+                source: String, file: String, filled: [String] = [], allowsRequests: Bool = false, unlike: [String: String]? = nil,
+                before: [String: String]? = nil, offline: Bool? = nil, empty: [String]? = nil) {
         self.inputs = inputs; self.click = click; self.shows = shows; self.hides = hides; self.source = source; self.file = file
         self.filled = filled; self.allowsRequests = allowsRequests; self.unlike = unlike
+        self.before = before; self.offline = offline; self.empty = empty
     }
 
     /// "typing hours="8", then clicking #pay → the page shows "100.00", #wage does not show "Check the numbers"", for prompts.
@@ -38,14 +46,18 @@ public struct PageCheck: Sendable, Codable, Equatable {
             parts += texts.map { "#\(id) does not show \"\($0)\"" }
         }
         if !filled.isEmpty { parts.append(filled.map { "#\($0)" }.joined(separator: " or ") + " shows the result") }
+        if let empty, !empty.isEmpty { parts.append(empty.map { "#\($0)" }.joined(separator: " and ") + " show nothing") }
         if let unlike { parts.append("the page does not show what it shows for " + unlike.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")) }
         return "\(label) → " + parts.joined(separator: ", ")
     }
 
     /// `hours="8", hourly-rate="12.5", then click #pay`
     public var label: String {
-        let typed = inputs.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
-        return (typed.isEmpty ? "" : "typing \(typed), then ") + "clicking #\(click)"
+        func typing(_ values: [String: String]) -> String {
+            let typed = values.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ")
+            return (typed.isEmpty ? "" : "typing \(typed), then ") + "clicking #\(click)"
+        }
+        return (before.map { "after " + typing($0) + ", " } ?? "") + typing(inputs) + (offline == true ? " with the server down" : "")
     }
 }
 
@@ -311,5 +323,86 @@ public enum PageRules {
                                  unlike: [id: "abc"]))
         }
         return out
+    }
+
+    // MARK: a page that asks the app
+
+    /// What the description says a page that asks the app shows when the answer is not a result:
+    /// the elements it empties on an error (`#items is emptied`, `clears #items`), those it empties
+    /// after a successful answer (`after a successful load, #error is empty or hidden`), and what it
+    /// shows when the request itself fails (the server is down): the text it quotes ("" when it quotes
+    /// none). Only elements written as `#id` or `id="id"` are read.
+    struct RequestOutcomes {
+        var emptiedOnError: [String] = []
+        var errorSentence: String?
+        var emptiedOnSuccess: [String] = []
+        var successSentence: String?
+        var unreachable: (sentence: String, text: String)?
+        /// The element these sentences say shows the message (`#problem shows the error`).
+        var messageOutput: String?
+    }
+
+    /// The sentences of the description's statements (`BehaviourRules.units` cut after ".", "!", "?" or
+    /// ";" and a space, but not after "e.g." and the like).
+    static func sentences(_ description: String) -> [String] {
+        BehaviourRules.units(description).flatMap { line -> [String] in
+            var out: [String] = []
+            for piece in line.replacingOccurrences(of: #"(?<=[.!?;])\s+"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}") {
+                if let last = out.last, last.range(of: #"(?:\be\.g|\bi\.e|\betc|\bvs|\bcf)\.$"#, options: [.regularExpression, .caseInsensitive]) != nil {
+                    out[out.count - 1] += " " + piece
+                } else {
+                    out.append(piece)
+                }
+            }
+            return out.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+    }
+
+    static func requestOutcomes(_ description: String, ids: [String]) -> RequestOutcomes {
+        var out = RequestOutcomes()
+        let failing = #"\b(?:request|fetch|call|connection|network)\b[^.;]{0,30}?\b(?:fails?|failed|errors? out)\b"#
+            + #"|\bserver\b[^.;]{0,20}?\b(?:down|unreachable|offline|not running|not reachable|stopped)\b"#
+            + #"|\b(?:cannot|can't|could not|couldn't|unable to)\s+(?:be\s+)?(?:reach|connect)|\bnetwork (?:error|failure|problem)"#
+        for sentence in sentences(description) {
+            // the sentence's words, without the ids it names (`#error` is an element, not a word of failure)
+            let words = sentence.replacingOccurrences(of: #"#[A-Za-z][\w-]*|\bid\s*=\s*["']?[A-Za-z][\w-]*["']?"#, with: "", options: .regularExpression)
+            func says(_ pattern: String) -> Bool { words.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil }
+            let emptied = ids.filter { id in
+                let ref = #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
+                return sentence.range(of: ref + #"\s+(?:is|are|gets|get|becomes|become|must be|should be|stays|is then)\s+(?:emptied|cleared|empty|blank|hidden)\b"#
+                                        + #"|\b(?:empties|clears|empty|clear|hides|hide)\s+(?:the\s+)?(?:\w+\s+)?"# + ref,
+                                      options: [.regularExpression, .caseInsensitive]) != nil
+            }
+            if says(#"\bsuccess"#) {
+                if !emptied.isEmpty, out.emptiedOnSuccess.isEmpty { out.emptiedOnSuccess = emptied; out.successSentence = sentence }
+                continue
+            }
+            let unreachable = says(failing)
+            if out.messageOutput == nil, unreachable || says(#"\berror|\bfail|\binvalid|\brefus|\bunavailable"#) {
+                out.messageOutput = ids.first { id in
+                    let ref = #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
+                    return sentence.range(of: ref + #"\s+(?:must |should |then |will )?(?:shows?|displays?|says?|reads?|contains?|holds?|gets?)\b"#
+                                            + #"|\b(?:in|into)\s+"# + ref, options: [.regularExpression, .caseInsensitive]) != nil
+                        && !emptied.contains(id)
+                }
+            }
+            if unreachable, out.unreachable == nil {
+                let quoted = PinnedFacts.matches(#""([^"]{1,80})""#, in: sentence, options: []).compactMap { $0[1] }
+                out.unreachable = (sentence, quoted.last ?? "")
+            }
+            if !emptied.isEmpty, out.emptiedOnError.isEmpty, unreachable || says(#"\berror|\bfail|\binvalid|\brefus|\bunavailable"#) {
+                out.emptiedOnError = emptied; out.errorSentence = sentence
+            }
+        }
+        return out
+    }
+
+    /// The message a page shows when the server cannot be reached: the description's own (several
+    /// words), or a sentence holding its word.
+    static func unreachableMessage(_ stated: String?) -> String {
+        let plain = "The server is unavailable. Please try again."
+        guard let stated, !stated.isEmpty else { return plain }
+        if stated.contains(" ") { return stated }
+        return plain.range(of: stated, options: .caseInsensitive) != nil ? plain : "\(stated): the server could not be reached."
     }
 }

@@ -207,7 +207,9 @@ public final class Pipeline {
             skeleton = .jsonRoutes
         }
         if skeleton == .renderIndex || skeleton == .jsonRoutes { try writeSkeletonApp(temp) }
-        for file in skeleton.modelFiles(plan) {
+        var generated = Set<String>()
+        while let file = skeleton.modelFiles(plan).first(where: { !generated.contains($0.path) }) {
+            generated.insert(file.path)
             let content: String
             if let own = try toolWrittenFile(file) {
                 content = own
@@ -217,6 +219,7 @@ public final class Pipeline {
             }
             contents[file.path] = content
             if file.path == AppSkeleton.pagePath { try writeSkeletonApp(temp) } else { try write(content, path: file.path, in: temp) }
+            if file.path == "app.py" { planRenderedTemplates(content) }
         }
         try completeRoutes(in: temp)
         try fixImports(in: temp)
@@ -269,6 +272,18 @@ public final class Pipeline {
                          decisions: contract.decisions, notChecked: contract.unchecked, sandbox: report?.sandbox?.rawValue)
     }
 
+    /// Templates app.py renders that the plan has no file for (a plan listed only the results page of a
+    /// search, and app.py rendered a home page too): planned as well, so that the model writes them.
+    func planRenderedTemplates(_ app: String) {
+        guard plan.kind == .jinjaPages || plan.kind == .wtforms else { return }
+        for r in RouteCompletion.renderedTemplates(in: app) {
+            let path = "templates/" + r.template
+            guard PathSafety.isSafeRelativePath(path), !plan.files.contains(where: { $0.path == path }) else { continue }
+            plan.files.append(PlannedFile(path: path, purpose: "the page at \(r.path)"))
+            say("plan", "\(path): app.py renders it for GET \(r.path); added to the plan")
+        }
+    }
+
     /// The checks verification runs for the description: its statements as the rules read them, then
     /// the contract's examples, errors and pages those do not cover (marked checked in the contract).
     /// Computed once per run.
@@ -279,7 +294,7 @@ public final class Pipeline {
         if (plan.kind == .singleFile || plan.kind == .jinjaPages) && (spec.pinned.wantsJavaScript || contract.pages.contains { $0.calls != nil }) {
             let file = plan.kind == .singleFile ? AppSkeleton.pagePath : (plan.pages.first ?? "templates/index.html")
             page += contract.pageChecks(existing: page, file: file)
-            page += Self.pageErrorChecks(behaviour, contract: contract, file: file)
+            page += Self.pageErrorChecks(behaviour, contract: contract, file: file, description: spec.description)
         }
         page += PageRules.acceptedValueChecks(description: spec.description, checks: page)
         behaviour += contract.behaviourChecks(existing: behaviour)
@@ -293,19 +308,43 @@ public final class Pipeline {
 
     /// A page whose button asks a route: each refused request of that route whose message must hold a
     /// word ("MESSAGE contains the word …") is also typed into the page, which must then show the word
-    /// (the server's message reaches the user). A missing parameter is an empty input.
-    static func pageErrorChecks(_ behaviour: [BehaviourCheck], contract: Contract, file: String) -> [PageCheck] {
+    /// (the server's message reaches the user). A missing parameter is an empty input. What the
+    /// description says the page empties on an error or after a success, and shows when the server
+    /// cannot be reached (`PageRules.requestOutcomes`), is checked after a use that filled the page.
+    static func pageErrorChecks(_ behaviour: [BehaviourCheck], contract: Contract, file: String, description: String = "") -> [PageCheck] {
         var out: [PageCheck] = []
         for page in contract.pages {
             guard let route = page.calls, let params = page.callParams, !params.isEmpty, let button = page.buttons.first else { continue }
-            for c in behaviour where c.method == "GET" && !c.texts.isEmpty && c.status.allSatisfy({ (400..<500).contains($0) }) {
+            let outcomes = PageRules.requestOutcomes(description, ids: page.outputs.map(\.id))
+            /// the page's inputs for a request of the route (nil: it sends a parameter the page has no input for)
+            func inputs(_ c: BehaviourCheck) -> [String: String]? {
                 let (path, query) = BehaviourRules.splitURL(c.url)
-                guard path == route else { continue }
+                guard c.method == "GET", path == route else { return nil }
                 let values = Dictionary(query, uniquingKeysWith: { a, _ in a })
-                guard Set(values.keys).isSubset(of: Set(params.values)) else { continue }
-                let inputs = Dictionary(uniqueKeysWithValues: params.map { ($0.key, values[$0.value] ?? "") })
-                guard !out.contains(where: { $0.inputs == inputs }) else { continue }
-                out.append(PageCheck(inputs: inputs, click: button.id, shows: ["*": c.texts], source: c.source, file: file, allowsRequests: true))
+                guard Set(values.keys).isSubset(of: Set(params.values)) else { return nil }
+                return Dictionary(uniqueKeysWithValues: params.map { ($0.key, values[$0.value] ?? "") })
+            }
+            let valid = behaviour.first { c in c.status.contains { (200..<300).contains($0) } && inputs(c).map { $0.values.allSatisfy { !$0.isEmpty } } == true }.flatMap(inputs)
+            var refused: [String: String]? = nil
+            for c in behaviour where c.status.allSatisfy({ (400..<500).contains($0) }) {
+                guard let typed = inputs(c) else { continue }
+                refused = refused ?? typed
+                guard !c.texts.isEmpty, !out.contains(where: { $0.inputs == typed }) else { continue }
+                let emptied = valid == nil ? [] : outcomes.emptiedOnError
+                out.append(PageCheck(inputs: typed, click: button.id, shows: ["*": c.texts], source: c.source + (emptied.isEmpty ? "" : " " + (outcomes.errorSentence ?? "")),
+                                     file: file, allowsRequests: true, before: emptied.isEmpty ? nil : valid, empty: emptied.isEmpty ? nil : emptied))
+            }
+            if let valid, let refused, !outcomes.emptiedOnSuccess.isEmpty {
+                out.append(PageCheck(inputs: valid, click: button.id, source: outcomes.successSentence ?? "", file: file,
+                                     allowsRequests: true, before: refused, empty: outcomes.emptiedOnSuccess))
+            }
+            // (with the server down any value will do)
+            if let (sentence, text) = outcomes.unreachable, let shown = outcomes.messageOutput ?? page.errorOutput?.id {
+                let typed = valid ?? refused ?? params.mapValues { _ in "1" }
+                let emptied = valid == nil ? [] : outcomes.emptiedOnError
+                out.append(PageCheck(inputs: typed, click: button.id, shows: text.isEmpty ? [:] : ["*": [text]], source: sentence, file: file,
+                                     filled: text.isEmpty ? [shown] : [], allowsRequests: true, before: emptied.isEmpty ? nil : valid,
+                                     offline: true, empty: emptied.isEmpty ? nil : emptied.filter { $0 != shown }))
             }
         }
         return out
@@ -562,6 +601,8 @@ public final class Pipeline {
         var lines = ["- Write a complete, working file."]
         var context = guideContext
         context["action"] = Self.formAction(template: path, routes: plan.routes)
+        // the page whose request and error display the tool writes (`pagePrefill`)
+        context["asks"] = (try? prefill(for: PlannedFile(path: path, purpose: "")))?.contains("function showAnswer(") == true
         for name in ["prompts/guides/\(plan.kind.rawValue)/\(type).mustache", "prompts/guides/any/\(type).mustache"] where renderer.exists(name) {
             lines = [try renderer.render(name, context).trimmingCharacters(in: .whitespacesAndNewlines)]
             break

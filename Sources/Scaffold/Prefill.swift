@@ -97,9 +97,17 @@ extension Pipeline {
                 ["param": p.value, "id": p.key, "last": i == pairs.count - 1] as [String: Any]
             }]
             if let key = contract?.endpoints.first(where: { $0.path == path && $0.method == "GET" })?.returns.first,
-               let out = outputs.first, key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil {
-                fetch["answer"] = ["key": key, "out": out, "name": Self.jsName(key)]
+               key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil {
+                fetch["answer"] = ["key": key, "name": Self.jsName(key)]
             }
+            // a refused request and a server that cannot be reached show their message where errors go,
+            // and no earlier results (the description's word for an unreachable server, when it has one)
+            func js(_ t: String) -> String { t.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+            let outcomes = PageRules.requestOutcomes(spec.description, ids: outputs)
+            fetch["errorOut"] = outcomes.messageOutput ?? page.errorOutput?.id ?? buttons[0].id
+            fetch["clear"] = outputs.map { ["element": content($0)] }
+            fetch["unreachable"] = js(PageRules.unreachableMessage(outcomes.unreachable?.text))
+            fetch["refused"] = "The request was refused."
             ctx["fetch"] = fetch
         }
         return try render("skeleton/prefill/js_page.html.mustache", ctx)

@@ -9,7 +9,8 @@
 // hidden, classList, addEventListener, inline onclick/onsubmit, forms that submit, timers,
 // DOMContentLoaded/load). A script that needs more fails with the missing name in the error.
 //
-// stdin: {"html": "...", "scripts": ["code", ...], "runs": [{"inputs": {"id": "value"}, "click": "id", "read": ["id"]}],
+// stdin: {"html": "...", "scripts": ["code", ...], "runs": [{"inputs": {"id": "value"}, "click": "id", "read": ["id"],
+//                                                            "before": {"id": "value"}, "offline": false}],
 //         "responses": {"/path?query": {"status": 200, "body": "..."}}}   (answers to the page's requests, optional)
 // stdout: {"runs": [{"texts": {"id": "visible text"}, "error": null | "message", "alerts": [], "requests": []}]}
 "use strict";
@@ -310,9 +311,11 @@ async function run(html, scripts, step, responses) {
     setInterval: () => 0, clearInterval() {}, requestAnimationFrame: (f) => { timers.push(f); return timers.length; },
     // a request the harness has answered (`responses`, url → {status, body}) resolves with that
     // answer; any other request is recorded and never answers
+    // with `offline` set (a use made while the server is down) every request fails as a browser's does
     fetch: (u) => {
       const url = String(u), r = responses[url];
       requests.push(url);
+      if (win.offline) return Promise.reject(new TypeError("Failed to fetch"));
       if (!r) return new Promise(() => {});
       return Promise.resolve({ ok: r.status >= 200 && r.status < 300, status: r.status,
         json: () => Promise.resolve().then(() => JSON.parse(r.body)), text: () => Promise.resolve(r.body) });
@@ -324,6 +327,14 @@ async function run(html, scripts, step, responses) {
       x.setRequestHeader = () => {};
       x.send = () => {
         requests.push(x._url);
+        if (win.offline) {
+          timers.push(() => {
+            x.readyState = 4; x.status = 0;
+            if (typeof x.onerror === "function") x.onerror(makeEvent("error", x));
+            if (typeof x.onreadystatechange === "function") x.onreadystatechange();
+          });
+          return;
+        }
         const r = responses[x._url];
         if (!r) return;
         timers.push(() => {
@@ -353,22 +364,27 @@ async function run(html, scripts, step, responses) {
     for (const t of ["DOMContentLoaded"]) { const ev = makeEvent(t, doc); for (const f of doc.listeners[t] || []) f.call(doc, ev); }
     for (const f of win.listeners.load || []) f.call(win, makeEvent("load", win));
     if (typeof win.onload === "function") win.onload(makeEvent("load", win));
-    for (const [id, v] of Object.entries(step.inputs || {})) {
-      const e = doc.getElementById(id);
-      if (!e) throw new Error(`the page has no element with id="${id}"`);
-      e.value = v;
-      dispatch(e, makeEvent("input", e)); dispatch(e, makeEvent("change", e));
-    }
-    if (step.click) {
-      const b = doc.getElementById(step.click);
-      if (!b) throw new Error(`the page has no element with id="${step.click}"`);
-      b.click();
-    }
-    for (let n = 0; n < 50 && timers.length; n++) timers.shift()();
-    // answered requests: let their promises and callbacks run
-    for (let n = 0; n < 20 && requests.length; n++) {
-      await new Promise((r) => setImmediate(r));
-      for (let k = 0; k < 50 && timers.length; k++) timers.shift()();
+    // a use the step starts from (`before`: typed and clicked first, with the server up), then the step
+    const uses = step.before ? [{ inputs: step.before, click: step.click }, step] : [step];
+    for (const [u, use] of uses.entries()) {
+      win.offline = !!step.offline && u === uses.length - 1;
+      for (const [id, v] of Object.entries(use.inputs || {})) {
+        const e = doc.getElementById(id);
+        if (!e) throw new Error(`the page has no element with id="${id}"`);
+        e.value = v;
+        dispatch(e, makeEvent("input", e)); dispatch(e, makeEvent("change", e));
+      }
+      if (use.click) {
+        const b = doc.getElementById(use.click);
+        if (!b) throw new Error(`the page has no element with id="${use.click}"`);
+        b.click();
+      }
+      for (let n = 0; n < 50 && timers.length; n++) timers.shift()();
+      // answered requests: let their promises and callbacks run
+      for (let n = 0; n < 20 && (requests.length || win.offline); n++) {
+        await new Promise((r) => setImmediate(r));
+        for (let k = 0; k < 50 && timers.length; k++) timers.shift()();
+      }
     }
   } catch (e) {
     out.error = (e && e.constructor && e.constructor.name ? e.constructor.name + ": " : "") + (e && e.message ? e.message : String(e));

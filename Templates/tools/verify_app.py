@@ -623,8 +623,9 @@ def run_page_checks(node, app, checks, page_file, sim):
             scripts.append(r.get_data(as_text=True) if r.status_code == 200 else "")
         else:
             scripts.append(m.group(2))
-    runs = [{"inputs": c["inputs"], "click": c["click"],
-             "read": sorted({*c.get("shows", {}), *c.get("hides", {}), *c.get("filled", [])} - {"*"})} for c in checks]
+    runs = [{"inputs": c["inputs"], "click": c["click"], "before": c.get("before"), "offline": bool(c.get("offline")),
+             "read": sorted({*c.get("shows", {}), *c.get("hides", {}), *c.get("filled", []), *(c.get("empty") or [])} - {"*"})}
+            for c in checks]
     # a use that must not look like the page's answer to invalid input: run that input too (appended runs)
     reference, owners = {}, list(checks)
     for c in checks:
@@ -688,6 +689,12 @@ def run_page_checks(node, app, checks, page_file, sim):
             start = max(0, markup.start() - 20)
             problems.append(f"the page shows HTML markup as text ({shown[start:start + 80]!r}): the script put HTML into "
                             "textContent; create the elements (document.createElement, appendChild) instead")
+        for el in c.get("empty") or []:
+            got = texts.get(el)
+            if got is None:
+                problems.append(f"the page has no element with id=\"{el}\"")
+            elif got.strip():
+                problems.append(f"#{el} still shows {got[:120]!r}; it must be emptied")
         filled = c.get("filled", [])
         if filled and not any((texts.get(el) or "").strip() for el in filled):
             problems.append(" and ".join(f"#{el}" for el in filled) + " show nothing after the click")
@@ -708,7 +715,11 @@ def run_page_checks(node, app, checks, page_file, sim):
             failed += 1
             if failed <= 5:
                 typed = ", ".join(f'{k}="{v}"' for k, v in sorted(c["inputs"].items()))
-                fail(c.get("file", page_file), f"Typing {typed} and clicking #{c['click']}: " + "; ".join(problems)
+                first = ""
+                if c.get("before"):
+                    first = "After typing " + ", ".join(f'{k}="{v}"' for k, v in sorted(c["before"].items())) + f" and clicking #{c['click']}, "
+                down = " with the server down" if c.get("offline") else ""
+                fail(c.get("file", page_file), f"{first}{'t' if first else 'T'}yping {typed} and clicking #{c['click']}{down}: " + "; ".join(problems)
                      + f'. The description says: "{c["source"]}"')
         else:
             passed += 1

@@ -1172,6 +1172,30 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(app, "from flask import Flask\napp = Flask(__name__)\n")
     }
 
+    /// A template app.py renders that the plan did not list (the plan named only the results page; the
+    /// view of "/" renders a home page too) is planned and written, instead of a page that answers 500.
+    func testATemplateAppPyRendersIsPlannedAndWritten() throws {
+        for (text, home) in [("A Flask site on port 5072 that looks up words: GET /lookup?word=... shows its meaning, and the home page has the box to type the word.", "start.html"),
+                             ("flask word lookup, port 5072. a home page with a search box, results at /lookup?word=", "home.html")] {
+            var asked: [String] = []
+            let gen = ScriptedGenerator { req, _ in
+                guard let file = ScriptedGenerator.requestedFile(in: req) else {
+                    return #"{"kind": "jinja-pages", "files": ["app.py", "templates/lookup.html"], "routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/lookup", "query": ["word"]}]}"#
+                }
+                asked.append(file)
+                if file == "app.py" {
+                    return "```python\nfrom flask import Flask, render_template, request\napp = Flask(__name__)\n\n@app.route(\"/\")\ndef index():\n    return render_template(\"\(home)\")\n\n@app.route(\"/lookup\")\ndef lookup():\n    return render_template(\"lookup.html\", word=request.args.get(\"word\", \"\"))\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=5072)\n```\n"
+                }
+                return "```html\n<!DOCTYPE html>\n<html><body><h1>\(file)</h1></body></html>\n```\n"
+            }
+            let report = try run(gen, options(text, out: home, verify: false))
+            XCTAssertEqual(report.exitCode, 0)
+            XCTAssertEqual(asked, ["app.py", "templates/lookup.html", "templates/\(home)"], text)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("\(home)/templates/\(home)").path), text)
+            XCTAssertTrue(lines.contains { $0.contains("templates/\(home): app.py renders it for GET /; added to the plan") }, lines.joined(separator: "\n"))
+        }
+    }
+
     func testNoUsableAnswerIsAGenerationErrorAndLeavesNothing() throws {
         let gen = ScriptedGenerator { req, _ in
             ScriptedGenerator.requestedFile(in: req) == nil ? "no plan" : "Sorry, I cannot help with that request today."
