@@ -101,7 +101,7 @@ public struct Contract: Sendable, Codable, Equatable {
         /// Where the page shows what went wrong: the output whose id says it holds an error or a message
         /// (`error`, `status-message`), else the first output (the message takes the result's place).
         public var errorOutput: Element? {
-            outputs.first { $0.id.range(of: #"err|messages?\b|msg|status|warn|alert|notice"#, options: [.regularExpression, .caseInsensitive]) != nil } ?? outputs.first
+            outputs.first { PageRules.namesAMessage($0.id) } ?? outputs.first
         }
     }
 

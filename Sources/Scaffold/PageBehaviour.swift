@@ -347,7 +347,7 @@ public enum PageRules {
     static func sentences(_ description: String) -> [String] {
         BehaviourRules.units(description).flatMap { line -> [String] in
             var out: [String] = []
-            for piece in line.replacingOccurrences(of: #"(?<=[.!?;])\s+"#, with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}") {
+            for piece in line.replacingOccurrences(of: #"([.!?;]["'”’)]*)\s+"#, with: "$1\u{1}", options: .regularExpression).components(separatedBy: "\u{1}") {
                 if let last = out.last, last.range(of: #"(?:\be\.g|\bi\.e|\betc|\bvs|\bcf)\.$"#, options: [.regularExpression, .caseInsensitive]) != nil {
                     out[out.count - 1] += " " + piece
                 } else {
@@ -356,6 +356,20 @@ public enum PageRules {
             }
             return out.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+    }
+
+    /// An element id that says it holds a message: `error`, `errorBox`, `status-message`, `warn` (not `cherries`).
+    static func namesAMessage(_ id: String) -> Bool {
+        let lowered = id.prefix(1).lowercased() + id.dropFirst()
+        return lowered.range(of: #"(?<![a-z])(?:err(?:or)?s?|messages?|msg|status|warn(?:ing)?s?|alerts?|notices?|problems?)(?![a-z])"#, options: .regularExpression) != nil
+    }
+
+    /// Where a page that asks the app shows an error's message: the element the description says, else
+    /// one named for messages, else the first output the description does not say an error empties.
+    static func messageElement(_ page: Contract.Page, _ outcomes: RequestOutcomes) -> String? {
+        let ids = page.outputs.map(\.id)
+        return outcomes.messageOutput ?? ids.first { namesAMessage($0) && !outcomes.emptiedOnError.contains($0) }
+            ?? ids.first { !outcomes.emptiedOnError.contains($0) } ?? ids.first
     }
 
     static func requestOutcomes(_ description: String, ids: [String]) -> RequestOutcomes {
@@ -373,24 +387,30 @@ public enum PageRules {
                                         + #"|\b(?:empties|clears|empty|clear|hides|hide)\s+(?:the\s+)?(?:\w+\s+)?"# + ref,
                                       options: [.regularExpression, .caseInsensitive]) != nil
             }
-            if says(#"\bsuccess"#) {
+            // "after a successful load" (not "if the request is not successful")
+            if says(#"\bsuccess"#), !says(#"\b(?:not|never|un)\s*success"#) {
                 if !emptied.isEmpty, out.emptiedOnSuccess.isEmpty { out.emptiedOnSuccess = emptied; out.successSentence = sentence }
                 continue
             }
+            // "if there is no error, #error is empty", "#error is hidden until an error occurs": not what an error does
+            let failure = says(#"\berror|\bfail|\binvalid|\brefus|\bunavailable|\b(?:not|never|un)\s*success"#) && !says(#"\b(?:no|without|until|unless|before)\s+(?:an?\s+|any\s+)?(?:error|fail)"#)
             let unreachable = says(failing)
-            if out.messageOutput == nil, unreachable || says(#"\berror|\bfail|\binvalid|\brefus|\bunavailable"#) {
-                out.messageOutput = ids.first { id in
+            if out.messageOutput == nil, unreachable || failure {
+                // the element the sentence shows the message in; of several, one named for messages, else the last
+                let named = ids.filter { id in
                     let ref = #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
                     return sentence.range(of: ref + #"\s+(?:must |should |then |will )?(?:shows?|displays?|says?|reads?|contains?|holds?|gets?)\b"#
                                             + #"|\b(?:in|into)\s+"# + ref, options: [.regularExpression, .caseInsensitive]) != nil
                         && !emptied.contains(id)
                 }
+                out.messageOutput = named.first(where: namesAMessage) ?? named.last
             }
             if unreachable, out.unreachable == nil {
-                let quoted = PinnedFacts.matches(#""([^"]{1,80})""#, in: sentence, options: []).compactMap { $0[1] }
+                // the text it quotes (not an id="…" it names)
+                let quoted = PinnedFacts.matches(#""([^"]{1,80})""#, in: words, options: []).compactMap { $0[1] }
                 out.unreachable = (sentence, quoted.last ?? "")
             }
-            if !emptied.isEmpty, out.emptiedOnError.isEmpty, unreachable || says(#"\berror|\bfail|\binvalid|\brefus|\bunavailable"#) {
+            if !emptied.isEmpty, out.emptiedOnError.isEmpty, unreachable || failure {
                 out.emptiedOnError = emptied; out.errorSentence = sentence
             }
         }

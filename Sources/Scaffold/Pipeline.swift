@@ -316,6 +316,9 @@ public final class Pipeline {
         for page in contract.pages {
             guard let route = page.calls, let params = page.callParams, !params.isEmpty, let button = page.buttons.first else { continue }
             let outcomes = PageRules.requestOutcomes(description, ids: page.outputs.map(\.id))
+            let message = PageRules.messageElement(page, outcomes)
+            // what an error empties, except where its message goes (nothing when that leaves no element)
+            let emptiedOnError = outcomes.emptiedOnError.filter { $0 != message }
             /// the page's inputs for a request of the route (nil: it sends a parameter the page has no input for)
             func inputs(_ c: BehaviourCheck) -> [String: String]? {
                 let (path, query) = BehaviourRules.splitURL(c.url)
@@ -330,7 +333,7 @@ public final class Pipeline {
                 guard let typed = inputs(c) else { continue }
                 refused = refused ?? typed
                 guard !c.texts.isEmpty, !out.contains(where: { $0.inputs == typed }) else { continue }
-                let emptied = valid == nil ? [] : outcomes.emptiedOnError
+                let emptied = valid == nil ? [] : emptiedOnError
                 out.append(PageCheck(inputs: typed, click: button.id, shows: ["*": c.texts], source: c.source + (emptied.isEmpty ? "" : " " + (outcomes.errorSentence ?? "")),
                                      file: file, allowsRequests: true, before: emptied.isEmpty ? nil : valid, empty: emptied.isEmpty ? nil : emptied))
             }
@@ -339,12 +342,12 @@ public final class Pipeline {
                                      allowsRequests: true, before: refused, empty: outcomes.emptiedOnSuccess))
             }
             // (with the server down any value will do)
-            if let (sentence, text) = outcomes.unreachable, let shown = outcomes.messageOutput ?? page.errorOutput?.id {
+            if let (sentence, text) = outcomes.unreachable, let shown = message {
                 let typed = valid ?? refused ?? params.mapValues { _ in "1" }
-                let emptied = valid == nil ? [] : outcomes.emptiedOnError
+                let emptied = valid == nil ? [] : emptiedOnError
                 out.append(PageCheck(inputs: typed, click: button.id, shows: text.isEmpty ? [:] : ["*": [text]], source: sentence, file: file,
                                      filled: text.isEmpty ? [shown] : [], allowsRequests: true, before: emptied.isEmpty ? nil : valid,
-                                     offline: true, empty: emptied.isEmpty ? nil : emptied.filter { $0 != shown }))
+                                     offline: true, empty: emptied.isEmpty ? nil : emptied))
             }
         }
         return out
@@ -602,7 +605,7 @@ public final class Pipeline {
         var context = guideContext
         context["action"] = Self.formAction(template: path, routes: plan.routes)
         // the page whose request and error display the tool writes (`pagePrefill`)
-        context["asks"] = (try? prefill(for: PlannedFile(path: path, purpose: "")))?.contains("function showAnswer(") == true
+        context["asks"] = generator.continuesPrefill && (try? prefill(for: PlannedFile(path: path, purpose: "")))?.contains("function showAnswer(") == true
         for name in ["prompts/guides/\(plan.kind.rawValue)/\(type).mustache", "prompts/guides/any/\(type).mustache"] where renderer.exists(name) {
             lines = [try renderer.render(name, context).trimmingCharacters(in: .whitespacesAndNewlines)]
             break

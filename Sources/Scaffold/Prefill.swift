@@ -104,11 +104,12 @@ extension Pipeline {
             // and no earlier results (the description's word for an unreachable server, when it has one)
             func js(_ t: String) -> String { t.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
             let outcomes = PageRules.requestOutcomes(spec.description, ids: outputs)
-            fetch["errorOut"] = outcomes.messageOutput ?? page.errorOutput?.id ?? buttons[0].id
+            fetch["errorOut"] = PageRules.messageElement(page, outcomes) ?? ""
             fetch["clear"] = outputs.map { ["element": content($0)] }
             fetch["unreachable"] = js(PageRules.unreachableMessage(outcomes.unreachable?.text))
             fetch["refused"] = "The request was refused."
-            ctx["fetch"] = fetch
+            // (a page with nowhere to show an answer is left to the model)
+            if !outputs.isEmpty { ctx["fetch"] = fetch }
         }
         return try render("skeleton/prefill/js_page.html.mustache", ctx)
     }
@@ -139,7 +140,7 @@ extension Pipeline {
         let parts = id.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
         var name = (parts.first ?? "value").lowercased() + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         if name.first?.isNumber ?? true { name = "v" + name }
-        let reserved: Set<String> = ["delete", "new", "default", "function", "class", "var", "let", "const", "return", "in", "do", "if", "for", "switch", "case", "this", "void", "with", "typeof", "instanceof", "document", "window", "event", "name", "status", "top", "parent", "self", "length"]
+        let reserved: Set<String> = ["delete", "new", "default", "function", "class", "var", "let", "const", "return", "in", "do", "if", "for", "switch", "case", "this", "void", "with", "typeof", "instanceof", "document", "window", "data", "answer", "url", "event", "name", "status", "top", "parent", "self", "length"]
         return reserved.contains(name) ? name + "Value" : name
     }
 

@@ -304,6 +304,7 @@ async function run(html, scripts, step, responses) {
   Object.defineProperty(doc, "forms", { get: () => all().filter((e) => e.localName === "form") });
 
   const alerts = [], requests = [], timers = [];
+  let offline = false;  // the use being made with the server down (the page cannot see this flag)
   const win = {
     document: doc, alerts, console: { log() {}, error() {}, warn() {}, info() {}, debug() {} },
     alert: (m) => alerts.push(String(m)), confirm: () => true, prompt: () => null,
@@ -315,7 +316,7 @@ async function run(html, scripts, step, responses) {
     fetch: (u) => {
       const url = String(u), r = responses[url];
       requests.push(url);
-      if (win.offline) return Promise.reject(new TypeError("Failed to fetch"));
+      if (offline) return Promise.reject(vm.runInContext('new TypeError("Failed to fetch")', ctx));
       if (!r) return new Promise(() => {});
       return Promise.resolve({ ok: r.status >= 200 && r.status < 300, status: r.status,
         json: () => Promise.resolve().then(() => JSON.parse(r.body)), text: () => Promise.resolve(r.body) });
@@ -327,11 +328,11 @@ async function run(html, scripts, step, responses) {
       x.setRequestHeader = () => {};
       x.send = () => {
         requests.push(x._url);
-        if (win.offline) {
+        if (offline) {
           timers.push(() => {
             x.readyState = 4; x.status = 0;
-            if (typeof x.onerror === "function") x.onerror(makeEvent("error", x));
             if (typeof x.onreadystatechange === "function") x.onreadystatechange();
+            if (typeof x.onerror === "function") x.onerror(makeEvent("error", x));
           });
           return;
         }
@@ -367,7 +368,7 @@ async function run(html, scripts, step, responses) {
     // a use the step starts from (`before`: typed and clicked first, with the server up), then the step
     const uses = step.before ? [{ inputs: step.before, click: step.click }, step] : [step];
     for (const [u, use] of uses.entries()) {
-      win.offline = !!step.offline && u === uses.length - 1;
+      offline = !!step.offline && u === uses.length - 1;
       for (const [id, v] of Object.entries(use.inputs || {})) {
         const e = doc.getElementById(id);
         if (!e) throw new Error(`the page has no element with id="${id}"`);
@@ -381,7 +382,7 @@ async function run(html, scripts, step, responses) {
       }
       for (let n = 0; n < 50 && timers.length; n++) timers.shift()();
       // answered requests: let their promises and callbacks run
-      for (let n = 0; n < 20 && (requests.length || win.offline); n++) {
+      for (let n = 0; n < 20 && (requests.length || offline); n++) {
         await new Promise((r) => setImmediate(r));
         for (let k = 0; k < 50 && timers.length; k++) timers.shift()();
       }

@@ -453,9 +453,10 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("app.py: removed `if second < first:` (line 15), which refused a request the description says is valid") }, lines.joined(separator: "\n"))
     }
 
-    /// A home view that renders a template the project does not have, in a project with one page:
-    /// that page, by a known fix, before the model is asked to repair anything.
-    func testAViewRenderingAMissingTemplateRendersTheOnlyOne() throws {
+    /// A home view that renders a template the plan does not list: the template is planned and the model
+    /// writes it, before any repair (the known fix that swaps in the only template is left for a repair's
+    /// app.py), and the project serves its home page.
+    func testAViewRenderingAnUnplannedTemplateGetsThatTemplate() throws {
         try requireVenv()
         let app = """
         from flask import Flask, render_template, request
@@ -496,8 +497,9 @@ final class PipelineTests: XCTestCase {
         let report = try run(gen, options("A Flask book finder on port 5077 with Jinja templates: the home page / has a search box named q, and GET /find?q=... lists the books whose title contains it.", maxRepairs: 1))
         XCTAssertFalse(gen.requests.contains(where: ScriptedGenerator.isRepairRequest), "fixed before any repair request")
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
-        XCTAssertTrue(written.contains(#"return render_template("find.html")"#), written)
-        XCTAssertTrue(lines.contains { $0.contains("app.py: renders find.html where it rendered home.html") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(written.contains(#"return render_template("home.html")"#), written)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("project/templates/home.html").path))
+        XCTAssertTrue(lines.contains { $0.contains("templates/home.html: app.py renders it for GET /; added to the plan") }, lines.joined(separator: "\n"))
         XCTAssertFalse(report.checks.contains { $0.name == .serve && $0.status == .failed }, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
     }
 

@@ -625,6 +625,25 @@ final class AskingPageTests: XCTestCase {
         // a description that says nothing of it gives nothing
         let quiet = PageRules.requestOutcomes(#"The page has <ol id="letters"> and id="problem"; #problem shows the error message."#, ids: ["letters", "problem"])
         XCTAssertTrue(quiet.emptiedOnError.isEmpty && quiet.emptiedOnSuccess.isEmpty && quiet.unreachable == nil)
+        // a quoted message ends its sentence; the next one speaks of success
+        let joined = PageRules.requestOutcomes(#"On an error, #letters is emptied and #problem shows "Try again." After a successful answer, #problem is empty."#, ids: ["letters", "problem"])
+        XCTAssertEqual(joined.emptiedOnError, ["letters"]); XCTAssertEqual(joined.emptiedOnSuccess, ["problem"]); XCTAssertEqual(joined.messageOutput, "problem")
+        // "no error" and "not successful" say the opposite of what their words would
+        let negated = PageRules.requestOutcomes(#"If there is no error, #status is empty. If the request is not successful, #letters is cleared and the message goes in #status."#, ids: ["letters", "status"])
+        XCTAssertEqual(negated.emptiedOnError, ["letters"]); XCTAssertTrue(negated.emptiedOnSuccess.isEmpty); XCTAssertEqual(negated.messageOutput, "status")
+        // the quoted message, not the quoted id
+        let quotedID = PageRules.requestOutcomes(#"If the request fails, show "Cannot connect" in id="status"."#, ids: ["letters", "status"])
+        XCTAssertEqual(quotedID.unreachable?.text, "Cannot connect"); XCTAssertEqual(quotedID.messageOutput, "status")
+        // of two elements a sentence names, the one for messages
+        let two = PageRules.requestOutcomes(#"It lists the letters in #letters, or an error message in #note-box when the request fails."#, ids: ["letters", "note-box"])
+        XCTAssertEqual(two.messageOutput, "note-box")
+        // where no sentence says, the message goes to an element an error does not empty
+        var page = Contract.Page(path: "/", heading: nil, elements: ["letters", "note"].map { Contract.Element(id: $0, role: "output", type: nil, label: $0, origin: .description) }, links: [], origin: .description)
+        let unnamed = PageRules.requestOutcomes(#"On an error status, #letters is cleared and the message is shown."#, ids: ["letters", "note"])
+        XCTAssertEqual(PageRules.messageElement(page, unnamed), "note")
+        page.elements.append(Contract.Element(id: "errorBox", role: "output", type: nil, label: "", origin: .description))
+        XCTAssertEqual(PageRules.messageElement(page, unnamed), "errorBox")
+        XCTAssertFalse(PageRules.namesAMessage("cherries")); XCTAssertFalse(PageRules.namesAMessage("preferred")); XCTAssertTrue(PageRules.namesAMessage("status-line"))
         XCTAssertEqual(PageRules.unreachableMessage("offline"), "offline: the server could not be reached.")
         XCTAssertEqual(PageRules.unreachableMessage(nil), "The server is unavailable. Please try again.")
     }
@@ -697,6 +716,27 @@ final class AskingPageTests: XCTestCase {
             XCTAssertEqual(silent.status, .failed, text)
             XCTAssertTrue(silent.failures.contains { $0.message.contains("with the server down") && $0.message.contains(#"expected it to show "offline""#) },
                           silent.failures.map(\.message).joined(separator: "\n"))
+            // the same uses of a page written with XMLHttpRequest
+            let xhr = """
+            <html><body><input id="howmany"><button id="fetch">Go</button><ol id="letters"></ol><div id="problem"></div><script>
+            document.getElementById("fetch").onclick = function () {
+              const x = new XMLHttpRequest(), list = document.getElementById("letters"), problem = document.getElementById("problem");
+              x.open("GET", "/api/items?k=" + encodeURIComponent(document.getElementById("howmany").value));
+              x.onload = function () {
+                list.textContent = ""; problem.textContent = "";
+                const d = JSON.parse(x.responseText);
+                if (x.status !== 200) { problem.textContent = d.error; return; }
+                d.items.forEach(function (t) { const li = document.createElement("li"); li.textContent = t; list.appendChild(li); });
+              };
+              x.onerror = function () { list.textContent = ""; problem.textContent = "offline"; };
+              x.send();
+            };
+            </script></body></html>
+            """
+            let xhrGood = try run(xhr)
+            XCTAssertEqual(xhrGood.status, .passed, xhrGood.failures.map(\.message).joined(separator: "\n"))
+            let xhrSilent = try run(xhr.replacingOccurrences(of: #"problem.textContent = "offline";"#, with: ""))
+            XCTAssertTrue(xhrSilent.failures.contains { $0.message.contains("with the server down") }, xhrSilent.failures.map(\.message).joined(separator: "\n"))
         }
     }
 }
