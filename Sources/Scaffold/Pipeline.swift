@@ -274,14 +274,18 @@ public final class Pipeline {
 
     /// Templates app.py renders that the plan has no file for (a plan listed only the results page of a
     /// search, and app.py rendered a home page too): planned as well, so that the model writes them.
-    func planRenderedTemplates(_ app: String) {
-        guard plan.kind == .jinjaPages || plan.kind == .wtforms else { return }
+    @discardableResult
+    func planRenderedTemplates(_ app: String) -> [PlannedFile] {
+        guard plan.kind == .jinjaPages || plan.kind == .wtforms else { return [] }
+        var added: [PlannedFile] = []
         for r in RouteCompletion.renderedTemplates(in: app) {
             let path = "templates/" + r.template
             guard PathSafety.isSafeRelativePath(path), !plan.files.contains(where: { $0.path == path }) else { continue }
-            plan.files.append(PlannedFile(path: path, purpose: "the page at \(r.path)"))
+            added.append(PlannedFile(path: path, purpose: "the page at \(r.path)"))
+            plan.files.append(added[added.count - 1])
             say("plan", "\(path): app.py renders it for GET \(r.path); added to the plan")
         }
+        return added
     }
 
     /// The checks verification runs for the description: its statements as the rules read them, then

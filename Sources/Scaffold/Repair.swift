@@ -48,6 +48,17 @@ extension Pipeline {
             // by locals are fixed as after the first version
             if skeleton == .none, blamed.contains(where: { $0.0 == "app.py" }) { try completeRoutes(in: dir) }
             try fixImports(in: dir)
+            // a repaired app.py may render a page the project does not have yet: the model writes it
+            if blamed.contains(where: { $0.0 == "app.py" || $0.0 == Self.viewsTarget }),
+               let app = try? String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8) {
+                for added in planRenderedTemplates(app) where !FileManager.default.fileExists(atPath: dir.appendingPathComponent(added.path).path) {
+                    do {
+                        try store(try generateFile(added, repairError: nil), path: added.path, in: dir)
+                    } catch ScaffoldError.generation(let why) {
+                        say("repair", "\(added.path): no usable page (\(why))")
+                    }
+                }
+            }
             report = try tryCandidates(dir, verifier: verifier, report: try runVerification(verifier, dir))
             if report.isBetter(than: best.report) { best = (report, projectState) }
         }

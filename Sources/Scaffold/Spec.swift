@@ -104,6 +104,11 @@ public struct PinnedFacts: Sendable, Codable, Equatable {
         // port
         if let m = matches(#"\bport\s*(?:number\s*)?[:=]?\s*(\d{2,5})\b"#, in: text).first, let s = m[1], let n = Int(s), n > 0, n < 65536 {
             p.port = n
+        } else if let m = matches(#"\b(?:localhost|127\.0\.0\.1):(\d{2,5})\b"#
+                                  + #"|\b(?:flask|app|server|site|page|api|it|runs?|running|serves?|serving|served|listens?|listening|hosted|starts?|started)\s+(?:\w+\s+)?on\s+(\d{4,5})(?![\d./-])"#,
+                                  in: text).first, let s = m[1] ?? m[2], let n = Int(s), n >= 1024, n < 65536 {
+            // casual: "flask on 5071", "runs on 8080", "at localhost:5050"
+            p.port = n
         }
         // routes with a method
         var seen = Set<String>()

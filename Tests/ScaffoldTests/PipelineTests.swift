@@ -503,6 +503,43 @@ final class PipelineTests: XCTestCase {
         XCTAssertFalse(report.checks.contains { $0.name == .serve && $0.status == .failed }, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
     }
 
+    /// A repaired app.py that renders a page the project does not have: the model writes that page in
+    /// the same round, and the home page serves.
+    func testARepairedAppPyGetsThePageItRenders() throws {
+        try requireVenv()
+        let good = """
+        from flask import Flask, render_template, request
+        app = Flask(__name__)
+
+        @app.route("/")
+        def home():
+            return render_template("front.html")
+
+        @app.route("/find")
+        def find():
+            return render_template("find.html", q=request.args.get("q", ""))
+
+        if __name__ == "__main__":
+            app.run(host="127.0.0.1", port=5078)
+        """
+        var asked: [String] = []
+        let gen = ScriptedGenerator { req, _ in
+            guard let file = ScriptedGenerator.requestedFile(in: req) else {
+                return #"{"kind": "jinja-pages", "port": 5078, "files": ["app.py", "templates/find.html"], "routes": [{"method": "GET", "path": "/"}, {"method": "GET", "path": "/find", "query": ["q"]}]}"#
+            }
+            asked.append(file + (ScriptedGenerator.isRepairRequest(req) ? " (repair)" : ""))
+            if file == "app.py" {
+                // the first answer does not compile; the repair renders a page the plan never had
+                return ScriptedGenerator.isRepairRequest(req) ? "```python\n\(good)\n```\n" : "```python\nfrom flask import Flask\napp = Flask(__name__)\ndef broken(:\n    pass\n```\n"
+            }
+            return "```html\n<!DOCTYPE html>\n<html><body><form action=\"/find\"><input name=\"q\"></form></body></html>\n```\n"
+        }
+        let report = try run(gen, options("A Flask site on port 5078 to find words: the home page has a box named q, and GET /find?q=... shows what was typed.", maxRepairs: 1))
+        XCTAssertTrue(asked.contains("templates/front.html"), asked.joined(separator: ", "))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("project/templates/front.html").path))
+        XCTAssertFalse(report.checks.contains { $0.name == .serve && $0.status == .failed }, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
+    }
+
     /// The same for a view the model wrote into the tool's app.py: the view loses the `if`, and app.py
     /// is rendered again with it.
     func testAnIfRefusingAValidRequestIsRemovedFromTheModelsView() throws {

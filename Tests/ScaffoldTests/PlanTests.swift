@@ -5,6 +5,16 @@ import XCTest
 final class PlanTests: XCTestCase {
     func spec(_ name: String) throws -> ProjectSpec { try BehaviourTests.spec(name) }
 
+    /// A casual request names its port without the word: "flask on 5071", "runs on 8080", "localhost:5050".
+    func testACasualPortIsRead() {
+        XCTAssertEqual(ProjectSpec(description: "flask on 5071, a page that greets people").pinned.port, 5071)
+        XCTAssertEqual(ProjectSpec(description: "a tiny flask app that runs on 8080 and shows the time").pinned.port, 8080)
+        XCTAssertEqual(ProjectSpec(description: "Make me a notes site, I open it at localhost:5050.").pinned.port, 5050)
+        XCTAssertEqual(ProjectSpec(description: "A Flask app on port 5073, listening on 8080 is wrong").pinned.port, 5073, "the word port wins")
+        XCTAssertNil(ProjectSpec(description: "a flask app that lists the events on 2024-05-01").pinned.port, "a date is no port")
+        XCTAssertNil(ProjectSpec(description: "a page that sums numbers on 100 rows").pinned.port)
+    }
+
     func testPinnedFactsOfAnAPISpec() throws {
         for name in BehaviourTests.cube {
             let s = try spec(name)
