@@ -203,7 +203,7 @@ public enum ContractReader {
     // MARK: explicit syntax
 
     /// The keys of a GET route's JSON answer as the description writes them, keyed "GET path": the
-    /// JSON keys (`"k": …`, `"k" field`) on a line that names that route's path and no other planned
+    /// JSON keys (`"k": …`, `"k" field`) in a sentence that names that route's path and no other planned
     /// route's, except error keys and the route's own query parameters. Verification asks that a
     /// successful answer to its request of the route has them, so an answer under other names does not
     /// pass. Routes with path parameters, and lines naming two routes, give nothing.
@@ -213,7 +213,8 @@ public enum ContractReader {
             line.range(of: #"(?<![\w/.-])"# + NSRegularExpression.escapedPattern(for: path) + #"(?![\w/-])"#, options: .regularExpression) != nil
         }
         var out: [String: [String]] = [:]
-        for line in text.components(separatedBy: "\n") {
+        // (sentences: a casual one-line description names several routes, each in its own sentence)
+        for line in PageRules.sentences(text) {
             let named = Set(routes.filter { names($0.path, in: line) }.map(\.path))
             guard named.count == 1, let path = named.first, routes.filter({ $0.path == path }).count == 1,
                   let route = gets.first(where: { $0.path == path }) else { continue }

@@ -586,10 +586,17 @@ public final class Pipeline {
         let storage = contract?.storage ?? "none"
         let fields = plan.forms.flatMap(\.fields).map(\.name)
         let redirect = plan.kind == .wtforms ? BehaviourRules.redirectStatement(BehaviourRules.units(spec.description), fields: fields) : nil
-        return ["port": plan.port, "javascript": spec.pinned.wantsJavaScript,
+        // the keys of the records a list route shows, as the description writes them (stored records keep them all)
+        let listKeys = plan.routes.contains { $0.method == "POST" } ? plan.routes.filter { $0.method == "GET" && $0.query.isEmpty }.compactMap { r -> [String: String]? in
+            guard let keys = ContractReader.answerKeys(spec.description, routes: plan.routes)["GET \(r.path)"], keys.count > 1 else { return nil }
+            return ["route": r.path, "keys": keys.map { "\"\($0)\"" }.joined(separator: ", ")]
+        }.first : nil
+        var context: [String: Any] = ["port": plan.port, "javascript": spec.pinned.wantsJavaScript,
                 "redirects": redirect != nil, "redirectCall": redirect.map { BehaviourRules.redirectCall($0.path, codes: $0.codes) } ?? "",
                 "sqlite": storage == "sqlite", "session": storage == "session",
                 "database": ContractReader.databaseFileName(spec.description) ?? "app.db"]
+        if let listKeys { context["records"] = listKeys }
+        return context
     }
 
     /// Where the form of `template` posts: the POST route named like the template (`templates/join.html`

@@ -78,6 +78,23 @@ final class GuideTests: XCTestCase {
         }
     }
 
+    /// Records a list route shows with the keys the description writes are stored with all those keys
+    /// (a model stored only the name and answered a made-up address for the other key).
+    func testStoredRecordsKeepTheKeysTheirListShows() throws {
+        let plan = joinPlan.replacingOccurrences(of: #"{"method": "GET", "path": "/thanks", "purpose": "thanks", "query": []}"#,
+                                                 with: #"{"method": "GET", "path": "/thanks", "purpose": "thanks", "query": []}, {"method": "GET", "path": "/api/members", "purpose": "the list", "query": []}"#)
+        for description in [
+            "A Flask-WTF club sign-up on port 5000: GET /join shows a form with nickname and mail. Members are kept in memory. A valid sign-up redirects to /thanks. GET /api/members returns a JSON list of the members, each {\"nickname\": ..., \"mail\": ...}.",
+            "flask-wtf join form at /join (nickname, mail), port 5000, in-memory list of members, redirect to /thanks after. also GET /api/members -> json list like [{\"nickname\": \"x\", \"mail\": \"y\"}]",
+        ] {
+            let app = try XCTUnwrap(try prompts(description, plan: plan)["app.py"], description)
+            XCTAssertTrue(app.contains(#"Store each record with all the keys GET /api/members shows ("nickname", "mail")"#), description + "\n" + app.suffix(2500))
+        }
+        // no list route, no such line
+        let app = try XCTUnwrap(try prompts("A Flask-WTF club sign-up on port 5000: GET /join shows a form with nickname and mail. Members are kept in memory.", plan: joinPlan)["app.py"])
+        XCTAssertFalse(app.contains("Store each record with all the keys"))
+    }
+
     let pagesPlan = #"{"name": "Word finder", "kind": "jinja-pages", "port": 5000, "files": [{"path": "app.py", "purpose": "the app"}, {"path": "templates/index.html", "purpose": "the page"}], "routes": [{"method": "GET", "path": "/", "purpose": "the page", "query": []}], "forms": [], "params": [], "pages": [], "examples": [], "errors": [], "storage": "none"}"#
 
     func testPagesWithoutJavaScriptAreRenderedOnTheServer() throws {
