@@ -42,6 +42,9 @@ public struct BehaviourCheck: Sendable, Codable, Equatable {
     /// Keys of a successful JSON answer whose list the description says is in order: key →
     /// "ascending" or "descending" (`ContractReader.orderedKeys`).
     public var ordered: [String: String] = [:]
+    /// Keys of a successful JSON answer whose list holds as many items as a query parameter of the
+    /// request says ("the first N", `?n=N`): key → parameter (`ContractReader.countedLists`).
+    public var counted: [String: String]? = nil
     /// The description's sentence this check comes from.
     public var source: String
     /// The project file to blame when the check fails.

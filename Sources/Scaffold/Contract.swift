@@ -231,6 +231,24 @@ public enum ContractReader {
         return out
     }
 
+    /// Lists whose length a query parameter gives: a sentence with a route's URL whose parameter takes a
+    /// placeholder (`/api/items?k=N`), a JSON key holding a list (`{"items": [...]}`) and "the first N"
+    /// (or last, top) of that placeholder. Keyed by path: (key, parameter).
+    public static func countedLists(_ text: String) -> [String: (key: String, param: String)] {
+        var out: [String: (key: String, param: String)] = [:]
+        for sentence in PageRules.sentences(text) {
+            let lists = PinnedFacts.matches(#""([A-Za-z_][\w-]*)"\s*:\s*\["#, in: sentence, options: []).compactMap { $0[1] }
+            guard lists.count == 1, let key = lists.first else { continue }
+            for m in PinnedFacts.matches(#"(/[A-Za-z0-9_\-/]*)\?(?:[^\s]*?&)?([A-Za-z_]\w*)=(?:<([A-Za-z]\w*)>|([A-Z]\w*))(?![\w])"#, in: sentence, options: []) {
+                guard let path = m[1], let param = m[2], let placeholder = m[3] ?? m[4], out[path] == nil else { continue }
+                if sentence.range(of: #"\b(?:first|last|top)\s+"# + NSRegularExpression.escapedPattern(for: placeholder) + #"\b"#, options: .regularExpression) != nil {
+                    out[path] = (key, param)
+                }
+            }
+        }
+        return out
+    }
+
     /// JSON keys the description says hold a list in order: the last key in quotation marks before "in ascending
     /// order", "sorted", "smallest first", "in descending order", "largest first", … in the same
     /// sentence. "sorted by <field>" orders objects, not values, and "the sorted values" describes

@@ -331,7 +331,7 @@ public enum PageRules {
     /// the elements it empties on an error (`#items is emptied`, `clears #items`), those it empties
     /// after a successful answer (`after a successful load, #error is empty or hidden`), and what it
     /// shows when the request itself fails (the server is down): the text it quotes ("" when it quotes
-    /// none). Only elements written as `#id` or `id="id"` are read.
+    /// none). Only elements named `#id` or `id="id"` are read.
     struct RequestOutcomes {
         var emptiedOnError: [String] = []
         var errorSentence: String?

@@ -306,6 +306,7 @@ public final class Pipeline {
         behaviour += contract.noMatchChecks(description: spec.description, plan: plan)
         behaviour += contract.reversedOrderChecks(description: spec.description)
         behaviour = Self.withOrderedKeys(behaviour, contract: contract, description: spec.description)
+        behaviour = Self.withCountedLists(behaviour, description: spec.description)
         derived = (behaviour, page)
         return (behaviour, page)
     }
@@ -355,6 +356,21 @@ public final class Pipeline {
             }
         }
         return out
+    }
+
+    /// A successful GET whose route's list the description counts with a parameter ("the first N") and
+    /// whose request sends a whole number for it must answer that many items.
+    static func withCountedLists(_ checks: [BehaviourCheck], description: String) -> [BehaviourCheck] {
+        let counted = ContractReader.countedLists(description)
+        guard !counted.isEmpty else { return checks }
+        return checks.map { c in
+            let (path, query) = BehaviourRules.splitURL(c.url)
+            guard c.method == "GET", let (key, param) = counted[path], !c.status.isEmpty, c.status.allSatisfy({ (200..<300).contains($0) }),
+                  let value = query.first(where: { $0.0 == param })?.1, Int(value).map({ $0 >= 0 }) == true else { return c }
+            var c = c
+            c.counted = [key: param]
+            return c
+        }
     }
 
     /// Every check carries the keys the description says hold an ordered list (verification applies

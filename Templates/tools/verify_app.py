@@ -373,6 +373,20 @@ def check_behaviour(data):
                                     "a search that matches nothing must list none of them")
             except Exception:  # noqa: BLE001
                 pass  # the reference request is not this check's business
+        if c.get("counted") and resp.status_code < 300:
+            from urllib.parse import parse_qs, urlsplit
+            value = resp.get_json(silent=True)
+            sent = parse_qs(urlsplit(c["url"]).query, keep_blank_values=True)
+            for k, param in c["counted"].items():
+                try:
+                    n = int(sent[param][0])
+                except (KeyError, IndexError, ValueError):
+                    continue
+                items = value.get(k) if isinstance(value, dict) else None
+                if not isinstance(items, list):
+                    problems.append(f'"{k}" must be a list of {n} item(s) ({param}={n})')
+                elif len(items) != n:
+                    problems.append(f'"{k}" holds {len(items)} item(s); with {param}={n} it must hold {n}')
         if c.get("ordered") and resp.status_code < 300:
             value = resp.get_json(silent=True)
             for k, order in c["ordered"].items():

@@ -495,6 +495,46 @@ final class VerifierTests: XCTestCase {
         XCTAssertEqual(good.status, .passed, "\(good.failures)")
     }
 
+    /// "the first N" of a list, asked with ?k=3, answers three items: one string holding them all fails.
+    func testACountedListHoldsAsManyItemsAsAsked() throws {
+        for text in [#"GET /api/colours?k=N answers {"colours": [...]}, the first N of the rainbow's colours, for N from 1 to 7."#,
+                     #"make /api/colours?k=<count> give back {"colours": [...]} = the first count colours of the rainbow"#] {
+            let counted = ContractReader.countedLists(text)
+            XCTAssertEqual(counted["/api/colours"]?.key, "colours", text); XCTAssertEqual(counted["/api/colours"]?.param, "k", text)
+        }
+        XCTAssertTrue(ContractReader.countedLists(#"GET /api/colours?k=N answers {"colours": [...]} of every colour but N."#).isEmpty)
+        let apiPlan = ProjectPlan(kind: .jsonAPI, port: 5071, files: [PlannedFile(path: "app.py", purpose: "")],
+                                  routes: [PlannedRoute(method: "GET", path: "/api/colours", purpose: "", query: ["k"])])
+        let checks = Pipeline.withCountedLists([BehaviourCheck(method: "GET", url: "/api/colours?k=3", status: [200], source: "the first N"),
+                                                BehaviourCheck(method: "GET", url: "/api/colours?k=0", status: [400], source: "refused")],
+                                               description: #"GET /api/colours?k=N answers {"colours": [...]}, the first N of the rainbow's colours."#)
+        XCTAssertEqual(checks.map(\.counted), [["colours": "k"], nil])
+        func run(_ expression: String) throws -> CheckResult {
+            try put("app.py", """
+            from flask import Flask, jsonify, request
+            app = Flask(__name__)
+            COLOURS = ["red", "orange", "yellow", "green", "blue", "indigo", "violet"]
+
+            @app.route("/api/colours")
+            def colours():
+                k = int(request.args["k"])
+                if k < 1:
+                    return jsonify({"error": "k must be between 1 and 7"}), 400
+                return jsonify({"colours": \(expression)})
+
+            if __name__ == "__main__":
+                app.run(host="127.0.0.1", port=5071)
+            """)
+            let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer()).verify(project: dir, plan: apiPlan, behaviour: checks)
+            return try XCTUnwrap(r.checks.first { $0.name == .behaviour })
+        }
+        let bad = try run(#"["\n".join(COLOURS[:k])]"#)
+        XCTAssertEqual(bad.status, .failed)
+        XCTAssertTrue(bad.failures.contains { $0.message.contains(#""colours" holds 1 item(s); with k=3 it must hold 3"#) }, "\(bad.failures)")
+        let good = try run("COLOURS[:k]")
+        XCTAssertEqual(good.status, .passed, "\(good.failures)")
+    }
+
     /// A JSON error answer without the word every such message must contain is the view's fault, even
     /// when the word is elsewhere in app.py and the project has a page (no page renders a JSON answer).
     func testAJSONAnswerMissingAWordIsBlamedOnTheView() throws {
