@@ -372,6 +372,11 @@ public enum PageRules {
             ?? ids.first { !outcomes.emptiedOnError.contains($0) } ?? ids.first
     }
 
+    /// A pattern for an element the description names by id: `#letters` or `id="letters"`.
+    static func idReference(_ id: String) -> String {
+        #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
+    }
+
     static func requestOutcomes(_ description: String, ids: [String]) -> RequestOutcomes {
         var out = RequestOutcomes()
         let failing = #"\b(?:request|fetch|call|connection|network)\b[^.;]{0,30}?\b(?:fails?|failed|errors? out)\b"#
@@ -382,7 +387,7 @@ public enum PageRules {
             let words = sentence.replacingOccurrences(of: #"#[A-Za-z][\w-]*|\bid\s*=\s*["']?[A-Za-z][\w-]*["']?"#, with: "", options: .regularExpression)
             func says(_ pattern: String) -> Bool { words.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil }
             let emptied = ids.filter { id in
-                let ref = #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
+                let ref = idReference(id)
                 return sentence.range(of: ref + #"\s+(?:is|are|gets|get|becomes|become|must be|should be|stays|is then)\s+(?:emptied|cleared|empty|blank|hidden)\b"#
                                         + #"|\b(?:empties|clears|empty|clear|hides|hide)\s+(?:the\s+)?(?:\w+\s+)?"# + ref,
                                       options: [.regularExpression, .caseInsensitive]) != nil
@@ -398,7 +403,7 @@ public enum PageRules {
             if out.messageOutput == nil, unreachable || failure {
                 // the element the sentence shows the message in; of several, one named for messages, else the last
                 let named = ids.filter { id in
-                    let ref = #"(?:#|\bid\s*=\s*["']?)"# + NSRegularExpression.escapedPattern(for: id) + #"(?![\w-])["']?"#
+                    let ref = idReference(id)
                     return sentence.range(of: ref + #"\s+(?:must |should |then |will )?(?:shows?|displays?|says?|reads?|contains?|holds?|gets?)\b"#
                                             + #"|\b(?:in|into)\s+"# + ref, options: [.regularExpression, .caseInsensitive]) != nil
                         && !emptied.contains(id)

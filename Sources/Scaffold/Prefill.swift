@@ -86,7 +86,7 @@ extension Pipeline {
                     "(" + c.condition.replacingOccurrences(of: #"\bx\b"#, with: names[c.id]!, options: .regularExpression) + ")"
                 }.joined(separator: " || "),
                 "target": v.target,
-                "message": v.message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""),
+                "message": Self.literal(v.message),
                 "clear": outputs.filter { $0 != v.target }.map { ["element": content($0)] },
             ] as [String: Any]
         }
@@ -102,11 +102,10 @@ extension Pipeline {
             }
             // a refused request and a server that cannot be reached show their message where errors go,
             // and no earlier results (the description's word for an unreachable server, when it has one)
-            func js(_ t: String) -> String { t.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
             let outcomes = PageRules.requestOutcomes(spec.description, ids: outputs)
             fetch["errorOut"] = PageRules.messageElement(page, outcomes) ?? ""
             fetch["clear"] = outputs.map { ["element": content($0)] }
-            fetch["unreachable"] = js(PageRules.unreachableMessage(outcomes.unreachable?.text))
+            fetch["unreachable"] = Self.literal(PageRules.unreachableMessage(outcomes.unreachable?.text))
             fetch["refused"] = "The request was refused."
             // (a page with nowhere to show an answer is left to the model)
             if !outputs.isEmpty { ctx["fetch"] = fetch }
@@ -135,6 +134,11 @@ extension Pipeline {
                 "links": menu.map { ["path": $0.path, "text": html(text($0))] }]
     }
 
+    /// `text` inside a double-quoted JavaScript or Python string literal (backslashes and quotes escaped).
+    static func literal(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
     /// A JavaScript variable name for an element id: "unit-price" → "unitPrice".
     static func jsName(_ id: String) -> String {
         let parts = id.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
@@ -151,7 +155,7 @@ extension Pipeline {
     /// accepts zero). The model wrote other apps' fields and validators that do
     /// not exist (`EmailValidator`) into this file; nothing in it needs a model.
     func formsContext(_ form: PlannedForm) -> [String: Any] {
-        func py(_ s: String) -> String { s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+        func py(_ s: String) -> String { Self.literal(s) }
         let fields = form.fields.filter { $0.type != "SubmitField" && $0.name != "csrf_token" && $0.name != "submit" }
         let numericTypes: Set<String> = ["FloatField", "IntegerField", "DecimalField"]
         var written = FormValidators.written(in: spec.description, fields: fields.map(\.name))
