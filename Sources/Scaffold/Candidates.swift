@@ -83,7 +83,7 @@ public struct CandidateScore: Sendable, Codable, Equatable {
     public var kept: Bool
 }
 
-extension Pipeline {
+extension ProjectBuild {
     /// The project's files as the pipeline holds them, to put back after a candidate that did worse.
     struct ProjectState {
         var contents: [String: String]
@@ -91,17 +91,17 @@ extension Pipeline {
         var imports: [String]
     }
 
-    var projectState: ProjectState { ProjectState(contents: contents, views: extraViews, imports: extraImports) }
+    var projectState: ProjectState { ProjectState(contents: project.contents, views: project.extraViews, imports: project.extraImports) }
 
     /// Writes `state` back into `dir`: the files that differ, and the tool's app.py with its views.
     func restore(_ state: ProjectState, in dir: URL) throws {
-        extraViews = state.views
-        extraImports = state.imports
-        for (path, content) in state.contents where contents[path] != content {
-            if path == "app.py" && skeleton != .none { continue }  // the tool's, rewritten below
+        project.extraViews = state.views
+        project.extraImports = state.imports
+        for (path, content) in state.contents where project.contents[path] != content {
+            if path == "app.py" && project.skeleton != .none { continue }  // the tool's, rewritten below
             try store(content, path: path, in: dir)
         }
-        if skeleton != .none { try writeSkeletonApp(dir) }
+        if project.skeleton != .none { try writeSkeletonApp(dir) }
     }
 
     /// The other answers of a best-of-N request: how many to ask for (1 when the run asks one).
@@ -144,12 +144,12 @@ extension Pipeline {
             return true
         case .view:
             guard let old = candidatePool.current[entry.slot]?.text else { return false }
-            if skeleton != .none {
-                guard let i = extraViews.firstIndex(of: old) else { return false }
-                extraViews[i] = entry.text
+            if project.skeleton != .none {
+                guard let i = project.extraViews.firstIndex(of: old) else { return false }
+                project.extraViews[i] = entry.text
                 try writeSkeletonApp(dir)
             } else {
-                guard let source = contents["app.py"], let r = source.range(of: old) else { return false }
+                guard let source = project.contents["app.py"], let r = source.range(of: old) else { return false }
                 try store(source.replacingCharacters(in: r, with: entry.text), path: "app.py", in: dir)
             }
             return true
@@ -158,9 +158,9 @@ extension Pipeline {
 
     func recordScore(_ slot: CandidatePool.Slot, index: Int, count: Int, report: VerificationReport, kept: Bool) {
         if kept {  // the answer it replaces is no longer the kept one
-            for i in candidateScores.indices where candidateScores[i].slot == slot.description { candidateScores[i].kept = false }
+            for i in project.candidateScores.indices where project.candidateScores[i].slot == slot.description { project.candidateScores[i].kept = false }
         }
-        candidateScores.append(CandidateScore(slot: slot.description, candidate: index + 1, of: count, checksPassed: report.passedCount,
+        project.candidateScores.append(CandidateScore(slot: slot.description, candidate: index + 1, of: count, checksPassed: report.passedCount,
                                               checks: report.checks.count, failures: report.failureCount, kept: kept))
     }
 }

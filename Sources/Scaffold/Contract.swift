@@ -403,10 +403,10 @@ public enum ContractReader {
         let pinned = PageRules.elements(spec.description)
         if !pinned.isEmpty || !spec.pinned.elementIDs.isEmpty {
             var elements: [Contract.Element] = pinned.map {
-                Contract.Element(id: $0.id, role: $0.tag == "button" ? "button" : "input", type: nil, label: Pipeline.label($0.id), origin: .description)
+                Contract.Element(id: $0.id, role: $0.tag == "button" ? "button" : "input", type: nil, label: FilePrompts.label($0.id), origin: .description)
             }
             for id in spec.pinned.elementIDs where !elements.contains(where: { $0.id == id }) {
-                elements.append(Contract.Element(id: id, role: "output", type: nil, label: Pipeline.label(id), origin: .description))
+                elements.append(Contract.Element(id: id, role: "output", type: nil, label: FilePrompts.label(id), origin: .description))
             }
             c.pages.append(Contract.Page(path: "/", heading: nil, elements: elements, links: [], origin: .description))
         }
@@ -584,7 +584,7 @@ public enum ContractReader {
                 for e in pg.inputs ?? [] {
                     guard let id = (e.id ?? e.label).flatMap(slugID), used.insert(id).inserted else { continue }
                     page.elements.append(Contract.Element(id: id, role: "input", type: e.type.flatMap(Contract.ValueType.init(loose:)),
-                                                          label: e.label ?? Pipeline.label(id), origin: .model))
+                                                          label: e.label ?? FilePrompts.label(id), origin: .model))
                 }
                 if let b = pg.button, !page.inputs.isEmpty {
                     let id = slugID(b).map { used.contains($0) ? $0 + "-button" : $0 } ?? "submit-button"
@@ -593,7 +593,7 @@ public enum ContractReader {
                 }
                 for o in pg.outputs ?? [] {
                     guard let id = slugID(o), used.insert(id).inserted else { continue }
-                    page.elements.append(Contract.Element(id: id, role: "output", type: nil, label: Pipeline.label(id), origin: .model))
+                    page.elements.append(Contract.Element(id: id, role: "output", type: nil, label: FilePrompts.label(id), origin: .model))
                 }
             }
             if let i = c.pages.firstIndex(where: { $0.path == path }) { c.pages[i] = page } else { c.pages.append(page) }
@@ -737,7 +737,7 @@ public enum ContractReader {
             let inputs = names.compactMap(ContractReader.slugID)
             if !inputs.isEmpty {
                 var page = c.pages.first { $0.path == "/" } ?? Contract.Page(path: "/", heading: nil, elements: [], links: [], origin: .tool)
-                page.elements = inputs.map { Contract.Element(id: $0, role: "input", type: .number, label: Pipeline.label($0), origin: .tool) } + page.elements
+                page.elements = inputs.map { Contract.Element(id: $0, role: "input", type: .number, label: FilePrompts.label($0), origin: .tool) } + page.elements
                 if let i = c.pages.firstIndex(where: { $0.path == "/" }) { c.pages[i] = page } else { c.pages.insert(page, at: 0) }
             }
         }

@@ -2,16 +2,16 @@ import Foundation
 
 // The start of an answer that the tool writes itself because the plan or the description fixes it;
 // the model continues from there (`GenerationRequest.prefill`, templates in Templates/skeleton/prefill/).
-extension Pipeline {
+extension FilePrompts {
     /// The start of an answer that the tool can write itself because the plan fixes it; the model
     /// continues from there. Small models otherwise drop or rename what the description pins: the
     /// 0.5B wrote the tutorial's second page as a form posting to a route that did not exist, and
     /// a form's template with `{{ form.FIELD.data }}` where the input should be.
     /// Not used for regen, whose instruction may change exactly these parts.
     func prefill(for file: PlannedFile) throws -> String {
-        guard regenRequest == nil else { return "" }
-        if spec.pinned.wantsJavaScript || contract?.pages.contains(where: { $0.calls != nil }) == true,
-           (skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (skeleton == .renderIndex && file.path == "templates/index.html") {
+        guard project.regenRequest == nil else { return "" }
+        if spec.pinned.wantsJavaScript || contract.pages.contains(where: { $0.calls != nil }) == true,
+           (project.skeleton == .embedPage && file.path == AppSkeleton.pagePath) || (project.skeleton == .renderIndex && file.path == "templates/index.html") {
             return try pagePrefill()
         }
         if let page = sitePageContext(for: file) {
@@ -31,7 +31,7 @@ extension Pipeline {
     /// project (`formsContext`). Only for generators that continue a prefix, like the other
     /// tool-written parts; never for regen, whose instruction may change the file.
     func toolWrittenFile(_ file: PlannedFile) throws -> String? {
-        guard regenRequest == nil, generator.continuesPrefill, plan.kind == .wtforms else { return nil }
+        guard project.regenRequest == nil, continuesPrefill, plan.kind == .wtforms else { return nil }
         if file.path == "forms.py", plan.forms.count == 1, let form = plan.forms.first {
             let text = try render("skeleton/prefill/wtforms_forms.py.mustache", formsContext(form))
             return try ResponseParser.extractFile(text, path: file.path)
@@ -57,7 +57,7 @@ extension Pipeline {
         // the page's elements as the contract has them: the description's ids, else the model's
         // reading of the page with the tool's decisions
         guard PageRules.elements(spec.description).allSatisfy({ $0.tag == "input" || $0.tag == "button" }),
-              let page = contract?.pages.first(where: { !$0.inputs.isEmpty && !$0.buttons.isEmpty }) else { return "" }
+              let page = contract.pages.first(where: { !$0.inputs.isEmpty && !$0.buttons.isEmpty }) else { return "" }
         let inputs = page.inputs, buttons = page.buttons
         let outputs = page.outputs.map(\.id)
         let tags = PageRules.outputTags(spec.description)
@@ -96,7 +96,7 @@ extension Pipeline {
             var fetch: [String: Any] = ["path": path, "params": pairs.enumerated().map { i, p in
                 ["param": p.value, "id": p.key, "last": i == pairs.count - 1] as [String: Any]
             }]
-            if let key = contract?.endpoints.first(where: { $0.path == path && $0.method == "GET" })?.returns.first,
+            if let key = contract.endpoints.first(where: { $0.path == path && $0.method == "GET" })?.returns.first,
                key.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil {
                 fetch["answer"] = ["key": key, "name": Self.jsName(key)]
             }
@@ -117,8 +117,8 @@ extension Pipeline {
     /// its heading, written by the tool; the model writes the content. The template of each page is
     /// the one app.py renders for its route.
     func sitePageContext(for file: PlannedFile) -> [String: Any]? {
-        guard plan.kind == .jinjaPages, file.path.hasPrefix("templates/"), let contract,
-              contract.pages.count > 1, let app = contents["app.py"] else { return nil }
+        guard plan.kind == .jinjaPages, file.path.hasPrefix("templates/"),
+              contract.pages.count > 1, let app = project.contents["app.py"] else { return nil }
         let rendered = RouteCompletion.renderedTemplates(in: app)
         let name = String(file.path.dropFirst("templates/".count))
         guard let route = rendered.first(where: { $0.template == name })?.path,
@@ -180,7 +180,7 @@ extension Pipeline {
             return ["name": f.name, "type": f.type, "label": py(label), "validators": checks.joined(separator: ", ")]
         }
         let types = Set(fields.map(\.type)).sorted() + ["SubmitField"]
-        let button = contract?.pages.flatMap(\.buttons).first?.label ?? "Submit"
+        let button = contract.pages.flatMap(\.buttons).first?.label ?? "Submit"
         var ctx: [String: Any] = ["form": form.className, "fieldTypes": types.joined(separator: ", "),
                                   "validatorNames": (validatorNames.sorted() + (custom == nil ? [] : ["ValidationError"])).joined(separator: ", "),
                                   "fields": lines, "submitLabel": py(button)]

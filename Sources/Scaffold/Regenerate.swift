@@ -13,16 +13,6 @@ struct RegenRequest {
     var current: [String: String]
 }
 
-extension Pipeline {
-    /// The extra prompt context of prompts/regen.mustache when `file` is being regenerated, else nil.
-    func regenPromptContext(for file: PlannedFile) -> [String: Any]? {
-        guard let r = regenRequest, r.files.contains(file.path) else { return nil }
-        let current = (r.current[file.path] ?? "").trimmingCharacters(in: .newlines)
-        return ["hasCurrent": !current.isEmpty, "current": current,
-                "hasInstruction": r.instruction != nil, "instruction": r.instruction ?? ""]
-    }
-}
-
 extension SamplingOptions {
     /// The value of the `Deepcoder-Sampling` trailer (as `deepcoder new` writes it).
     public var trailerValue: String {
@@ -150,7 +140,7 @@ public enum Regenerator {
         let (description, recorded) = try records(options: options, spec: fm.contents(atPath: dir.appendingPathComponent(".deepcoder/spec.md").path),
                                                   plan: fm.contents(atPath: dir.appendingPathComponent(".deepcoder/plan.json").path))
         let spec = ProjectSpec(description: description)
-        var plan = recorded ?? replan(spec, files: Pipeline.listFiles(dir))
+        var plan = recorded ?? replan(spec, files: ProjectWriter.listFiles(dir))
         // the named files
         var named: [String] = []
         for path in options.files {
@@ -171,56 +161,59 @@ public enum Regenerator {
                                     maxRepairs: options.maxRepairs, verify: options.verify, templatesDirectory: options.templatesDirectory,
                                     workingDirectory: dir, maxAsks: options.maxAsks, pythonEnvironment: options.pythonEnvironment,
                                     candidates: options.candidates)
-        let pipeline = Pipeline(generator: generator, options: newOptions, progress: progress)
-        for name in ["prompts/system.mustache", "prompts/regen.mustache", "prompts/repair.mustache"] where !pipeline.renderer.exists(name) {
+        let renderer = TemplateRenderer(overrideDirectory: options.templatesDirectory)
+        for name in ["prompts/system.mustache", "prompts/regen.mustache", "prompts/repair.mustache"] where !renderer.exists(name) {
             throw ScaffoldError.usage("template \(name) not found")
         }
-        pipeline.plan = plan
         // the contract new wrote (its checks are the project's); rebuilt from the description's
         // explicit syntax when it is missing or damaged
-        let explicit = ContractReader.explicit(pipeline.spec, plan: plan)
+        let contract: Contract
         if var stored = try ProjectRecords.contract(in: dir) {
             for i in stored.examples.indices { stored.examples[i].checked = false }
             for i in stored.errors.indices { stored.errors[i].checked = false }
-            pipeline.contract = stored
+            contract = stored
         } else {
-            pipeline.contract = explicit
+            contract = ContractReader.explicit(spec, plan: plan)
         }
+        // the project as its records and files have it, with the files asked for
+        var project = Project(spec: spec, plan: plan, contract: contract)
         for f in plan.generatedFiles {
-            if let c = try? String(contentsOf: PathSafety.resolve(f.path, in: dir), encoding: .utf8) { pipeline.contents[f.path] = c }
+            if let c = try? String(contentsOf: PathSafety.resolve(f.path, in: dir), encoding: .utf8) { project.contents[f.path] = c }
         }
         var current: [String: String] = [:]
-        for p in named { current[p] = pipeline.contents[p] }
-        pipeline.regenRequest = RegenRequest(files: Set(named), instruction: options.instruction, current: current)
+        for p in named { current[p] = project.contents[p] }
+        project.regenRequest = RegenRequest(files: Set(named), instruction: options.instruction, current: current)
+        let say = Pipeline.stages(progress, from: Date())
+        let build = ProjectBuild(project, generator: generator, options: newOptions, renderer: renderer,
+                                 asker: ModelAsker(generator: generator, say: say), say: say)
         let order = plan.generatedFiles.map(\.path).filter { named.contains($0) }
-        pipeline.say("regen", "\(order.joined(separator: ", "))\(options.instruction.map { ": \"\($0)\"" } ?? "")")
+        say("regen", "\(order.joined(separator: ", "))\(options.instruction.map { ": \"\($0)\"" } ?? "")")
 
         for path in order {
             let file = plan.files.first { $0.path == path }!
-            let content = try pipeline.generateFile(file, repairError: nil)
-            pipeline.contents[path] = content
-            try pipeline.write(content, path: path, in: dir)
+            let content = try build.generateFile(file, repairError: nil)
+            build.project.contents[path] = content
+            try build.write(content, path: path, in: dir)
         }
-        pipeline.regenRequest = nil
+        build.project.regenRequest = nil
 
         // verify the whole project; repair only the regenerated files
         var report: VerificationReport? = nil
         var rounds = 0
         if options.verify {
-            let verifier = Verifier(environment: options.pythonEnvironment, renderer: pipeline.renderer, progress: { pipeline.say("verify", $0) })
-            let (r, n) = try pipeline.verifyAndRepair(dir, verifier: verifier,
-                                                      targets: { Self.repairTargets(pipeline.repairTargets($0), named: order) },
-                                                      file: { path in plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "") })
+            let (r, n) = try build.verifyAndRepair(dir, verifier: build.verifier(),
+                                                   targets: { Self.repairTargets(build.repairTargets($0), named: order) },
+                                                   file: { path in plan.files.first { $0.path == path } ?? PlannedFile(path: path, purpose: "") })
             report = r; rounds = n
         } else {
-            pipeline.say("verify", "skipped (--no-verify)")
+            say("verify", "skipped (--no-verify)")
         }
         let verifyLine: String
         if let r = report {
             verifyLine = r.passed ? "passed (\(r.checks.filter { $0.status == .passed }.map(\.name.rawValue).joined(separator: ", ")))"
                 : "failed (\(r.failedNames.joined(separator: ", ")))"
         } else { verifyLine = "skipped (--no-verify)" }
-        try pipeline.writeMeta(dir, verification: report, rounds: rounds)
+        try build.writer.writeMeta(build.project, in: dir, verification: report, rounds: rounds)
 
         var changed: [String: Data] = [:]
         for p in order + metaFiles {

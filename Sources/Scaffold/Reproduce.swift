@@ -119,7 +119,7 @@ public enum Reproducer {
         func project(_ files: [String]) -> Set<String> {
             Set(files.filter { f in !f.split(separator: "/").contains { $0 == "__pycache__" || $0 == ".pytest_cache" } })
         }
-        let want = project(Pipeline.listFiles(expected)), got = project(Pipeline.listFiles(out))
+        let want = project(ProjectWriter.listFiles(expected)), got = project(ProjectWriter.listFiles(out))
         var differing: [String] = []
         for path in want.intersection(got).sorted() {
             var a = fm.contents(atPath: expected.appendingPathComponent(path).path) ?? Data()

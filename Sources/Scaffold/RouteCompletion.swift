@@ -216,13 +216,13 @@ enum RouteCompletion {
     }
 }
 
-extension Pipeline {
+extension ProjectBuild {
     /// The repair target standing for the views the model wrote into the tool's app.py.
     static let viewsTarget = "app.py (views)"
 
     /// Writes the views of the tool's app.py again, with the errors verification reported.
     func repairViews(in dir: URL, error: String, round: Int) throws {
-        extraViews = []
+        project.extraViews = []
         try writeSkeletonApp(dir)
         try completeRoutes(in: dir, error: error, round: round)
         try fixImports(in: dir)
@@ -230,14 +230,14 @@ extension Pipeline {
 
     /// Adds the planned routes app.py lacks: the tool writes each one's declaration, the model its body.
     func completeRoutes(in dir: URL, error: String? = nil, round: Int = 0) throws {
-        guard generator.continuesPrefill, regenRequest == nil, var source = contents["app.py"] else { return }
-        let missing = RouteCompletion.missing(plan, source: source)
+        guard generator.continuesPrefill, project.regenRequest == nil, var source = project.contents["app.py"] else { return }
+        let missing = RouteCompletion.missing(project.plan, source: source)
         guard !missing.isEmpty else { return }
         for route in missing {
             let taken = Set(PinnedFacts.matches(#"(?m)^def\s+([A-Za-z_]\w*)"#, in: source, options: []).compactMap { $0[1] })
-            let head = RouteCompletion.head(route, contract: contract, taken: taken, checks: derivedChecks().behaviour)
+            let head = RouteCompletion.head(route, contract: project.contract, taken: taken, checks: derivedChecks().behaviour)
             say("routes", "app.py has no \(route.method) \(route.path); the model writes its view")
-            var ctx = try promptContext(target: PlannedFile(path: "app.py", purpose: "the Flask app"))
+            var ctx = try prompts.promptContext(target: PlannedFile(path: "app.py", purpose: "the Flask app"))
             ctx["written"] = [["path": "app.py", "lang": "python", "content": source.trimmingCharacters(in: .newlines)]]
             ctx["hasWritten"] = true
             var prompt = try renderer.render("prompts/file.mustache", ctx).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -249,12 +249,12 @@ extension Pipeline {
                     + ": do not check those again (a value they let through is allowed); add only the checks the description asks beyond them, then compute the answer."
             }
             if let error {
-                prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\(Self.repairHints(error))\n```"
+                prompt += "\n\nChecking the project failed with the earlier version of this view; write it so that these checks pass:\n```\n\(String(error.suffix(2000)))\(FailureTrace.repairHints(error))\n```"
             }
             var sampling = options.sampling
             sampling.maxTokens = min(sampling.maxTokens, 700)
             if round > 0 { sampling.seed &+= UInt64(round) &* 7919; sampling.temperature = max(sampling.temperature, 0.6) }
-            let (outs, _) = try ask([ChatTurn(role: .system, content: try systemPrompt()), ChatTurn(role: .user, content: prompt)],
+            let (outs, _) = try asker.ask([ChatTurn(role: .system, content: try prompts.systemPrompt()), ChatTurn(role: .user, content: prompt)],
                                     sampling: sampling, label: "app.py: \(route.method) \(route.path)", template: "prompts/file.mustache",
                                     prefill: "```python\n" + head, count: candidateCount)
             // every answer's view that inserts into valid Python; the first is written, the others wait (`tryCandidates`)
@@ -266,7 +266,7 @@ extension Pipeline {
                     if i == 0 || outs.count == 1 { say("imports", "\(route.method) \(route.path): " + fixed.renamed.joined(separator: "; ")) }
                     view = fixed.source
                 }
-                return Self.pythonSyntaxError(RouteCompletion.insert(view, into: source)) == nil ? (i, view) : nil
+                return FileGenerator.pythonSyntaxError(RouteCompletion.insert(view, into: source)) == nil ? (i, view) : nil
             }
             guard let first = usable.first else {
                 say("routes", "no usable view for \(route.method) \(route.path) (\(outs.count == 1 ? "no view, or not valid Python" : "none of \(outs.count) answers")); verification will report the route")
@@ -278,10 +278,10 @@ extension Pipeline {
                 candidatePool.offer(.view("\(route.method) \(route.path)"), chosen: first, others: Array(usable.dropFirst()), count: outs.count)
             }
             source = candidate
-            if skeleton != .none { extraViews.append(view) }
+            if project.skeleton != .none { project.extraViews.append(view) }
         }
-        if skeleton != .none { try writeSkeletonApp(dir) } else {
-            contents["app.py"] = source
+        if project.skeleton != .none { try writeSkeletonApp(dir) } else {
+            project.contents["app.py"] = source
             try write(source, path: "app.py", in: dir)
         }
     }
@@ -386,18 +386,18 @@ public enum PageFixes {
     }
 }
 
-extension Pipeline {
+extension ProjectBuild {
     /// The imports of every generated Python file follow what it uses (`ImportFixer`): a name from
     /// Flask, WTForms or the standard library that is used but never imported gets its import line.
     /// First, a page's script that looks an element up by id with a selector, or never wires its one
     /// function to the page's one button, is fixed (`PageFixes`).
     func fixImports(in dir: URL) throws {
         // pages: an element looked up by id with a selector (`getElementById("table tbody")`) is null
-        for path in contents.keys.sorted() where path.hasSuffix(".html") || path.hasSuffix(".js") {
-            guard let page = contents[path] else { continue }
+        for path in project.contents.keys.sorted() where path.hasSuffix(".html") || path.hasSuffix(".js") {
+            guard let page = project.contents[path] else { continue }
             var fixed = PageFixes.selectorsPassedAsIDs(page)
             if path.hasSuffix(".html") {
-                let scripts = contents.filter { $0.key.hasSuffix(".js") }.sorted { $0.key < $1.key }.map(\.value)
+                let scripts = project.contents.filter { $0.key.hasSuffix(".js") }.sorted { $0.key < $1.key }.map(\.value)
                 let wired = PageFixes.unwiredButton(fixed.source, scripts: scripts)
                 fixed = (wired.source, fixed.changed + wired.changed)
             }
@@ -406,28 +406,28 @@ extension Pipeline {
             try store(fixed.source, path: path, in: dir)
         }
         // an e-mail check that asks DNS (offline it refuses good addresses, or raises): asked without DNS
-        for path in contents.keys.sorted() where path.hasSuffix(".py") {
-            guard let source = contents[path], let fixed = PythonFixes.offlineEmailCheck(source) else { continue }
+        for path in project.contents.keys.sorted() where path.hasSuffix(".py") {
+            guard let source = project.contents[path], let fixed = PythonFixes.offlineEmailCheck(source) else { continue }
             say("python", "\(path): validate_email(…, check_deliverability=False) (\(fixed.count)×; the check must not depend on DNS)")
-            if path == "app.py" && skeleton != .none {
-                extraViews = extraViews.map { PythonFixes.offlineEmailCheck($0)?.source ?? $0 }
+            if path == "app.py" && project.skeleton != .none {
+                project.extraViews = project.extraViews.map { PythonFixes.offlineEmailCheck($0)?.source ?? $0 }
                 try writeSkeletonApp(dir)
             } else {
-                contents[path] = fixed.source
+                project.contents[path] = fixed.source
                 try write(fixed.source, path: path, in: dir)
             }
         }
-        for path in contents.keys.sorted() where path.hasSuffix(".py") {
-            guard let source = contents[path], Self.pythonSyntaxError(source) == nil,
+        for path in project.contents.keys.sorted() where path.hasSuffix(".py") {
+            guard let source = project.contents[path], FileGenerator.pythonSyntaxError(source) == nil,
                   let fixed = try? ImportFixer.fix(source, environment: options.pythonEnvironment, renderer: renderer),
                   !fixed.added.isEmpty else { continue }
             say("imports", "\(path): " + fixed.added.joined(separator: "; "))
-            if path == "app.py" && skeleton != .none {
+            if path == "app.py" && project.skeleton != .none {
                 // the tool's app.py is rendered again with each new page: keep the lines with it
-                extraImports += fixed.added.filter { $0.hasPrefix("import ") || $0.hasPrefix("from ") }
+                project.extraImports += fixed.added.filter { $0.hasPrefix("import ") || $0.hasPrefix("from ") }
                 try writeSkeletonApp(dir)
             } else {
-                contents[path] = fixed.source
+                project.contents[path] = fixed.source
                 try write(fixed.source, path: path, in: dir)
             }
         }

@@ -614,18 +614,18 @@ final class ContractTests: XCTestCase {
         let given = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([2, 2, 3, 4, 9].map { JSONScalar.number($0) })], status: [200], source: "example")
         // the longest list the checks send sets the probe's length
         let sample = BehaviourCheck(method: "POST", url: "/spread", json: ["values": .list([3, 5].map { JSONScalar.number($0) })], status: [200], source: "sample")
-        let checks = Pipeline.withOrderedKeys([sample, given], contract: contract, description: d).filter { $0.source != "sample" }
+        let checks = Project.withOrderedKeys([sample, given], contract: contract, description: d).filter { $0.source != "sample" }
         XCTAssertEqual(checks.count, 2)
         XCTAssertTrue(checks.allSatisfy { $0.ordered == ["repeated": "ascending"] })
         XCTAssertEqual(checks[1].json?["values"], .list([5, 1, 3, 5, 1].map { JSONScalar.number($0) }), "the checked request's length, out of order, with ties")
         // a short list, or two lists in the body: no probe (their lengths may be bound)
         var short = given; short.json = ["values": .list([.number(2), .number(2)])]
-        XCTAssertEqual(Pipeline.withOrderedKeys([short], contract: contract, description: d).count, 1)
+        XCTAssertEqual(Project.withOrderedKeys([short], contract: contract, description: d).count, 1)
         let pairs = "A JSON API on port 7011. POST /spread with a JSON body {\"values\": [<number>, ...], \"weights\": [<number>, ...]} answers 200 with \"repeated\" in ascending order."
         let pairContract = ContractReader.explicit(ProjectSpec(description: pairs), plan: PlanBuilder.ruleBased(ProjectSpec(description: pairs)))
-        XCTAssertEqual(Pipeline.withOrderedKeys([given], contract: pairContract, description: pairs).count, 1)
+        XCTAssertEqual(Project.withOrderedKeys([given], contract: pairContract, description: pairs).count, 1)
         XCTAssertEqual(checks[1].status, [200])
-        XCTAssertEqual(Pipeline.withOrderedKeys([given], contract: contract, description: "POST /spread with {\"values\": [1]} answers 200."), [given])
+        XCTAssertEqual(Project.withOrderedKeys([given], contract: contract, description: "POST /spread with {\"values\": [1]} answers 200."), [given])
     }
 
     /// A search the description says can find nothing is asked for letters no entry holds: the

@@ -62,11 +62,11 @@ final class FormFlowTests: XCTestCase {
     func testFormPostsToTheRouteNamedLikeItsTemplate() {
         let routes = [PlannedRoute(method: "GET", path: "/join", purpose: ""), PlannedRoute(method: "POST", path: "/join", purpose: ""),
                       PlannedRoute(method: "POST", path: "/feedback", purpose: ""), PlannedRoute(method: "GET", path: "/", purpose: "")]
-        XCTAssertEqual(Pipeline.formAction(template: "templates/join.html", routes: routes), "/join")
-        XCTAssertEqual(Pipeline.formAction(template: "templates/feedback.html", routes: routes), "/feedback")
+        XCTAssertEqual(FilePrompts.formAction(template: "templates/join.html", routes: routes), "/join")
+        XCTAssertEqual(FilePrompts.formAction(template: "templates/feedback.html", routes: routes), "/feedback")
         // no name matches: the only POST route, else "/"
-        XCTAssertEqual(Pipeline.formAction(template: "templates/index.html", routes: Array(routes.prefix(2))), "/join")
-        XCTAssertEqual(Pipeline.formAction(template: "templates/index.html", routes: routes), "/")
+        XCTAssertEqual(FilePrompts.formAction(template: "templates/index.html", routes: Array(routes.prefix(2))), "/join")
+        XCTAssertEqual(FilePrompts.formAction(template: "templates/index.html", routes: routes), "/")
     }
 
     func testRecordsKeptInMemoryEvenWhenTheSessionRemembersAValue() {
@@ -285,7 +285,7 @@ final class FormFlowTests: XCTestCase {
             BehaviourCheck(method: "GET", url: "/api/other?k=0", status: [400], texts: ["range"], source: "other"),
             BehaviourCheck(method: "GET", url: "/api/pick?k=x", status: [400], source: "no word"),
         ]
-        let page = Pipeline.pageErrorChecks(checks, contract: contract, file: "templates/index.html")
+        let page = Project.pageErrorChecks(checks, contract: contract, file: "templates/index.html")
         XCTAssertEqual(page.map(\.inputs), [["howmany": "0"], ["howmany": ""]])
         XCTAssertTrue(page.allSatisfy { $0.click == "go" && $0.shows == ["*": ["range"]] && $0.allowsRequests })
     }

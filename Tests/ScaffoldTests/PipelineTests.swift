@@ -295,7 +295,7 @@ final class PipelineTests: XCTestCase {
             birds = birds[:2]
             return render_template("birds.html", birds=birds, count=len(birds))
         """
-        let fixed = Pipeline.renamedShadowingLocal("birds", source: src, faultLine: 10)
+        let fixed = PythonFixes.renamedShadowingLocal("birds", source: src, faultLine: 10)
         XCTAssertEqual(fixed?.local, "view_birds")
         XCTAssertEqual(fixed?.source, """
         birds = ["Wren", "Robin", "Heron"]
@@ -312,8 +312,8 @@ final class PipelineTests: XCTestCase {
             return render_template("birds.html", birds=view_birds, count=len(view_birds))
         """)
         let storing = src.replacingOccurrences(of: "term = request.args.get(\"term\", \"\").lower()", with: "term = request.form.get(\"term\", \"\")")
-        XCTAssertNil(Pipeline.renamedShadowingLocal("birds", source: storing, faultLine: 10), "a view that reads a posted form may store")
-        XCTAssertNil(Pipeline.renamedShadowingLocal("birds", source: src.replacingOccurrences(of: "methods=[\"GET\", \"POST\"]", with: "methods=[\"DELETE\"]"), faultLine: 10))
+        XCTAssertNil(PythonFixes.renamedShadowingLocal("birds", source: storing, faultLine: 10), "a view that reads a posted form may store")
+        XCTAssertNil(PythonFixes.renamedShadowingLocal("birds", source: src.replacingOccurrences(of: "methods=[\"GET\", \"POST\"]", with: "methods=[\"DELETE\"]"), faultLine: 10))
     }
 
     /// A JavaScript method on a Python value becomes the Python spelling, only for the method the
@@ -344,14 +344,14 @@ final class PipelineTests: XCTestCase {
             spread = widest_gap(values)
         E   NameError: name 'widest_gap' is not defined
         """
-        let hint = Pipeline.repairHints(undefined)
+        let hint = FailureTrace.repairHints(undefined)
         XCTAssertTrue(hint.contains("`widest_gap` is called but never defined") && hint.contains("write `def widest_gap(...):`"), hint)
-        XCTAssertEqual(Pipeline.repairHints("E   TypeError: float() argument must be a string or a real number, not 'NoneType'"), "",
+        XCTAssertEqual(FailureTrace.repairHints("E   TypeError: float() argument must be a string or a real number, not 'NoneType'"), "",
                        "a conversion of a missing input is not a value to compute")
-        XCTAssertEqual(Pipeline.repairHints("E   NameError: name 'limit' is not defined\n    if total > limit:"), "")
+        XCTAssertEqual(FailureTrace.repairHints("E   NameError: name 'limit' is not defined\n    if total > limit:"), "")
         let none = "app.py:9: in grade\n    label = \"high\" if score > 80 else \"low\"\nE   TypeError: '>' not supported between instances of 'NoneType' and 'int'"
-        XCTAssertTrue(Pipeline.repairHints(none).contains("holds None"), Pipeline.repairHints(none))
-        XCTAssertEqual(Pipeline.repairHints("E   KeyError: 'x'"), "")
+        XCTAssertTrue(FailureTrace.repairHints(none).contains("holds None"), FailureTrace.repairHints(none))
+        XCTAssertEqual(FailureTrace.repairHints("E   KeyError: 'x'"), "")
     }
 
     /// A refusal decided in a helper: both conditions that answered are named, and the rewrite
@@ -369,11 +369,11 @@ final class PipelineTests: XCTestCase {
           app.py:16: return False
           app.py:28: return jsonify({"error": "Invalid edge parameter"}), 422
         """
-        let traced = Pipeline.tracedLines(error, file: "app.py")
+        let traced = FailureTrace.tracedLines(error, file: "app.py")
         XCTAssertEqual(traced.map(\.line), [23, 24, 27, 13, 14, 15, 16, 28])
-        XCTAssertEqual(Pipeline.refusingConditions(traced), ["if not math.isfinite(value) or value <= 0:"],
+        XCTAssertEqual(FailureTrace.refusingConditions(traced), ["if not math.isfinite(value) or value <= 0:"],
                        "a condition is blamed only when its own return follows it")
-        XCTAssertTrue(Pipeline.tracedLines(error, file: "forms.py").isEmpty)
+        XCTAssertTrue(FailureTrace.tracedLines(error, file: "forms.py").isEmpty)
     }
 
     /// The `if` that refused a request the description says is valid is removed when it is the trace's
@@ -394,18 +394,18 @@ final class PipelineTests: XCTestCase {
         """
         let traced: [(line: Int, text: String)] = [(3, "try:"), (4, "first = date.fromisoformat(request.args[\"first\"])"),
                                                    (8, "if second < first:"), (9, "return jsonify({\"error\": \"second is before first\"}), 400")]
-        let fixed = Pipeline.withoutRefusal(src, traced: traced)
+        let fixed = PythonFixes.withoutRefusal(src, traced: traced)
         XCTAssertEqual(fixed?.condition, "if second < first:")
         XCTAssertEqual(fixed?.line, 8)
         XCTAssertEqual(fixed?.source, src.replacingOccurrences(of: "    if second < first:\n        return jsonify({\"error\": \"second is before first\"}), 400\n", with: ""))
         // an `else` after it: the branch is not a lone refusal
         let withElse = src.replacingOccurrences(of: "\n    return jsonify({\"gap\"", with: "    else:\n        return jsonify({\"gap\"")
-        XCTAssertNil(Pipeline.withoutRefusal(withElse, traced: traced))
+        XCTAssertNil(PythonFixes.withoutRefusal(withElse, traced: traced))
         // the trace ends in the `except`, or at a line that is not the `if`'s body
-        XCTAssertNil(Pipeline.withoutRefusal(src, traced: [(3, "try:"), (6, "except (KeyError, ValueError):"), (7, "return jsonify({\"error\": \"bad date\"}), 400")]))
-        XCTAssertNil(Pipeline.withoutRefusal(src, traced: [(8, "if second < first:"), (11, "return jsonify({\"gap\": (second - first).days})")]))
+        XCTAssertNil(PythonFixes.withoutRefusal(src, traced: [(3, "try:"), (6, "except (KeyError, ValueError):"), (7, "return jsonify({\"error\": \"bad date\"}), 400")]))
+        XCTAssertNil(PythonFixes.withoutRefusal(src, traced: [(8, "if second < first:"), (11, "return jsonify({\"gap\": (second - first).days})")]))
         // a source that changed since the trace: nothing removed
-        XCTAssertNil(Pipeline.withoutRefusal(src.replacingOccurrences(of: "second < first", with: "second <= first"), traced: traced))
+        XCTAssertNil(PythonFixes.withoutRefusal(src.replacingOccurrences(of: "second < first", with: "second <= first"), traced: traced))
     }
 
     /// A view that refuses a request the description says is valid loses that `if` without asking the
@@ -874,25 +874,25 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.hasSuffix("\n\n\nif __name__ == \"__main__\":\n    app.run(host=\"127.0.0.1\", port=5076)\n"), written)
-        XCTAssertNil(Pipeline.addServerStart(written, port: 5076), "added once")
-        XCTAssertNil(Pipeline.addServerStart("print('no app')\n", port: 5076), "no Flask app: nothing to start")
+        XCTAssertNil(PythonFixes.addServerStart(written, port: 5076), "added once")
+        XCTAssertNil(PythonFixes.addServerStart("print('no app')\n", port: 5076), "no Flask app: nothing to start")
     }
 
     func testMissingGlobalIsAddedToTheFunction() {
         let src = "notes = []\nnext_id = 1\n\n@app.route('/notes', methods=['POST'])\ndef create():\n    data = 1\n    note = {\"id\": next_id}\n    next_id += 1\n    return note\n"
-        XCTAssertEqual(Pipeline.addGlobal("next_id", source: src, faultLine: 7),
+        XCTAssertEqual(PythonFixes.addGlobal("next_id", source: src, faultLine: 7),
                        "notes = []\nnext_id = 1\n\n@app.route('/notes', methods=['POST'])\ndef create():\n    global next_id\n    data = 1\n    note = {\"id\": next_id}\n    next_id += 1\n    return note\n")
-        XCTAssertNil(Pipeline.addGlobal("counter", source: src, faultLine: 7), "not a module-level name")
-        let fixed = Pipeline.addGlobal("next_id", source: src, faultLine: 7)!
-        XCTAssertNil(Pipeline.addGlobal("next_id", source: fixed, faultLine: 8), "already global")
+        XCTAssertNil(PythonFixes.addGlobal("counter", source: src, faultLine: 7), "not a module-level name")
+        let fixed = PythonFixes.addGlobal("next_id", source: src, faultLine: 7)!
+        XCTAssertNil(PythonFixes.addGlobal("next_id", source: fixed, faultLine: 8), "already global")
     }
 
     func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
         let src = "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/cube\")\ndef cube():\n    r = 1\n    if r <= 0:\n        return 'no', 400\n    return 'ok'\n"
-        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/cube\")\ndef cube():\n")
-        XCTAssertEqual(Pipeline.resumePrefix(src, faultLine: 4), "import math\nfrom flask import Flask\n\n", "module level: cut before the line")
-        XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 1), "nothing would be kept")
-        XCTAssertNil(Pipeline.resumePrefix(src, faultLine: 99))
+        XCTAssertEqual(FailureTrace.resumePrefix(src, faultLine: 10), "import math\nfrom flask import Flask\n\napp = Flask(__name__)\n\n@app.route(\"/cube\")\ndef cube():\n")
+        XCTAssertEqual(FailureTrace.resumePrefix(src, faultLine: 4), "import math\nfrom flask import Flask\n\n", "module level: cut before the line")
+        XCTAssertNil(FailureTrace.resumePrefix(src, faultLine: 1), "nothing would be kept")
+        XCTAssertNil(FailureTrace.resumePrefix(src, faultLine: 99))
     }
 
     /// A repair that repeats the failing file is asked afresh, and the answer starts as the file up
@@ -1176,7 +1176,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.kind, "single-file")
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         let dir = work.appendingPathComponent("project")
-        XCTAssertEqual(Pipeline.listFiles(dir).filter { !$0.hasPrefix(".deepcoder/") }, [".gitignore", "README.md", "app.py", "requirements.txt", "tests/test_app.py"])
+        XCTAssertEqual(ProjectWriter.listFiles(dir).filter { !$0.hasPrefix(".deepcoder/") }, [".gitignore", "README.md", "app.py", "requirements.txt", "tests/test_app.py"])
         let app = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
         XCTAssertTrue(app.contains(#"PAGE = r"""<!DOCTYPE html>"#), app)
         XCTAssertTrue(app.contains(#""no distance\n""#), "the JavaScript keeps its backslash escape:\n\(app)")

@@ -65,7 +65,7 @@ final class RegenerateTests: XCTestCase {
     /// Every file of the project (without .git) with its bytes.
     func snapshot() throws -> [String: Data] {
         var out: [String: Data] = [:]
-        for f in Pipeline.listFiles(project) { out[f] = FileManager.default.contents(atPath: project.appendingPathComponent(f).path) }
+        for f in ProjectWriter.listFiles(project) { out[f] = FileManager.default.contents(atPath: project.appendingPathComponent(f).path) }
         return out
     }
 

@@ -46,8 +46,8 @@ final class ResponseParserTests: XCTestCase {
     }
 
     func testPythonSyntaxCheckRejectsBrokenCode() {
-        XCTAssertNil(Pipeline.pythonSyntaxError("x = 1\n"))
-        XCTAssertNotNil(Pipeline.pythonSyntaxError("def f(:\n    pass\n"))
+        XCTAssertNil(FileGenerator.pythonSyntaxError("x = 1\n"))
+        XCTAssertNotNil(FileGenerator.pythonSyntaxError("def f(:\n    pass\n"))
     }
 
     func testPlanJSONExtraction() {

@@ -505,7 +505,7 @@ final class VerifierTests: XCTestCase {
         XCTAssertTrue(ContractReader.countedLists(#"GET /api/colours?k=N answers {"colours": [...]} of every colour but N."#).isEmpty)
         let apiPlan = ProjectPlan(kind: .jsonAPI, port: 5071, files: [PlannedFile(path: "app.py", purpose: "")],
                                   routes: [PlannedRoute(method: "GET", path: "/api/colours", purpose: "", query: ["k"])])
-        let checks = Pipeline.withCountedLists([BehaviourCheck(method: "GET", url: "/api/colours?k=3", status: [200], source: "the first N"),
+        let checks = Project.withCountedLists([BehaviourCheck(method: "GET", url: "/api/colours?k=3", status: [200], source: "the first N"),
                                                 BehaviourCheck(method: "GET", url: "/api/colours?k=0", status: [400], source: "refused")],
                                                description: #"GET /api/colours?k=N answers {"colours": [...]}, the first N of the rainbow's colours."#)
         XCTAssertEqual(checks.map(\.counted), [["colours": "k"], nil])
@@ -643,7 +643,7 @@ final class VerifierTests: XCTestCase {
     }
 }
 
-/// A page that asks the app, as the tool writes it (`Pipeline.pagePrefill`) and a model completes it:
+/// A page that asks the app, as the tool writes it (`FilePrompts.pagePrefill`) and a model completes it:
 /// what the description says the page empties on an error, shows with the server down and clears after
 /// a success is checked after a use that filled the page, so a page that keeps the old list or says
 /// nothing when the server is down fails.
@@ -718,11 +718,12 @@ final class AskingPageTests: XCTestCase {
         """.write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
         for text in Self.phrasings {
             let pipeline = Pipeline(generator: ScriptedGenerator(answers: [Self.plan]), options: NewOptions(description: text, workingDirectory: FileManager.default.temporaryDirectory))
-            _ = try pipeline.planOnly()
-            let prefix = try pipeline.pagePrefill()
+            var project = try pipeline.planner.plan(pipeline.spec)
+            let derived = project.deriveChecks()
+            let prefix = try FilePrompts(project: project, checks: derived, renderer: pipeline.renderer, continuesPrefill: true).pagePrefill()
             XCTAssertTrue(prefix.contains("function showAnswer(data) {"), prefix)
             XCTAssertTrue(prefix.contains(#"showError("offline: the server could not be reached.");"#), prefix)
-            let checks = pipeline.derivedChecks().page
+            let checks = derived.page
             // the casual phrasing's refused request is not read by the statement rules (a gap of theirs):
             // the page is checked on the first phrasing only
             guard text == Self.phrasings[0] else { continue }
@@ -742,7 +743,7 @@ final class AskingPageTests: XCTestCase {
             func run(_ html: String) throws -> CheckResult {
                 try html.write(to: dir.appendingPathComponent("templates/index.html"), atomically: true, encoding: .utf8)
                 let r = try Verifier(environment: PythonEnvironment(), renderer: TemplateRenderer())
-                    .verify(project: dir, plan: pipeline.plan, page: checks, wantsJavaScript: true)
+                    .verify(project: dir, plan: project.plan, page: checks, wantsJavaScript: true)
                 return try XCTUnwrap(r.checks.first { $0.name == .javascript })
             }
             let good = try run(body)
