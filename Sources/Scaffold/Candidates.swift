@@ -84,7 +84,7 @@ public struct CandidateScore: Sendable, Codable, Equatable {
 }
 
 extension ProjectBuild {
-    /// The project's files as the pipeline holds them, to put back after a candidate that did worse.
+    /// The project's files as the build holds them, to put back after a candidate that did worse.
     struct ProjectState {
         var contents: [String: String]
         var views: [String]

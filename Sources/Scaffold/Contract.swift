@@ -219,9 +219,12 @@ public enum ContractReader {
             guard named.count == 1, let path = named.first, routes.filter({ $0.path == path }).count == 1,
                   let route = gets.first(where: { $0.path == path }) else { continue }
             var keys: [String] = []
+            // the keys of the answer's own objects: a key of an object nested in another is not one
+            let outer = Set(topLevelKeys(line))
             for pattern in [#""([A-Za-z_][\w-]*)"\s*:"#, #""([A-Za-z_][\w-]*)"\s+(?:key|field|property|attribute)\b"#] {
                 for m in PinnedFacts.matches(pattern, in: line, options: [.caseInsensitive]) {
                     guard let k = m[1], !["error", "errors", "message", "detail", "msg"].contains(k.lowercased()),
+                          !pattern.hasSuffix(":") || outer.contains(k),
                           !route.query.contains(k), !keys.contains(k) else { continue }
                     keys.append(k)
                 }
@@ -229,6 +232,32 @@ public enum ContractReader {
             if !keys.isEmpty { out["GET \(path)", default: []].append(contentsOf: keys.filter { !(out["GET \(path)"] ?? []).contains($0) }) }
         }
         return out
+    }
+
+    /// The keys written `"key":` in `line` that belong to the answer's own objects: the keys of the
+    /// outermost object, or of a list's items when the answer is a list (`[{"name": …}]`), or keys with
+    /// no braces around them at all. A key of an object inside an object is not one
+    /// (`{"books": [{"title": …}]}` gives "books", not "title"). Quoted strings are skipped when
+    /// counting the nesting.
+    static func topLevelKeys(_ line: String) -> [String] {
+        var keys: [String] = []
+        var open: [Unicode.Scalar] = []  // the containers the scan is inside, outermost first
+        var chars = Array(line.unicodeScalars)[...]
+        while let c = chars.popFirst() {
+            switch c {
+            case "{", "[": open.append(c)
+            case "}", "]": _ = open.popLast()
+            case "\"":
+                var text = ""
+                while let d = chars.popFirst(), d != "\"" { if d == "\\" { _ = chars.popFirst() } else { text.unicodeScalars.append(d) } }
+                // a key: the string is followed by a colon, in at most one object
+                let rest = chars.drop { $0 == " " || $0 == "\t" }
+                if rest.first == ":", open.filter({ $0 == "{" }).count <= 1,
+                   text.range(of: #"^[A-Za-z_][\w-]*$"#, options: .regularExpression) != nil { keys.append(text) }
+            default: break
+            }
+        }
+        return keys
     }
 
     /// Lists whose length a query parameter gives: a sentence with a route's URL whose parameter takes a

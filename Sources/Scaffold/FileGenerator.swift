@@ -19,7 +19,7 @@ struct FileGenerator {
     }
 
     /// Generates one file; re-asks when the answer has no usable code (or a .py answer does not parse).
-    /// Generates one file; `round` (repair rounds) varies the seed so a second repair of the same error
+    /// `round` (repair rounds) varies the seed so a second repair of the same error
     /// does not replay the first answer token for token.
     /// `record` is the file's record so far; each ask adds to it (also when no answer is usable).
     func generate(_ file: PlannedFile, prompts: FilePrompts, record: inout FileGenerationRecord?, repairError: String?,

@@ -5,7 +5,8 @@ import Foundation
 /// writes itself (Prefill.swift). A reading of the project; it changes nothing.
 struct FilePrompts {
     let project: Project
-    let checks: DerivedChecks
+    /// the checks verification runs, derived at first use (only prompts of .py and .html files list them)
+    let checks: () -> DerivedChecks
     let renderer: TemplateRenderer
     /// whether the generator continues a prefilled answer (the tool-written parts need it)
     let continuesPrefill: Bool
@@ -128,6 +129,7 @@ struct FilePrompts {
     /// follows "GET /speed?km=0 → status 200" where it misses "A distance of 0 is allowed".
     func acceptance(for path: String) -> [String] {
         guard path.hasSuffix(".py") || path.hasSuffix(".html") else { return [] }
+        let checks = self.checks()
         var lines = checks.page.filter { $0.file == path }.map(\.expectation)
         if path.hasSuffix(".py") || plan.kind == .wtforms {
             lines += checks.behaviour.map(\.expectation)
@@ -136,7 +138,6 @@ struct FilePrompts {
         }
         return Array(lines.prefix(16))
     }
-
 
     /// The extra prompt context of prompts/regen.mustache when `file` is being regenerated, else nil.
     func regenPromptContext(for file: PlannedFile) -> [String: Any]? {

@@ -6,14 +6,13 @@ import Foundation
 /// the checks name (an import, a `global`, a branch that refused what the description allows), never
 /// try variants until the checks pass.
 struct KnownFix: Sendable {
-    let name: String
     let apply: @Sendable (FixSession) throws -> Void
 
     /// The strategies, in the order they are tried.
     static let all: [KnownFix] = [serverStart, pythonNames, javaScriptMethod, refusedValidRequest, crashingGuard, selfReferencingDict, unsortedList, missingTemplate, errorMessageWord, wholeNumber, listAnswer, signRefusals, postFormWithoutRoute]
 
     /// An app.py that never starts its server (`python app.py` exits at once): the start the guide asks for.
-    static let serverStart = KnownFix(name: "serverStart") { s in
+    static let serverStart = KnownFix { s in
         if s.files.contains("app.py"), let source = s.project.contents["app.py"], let fixed = PythonFixes.addServerStart(source, port: s.project.plan.port),
            s.report.checks.contains(where: { $0.name == .serve && $0.status == .failed }) {
             try s.keep(fixed, path: "app.py", what: "app.py: added `app.run(host=\"127.0.0.1\", port=\(s.project.plan.port))` under `if __name__ == \"__main__\":` (the file never started the server)")
@@ -22,7 +21,7 @@ struct KnownFix: Sendable {
 
     /// Per Python file: a NameError for a name used but never imported (`ImportFixer` adds the import), then an
     /// UnboundLocalError (a GET view gets a local of its own, any other function `global`).
-    static let pythonNames = KnownFix(name: "pythonNames") { s in
+    static let pythonNames = KnownFix { s in
         for path in s.files.sorted() where path.hasSuffix(".py") {
             let failures = s.report.checks.filter { $0.status == .failed }.flatMap(\.failures).filter { $0.file == path }
             if let name = failures.lazy.compactMap({ PinnedFacts.matches(#"NameError: name '([A-Za-z_]\w*)' is not defined"#, in: $0.message, options: []).first?[1] }).first,
@@ -54,7 +53,7 @@ struct KnownFix: Sendable {
 
     /// A JavaScript method called on a Python value (`s.contains(x)`, `items.push(x)`): the Python spelling,
     /// for the method the AttributeError names.
-    static let javaScriptMethod = KnownFix(name: "javaScriptMethod") { s in
+    static let javaScriptMethod = KnownFix { s in
         for path in s.files.sorted() where path.hasSuffix(".py") {
             let messages = s.report.checks.filter { $0.status == .failed }.flatMap(\.failures).map(\.message).joined(separator: "\n")
             for m in PinnedFacts.matches(#"AttributeError: '(\w+)' object has no attribute '(\w+)'"#, in: messages, options: []) {
@@ -68,7 +67,7 @@ struct KnownFix: Sendable {
 
     /// A request the description says is valid, refused by an `if` that answers 4xx: app.py without that `if`
     /// (a model-written app.py, or the model's views in the tool's).
-    static let refusedValidRequest = KnownFix(name: "refusedValidRequest") { s in
+    static let refusedValidRequest = KnownFix { s in
         guard s.project.skeleton == .none || !s.project.extraViews.isEmpty else { return }
         for failure in s.report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
             guard let source = s.project.contents["app.py"],
@@ -81,7 +80,7 @@ struct KnownFix: Sendable {
 
     /// A guard that can only crash: `if not math.isfinite(x):` on a value that is not a number (a date, a
     /// text) raises a TypeError every time it runs, so it never guarded anything; removed.
-    static let crashingGuard = KnownFix(name: "crashingGuard") { s in
+    static let crashingGuard = KnownFix { s in
         guard s.project.skeleton == .none || !s.project.extraViews.isEmpty else { return }
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
         where failure.message.contains("TypeError: must be real number, not") {
@@ -97,7 +96,7 @@ struct KnownFix: Sendable {
 
     /// A dict literal that reads the name it is assigned to (None there): its first value gets a name of its
     /// own.
-    static let selfReferencingDict = KnownFix(name: "selfReferencingDict") { s in
+    static let selfReferencingDict = KnownFix { s in
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
         where failure.file == "app.py" && failure.message.range(of: #"TypeError: .*'NoneType'|NameError: name '\w+' is not defined|UnboundLocalError"#, options: .regularExpression) != nil {
             guard s.project.skeleton == .none, let source = s.project.contents["app.py"], let last = FailureTrace.tracedLines(failure.message, file: "app.py").last,
@@ -108,7 +107,7 @@ struct KnownFix: Sendable {
     }
 
     /// A list the description says is in order, answered out of order: the view sorts it.
-    static let unsortedList = KnownFix(name: "unsortedList") { s in
+    static let unsortedList = KnownFix { s in
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
             guard let m = PinnedFacts.matches(#""(\w+)" is (\[[^\n]*\]), which is not in (ascending|descending) order"#, in: failure.message, options: []).first,
                   let key = m[1], let shown = m[2], let order = m[3], let source = s.project.contents["app.py"] else { continue }
@@ -122,7 +121,7 @@ struct KnownFix: Sendable {
 
     /// A view that renders a template the project does not have, where it has exactly one: that one (the 1.5B
     /// rendered index.html for the home page of a project whose one page was search.html).
-    static let missingTemplate = KnownFix(name: "missingTemplate") { s in
+    static let missingTemplate = KnownFix { s in
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" && s.project.skeleton == .none {
             guard let missing = PinnedFacts.matches(#"TemplateNotFound: ([\w./-]+\.html)"#, in: failure.message, options: []).first?[1],
                   let source = s.project.contents["app.py"] else { continue }
@@ -138,7 +137,7 @@ struct KnownFix: Sendable {
 
     /// An error message without the word the description says each contains: the description's own example
     /// message.
-    static let errorMessageWord = KnownFix(name: "errorMessageWord") { s in
+    static let errorMessageWord = KnownFix { s in
         for failure in s.report.checks.filter({ $0.name == .behaviour && $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
             guard let word = PinnedFacts.matches(#"answered 4\d\d\b[^\n]*: the answer does not show "([^"\n]+)""#, in: failure.message, options: []).first?[1],
                   let example = BehaviourRules.exampleMessage(s.project.spec.description, containing: word),
@@ -150,7 +149,7 @@ struct KnownFix: Sendable {
 
     /// A decimal the description refuses (a whole number is asked for), accepted because the view reads it with
     /// float(). After `errorMessageWord`: a refused decimal answers with one of the messages.
-    static let wholeNumber = KnownFix(name: "wholeNumber") { s in
+    static let wholeNumber = KnownFix { s in
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures) where failure.file == "app.py" {
             guard let m = PinnedFacts.matches(#"^GET (\S+) answered 2\d\d\b[^\n]*expected status 4\d\d"#, in: failure.message, options: [.anchorsMatchLines]).first,
                   let url = m[1], let source = s.project.contents["app.py"] else { continue }
@@ -164,7 +163,7 @@ struct KnownFix: Sendable {
     }
 
     /// A list the description asks for, answered inside an object of one key: the list itself.
-    static let listAnswer = KnownFix(name: "listAnswer") { s in
+    static let listAnswer = KnownFix { s in
         for failure in s.report.checks.filter({ $0.status == .failed }).flatMap(\.failures)
         where failure.file == "app.py" && failure.message.contains("expected a JSON list") {
             guard let source = s.project.contents["app.py"], let last = FailureTrace.tracedLines(failure.message, file: "app.py").last,
@@ -177,7 +176,7 @@ struct KnownFix: Sendable {
 
     /// A page that answers 0 or a negative number like a non-number, where the description calls only non-
     /// numeric input invalid: its conditions without the comparisons with 0.
-    static let signRefusals = KnownFix(name: "signRefusals") { s in
+    static let signRefusals = KnownFix { s in
         for failure in s.report.checks.filter({ $0.name == .javascript && $0.status == .failed }).flatMap(\.failures)
         where failure.message.contains("the same as for the invalid input") {
             guard let path = failure.file, let source = s.project.contents[path] else { continue }
@@ -191,7 +190,7 @@ struct KnownFix: Sendable {
     /// A page's form that posts where the app answers only GET, on a page the description wants no work done in
     /// the browser for, in an app that reads no posted form anywhere and plans no POST there (a form meant to
     /// be sent is the app's to fix): the form sends with GET.
-    static let postFormWithoutRoute = KnownFix(name: "postFormWithoutRoute") { s in
+    static let postFormWithoutRoute = KnownFix { s in
         let readsPosts = s.project.contents["app.py"].map { $0.range(of: #"request\.form\b|request\.method\s*==\s*["']POST["']|validate_on_submit"#, options: .regularExpression) != nil } ?? false
         for failure in s.report.checks.filter({ $0.name == .pins && $0.status == .failed }).flatMap(\.failures)
         where !failure.message.contains("in the browser") && !readsPosts {
@@ -212,7 +211,8 @@ final class FixSession {
     unowned let build: ProjectBuild
     let dir: URL
     let verifier: Verifier
-    /// the files the round may change
+    /// the files verification blamed (the fixes of imports, names and the server start change only
+    /// these; the others edit app.py or a page wherever the failure points)
     let files: Set<String>
     private(set) var report: VerificationReport
 

@@ -181,11 +181,13 @@ public final class Pipeline {
         } else {
             say("verify", "skipped (--no-verify)")
         }
+        let checks = build.derivedChecks()
         let project = build.project
+        let checkedSomething = Project.checkedSomething(checks)
         let verifyLine: String
         if let r = report {
-            verifyLine = (r.passed ? "\(project.checkedSomething ? "passed" : "unchecked: runs, but nothing the description states could be checked") (\(r.checks.filter { $0.status == .passed }.map(\.name.rawValue).joined(separator: ", ")))"
-                : "failed (\(r.failedNames.joined(separator: ", ")))") + "; " + project.coverageText
+            verifyLine = (r.passed ? "\(checkedSomething ? "passed" : "unchecked: runs, but nothing the description states could be checked") (\(r.checks.filter { $0.status == .passed }.map(\.name.rawValue).joined(separator: ", ")))"
+                : "failed (\(r.failedNames.joined(separator: ", ")))") + "; " + Project.coverageText(checks, contract: project.contract)
         } else { verifyLine = "skipped (--no-verify)" }
         try build.writer.writeMeta(project, in: temp, verification: report, rounds: rounds)
 
@@ -206,7 +208,7 @@ public final class Pipeline {
 
         let files = ProjectWriter.listFiles(target)
         // exit 0 claims that the app does what the description says: only with evidence of it
-        let exit: Int32 = !(report?.passed ?? true) ? 1 : (report != nil && !project.checkedSomething ? 4 : 0)
+        let exit: Int32 = !(report?.passed ?? true) ? 1 : (report != nil && !checkedSomething ? 4 : 0)
         let venvHint = options.pythonEnvironment.isReady ? options.pythonEnvironment.python : "python3"
         return NewReport(directory: target.path, projectName: spec.projectName, kind: project.plan.kind.rawValue, planSource: project.plan.source,
                          files: files, verification: verifyLine, checks: report?.checks ?? [], repairRounds: rounds,

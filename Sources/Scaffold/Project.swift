@@ -29,7 +29,8 @@ struct Project {
     var regenRequest: RegenRequest?
     /// best-of-N: the score of every candidate verification tried, in order (`.deepcoder/generation.json`)
     var candidateScores: [CandidateScore] = []
-    /// the checks verification runs, derived once plan and contract are final (`derivedChecks`)
+    /// the checks verification runs, derived at first use (`ProjectBuild.derivedChecks`); templates
+    /// planned after that (`planRenderedTemplates`) do not change them
     var checks: DerivedChecks?
 
     init(spec: ProjectSpec, plan: ProjectPlan, contract: Contract) {
@@ -164,8 +165,7 @@ extension Project {
 
     /// How much of what the description states verification checked, e.g. "6 stated behaviours and
     /// 3 page uses checked; 1 contract statement not checked".
-    var coverageText: String {
-        let c = checks ?? ([], [])  // derived before verification (`ProjectBuild.derivedChecks`)
+    static func coverageText(_ c: DerivedChecks, contract: Contract) -> String {
         var parts: [String] = []
         if !c.behaviour.isEmpty { parts.append("\(c.behaviour.count) stated behaviour\(c.behaviour.count == 1 ? "" : "s")") }
         if !c.page.isEmpty { parts.append("\(c.page.count) page use\(c.page.count == 1 ? "" : "s")") }
@@ -176,7 +176,7 @@ extension Project {
     }
 
     /// Whether verification checked at least one thing the description states (a request, a page use).
-    var checkedSomething: Bool { let c = checks ?? ([], []); return !c.behaviour.isEmpty || !c.page.isEmpty }
+    static func checkedSomething(_ c: DerivedChecks) -> Bool { return !c.behaviour.isEmpty || !c.page.isEmpty }
 
     /// Parameter types for the probes: the contract's, then the description's own syntax.
     var parameterTypes: [String: Contract.ValueType] {

@@ -30,9 +30,11 @@ final class ProjectBuild {
         return c
     }
 
-    /// The prompts for the project as it is now.
+    /// The prompts for the project as it is now. Their checks are derived when a prompt first lists
+    /// them (`derivedChecks`, which marks what they cover in the contract).
     var prompts: FilePrompts {
-        FilePrompts(project: project, checks: derivedChecks(), renderer: renderer, continuesPrefill: generator.continuesPrefill)
+        FilePrompts(project: project, checks: { [unowned self] in self.derivedChecks() }, renderer: renderer,
+                    continuesPrefill: generator.continuesPrefill)
     }
 
     var fileGenerator: FileGenerator {
@@ -127,7 +129,6 @@ final class ProjectBuild {
         }
         say("skeleton", "app.py from the template (\(what))")
     }
-
 
     func runVerification(_ verifier: Verifier, _ dir: URL) throws -> VerificationReport {
         let checks = derivedChecks()

@@ -134,6 +134,7 @@ public enum Regenerator {
 
     public static func regenerate(in dir: URL, generator: any TextGenerator, options: RegenOptions,
                                   progress: @escaping (String) -> Void = { _ in }) throws -> RegenOutcome {
+        let say = Pipeline.stages(progress, from: Date())
         guard !options.files.isEmpty else { throw ScaffoldError.usage("name at least one file to regenerate, e.g. `deepcoder regen app.py`") }
         let fm = FileManager.default
         // spec and plan
@@ -183,7 +184,6 @@ public enum Regenerator {
         var current: [String: String] = [:]
         for p in named { current[p] = project.contents[p] }
         project.regenRequest = RegenRequest(files: Set(named), instruction: options.instruction, current: current)
-        let say = Pipeline.stages(progress, from: Date())
         let build = ProjectBuild(project, generator: generator, options: newOptions, renderer: renderer,
                                  asker: ModelAsker(generator: generator, say: say), say: say)
         let order = plan.generatedFiles.map(\.path).filter { named.contains($0) }

@@ -430,8 +430,6 @@ extension PythonFixes {
         return nil
     }
 
-    /// `source` with `global name` as the first statement of the function holding `faultLine`, when
-    /// `name` is assigned at module level; nil otherwise.
     /// A view that reads but never changes stored data (it answers GET and reads no posted form or JSON)
     /// and assigns a module-level name it also reads (`items = [i for i in items if …]`, an
     /// UnboundLocalError): its assignments go to a local of its own (`view_items`). The right-hand side
@@ -488,6 +486,8 @@ extension PythonFixes {
         return live.isEmpty ? nil : (lines.joined(separator: "\n"), local)
     }
 
+    /// `source` with `global name` as the first statement of the function holding `faultLine`, when
+    /// `name` is assigned at module level; nil otherwise.
     static func addGlobal(_ name: String, source: String, faultLine: Int) -> String? {
         var lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count,

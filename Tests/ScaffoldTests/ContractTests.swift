@@ -757,4 +757,24 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(ContractReader.answerKeys("POST /log with {\"entry\": \"text\"} answers {\"id\": 1}", routes: routes), [:])
         XCTAssertEqual(ContractReader.answerKeys("GET /speedy gives {\"fast\": true}", routes: [routes[0]]), [:])
     }
+
+    /// Keys of an object nested in the answer's object are not the answer's own keys: the answer must
+    /// not be asked to carry them at its top level.
+    func testNestedKeysAreNotAnswerKeys() {
+        let routes = [PlannedRoute(method: "GET", path: "/api/books", purpose: "", query: ["n"]),
+                      PlannedRoute(method: "GET", path: "/api/shelf", purpose: "", query: [])]
+        let phrasings = [
+            #"GET /api/books?n=<int> answers {"books": [{"title": "…", "pages": 120}], "count": n}"#,
+            #"/api/books?n=3 should give json like { "books" : [ { "title" : "x", "pages" : 1 } ] , "count" : 3 }"#,
+        ]
+        for text in phrasings {
+            XCTAssertEqual(ContractReader.answerKeys(text, routes: routes), ["GET /api/books": ["books", "count"]], text)
+        }
+        // an answer that is a list: its items' keys (what stored records keep); a nested object's keys are its own
+        XCTAssertEqual(ContractReader.answerKeys(#"GET /api/shelf returns [{"id": 1, "title": "a"}]"#, routes: routes), ["GET /api/shelf": ["id", "title"]])
+        XCTAssertEqual(ContractReader.answerKeys(#"GET /api/shelf returns {"owner": {"name": "x"}, "size": 2}"#, routes: routes),
+                       ["GET /api/shelf": ["owner", "size"]])
+        // a quoted colon inside a value is not a key
+        XCTAssertEqual(ContractReader.topLevelKeys(#"{"note": "a: b", "ok": true}"#), ["note", "ok"])
+    }
 }

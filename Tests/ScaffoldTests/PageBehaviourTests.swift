@@ -357,7 +357,8 @@ final class PageBehaviourTests: XCTestCase {
         for text in phrasings {
             let pipeline = Pipeline(generator: ScriptedGenerator(answers: [plan]), options: NewOptions(description: text, workingDirectory: FileManager.default.temporaryDirectory))
             var project = try pipeline.planner.plan(pipeline.spec)
-            let html = try FilePrompts(project: project, checks: project.deriveChecks(), renderer: pipeline.renderer, continuesPrefill: true).pagePrefill()
+            let derived = project.deriveChecks()
+            let html = try FilePrompts(project: project, checks: { derived }, renderer: pipeline.renderer, continuesPrefill: true).pagePrefill()
             XCTAssertTrue(html.contains(#"<table id="squares" class="output"><tbody></tbody></table>"#), "\(text)\n\(html)")
             XCTAssertTrue(html.contains(#"<ul id="notes" class="output"></ul>"#), "\(text)\n\(html)")
             XCTAssertTrue(html.contains(#"<div id="problem" class="output"></div>"#), "\(text)\n\(html)")

@@ -720,7 +720,7 @@ final class AskingPageTests: XCTestCase {
             let pipeline = Pipeline(generator: ScriptedGenerator(answers: [Self.plan]), options: NewOptions(description: text, workingDirectory: FileManager.default.temporaryDirectory))
             var project = try pipeline.planner.plan(pipeline.spec)
             let derived = project.deriveChecks()
-            let prefix = try FilePrompts(project: project, checks: derived, renderer: pipeline.renderer, continuesPrefill: true).pagePrefill()
+            let prefix = try FilePrompts(project: project, checks: { derived }, renderer: pipeline.renderer, continuesPrefill: true).pagePrefill()
             XCTAssertTrue(prefix.contains("function showAnswer(data) {"), prefix)
             XCTAssertTrue(prefix.contains(#"showError("offline: the server could not be reached.");"#), prefix)
             let checks = derived.page
