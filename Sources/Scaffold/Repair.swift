@@ -486,12 +486,45 @@ extension PythonFixes {
         return live.isEmpty ? nil : (lines.joined(separator: "\n"), local)
     }
 
+    /// Functions that update a module-level name in place (`count += 1`) but never assign it otherwise,
+    /// take it as a parameter, loop over it or declare it `global`: to Python the name is then local
+    /// to the function, and the update raises an UnboundLocalError every time it runs. Each such
+    /// function gets `global name` (nothing a working function does can change by it). nil when
+    /// there is none.
+    public static func missingGlobals(_ source: String) -> (source: String, added: [String])? {
+        var text = source
+        var added: [String] = []
+        var tried = Set<String>()
+        scan: while added.count < 20 {
+            let lines = text.components(separatedBy: "\n")
+            for (i, line) in lines.enumerated() {
+                guard let name = PinnedFacts.matches(#"^\s+([A-Za-z_]\w*)\s*(?:\+|-|\*|/|//|%|\*\*|\||&|\^)=(?!=)"#, in: line, options: []).first?[1],
+                      let def = enclosingDef(lines, of: i), !tried.contains("\(def):\(name)"),
+                      lines.contains(where: { $0.range(of: "^" + name + #"\s*(?::[^=]*)?=(?!=)"#, options: .regularExpression) != nil }) else { continue }
+                tried.insert("\(def):\(name)")
+                let n = NSRegularExpression.escapedPattern(for: name)
+                let head = lines[def]
+                let body = lines[(def + 1)...].prefix { indent($0) > indent(head) || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+                let binds = #"^\s*(?:"# + n + #"\s*(?::[^=]*)?=(?!=)|(?:global|nonlocal)\b.*\b"# + n + #"\b|for\b.*\b"# + n + #"\b.*\bin\b|with\b.*\bas\s+"# + n + #"\b)"#
+                guard head.range(of: #"\(.*\b"# + n + #"\b.*\)"#, options: .regularExpression) == nil,
+                      !body.contains(where: { $0.range(of: binds, options: .regularExpression) != nil }),
+                      let fixed = addGlobal(name, source: text, faultLine: i + 1) else { continue }
+                let function = PinnedFacts.matches(#"def\s+([A-Za-z_]\w*)"#, in: head, options: []).first?[1] ?? "a function"
+                added.append("`global \(name)` in \(function)()")
+                text = fixed
+                continue scan
+            }
+            break
+        }
+        return added.isEmpty ? nil : (text, added)
+    }
+
     /// `source` with `global name` as the first statement of the function holding `faultLine`, when
     /// `name` is assigned at module level; nil otherwise.
     static func addGlobal(_ name: String, source: String, faultLine: Int) -> String? {
         var lines = source.components(separatedBy: "\n")
         guard faultLine >= 1, faultLine <= lines.count,
-              lines.contains(where: { $0.range(of: "^" + name + #"\s*="#, options: .regularExpression) != nil }) else { return nil }
+              lines.contains(where: { $0.range(of: "^" + name + #"\s*(?::[^=]*)?=(?!=)"#, options: .regularExpression) != nil }) else { return nil }
         guard let i = enclosingDef(lines, of: faultLine - 1), i + 1 < lines.count else { return nil }
         var body = i + 1
         while body < lines.count, lines[body].trimmingCharacters(in: .whitespaces).isEmpty { body += 1 }

@@ -405,6 +405,14 @@ extension ProjectBuild {
             say("page", "\(path): " + fixed.changed.joined(separator: "; "))
             try store(fixed.source, path: path, in: dir)
         }
+        // a module-level name updated in place by a function that never declares it `global`: it always
+        // raises an UnboundLocalError there (the tool's app.py keeps the model's views apart: not those)
+        for path in project.contents.keys.sorted() where path.hasSuffix(".py") && (path != "app.py" || project.skeleton == .none) {
+            guard let source = project.contents[path], let fixed = PythonFixes.missingGlobals(source) else { continue }
+            say("python", "\(path): " + fixed.added.joined(separator: "; ") + " (the function updates the module's value)")
+            project.contents[path] = fixed.source
+            try write(fixed.source, path: path, in: dir)
+        }
         // an e-mail check that asks DNS (offline it refuses good addresses, or raises): asked without DNS
         for path in project.contents.keys.sorted() where path.hasSuffix(".py") {
             guard let source = project.contents[path], let fixed = PythonFixes.offlineEmailCheck(source) else { continue }

@@ -658,7 +658,8 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("templates/visit.html: <form method=\"post\" action=\"/visit\">") }, lines.joined(separator: "\n"))
     }
 
-    /// An UnboundLocalError from a module-level counter is fixed without asking the model again.
+    /// A module-level counter updated without `global` is fixed before verification, without asking the
+    /// model again.
     func testMissingGlobalIsFixedBeforeAskingTheModel() throws {
         try requireVenv()
         let app = """
@@ -694,7 +695,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(report.exitCode, 0, report.checks.map { "\($0.name): \($0.status) \($0.failures)" }.joined(separator: "\n"))
         let written = try String(contentsOf: work.appendingPathComponent("project/app.py"), encoding: .utf8)
         XCTAssertTrue(written.contains("def create():\n    global next_id\n    data = "), written)
-        XCTAssertTrue(lines.contains { $0.contains("app.py: added `global next_id` to the function at line 11") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.contains("app.py: `global next_id` in create() (the function updates the module's value)") }, lines.joined(separator: "\n"))
     }
 
     /// `if not math.isfinite(d):` on a date raises a TypeError every time: the known fix removes that
@@ -885,6 +886,46 @@ final class PipelineTests: XCTestCase {
         XCTAssertNil(PythonFixes.addGlobal("counter", source: src, faultLine: 7), "not a module-level name")
         let fixed = PythonFixes.addGlobal("next_id", source: src, faultLine: 7)!
         XCTAssertNil(PythonFixes.addGlobal("next_id", source: fixed, faultLine: 8), "already global")
+    }
+
+    /// A function that updates a module-level name in place and never binds it otherwise gets `global`;
+    /// one that binds the name itself (a plain assignment, a parameter, a loop, `global`) is left alone.
+    func testMissingGlobalsAreFoundWithoutAFailure() throws {
+        let src = """
+        stock = {}
+        total = 0
+        visits: int = 0
+
+        def restock(n):
+            stock["x"] = n
+            total += n
+            return total
+
+        def count():
+            visits += 1
+
+        def local_sum(values):
+            total = 0
+            for v in values:
+                total += v
+            return total
+
+        def shadowed(total):
+            total += 1
+            return total
+
+        def declared():
+            global total
+            total -= 1
+        """
+        let fixed = try XCTUnwrap(PythonFixes.missingGlobals(src))
+        XCTAssertEqual(fixed.added, ["`global total` in restock()", "`global visits` in count()"])
+        XCTAssertTrue(fixed.source.contains("def restock(n):\n    global total\n    stock[\"x\"] = n"), fixed.source)
+        XCTAssertTrue(fixed.source.contains("def count():\n    global visits\n    visits += 1"), fixed.source)
+        XCTAssertTrue(fixed.source.contains("def local_sum(values):\n    total = 0"), fixed.source)
+        XCTAssertTrue(fixed.source.contains("def shadowed(total):\n    total += 1"), fixed.source)
+        XCTAssertNil(PythonFixes.missingGlobals(fixed.source), "nothing left to add")
+        XCTAssertNil(PythonFixes.missingGlobals("def f():\n    n = 0\n    n += 1\n"), "no module-level name")
     }
 
     func testResumePrefixStopsAtTheFunctionHoldingTheFault() {
