@@ -15,20 +15,20 @@ PAGE = r"""<!DOCTYPE html>
     </style>
 </head>
 <body>
-    <h1>Calculate Area</h1>
+    <h1>Calculate Circle Area</h1>
     <label for="radius">Radius</label>
     <input id="radius" name="radius">
     <button id="calculate" type="button">Calculate</button>
     <div id="area" class="output"></div>
     <script>
         document.getElementById("calculate").addEventListener("click", function () {
-            const radius = parseFloat(document.getElementById("radius").value.trim());
-            if (isNaN(radius) || !isFinite(radius) || radius < 0) {
-                document.getElementById("area").textContent = "Invalid radius";
-                return;
+            const radius = parseFloat(document.getElementById("radius").value);
+            if (isNaN(radius) || !isFinite(radius) || radius <= 0) {
+                document.getElementById("area").textContent = "Invalid radius. Please enter a positive number.";
+            } else {
+                const area = Math.PI * radius * radius;
+                document.getElementById("area").textContent = `Area: ${area.toFixed(2)}`;
             }
-            const area = Math.PI * Math.pow(radius, 2);
-            document.getElementById("area").textContent = area.toFixed(2);
         });
     </script>
 </body>
