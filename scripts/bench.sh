@@ -3,7 +3,7 @@
 #
 #   scripts/bench.sh [--models "smollm2-135m-instruct qwen2.5-coder-0.5b-instruct"] [--threads "1 2"]
 #                    [--pp 512] [--tg 64] [--reps 3] [--write docs/PERFORMANCE.md] [--build-only]
-#                    [--skip-deepcoder]
+#                    [--skip-deepcoder] [--busy "0 1 2"]
 #
 # llama-bench is built once from the llama-cpp-python==0.3.36 sdist (the same llama.cpp that made
 # the reference fixtures) and cached under ${DEEPCODER_HOME:-~/.cache/deepcoder}/llama-bench-0.3.36/.
@@ -12,6 +12,9 @@
 # latency after the prompt, and the fraction of the measured memory read bandwidth its generation uses.
 # Drafted decoding after real prompts (deepcoder bench --prompt-file F --draft ngram) against plain
 # decoding and llama-bench at the same depth: scripts/draft_bench.sh, which uses the llama-bench built here.
+# --busy "0 1 2" runs every measurement again with that many busy processes beside it (each a shell loop
+# that spins one core, at the same priority), and adds a table of the speed each tool keeps under that load
+# (its figure with B busy processes divided by its figure with none, from the same run).
 set -euo pipefail
 
 LLAMA_CPP_PY_VERSION=0.3.36
@@ -29,11 +32,12 @@ THREADS="2"
 WRITE=""
 BUILD_ONLY=0
 SKIP_DEEPCODER=0
+BUSY="0"
 PP=512
 TG=64
 REPS=3
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
         --write) WRITE="$2"; shift 2 ;;
         --build-only) BUILD_ONLY=1; shift ;;
         --skip-deepcoder) SKIP_DEEPCODER=1; shift ;;
+        --busy) BUSY="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -52,6 +57,9 @@ done
 
 log() { echo "bench.sh: $*" >&2; }
 die() { echo "bench.sh: error: $*" >&2; exit 1; }
+for b in $BUSY; do
+    case "$b" in ''|*[!0-9]*) die "--busy takes counts of busy processes, such as \"0 1 2\"; got '$b'" ;; esac
+done
 
 # ---------------------------------------------------------------------------------------------
 # 1. llama-bench, built once.
@@ -221,24 +229,74 @@ TABLE="$JSON_TMP/table.md"
     echo "CPU: $cpu_model ($(nproc) cores); flags: ${cpu_flags:-unknown}"
     echo "llama.cpp: llama-bench from llama-cpp-python $LLAMA_CPP_PY_VERSION (GGML_NATIVE=ON); $REPS repetitions; tokens/s"
     echo
-    echo "| model | threads | llama.cpp pp$PP | deepcoder pp$PP | ratio | llama.cpp tg$TG | deepcoder tg$TG | ratio | deepcoder first token after $PP tokens (ms) | read bandwidth (GB/s) | tg share of it |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| model | threads | busy processes | llama.cpp pp$PP | deepcoder pp$PP | ratio | llama.cpp tg$TG | deepcoder tg$TG | ratio | deepcoder first token after $PP tokens (ms) | read bandwidth (GB/s) | tg share of it |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$TABLE"
+ROWS="$JSON_TMP/rows.tsv"; : >"$ROWS"
+
+# Busy processes: each spins one core in a shell loop until killed.
+BUSY_PIDS=()
+start_busy() { # COUNT
+    local i
+    for ((i = 0; i < $1; i++)); do
+        bash -c 'while :; do :; done' &
+        BUSY_PIDS+=($!)
+    done
+    if [ "$1" -gt 0 ]; then sleep 1; fi
+}
+stop_busy() {
+    if [ ${#BUSY_PIDS[@]} -gt 0 ]; then
+        kill "${BUSY_PIDS[@]}" 2>/dev/null || true
+        wait "${BUSY_PIDS[@]}" 2>/dev/null || true
+    fi
+    BUSY_PIDS=()
+}
+trap 'stop_busy; rm -rf "$JSON_TMP"' EXIT
 
 for m in $MODELS; do
     file="$(resolve_model "$m")"
     [ -n "$file" ] && [ -f "$file" ] || die "model '$m' is not installed (deepcoder models pull $m) and is not a file"
     label="$m"; [ -f "$m" ] && label="$(basename "$m")"
     for t in $THREADS; do
-        log "benchmarking $label with $t thread(s)"
+      for b in $BUSY; do
+        log "benchmarking $label with $t thread(s) and $b busy process(es)"
         l_pp=""; l_tg=""; d_pp=""; d_tg=""; d_ft=""; d_bw=""; d_fr=""
+        start_busy "$b"
         read -r l_pp l_tg < <(llama_numbers "$file" "$t") || true
         read -r d_pp d_tg d_ft d_bw d_fr < <(deepcoder_numbers "$file" "$t") || true
+        stop_busy
         l_pp="${l_pp:--}"; l_tg="${l_tg:--}"; d_pp="${d_pp:--}"; d_tg="${d_tg:--}"
         d_ft="${d_ft:--}"; d_bw="${d_bw:--}"; d_fr="${d_fr:--}"
-        echo "| $label | $t | $l_pp | $d_pp | $(ratio "$d_pp" "$l_pp") | $l_tg | $d_tg | $(ratio "$d_tg" "$l_tg") | $d_ft | $d_bw | $d_fr |" >>"$TABLE"
+        echo "| $label | $t | $b | $l_pp | $d_pp | $(ratio "$d_pp" "$l_pp") | $l_tg | $d_tg | $(ratio "$d_tg" "$l_tg") | $d_ft | $d_bw | $d_fr |" >>"$TABLE"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$t" "$b" "$l_pp" "$d_pp" "$l_tg" "$d_tg" >>"$ROWS"
+      done
     done
 done
+
+# With --busy: the share of its own quiet figure each tool keeps with B busy processes beside it.
+if [ "$(echo $BUSY | wc -w)" -gt 1 ]; then
+    "$PYTHON" - "$ROWS" "$PP" "$TG" >>"$TABLE" <<'EOF'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+pp, tg = sys.argv[2], sys.argv[3]
+quiet = {(r[0], r[1]): r for r in rows if r[2] == "0"}
+def keep(a, b):
+    try:
+        return "%.2f" % (float(a) / float(b))
+    except (ValueError, ZeroDivisionError):
+        return "-"
+print()
+print("Speed kept under load (the figure with B busy processes divided by the figure with none, same run):")
+print()
+print(f"| model | threads | busy processes | llama.cpp keeps (pp{pp}) | deepcoder keeps (pp{pp}) | llama.cpp keeps (tg{tg}) | deepcoder keeps (tg{tg}) |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for r in rows:
+    q = quiet.get((r[0], r[1]))
+    if r[2] == "0" or q is None:
+        continue
+    print(f"| {r[0]} | {r[1]} | {r[2]} | {keep(r[3], q[3])} | {keep(r[4], q[4])} | {keep(r[5], q[5])} | {keep(r[6], q[6])} |")
+EOF
+fi
 
 cat "$TABLE"
 

@@ -35,20 +35,17 @@ final class GenerationJob: @unchecked Sendable {
         case .text: break
         }
     }
-
-    /// Jobs with equal keys can be decoded together by `LanguageModel.generate(prompts:samplings:)`: each
-    /// sequence samples with its own request's settings and seed, and a sequence's logits in a batch are
-    /// those it gets alone, so every request gets exactly its answer alone, whatever the load. The
-    /// batch shares one length and one set of stops; constrained requests run alone.
-    var batchKey: String? {
-        guard options.grammar == nil else { return nil }
-        return "\(options.maxTokens)|\(options.stopStrings)"
-    }
 }
 
-/// The one owner of the model: a thread that runs jobs in the order they came (the engine is not
-/// thread-safe). With `parallel` > 1 it takes up to `parallel` waiting jobs that can share a batch
-/// (`GenerationJob.batchKey`) and decodes them together; other jobs run one at a time, first come first served.
+/// The one owner of the model: a thread that runs the jobs (the engine is not thread-safe), first come
+/// first served.
+/// - `parallel` 1: one job at a time (`LanguageModel.generate(prompt:)`).
+/// - `parallel` N > 1: continuous batching. Up to N jobs decode together in one `BatchDecoder`, one
+///   forward pass per step for all of them; a job that arrives while others decode joins the batch at
+///   the next step when a slot is free, and a job that finishes or whose request went away leaves it at
+///   once (its cache freed). Each sequence samples with its own request's settings and seed, and its
+///   logits in a batch are those it gets alone, so every request gets exactly its answer alone, whatever
+///   the load.
 final class GenerationQueue: @unchecked Sendable {
     let model: LanguageModel
     let parallel: Int
@@ -60,7 +57,9 @@ final class GenerationQueue: @unchecked Sendable {
     init(model: LanguageModel, parallel: Int) {
         self.model = model
         self.parallel = max(1, parallel)
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { [unowned self] in
+            if self.parallel > 1 { self.batchedLoop() } else { self.loop() }
+        }
         thread.name = "deepcoder.generation"
         thread.stackSize = 8 << 20
         thread.start()
@@ -83,52 +82,82 @@ final class GenerationQueue: @unchecked Sendable {
         }
     }
 
+    /// One job at a time.
     private func loop() {
         while true {
-            let batch: [GenerationJob] = condition.withLock {
+            let job: GenerationJob = condition.withLock {
                 while waiting.isEmpty { condition.wait() }
-                let first = waiting.removeFirst()
-                var batch = [first]
-                if parallel > 1, let key = first.batchKey {
-                    var i = 0
-                    while i < waiting.count, batch.count < parallel {
-                        if waiting[i].batchKey == key { batch.append(waiting.remove(at: i)) } else { i += 1 }
-                    }
-                }
-                running = batch.count
-                return batch
+                running = 1
+                return waiting.removeFirst()
             }
-            run(batch)
+            run(job)
             condition.withLock { running = 0 }
         }
     }
 
-    private func run(_ jobs: [GenerationJob]) {
+    private func run(_ job: GenerationJob) {
         // a request that went away while it waited is not run at all
-        for job in jobs where job.isCancelled { job.send(.failed("cancelled")) }
-        countCancelled(jobs.filter(\.isCancelled).count)
-        let live = jobs.filter { !$0.isCancelled }
-        guard !live.isEmpty else { return }
+        guard !job.isCancelled else {
+            job.send(.failed("cancelled"))
+            countCancelled(1)
+            return
+        }
         do {
-            if live.count == 1 {
-                let job = live[0]
-                let result = try model.generate(prompt: job.prompt, options: job.options) { text in
-                    job.send(.text(text))
-                    return !job.isCancelled
-                }
-                if result.stopReason == .cancelled { countCancelled(1) }
-                job.send(.finished(result))
-            } else {
-                let results = try model.generate(prompts: live.map(\.prompt), options: live[0].options,
-                                                 samplings: live.map(\.options.sampling)) { i, text in
-                    live[i].send(.text(text))
-                    return !live[i].isCancelled
-                }
-                countCancelled(results.filter { $0.stopReason == .cancelled }.count)
-                for (job, result) in zip(live, results) { job.send(.finished(result)) }
+            let result = try model.generate(prompt: job.prompt, options: job.options) { text in
+                job.send(.text(text))
+                return !job.isCancelled
             }
+            if result.stopReason == .cancelled { countCancelled(1) }
+            job.send(.finished(result))
         } catch {
-            for job in live { job.send(.failed("\(error)")) }
+            job.send(.failed("\(error)"))
+        }
+    }
+
+    /// Continuous batching: between two steps of the batch, jobs that went away leave it and waiting jobs
+    /// join it, oldest first, up to `parallel`.
+    private func batchedLoop() {
+        let batch = BatchDecoder(model)
+        var jobs: [Int: GenerationJob] = [:]
+        while true {
+            let joining: [GenerationJob] = condition.withLock {
+                while waiting.isEmpty && jobs.isEmpty { condition.wait() }
+                let n = min(waiting.count, parallel - jobs.count)
+                let taken = Array(waiting.prefix(n))
+                waiting.removeFirst(n)
+                running = jobs.count + n
+                return taken
+            }
+            for job in joining {
+                // a request that went away while it waited is not run at all
+                guard !job.isCancelled else {
+                    job.send(.failed("cancelled"))
+                    countCancelled(1)
+                    continue
+                }
+                do {
+                    let id = try batch.add(prompt: job.prompt, options: job.options, sampling: job.options.sampling) { text in
+                        job.send(.text(text))
+                        return !job.isCancelled
+                    }
+                    jobs[id] = job
+                } catch {
+                    job.send(.failed("\(error)"))
+                }
+            }
+            for (id, job) in jobs where job.isCancelled { batch.cancel(id) }
+            if !batch.isEmpty {
+                do {
+                    for (id, result) in try batch.step() {
+                        if result.stopReason == .cancelled { countCancelled(1) }
+                        jobs.removeValue(forKey: id)?.send(.finished(result))
+                    }
+                } catch {
+                    for job in jobs.values { job.send(.failed("\(error)")) }
+                    jobs = [:]
+                }
+            }
+            condition.withLock { running = jobs.count }
         }
     }
 }

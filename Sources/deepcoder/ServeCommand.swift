@@ -12,8 +12,9 @@ struct ServeCommand: ParsableCommand {
         discussion: """
         Endpoints: POST /v1/chat/completions and POST /v1/completions (with "stream": true for server-sent events), \
         GET /v1/models, GET /health. Any OpenAI client works: set its base URL to http://HOST:PORT/v1.
-        Requests are answered in the order they come; with --parallel N, up to N requests with the same \
-        max_tokens and stops (and no schema) are decoded together, each with its own sampling settings. Ctrl-C stops taking connections and waits for in-flight requests \
+        Requests are answered in the order they come; with --parallel N, up to N requests are decoded together, \
+        each with its own sampling settings, and a request that comes while others decode joins them at the next \
+        step (continuous batching). Ctrl-C stops taking connections and waits for in-flight requests \
         (at most --drain-seconds).
         An API key given with --api-key shows in the process list (ps) to every user of the machine; \
         --api-key-file PATH or DEEPCODER_API_KEY=KEY keep it out of it.

@@ -226,4 +226,69 @@ final class BatchDecodingTests: XCTestCase {
         XCTAssertEqual(LanguageModel.sharedPrefixLength(Array(repeating: 5, count: 600), Array(repeating: 5, count: 513)), 512)
         XCTAssertEqual(LanguageModel.sharedPrefixLength(Array(repeating: 5, count: 512), Array(repeating: 5, count: 600)), 0)
     }
+
+    /// Continuous batching (`BatchDecoder`): a sequence that joins a batch already decoding, with options
+    /// of its own (fewer tokens, a stop string, another temperature and seed), gets exactly its answer
+    /// alone, and so does the sequence that was running; the one that joined later finishes first and
+    /// leaves while the other goes on.
+    func testSequenceJoiningARunningBatchGetsItsAnswerAlone() throws {
+        let lm = try load()
+        let all = try prompts(lm, [3, 4, 1])
+        let long = GenerationOptions(maxTokens: 40, sampling: .greedy)
+        let short = GenerationOptions(maxTokens: 10, sampling: SamplingParameters(temperature: 0.8, seed: 5))
+        let stopped = GenerationOptions(maxTokens: 30, sampling: .greedy, stopStrings: ["."])
+        let alone = [try lm.generate(prompt: all[0], options: long), try lm.generate(prompt: all[1], options: short),
+                     try lm.generate(prompt: all[2], options: stopped)]
+        XCTAssertEqual(alone[0].tokens.count, 40, "the first answer should run to its limit: \(alone[0].text)")
+        XCTAssertEqual(alone[2].stopReason, .stopString, alone[2].text)
+
+        let batch = BatchDecoder(lm)
+        var streamed = ["", "", ""]
+        var finishOrder: [Int] = []
+        var results: [Int: GenerationResult] = [:]
+        func run(steps: Int) throws {
+            for _ in 0..<steps where !batch.isEmpty {
+                for (id, r) in try batch.step() { results[id] = r; finishOrder.append(id) }
+            }
+        }
+        let a = try batch.add(prompt: all[0], options: long) { streamed[0] += $0; return true }
+        try run(steps: 6)
+        XCTAssertEqual(batch.count, 1)
+        let b = try batch.add(prompt: all[1], options: short) { streamed[1] += $0; return true }
+        try run(steps: 3)
+        let c = try batch.add(prompt: all[2], options: stopped) { streamed[2] += $0; return true }
+        XCTAssertEqual(batch.count, 3, "both joined the running sequence")
+        try run(steps: 1000)
+        XCTAssertTrue(batch.isEmpty)
+        for (i, id) in [a, b, c].enumerated() {
+            XCTAssertEqual(results[id]?.tokens, alone[i].tokens, "sequence \(i)")
+            XCTAssertEqual(results[id]?.text, alone[i].text, "sequence \(i)")
+            XCTAssertEqual(results[id]?.stopReason, alone[i].stopReason, "sequence \(i)")
+            XCTAssertEqual(streamed[i], alone[i].text, "sequence \(i): streamed text")
+        }
+        XCTAssertEqual(finishOrder.last, a, "the first sequence, the longest, finishes last: \(finishOrder)")
+        XCTAssertEqual(finishOrder.first, b, "the short one finishes first, while the others decode: \(finishOrder)")
+    }
+
+    /// `cancel` ends a sequence at the next step (`.cancelled`, its cache freed) and the others go on to
+    /// their answers alone.
+    func testCancelledSequenceLeavesAContinuousBatch() throws {
+        let lm = try load()
+        let all = try prompts(lm, [0, 2])
+        let options = GenerationOptions(maxTokens: 24, sampling: .greedy)
+        let alone = try lm.generate(prompt: all[1], options: options)
+        let batch = BatchDecoder(lm)
+        let x = try batch.add(prompt: all[0], options: options)
+        let y = try batch.add(prompt: all[1], options: options)
+        _ = try batch.step()
+        batch.cancel(x)
+        let finished = try batch.step()
+        XCTAssertEqual(finished.map(\.id), [x])
+        XCTAssertEqual(finished.first?.result.stopReason, .cancelled)
+        XCTAssertEqual(finished.first?.result.tokens.count, 1, "cancelled before its second token was sampled")
+        XCTAssertEqual(batch.count, 1)
+        var rest: [Int: GenerationResult] = [:]
+        while !batch.isEmpty { for (id, r) in try batch.step() { rest[id] = r } }
+        XCTAssertEqual(rest[y]?.tokens, alone.tokens)
+    }
 }

@@ -279,6 +279,59 @@ extension ServeTests {
     }
 }
 
+extension ServeTests {
+    /// Continuous batching: a short request sent while a long one decodes joins the running batch and
+    /// is answered before the long one ends (a batch that took no newcomers made it wait for the whole
+    /// long answer), and both answers are exactly the in-process engine's alone.
+    func testRequestArrivingDuringALongAnswerJoinsTheRunningBatch() throws {
+        let s = try running()
+        let longPrompt = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
+        let longBody: [String: Any] = ["prompt": longPrompt, "max_tokens": 300, "temperature": 0]
+        var short = Self.question
+        short["max_tokens"] = 8
+        let lm = try LanguageModel(path: Self.modelPath, threads: 1, contextLength: 1024)
+        let expectedLong = try lm.generate(prompt: lm.tokenizer.encode(longPrompt, addSpecial: true, parseSpecial: false),
+                                           options: GenerationOptions(maxTokens: 300, sampling: .greedy))
+        XCTAssertEqual(expectedLong.tokens.count, 300, "the long answer should run to its limit: \(expectedLong.text)")
+        let expectedShort = try inProcessAnswer(maxTokens: 8)
+
+        let longDone = DispatchSemaphore(value: 0)
+        let box = ResultsBox(count: 1)
+        let longEnd = DateBox()
+        let longURL = s.baseURL + "/completions", longData = try JSONSerialization.data(withJSONObject: longBody)
+        DispatchQueue.global().async {
+            let reply = try? HTTP.send("POST", longURL, body: longData, headers: ["Content-Type": "application/json"])
+            longEnd.set(Date())
+            let text = ((reply?.json?["choices"] as? [[String: Any]])?.first?["text"] as? String)
+            box.set(0, reply.map { ($0.status, text) })
+            longDone.signal()
+        }
+        // wait until the long request is in the server's hands
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let health = try HTTP.send("GET", "http://127.0.0.1:\(s.port)/health")
+            if (health.json?["requests"] as? Int ?? 0) >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        let shortReply = try HTTP.post(s.baseURL + "/chat/completions", json: short)
+        let shortEnd = Date()
+        XCTAssertEqual(longDone.wait(timeout: .now() + 120), .success, "the long request never ended")
+        XCTAssertEqual(shortReply.status, 200, shortReply.text)
+        XCTAssertEqual(content(shortReply), expectedShort)
+        XCTAssertEqual(box.values[0]?.0, 200)
+        XCTAssertEqual(box.values[0]?.1, expectedLong.text)
+        XCTAssertLessThan(shortEnd, longEnd.value, "the short request waited for the long answer to end instead of joining its batch")
+    }
+}
+
+final class DateBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value = Date.distantFuture
+    func set(_ d: Date) { lock.withLock { _value = d } }
+    var value: Date { lock.withLock { _value } }
+}
+
 final class ResultsBox: @unchecked Sendable {
     private let lock = NSLock()
     private var _values: [(Int, String?)?]
