@@ -578,9 +578,21 @@ CKI void ck_q0_decode_tile(int type, int rm, int64_t nb, const char *const *w, _
     }
 }
 
-// RM decoded rows (u, dw from ck_q0_decode_tile, starting at row i0) x RN tokens (y[j]) over nb blocks;
+// What the Q0 tile kernel reads of one token, per 32-block b: its quantized activation y[b], the offset
+// correction base[b] = -off * (4-byte sums of y[b].qs) (offset types) and dy[b], y[b].d as float in 8 lanes.
+// base and dy are formed once per product for every token (ck_q0_prep_tokens), not again for every 4-row
+// tile: before, each tile converted dy from half precision, multiplied it with dw as a scalar and
+// broadcast it, and recomputed the correction (a dot and a subtraction), about 3 vector operations per
+// token and block beside the 4-5 per row. Measured: see ck_q0_prep_tokens.
+typedef struct {
+    const ck_q8_0 *y;
+    const __m256i *base;
+    const __m256 *dy;
+} ck_q0_tok;
+
+// RM decoded rows (u, dw from ck_q0_decode_tile, starting at row i0) x RN tokens (tk[j]) over nb blocks;
 // out[j * os + i] for row i.
-CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const float *dw, const ck_q8_0 *const *y,
+CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const float *dw, const ck_q0_tok *tk,
               float *out, int64_t os) {
     const int off = ck_q0_offset(type);
     __m256 acc[CK_GM][CK_GN];
@@ -594,12 +606,11 @@ CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const floa
             dwb[i] = _mm256_broadcast_ss(dw + b * CK_GM + i);
         }
         for (int j = 0; j < RN; j++) {
-            const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
-            const __m256 dy = _mm256_set1_ps(ck_h2f_cvt(y[j][b].d));
-            const __m256i base = off ? ck_neg_offset(_mm256_set1_epi8((char)off), yv) : _mm256_setzero_si256();
+            const __m256i yv = _mm256_loadu_si256((const __m256i *)tk[j].y[b].qs);
+            const __m256 dy = tk[j].dy[b];
             for (int i = 0; i < RM; i++) {
                 __m256i s;
-                if (off) s = ck_dot_us(base, ub[i], yv);
+                if (off) s = ck_dot_us(tk[j].base[b], ub[i], yv);
                 else s = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(ub[i], ub[i]), _mm256_sign_epi8(yv, ub[i])),
                                            _mm256_set1_epi16(1));
                 acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dwb[i], dy), _mm256_cvtepi32_ps(s), acc[i][j]);
@@ -683,10 +694,10 @@ CKI void g_q6_K(int RM, int RN, int64_t nb, const char *const *w, const uint8_t 
 
 #define CK_Q0_RN(TYPE, RM, I, O)                                                                       \
     switch (tn) {                                                                                      \
-    case 4: g_q0(TYPE, RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), y, O, os); break;             \
-    case 3: g_q0(TYPE, RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), y, O, os); break;             \
-    case 2: g_q0(TYPE, RM, 2, nb, u + (I), dw + (I), y, O, os); break;                                 \
-    default: g_q0(TYPE, RM, 1, nb, u + (I), dw + (I), y, O, os); break;                                \
+    case 4: g_q0(TYPE, RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), tk, O, os); break;            \
+    case 3: g_q0(TYPE, RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), tk, O, os); break;            \
+    case 2: g_q0(TYPE, RM, 2, nb, u + (I), dw + (I), tk, O, os); break;                                \
+    default: g_q0(TYPE, RM, 1, nb, u + (I), dw + (I), tk, O, os); break;                               \
     }
 #define CK_Q0TYPE(TYPE)                                                                                \
     case TYPE:                                                                                         \
@@ -695,7 +706,7 @@ CKI void g_q6_K(int RM, int RN, int64_t nb, const char *const *w, const uint8_t 
         break;
 
 static void ck_gemm_q0_tile(int type, int rm, int tn, int64_t nb, const __m256i *u, const float *dw,
-                            const ck_q8_0 *const *y, float *o, int64_t os) {
+                            const ck_q0_tok *tk, float *o, int64_t os) {
     switch (type) {
     CK_Q0TYPE(DC_TYPE_Q8_0) CK_Q0TYPE(DC_TYPE_Q5_0) CK_Q0TYPE(DC_TYPE_Q4_0)
     default: break;
@@ -1042,20 +1053,69 @@ static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, co
 static _Thread_local uint8_t ck_q6_buf[(CK_MAXNB / 8) * CK_GM * 256] __attribute__((aligned(64)));
 static _Thread_local __m256i ck_q0_u[CK_MAXNB * CK_GM];
 static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
+// ck_q0_tok's base and dy of every token of a product ([t][b]), grown as needed and kept by the thread.
+static _Thread_local __m256i *ck_q0_ybase;
+static _Thread_local __m256 *ck_q0_ydy;
+static _Thread_local size_t ck_q0_ycap;
+
+// Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per product (see ck_q0_tok).
+// Returns 0 when the buffers cannot be allocated. Measured on qwen2.5-coder-0.5b-instruct (Q5_0 and Q8_0
+// matrices), AMD EPYC with AVX-512 VNNI, 2 threads, `bench -p 512`: see docs/PERFORMANCE.md (issue 16).
+CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
+    const size_t need = (size_t)nb * (size_t)ntok;
+    if (need > ck_q0_ycap) {
+        free(ck_q0_ybase);
+        free(ck_q0_ydy);
+        ck_q0_ybase = (__m256i *)aligned_alloc(32, need * sizeof(__m256i));
+        ck_q0_ydy = (__m256 *)aligned_alloc(32, need * sizeof(__m256));
+        ck_q0_ycap = ck_q0_ybase && ck_q0_ydy ? need : 0;
+        if (!ck_q0_ycap) {
+            free(ck_q0_ybase);
+            free(ck_q0_ydy);
+            ck_q0_ybase = NULL;
+            ck_q0_ydy = NULL;
+            return 0;
+        }
+    }
+    const int off = ck_q0_offset(type);
+    const __m256i c = _mm256_set1_epi8((char)off);
+    for (int64_t t = 0; t < ntok; t++) {
+        const ck_q8_0 *y = (const ck_q8_0 *)(xb + (size_t)t * xs);
+        __m256i *base = ck_q0_ybase + (size_t)t * nb;
+        __m256 *dy = ck_q0_ydy + (size_t)t * nb;
+        for (int64_t b = 0; b < nb; b++) {
+            dy[b] = _mm256_set1_ps(ck_h2f_cvt(y[b].d));
+            base[b] = off ? ck_neg_offset(c, _mm256_loadu_si256((const __m256i *)y[b].qs)) : _mm256_setzero_si256();
+        }
+        tk[t] = (ck_q0_tok){y, base, dy};
+    }
+    return 1;
+}
 
 // Rows [r0, r1) x tokens [0, ntok): each CK_GM-row weight tile (a few KB, L1-resident) is run against
 // all tokens, CK_GN at a time; while the first token tile runs, the next row tile is prefetched.
-CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
-                 int64_t r0, int64_t r1, float *out, int64_t os) {
+#define CK_Q0_TOKENS 256  // tokens whose ck_q0_tok are prepared at once (a prompt chunk is 64)
+static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
+                       int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
     if (type == DC_TYPE_Q4_K) {
         ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 0);
-        return;
+        return 1;
     }
     if (type == DC_TYPE_Q6_K && ntok >= 8 && n / CK_QKK <= CK_MAXNB / 8) {
         ck_gemm_q6_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
-        return;
+        return 1;
     }
+    // Q0 types: every token's base and dy once for the product, in groups of at most CK_Q0_TOKENS tokens
+    if (q0 && ntok > CK_Q0_TOKENS) {
+        for (int64_t t = 0; t < ntok; t += CK_Q0_TOKENS) {
+            const int64_t tn = ntok - t < CK_Q0_TOKENS ? ntok - t : CK_Q0_TOKENS;
+            if (!ck_gemm(type, n, wb, ws, xb + (size_t)t * xs, xs, tn, r0, r1, out + t * os, os)) return 0;
+        }
+        return 1;
+    }
+    ck_q0_tok q0tok[CK_Q0_TOKENS];
+    if (q0 && !ck_q0_prep_tokens(type, n / CK_QK, xb, xs, ntok, q0tok)) return 0;
     for (int64_t r = r0; r < r1; r += CK_GM) {
         const int rm = r1 - r >= CK_GM ? CK_GM : (int)(r1 - r);
         const char *wr[CK_GM];
@@ -1067,9 +1127,7 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
             ck_q0_decode_tile(type, rm, nb, wr, u, dw, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
             for (int64_t t = 0; t < ntok; t += CK_GN) {
                 const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
-                const ck_q8_0 *y[CK_GN];
-                for (int j = 0; j < CK_GN; j++) y[j] = (const ck_q8_0 *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
-                ck_gemm_q0_tile(type, rm, tn, nb, u, dw, y, out + t * os + r, os);
+                ck_gemm_q0_tile(type, rm, tn, nb, u, dw, q0tok + t, out + t * os + r, os);
             }
             continue;
         }
@@ -1084,6 +1142,7 @@ CKI void ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb,
             }
         }
     }
+    return 1;
 }
 
 // ------------------------------------------- driver -----------------------------------------------
@@ -1185,8 +1244,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
     }
     if (ntok >= 2 && (((type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0) && n / CK_QK <= CK_MAXNB) ||
                       ((type == DC_TYPE_Q4_K || type == DC_TYPE_Q6_K) && n / CK_QKK <= CK_MAXNB / 8))) {
-        ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
-        return 1;
+        return ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
     }
     switch (type) {
     case DC_TYPE_Q8_0:

@@ -120,16 +120,20 @@ final class GenerationQueue: @unchecked Sendable {
         let batch = BatchDecoder(model)
         var jobs: [Int: GenerationJob] = [:]
         while true {
-            let joining: [GenerationJob] = condition.withLock {
+            let (joining, gone): ([GenerationJob], [GenerationJob]) = condition.withLock {
                 while waiting.isEmpty && jobs.isEmpty { condition.wait() }
+                // a request that went away while it waited is not run at all, and takes no slot
+                let gone = waiting.filter(\.isCancelled)
+                if !gone.isEmpty { waiting.removeAll(where: \.isCancelled) }
                 let n = min(waiting.count, parallel - jobs.count)
                 let taken = Array(waiting.prefix(n))
                 waiting.removeFirst(n)
                 running = jobs.count + n
-                return taken
+                return (taken, gone)
             }
+            for job in gone { job.send(.failed("cancelled")) }
+            countCancelled(gone.count)
             for job in joining {
-                // a request that went away while it waited is not run at all
                 guard !job.isCancelled else {
                     job.send(.failed("cancelled"))
                     countCancelled(1)
@@ -147,13 +151,23 @@ final class GenerationQueue: @unchecked Sendable {
             }
             for (id, job) in jobs where job.isCancelled { batch.cancel(id) }
             if !batch.isEmpty {
+                let finished: [(id: Int, result: GenerationResult)]
+                var failure: Error?
                 do {
-                    for (id, result) in try batch.step() {
-                        if result.stopReason == .cancelled { countCancelled(1) }
-                        jobs.removeValue(forKey: id)?.send(.finished(result))
-                    }
+                    finished = try batch.step()
+                } catch let e as BatchDecoder.StepError {
+                    finished = e.finished
+                    failure = e.underlying
                 } catch {
-                    for job in jobs.values { job.send(.failed("\(error)")) }
+                    finished = []
+                    failure = error
+                }
+                for (id, result) in finished {
+                    if result.stopReason == .cancelled { countCancelled(1) }
+                    jobs.removeValue(forKey: id)?.send(.finished(result))
+                }
+                if let failure {
+                    for job in jobs.values { job.send(.failed("\(failure)")) }
                     jobs = [:]
                 }
             }

@@ -241,6 +241,11 @@ final class BatchDecodingTests: XCTestCase {
                      try lm.generate(prompt: all[2], options: stopped)]
         XCTAssertEqual(alone[0].tokens.count, 40, "the first answer should run to its limit: \(alone[0].text)")
         XCTAssertEqual(alone[2].stopReason, .stopString, alone[2].text)
+        // the order asserted below needs: the second to end 10 tokens after it joins, and the third, which
+        // joins 3 steps after it, to run at least 7 (ending in the same step, it comes after the second,
+        // which was added first)
+        XCTAssertEqual(alone[1].tokens.count, 10, alone[1].text)
+        XCTAssertGreaterThanOrEqual(alone[2].tokens.count, 7, alone[2].text)
 
         let batch = BatchDecoder(lm)
         var streamed = ["", "", ""]

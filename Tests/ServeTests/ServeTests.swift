@@ -285,6 +285,7 @@ extension ServeTests {
     /// long answer), and both answers are exactly the in-process engine's alone.
     func testRequestArrivingDuringALongAnswerJoinsTheRunningBatch() throws {
         let s = try running()
+        XCTAssertEqual(try waitIdle(s).requests, 0, "requests of earlier tests still running")
         let longPrompt = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
         let longBody: [String: Any] = ["prompt": longPrompt, "max_tokens": 300, "temperature": 0]
         var short = Self.question
@@ -308,11 +309,12 @@ extension ServeTests {
         }
         // wait until the long request is in the server's hands
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let health = try HTTP.send("GET", "http://127.0.0.1:\(s.port)/health")
-            if (health.json?["requests"] as? Int ?? 0) >= 1 { break }
-            Thread.sleep(forTimeInterval: 0.02)
+        var seen = false
+        while !seen, Date() < deadline {
+            seen = try health(s).requests >= 1
+            if !seen { Thread.sleep(forTimeInterval: 0.02) }
         }
+        XCTAssertTrue(seen, "the long request never reached the server")
         Thread.sleep(forTimeInterval: 0.2)
         let shortReply = try HTTP.post(s.baseURL + "/chat/completions", json: short)
         let shortEnd = Date()

@@ -18,7 +18,9 @@ extension LanguageModel {
     /// - A sequence that finishes (end of generation, a stop string, max tokens, the context, or `onText`
     ///   returning false for it: cancelled) leaves the batch, its cache is freed, and the others go on.
     /// - `onText(i, text)` streams sequence i's text as `generate` does.
-    /// - Built on `BatchDecoder`, which also takes sequences that arrive while others decode.
+    /// - Built on `BatchDecoder`, which also takes sequences that arrive while others decode. The text a
+    ///   sequence holds back at its end is flushed in the step it finishes in (each sequence's stream is
+    ///   what it is alone; only the interleaving of different sequences' calls follows the steps).
     /// - `samplings`, when given (one per prompt), are the sequences' own sampling parameters, used as
     ///   they are (seed included) in place of `options.sampling` with seed + i: best-of-N samples its
     ///   other candidates hotter than the first.
@@ -37,7 +39,11 @@ extension LanguageModel {
             }
             var results: [Int: GenerationResult] = [:]
             while !batch.isEmpty {
-                for (id, result) in try batch.step() { results[id] = result }
+                do {
+                    for (id, result) in try batch.step() { results[id] = result }
+                } catch let e as BatchDecoder.StepError {
+                    throw e.underlying
+                }
             }
             return ids.map { results[$0]! }
         }
@@ -113,7 +119,7 @@ public final class BatchDecoder {
             logits = first.logits
             reused = prompt.count
         } else {
-            // a common prefix with a running sequence's prompt, in whole blocks of `sharedPrefixBlock` tokens
+            // a common prefix with a running sequence's prompt, in whole blocks of 512 tokens
             var from: KVCache?
             for s in sequences {
                 let n = LanguageModel.sharedPrefixLength(prompt, s.prompt)
@@ -136,12 +142,23 @@ public final class BatchDecoder {
         return id
     }
 
-    /// Cancels sequence `id`: the next `step` ends it (stop reason `.cancelled`) before sampling it.
-    public func cancel(_ id: Int) { cancelled.insert(id) }
+    /// Cancels sequence `id`: the next `step` ends it (stop reason `.cancelled`) before sampling it. An
+    /// id that is not in the batch is ignored.
+    public func cancel(_ id: Int) {
+        if sequences.contains(where: { $0.index == id }) { cancelled.insert(id) }
+    }
+
+    /// A step whose forward pass failed: the sequences that finished in it (their results are whole),
+    /// and the error. The others have left the batch.
+    public struct StepError: Error {
+        public let finished: [(id: Int, result: GenerationResult)]
+        public let underlying: Error
+    }
 
     /// Samples the next token of every sequence in the batch, then runs one forward pass for those that
     /// go on. Returns the sequences that finished in this step, with their results, in the order they
-    /// were added.
+    /// were added. When the forward pass fails, throws `StepError` (with those results) and empties the
+    /// batch.
     public func step() throws -> [(id: Int, result: GenerationResult)] {
         prefilled = [:]
         let tokenizer = lm.tokenizer
@@ -180,7 +197,7 @@ public final class BatchDecoder {
                 sequences = []
                 onText = [:]
                 cancelled = []
-                throw error
+                throw StepError(finished: finished, underlying: error)
             }
             for i in sequences.indices { sequences[i].logits = logits[i] }
         }
