@@ -583,7 +583,9 @@ CKI void ck_q0_decode_tile(int type, int rm, int64_t nb, const char *const *w, _
 // base and dy are formed once per product for every token (ck_q0_prep_tokens), not again for every 4-row
 // tile: before, each tile converted dy from half precision, multiplied it with dw as a scalar and
 // broadcast it, and recomputed the correction (a dot and a subtraction), about 3 vector operations per
-// token and block beside the 4-5 per row. Measured: see ck_q0_prep_tokens.
+// token and block beside the 4-5 per row. Measured (qwen2.5-coder-0.5b-instruct, Q5_0/Q8_0, `bench -p 512
+// -n 1 -r 3`, 2 threads, AMD EPYC AVX-512 VNNI, quiet, three alternating pairs): 241.7 / 242.1 / 239.5 ->
+// 305.6 / 308.3 / 279.4 prompt tokens/s (llama.cpp's pp512 in the same hour: 237).
 typedef struct {
     const ck_q8_0 *y;
     const __m256i *base;
@@ -1059,8 +1061,7 @@ static _Thread_local __m256 *ck_q0_ydy;
 static _Thread_local size_t ck_q0_ycap;
 
 // Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per product (see ck_q0_tok).
-// Returns 0 when the buffers cannot be allocated. Measured on qwen2.5-coder-0.5b-instruct (Q5_0 and Q8_0
-// matrices), AMD EPYC with AVX-512 VNNI, 2 threads, `bench -p 512`: see docs/PERFORMANCE.md (issue 16).
+// Returns 0 when the buffers cannot be allocated (the product then falls back to the portable kernels).
 CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
     const size_t need = (size_t)nb * (size_t)ntok;
     if (need > ck_q0_ycap) {
