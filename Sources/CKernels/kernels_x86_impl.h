@@ -580,8 +580,8 @@ CKI void ck_q0_decode_tile(int type, int rm, int64_t nb, const char *const *w, _
 
 // What the Q0 tile kernel reads of one token, per 32-block b: its quantized activation y[b], the offset
 // correction base[b] = -off * (4-byte sums of y[b].qs) (offset types) and dy[b], y[b].d as float in 8 lanes.
-// base and dy are formed once per product for every token (ck_q0_prep_tokens), not again for every 4-row
-// tile: before, each tile converted dy from half precision, multiplied it with dw as a scalar and
+// base and dy are formed once per ck_gemm call (the rows one pool chunk claims, a few per thread and
+// product) for every token (ck_q0_prep_tokens), not again for every 4-row tile: before, each tile converted dy from half precision, multiplied it with dw as a scalar and
 // broadcast it, and recomputed the correction (a dot and a subtraction), about 3 vector operations per
 // token and block beside the 4-5 per row. Measured (qwen2.5-coder-0.5b-instruct, Q5_0/Q8_0, `bench -p 512
 // -n 1 -r 3`, 2 threads, AMD EPYC AVX-512 VNNI, quiet, three alternating pairs): 241.7 / 242.1 / 239.5 ->
@@ -1060,7 +1060,7 @@ static _Thread_local __m256i *ck_q0_ybase;
 static _Thread_local __m256 *ck_q0_ydy;
 static _Thread_local size_t ck_q0_ycap;
 
-// Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per product (see ck_q0_tok).
+// Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per call (see ck_q0_tok).
 // Returns 0 when the buffers cannot be allocated (the product then falls back to the portable kernels).
 CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
     const size_t need = (size_t)nb * (size_t)ntok;
@@ -1107,7 +1107,7 @@ static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *x
         ck_gemm_q6_K_r8(n, wb, ws, xb, xs, ntok, r0, r1, out, os);
         return 1;
     }
-    // Q0 types: every token's base and dy once for the product, in groups of at most CK_Q0_TOKENS tokens
+    // Q0 types: every token's base and dy once for this call, in groups of at most CK_Q0_TOKENS tokens
     if (q0 && ntok > CK_Q0_TOKENS) {
         for (int64_t t = 0; t < ntok; t += CK_Q0_TOKENS) {
             const int64_t tn = ntok - t < CK_Q0_TOKENS ? ntok - t : CK_Q0_TOKENS;

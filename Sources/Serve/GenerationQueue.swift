@@ -95,13 +95,14 @@ final class GenerationQueue: @unchecked Sendable {
         }
     }
 
+    /// A request that went away while it waited is not run at all: it fails as cancelled and is counted.
+    private func dropCancelled(_ jobs: [GenerationJob]) {
+        for job in jobs { job.send(.failed("cancelled")) }
+        countCancelled(jobs.count)
+    }
+
     private func run(_ job: GenerationJob) {
-        // a request that went away while it waited is not run at all
-        guard !job.isCancelled else {
-            job.send(.failed("cancelled"))
-            countCancelled(1)
-            return
-        }
+        guard !job.isCancelled else { return dropCancelled([job]) }
         do {
             let result = try model.generate(prompt: job.prompt, options: job.options) { text in
                 job.send(.text(text))
@@ -131,16 +132,11 @@ final class GenerationQueue: @unchecked Sendable {
                 running = jobs.count + n
                 return (taken, gone)
             }
-            for job in gone { job.send(.failed("cancelled")) }
-            countCancelled(gone.count)
+            dropCancelled(gone)
             for job in joining {
-                guard !job.isCancelled else {
-                    job.send(.failed("cancelled"))
-                    countCancelled(1)
-                    continue
-                }
+                guard !job.isCancelled else { dropCancelled([job]); continue }
                 do {
-                    let id = try batch.add(prompt: job.prompt, options: job.options, sampling: job.options.sampling) { text in
+                    let id = try batch.add(prompt: job.prompt, options: job.options) { text in
                         job.send(.text(text))
                         return !job.isCancelled
                     }
