@@ -3,7 +3,7 @@
 #
 #   scripts/bench.sh [--models "smollm2-135m-instruct qwen2.5-coder-0.5b-instruct"] [--threads "1 2"]
 #                    [--pp 512] [--tg 64] [--reps 3] [--write docs/PERFORMANCE.md] [--build-only]
-#                    [--skip-deepcoder] [--busy "0 1 2"]
+#                    [--skip-deepcoder] [--busy "0 1 2"] [--cpu avx2]
 #
 # llama-bench is built once from the llama-cpp-python==0.3.36 sdist (the same llama.cpp that made
 # the reference fixtures) and cached under ${DEEPCODER_HOME:-~/.cache/deepcoder}/llama-bench-0.3.36/.
@@ -15,6 +15,9 @@
 # --busy "0 1 2" runs every measurement again with that many busy processes beside it (each a shell loop
 # that spins one core, at the same priority), and adds a table of the speed each tool keeps under that load
 # (its figure with B busy processes divided by its figure with none, from the same run).
+# --cpu avx2 measures both tools as on an AVX2-only machine: llama.cpp built without AVX-512 (cached apart,
+# in llama-bench-0.3.36-avx2/) and deepcoder with DEEPCODER_KERNELS=avx2. On an AVX-512 CPU that runs the
+# AVX2 code of both, not a different machine's memory or clocks.
 set -euo pipefail
 
 LLAMA_CPP_PY_VERSION=0.3.36
@@ -36,6 +39,7 @@ BUSY="0"
 PP=512
 TG=64
 REPS=3
+CPU=native
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
         --build-only) BUILD_ONLY=1; shift ;;
         --skip-deepcoder) SKIP_DEEPCODER=1; shift ;;
         --busy) BUSY="$2"; shift 2 ;;
+        --cpu) CPU="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -60,6 +65,13 @@ die() { echo "bench.sh: error: $*" >&2; exit 1; }
 for b in $BUSY; do
     case "$b" in ''|*[!0-9]*) die "--busy takes counts of busy processes, such as \"0 1 2\"; got '$b'" ;; esac
 done
+case "$CPU" in
+    native) ;;
+    avx2)
+        BENCH_DIR="$BENCH_DIR-avx2"; LLAMA_BENCH="$BENCH_DIR/bin/llama-bench"
+        export DEEPCODER_KERNELS=avx2 ;;
+    *) die "--cpu takes native or avx2; got '$CPU'" ;;
+esac
 
 # ---------------------------------------------------------------------------------------------
 # 1. llama-bench, built once.
@@ -103,7 +115,9 @@ build_llama_bench() {
     # -march=native, except where the CPU reports AMX: there llama.cpp's AMX kernel died with SIGILL
     # (tilezero) on the VMs here, so the AVX-512 features are named one by one instead
     local CPU_FLAGS="-DGGML_NATIVE=ON"
-    if grep -qw amx_int8 /proc/cpuinfo 2>/dev/null; then
+    if [ "$CPU" = avx2 ]; then
+        CPU_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
+    elif grep -qw amx_int8 /proc/cpuinfo 2>/dev/null; then
         CPU_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_BF16=ON"
     fi
     log "building $LLAMA_TOOLS with $CPU_FLAGS (takes ~10 minutes on 2 cores)"
@@ -227,7 +241,10 @@ fi
 TABLE="$JSON_TMP/table.md"
 {
     echo "CPU: $cpu_model ($(nproc) cores); flags: ${cpu_flags:-unknown}"
-    echo "llama.cpp: llama-bench from llama-cpp-python $LLAMA_CPP_PY_VERSION (GGML_NATIVE=ON); $REPS repetitions; tokens/s"
+    if [ "$CPU" = avx2 ]; then
+        echo "AVX2 code only: llama.cpp built with GGML_NATIVE=OFF GGML_AVX2=ON GGML_AVX512=OFF, deepcoder with DEEPCODER_KERNELS=avx2"
+    fi
+    echo "llama.cpp: llama-bench from llama-cpp-python $LLAMA_CPP_PY_VERSION (built with $(cut -d" " -f6- "$BENCH_DIR/BUILD-INFO" 2>/dev/null)); $REPS repetitions; tokens/s"
     echo
     echo "| model | threads | busy processes | llama.cpp pp$PP | deepcoder pp$PP | ratio | llama.cpp tg$TG | deepcoder tg$TG | ratio | deepcoder first token after $PP tokens (ms) | read bandwidth (GB/s) | tg share of it |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

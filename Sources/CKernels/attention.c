@@ -286,6 +286,270 @@ static void cka_attention_simd(const float *q, int64_t hk, const uint16_t *k, in
     for (int64_t d = 0; d < hv; d++)
         out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
 }
+// ---- Grouped prompt attention -------------------------------------------------------------------
+// cka_attention_simd (batched order) for many queries that read the same KV head: the query heads of
+// one grouped-query group, for a few prompt tokens. Each query's arithmetic is exactly the one above,
+// operation for operation; what changes is what is shared and how it is laid out:
+//  - keys and values are converted from F16 once per block of positions for all queries, not once
+//    per query (qwen2.5's 7 heads per KV head x 4 tokens read each converted row 28 times);
+//  - scores are formed 4 positions at a time with the query chunk in registers, and the 16-lane
+//    trees of 8 positions are summed by one transposed network (cka_tree16x8) instead of 8 horizontal
+//    reductions;
+//  - the value accumulator rows (position mod 16) stay in registers while their positions are added,
+//    two rows and 32 values at a time (8 FMA chains; 4 were bound by the FMA latency): converted values
+//    are laid out by 32-value chunk, so that the chunk of a block that all queries read (16 KB) stays
+//    in L1 (rows of 256 B, 16 apart, had all fallen in the same L1 sets).
+// Measured, one thread, hd 64, 7 heads x 4 tokens over 2,481 positions (AMD EPYC Zen4): 6.5 ns per
+// (query, position) against 8.9 for the per-head kernel; the whole model: docs/PERFORMANCE.md. The
+// single-token order was tried the same way and was not faster (10-12 vs 10-12 ns: with 7 queries per
+// conversion, the conversion and the per-position 64-lane sums cost what they save), so decoding keeps
+// the per-head kernel.
+#define CKA_KBLOCK 64  // key positions per converted block: 16 KB of F32 keys at hd 64
+#define CKA_VBLOCK 128  // value positions per converted block (a multiple of 16)
+#define CKA_VCHUNK 32
+#define CKA_KV32(hk, hv) (CKA_KBLOCK * (hk) > ((hv) + CKA_VCHUNK - 1) / CKA_VCHUNK * CKA_VCHUNK * CKA_VBLOCK \
+                          ? CKA_KBLOCK * (hk) : ((hv) + CKA_VCHUNK - 1) / CKA_VCHUNK * CKA_VCHUNK * CKA_VBLOCK)
+
+// The 16-lane tree (cka_tree16_v) of 8 positions at once: t[j] holds lanes lo+hi of position j; lane j
+// of the result is ((t4[0] + t4[2]) + (t4[1] + t4[3])) of position j, as the horizontal version sums.
+__attribute__((target("avx2,fma,f16c"))) static inline __m256 cka_tree16x8(const __m256 t[8]) {
+    __m256 w[4];
+    for (int i = 0; i < 4; i++)  // t4 of positions 2i (low half) and 2i+1 (high half)
+        w[i] = _mm256_add_ps(_mm256_permute2f128_ps(t[2 * i], t[2 * i + 1], 0x20),
+                             _mm256_permute2f128_ps(t[2 * i], t[2 * i + 1], 0x31));
+    // per half: [t4[0]+t4[2], t4[1]+t4[3]] of two positions
+    const __m256 z0 = _mm256_add_ps(_mm256_shuffle_ps(w[0], w[1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                    _mm256_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m256 z1 = _mm256_add_ps(_mm256_shuffle_ps(w[2], w[3], _MM_SHUFFLE(1, 0, 1, 0)),
+                                    _mm256_shuffle_ps(w[2], w[3], _MM_SHUFFLE(3, 2, 3, 2)));
+    // positions 0,2,4,6 in the low half, 1,3,5,7 in the high half
+    const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(z0, z1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm256_shuffle_ps(z0, z1, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+__attribute__((target("avx2,fma,f16c"))) static void cka_f16_rows(const uint16_t *src, int64_t stride, int64_t rows, int64_t n, float *dst, int64_t rs) {
+    const int64_t n8 = n & ~(int64_t)7;
+    for (int64_t r = 0; r < rows; r++) {
+        const uint16_t *a = src + r * stride;
+        float *b = dst + r * rs;
+        int64_t i = 0;
+        for (; i < n8; i += 8) _mm256_storeu_ps(b + i, cka_h8(a + i));
+        for (; i < n; i++) b[i] = cka_h(a[i]);
+    }
+}
+
+// Value rows [0, rows) converted chunk by chunk: the 32-value chunk c of row r at dst + (c * rows + r) * 32.
+__attribute__((target("avx2,fma,f16c"))) static void cka_f16_chunks(const uint16_t *src, int64_t stride, int64_t rows, int64_t n, float *dst) {
+    for (int64_t r = 0; r < rows; r++) {
+        const uint16_t *a = src + r * stride;
+        for (int64_t c0 = 0; c0 < n; c0 += CKA_VCHUNK) {
+            float *b = dst + ((c0 / CKA_VCHUNK) * rows + r) * CKA_VCHUNK;
+            const int64_t w = n - c0 < CKA_VCHUNK ? n - c0 : CKA_VCHUNK;
+            int64_t i = 0;
+            for (; i + 8 <= w; i += 8) _mm256_storeu_ps(b + i, cka_h8(a + c0 + i));
+            for (; i < w; i++) b[i] = cka_h(a[c0 + i]);
+        }
+    }
+}
+
+// Scores of positions [p0, e) of one query (hk a multiple of 16); k32 holds the block from position b0,
+// rows rs floats apart.
+__attribute__((target("avx2,fma,f16c")))
+static float cka_scores(const float *qf, int64_t hk, const float *k32, int64_t rs, int64_t b0, int64_t p0, int64_t e,
+                        float scale, float *s, float mx) {
+    __m256 mxv = _mm256_set1_ps(mx);
+    int64_t p = p0;
+    for (; p + 8 <= e; p += 8) {
+        __m256 t[8];
+        for (int g = 0; g < 2; g++) {
+            const float *kr = k32 + (p + 4 * g - b0) * rs;
+            __m256 a0[4], a1[4];
+            for (int j = 0; j < 4; j++) a0[j] = a1[j] = _mm256_setzero_ps();
+            for (int64_t c = 0; c < hk; c += 16) {
+                const __m256 q0 = _mm256_loadu_ps(qf + c), q1 = _mm256_loadu_ps(qf + c + 8);
+                for (int j = 0; j < 4; j++) {
+                    a0[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * rs + c), q0, a0[j]);
+                    a1[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * rs + c + 8), q1, a1[j]);
+                }
+            }
+            for (int j = 0; j < 4; j++) t[4 * g + j] = _mm256_add_ps(a0[j], a1[j]);
+        }
+        const __m256 d = _mm256_mul_ps(cka_tree16x8(t), _mm256_set1_ps(scale));
+        _mm256_storeu_ps(s + p, d);
+        // a NaN score is skipped, as `s > mx` skips it; where +0 and -0 tie for the maximum the sign kept
+        // may differ, which changes nothing: x - mx is then ±0 and both exponentials are exactly 1
+        mxv = _mm256_max_ps(d, mxv);
+    }
+    for (; p < e; p++) {
+        const float *kr = k32 + (p - b0) * rs;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+        for (int64_t c = 0; c < hk; c += 16) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kr + c), _mm256_loadu_ps(qf + c), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(kr + c + 8), _mm256_loadu_ps(qf + c + 8), a1);
+        }
+        s[p] = cka_tree16_v(a0, a1) * scale;
+        mxv = _mm256_max_ps(_mm256_set1_ps(s[p]), mxv);
+    }
+    float m[8];
+    _mm256_storeu_ps(m, mxv);
+    for (int l = 0; l < 8; l++) if (m[l] > mx) mx = m[l];
+    return mx;
+}
+
+// Softmax weights of one query in place, as cka_attention_simd forms them (s has room for 64-rounding).
+__attribute__((target("avx2,fma,f16c"))) static void cka_softmax_weights(float *s, int64_t positions, float mx) {
+    const int64_t np64 = (positions + 63) / 64 * 64, np16 = (positions + 15) / 16 * 16;
+    for (int64_t p = positions; p < np64; p++) s[p] = 0.0f;
+    double sum = 0;
+    const __m256 mxv = _mm256_set1_ps(mx);
+    for (int64_t b0 = 0; b0 < np16; b0 += 16) {
+        __m256 e0 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0), mxv));
+        __m256 e1 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0 + 8), mxv));
+        if (b0 + 16 > positions) {
+            const __m256i idx0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            const __m256i lim = _mm256_set1_epi32((int)(positions - b0));
+            e0 = _mm256_and_ps(e0, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, idx0)));
+            e1 = _mm256_and_ps(e1, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, _mm256_add_epi32(idx0, _mm256_set1_epi32(8)))));
+        }
+        _mm256_storeu_ps(s + b0, e0);
+        _mm256_storeu_ps(s + b0 + 8, e1);
+        sum += (double)cka_tree16_v(e0, e1);
+    }
+    const __m256 invv = _mm256_set1_ps((float)(1.0 / sum));
+    for (int64_t p = 0; p < np16; p += 8)
+        _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
+}
+
+// acc row r (positions = r mod 16) += weight x value for positions [b0, e) of a block of `rows`
+// positions converted by cka_f16_chunks into v32, values [c0, c0 + w) of the row (one chunk).
+__attribute__((target("avx2,fma,f16c")))
+static void cka_values(const float *s, const float *v32, int64_t rows, int64_t hv, int64_t c0, int64_t w, int64_t b0,
+                       int64_t e, float *acc) {
+    const int lanes = 16;
+    const float *chunk = v32 + (c0 / CKA_VCHUNK) * rows * CKA_VCHUNK - b0 * CKA_VCHUNK;  // position p at chunk + p * 32
+    int r = 0;
+    if (w == CKA_VCHUNK) {
+        // two rows at a time: 8 independent FMA chains (4 were bound by the FMA latency)
+        for (; r + 1 < lanes && b0 + r + 1 < e; r += 2) {
+            float *ar = acc + (int64_t)r * hv + c0, *br = ar + hv;
+            __m256 a0 = _mm256_loadu_ps(ar), a1 = _mm256_loadu_ps(ar + 8), a2 = _mm256_loadu_ps(ar + 16), a3 = _mm256_loadu_ps(ar + 24);
+            __m256 b0v = _mm256_loadu_ps(br), b1 = _mm256_loadu_ps(br + 8), b2 = _mm256_loadu_ps(br + 16), b3 = _mm256_loadu_ps(br + 24);
+            int64_t p = b0 + r;
+            for (; p + 1 < e; p += lanes) {
+                const __m256 wa = _mm256_set1_ps(s[p]), wb = _mm256_set1_ps(s[p + 1]);
+                const float *va = chunk + p * CKA_VCHUNK, *vb = va + CKA_VCHUNK;
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(va), wa, a0);
+                b0v = _mm256_fmadd_ps(_mm256_loadu_ps(vb), wb, b0v);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 8), wa, a1);
+                b1 = _mm256_fmadd_ps(_mm256_loadu_ps(vb + 8), wb, b1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 16), wa, a2);
+                b2 = _mm256_fmadd_ps(_mm256_loadu_ps(vb + 16), wb, b2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 24), wa, a3);
+                b3 = _mm256_fmadd_ps(_mm256_loadu_ps(vb + 24), wb, b3);
+            }
+            if (p < e) {  // row r has one more position than row r + 1
+                const __m256 wa = _mm256_set1_ps(s[p]);
+                const float *va = chunk + p * CKA_VCHUNK;
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(va), wa, a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 8), wa, a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 16), wa, a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(va + 24), wa, a3);
+            }
+            _mm256_storeu_ps(ar, a0); _mm256_storeu_ps(ar + 8, a1); _mm256_storeu_ps(ar + 16, a2); _mm256_storeu_ps(ar + 24, a3);
+            _mm256_storeu_ps(br, b0v); _mm256_storeu_ps(br + 8, b1); _mm256_storeu_ps(br + 16, b2); _mm256_storeu_ps(br + 24, b3);
+        }
+    }
+    for (; r < lanes && b0 + r < e; r++) {
+        float *ar = acc + (int64_t)r * hv + c0;
+        if (w == CKA_VCHUNK) {
+            __m256 a0 = _mm256_loadu_ps(ar), a1 = _mm256_loadu_ps(ar + 8), a2 = _mm256_loadu_ps(ar + 16), a3 = _mm256_loadu_ps(ar + 24);
+            for (int64_t p = b0 + r; p < e; p += lanes) {
+                const __m256 wt = _mm256_set1_ps(s[p]);
+                const float *vr = chunk + p * CKA_VCHUNK;
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(vr), wt, a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(vr + 8), wt, a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(vr + 16), wt, a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(vr + 24), wt, a3);
+            }
+            _mm256_storeu_ps(ar, a0); _mm256_storeu_ps(ar + 8, a1); _mm256_storeu_ps(ar + 16, a2); _mm256_storeu_ps(ar + 24, a3);
+            continue;
+        }
+        int64_t d = 0;
+        for (; d + 8 <= w; d += 8) {
+            __m256 a = _mm256_loadu_ps(ar + d);
+            for (int64_t p = b0 + r; p < e; p += lanes)
+                a = _mm256_fmadd_ps(_mm256_loadu_ps(chunk + p * CKA_VCHUNK + d), _mm256_set1_ps(s[p]), a);
+            _mm256_storeu_ps(ar + d, a);
+        }
+        for (; d < w; d++)
+            for (int64_t p = b0 + r; p < e; p += lanes) ar[d] = fmaf(chunk[p * CKA_VCHUNK + d], s[p], ar[d]);
+    }
+}
+
+// The 16 accumulator rows summed as cka_attention_simd sums them (batched order).
+static void cka_acc_tree16(float *acc, int64_t hv, float *out) {
+    for (int i = 0; i < 8; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 8) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int i = 0; i < 4; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 4) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int64_t d = 0; d < hv; d++)
+        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static void cka_attention_group_simd(const float *q, int64_t qts, int64_t qhs, int64_t tokens, int64_t heads,
+                                     const int64_t *positions, int64_t hk, const uint16_t *k, int64_t ks,
+                                     const uint16_t *v, int64_t hv, int64_t vs, float scale, float *ws,
+                                     float *out, int64_t ots, int64_t ohs) {
+    const int64_t nq = tokens * heads;
+    int64_t most = 0;
+    for (int64_t t = 0; t < tokens; t++) if (positions[t] > most) most = positions[t];
+    const int64_t np64 = (most + 63) / 64 * 64;
+    float *kv32 = ws;                                        // CKA_KV32(hk, hv): a block of keys or of values
+    float *qf = kv32 + CKA_KV32(hk, hv);                     // nq x hk
+    float *s = qf + nq * hk;                                 // nq x np64
+    float *acc = s + nq * np64;                              // nq x 16 x hv
+    float *mx = acc + nq * 16 * hv;                          // nq
+    for (int64_t i = 0; i < nq; i++) {
+        const float *qi = q + (i / heads) * qts + (i % heads) * qhs;
+        float *f = qf + i * hk;
+        for (int64_t c = 0; c < hk; c += 8)
+            _mm256_storeu_ps(f + c, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(qi + c), _MM_FROUND_TO_NEAREST_INT)));
+        mx[i] = -INFINITY;
+    }
+    for (int64_t b0 = 0; b0 < most; b0 += CKA_KBLOCK) {
+        const int64_t bn = most - b0 < CKA_KBLOCK ? most - b0 : CKA_KBLOCK;
+        cka_f16_rows(k + b0 * ks, ks, bn, hk, kv32, hk);
+        for (int64_t i = 0; i < nq; i++) {
+            const int64_t n = positions[i / heads], e = n < b0 + bn ? n : b0 + bn;
+            if (e > b0) mx[i] = cka_scores(qf + i * hk, hk, kv32, hk, b0, b0, e, scale, s + i * np64, mx[i]);
+        }
+    }
+    for (int64_t i = 0; i < nq; i++) {
+        cka_softmax_weights(s + i * np64, positions[i / heads], mx[i]);
+        memset(acc + i * 16 * hv, 0, sizeof(float) * (size_t)(16 * hv));
+    }
+    for (int64_t b0 = 0; b0 < most; b0 += CKA_VBLOCK) {
+        const int64_t bn = most - b0 < CKA_VBLOCK ? most - b0 : CKA_VBLOCK;
+        cka_f16_chunks(v + b0 * vs, vs, bn, hv, kv32);
+        for (int64_t c0 = 0; c0 < hv; c0 += CKA_VCHUNK)
+            for (int64_t i = 0; i < nq; i++) {
+                const int64_t n = positions[i / heads], e = n < b0 + bn ? n : b0 + bn;
+                if (e > b0)
+                    cka_values(s + i * np64, kv32, bn, hv, c0, hv - c0 < CKA_VCHUNK ? hv - c0 : CKA_VCHUNK, b0, e,
+                               acc + i * 16 * hv);
+            }
+    }
+    for (int64_t i = 0; i < nq; i++)
+        cka_acc_tree16(acc + i * 16 * hv, hv, out + (i / heads) * ots + (i % heads) * ohs);
+}
 // cka_swiglu with 8 lanes at a time (same operations per element).
 __attribute__((target("avx2,fma,f16c")))
 static void cka_swiglu_simd(int64_t n, const float *g, const float *u, float *y) {
@@ -321,6 +585,30 @@ void dc_attention_head_kv(const float *q, int64_t hk, const uint16_t *k, int64_t
 #endif
     (void)ck_cpu_level();  // fills the f16 table
     cka_attention(q, hk, k, k_stride, v, hv, v_stride, positions, scale, batched, ws, out);
+}
+
+size_t dc_attention_group_workspace(int64_t hk, int64_t hv, int64_t context, int64_t queries) {
+    const size_t grouped = (size_t)(CKA_KV32(hk, hv) + queries * (hk + (context + 63) / 64 * 64 + 16 * hv + 1));
+    const size_t single = dc_attention_workspace_kv(hk, hv, context);
+    return grouped > single ? grouped : single;
+}
+
+void dc_attention_group(const float *q, int64_t q_token_stride, int64_t q_head_stride, int64_t tokens, int64_t heads,
+                        const int64_t *positions, int64_t hk, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                        int64_t hv, int64_t v_stride, float scale, float *ws, float *out,
+                        int64_t out_token_stride, int64_t out_head_stride) {
+    if (tokens <= 0 || heads <= 0) return;
+#ifdef CKA_HAVE_FMA
+    if (ck_active_level() >= 1 && hk % 16 == 0) {
+        cka_attention_group_simd(q, q_token_stride, q_head_stride, tokens, heads, positions, hk, k, k_stride, v, hv,
+                                 v_stride, scale, ws, out, out_token_stride, out_head_stride);
+        return;
+    }
+#endif
+    for (int64_t t = 0; t < tokens; t++)
+        for (int64_t h = 0; h < heads; h++)
+            dc_attention_head_kv(q + t * q_token_stride + h * q_head_stride, hk, k, k_stride, v, hv, v_stride,
+                                 positions[t], scale, 1, ws, out + t * out_token_stride + h * out_head_stride);
 }
 
 void dc_softmax_f32(int64_t n, const float *x, float *y) {

@@ -513,6 +513,51 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(y1.map(\.bitPattern), y2.map(\.bitPattern), "swiglu")
     }
 
+    /// Prompt attention of a group of queries over one KV head gives, for each query, exactly the bits
+    /// of the portable per-head kernel (batched order), with the vector kernels and portably: for
+    /// widths that exercise every tail (values not a multiple of 64 or of 8), queries that see fewer
+    /// positions than a vector or than a converted block, exactly one or several blocks, and one query
+    /// whose scores spread far enough to reach the exponential's slow path.
+    func testGroupedPromptAttentionEqualsPerHeadAttention() {
+        var rng = Rng(state: 23)
+        let ctx = 300
+        for (hk, hv) in [(64, 64), (128, 128), (64, 44), (64, 70), (32, 44), (16, 70)] {
+            let ks = hk * 2 + 3, vs = hv + 5  // rows wider than one head, as in a multi-head cache
+            let k = (0..<(ctx * ks)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+            let v = (0..<(ctx * vs)).map { _ in dc_f32_to_f16(rng.float() * 2) }
+            let heads = 3
+            let counts: [Int64] = [1, 7, 8, 9, 64, 128, 129, 256, 257, 300]
+            let tokens = counts.count
+            let qts = heads * hk + 1, ots = heads * hv + 2
+            // the last token's queries are 400 times larger: scores hundreds apart
+            let q = (0..<(tokens * qts)).map { i in rng.float() * (i / qts == tokens - 1 ? 1200 : 3) }
+            var ws = [Float](repeating: .nan, count: Int(dc_attention_group_workspace(Int64(hk), Int64(hv), Int64(ctx), Int64(tokens * heads))))
+            var single = [Float](repeating: 0, count: Int(dc_attention_workspace_kv(Int64(hk), Int64(hv), Int64(ctx))))
+            for portable in [false, true] {
+                dc_force_portable(portable ? 1 : 0)
+                var grouped = [Float](repeating: .nan, count: tokens * ots)
+                dc_attention_group(q, Int64(qts), Int64(hk), Int64(tokens), Int64(heads), counts, Int64(hk), k, Int64(ks),
+                                   v, Int64(hv), Int64(vs), 0.125, &ws, &grouped, Int64(ots), Int64(hv))
+                dc_force_portable(1)  // the reference: the scalar per-head kernel
+                defer { dc_force_portable(0) }
+                for t in 0..<tokens {
+                    for h in 0..<heads {
+                        var one = [Float](repeating: .nan, count: hv)
+                        q.withUnsafeBufferPointer { qb in
+                            dc_attention_head_kv(qb.baseAddress! + t * qts + h * hk, Int64(hk), k, Int64(ks), v, Int64(hv),
+                                                 Int64(vs), counts[t], 0.125, 1, &single, &one)
+                        }
+                        let got = Array(grouped[(t * ots + h * hv)..<(t * ots + (h + 1) * hv)])
+                        XCTAssertEqual(got.map(\.bitPattern), one.map(\.bitPattern),
+                                       "hk \(hk) hv \(hv) token \(t) (\(counts[t]) positions) head \(h) portable \(portable)")
+                    }
+                    // the slots between heads and rows are not written
+                    for i in (heads * hv)..<ots { XCTAssertTrue(grouped[t * ots + i].isNaN) }
+                }
+            }
+        }
+    }
+
     // MARK: - Conversions and helpers
 
     func testHalfAndBFloatConversions() {

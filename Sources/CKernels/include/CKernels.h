@@ -127,6 +127,17 @@ size_t dc_attention_workspace_kv(int64_t hk, int64_t hv, int64_t context);
 void dc_attention_head_kv(const float *q, int64_t hk, const uint16_t *k, int64_t k_stride, const uint16_t *v,
                           int64_t hv, int64_t v_stride, int64_t positions, float scale, int batched, float *ws,
                           float *out);
+/// dc_attention_head_kv in the batched order (prompt chunks) for `tokens` x `heads` queries that read
+/// the same KV head:
+/// query (t, h) is at q + t * q_token_stride + h * q_head_stride, sees positions[t] cached positions,
+/// and writes out + t * out_token_stride + h * out_head_stride. Results are bit-identical to one
+/// dc_attention_head_kv call per query; keys and values are converted once for all of them.
+/// `ws` needs dc_attention_group_workspace(hk, hv, context, tokens * heads) floats.
+size_t dc_attention_group_workspace(int64_t hk, int64_t hv, int64_t context, int64_t queries);
+void dc_attention_group(const float *q, int64_t q_token_stride, int64_t q_head_stride, int64_t tokens, int64_t heads,
+                        const int64_t *positions, int64_t hk, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                        int64_t hv, int64_t v_stride, float scale, float *ws, float *out,
+                        int64_t out_token_stride, int64_t out_head_stride);
 /// y = softmax(x) over n values as ggml_soft_max computes it (the mixture-of-experts router).
 void dc_softmax_f32(int64_t n, const float *x, float *y);
 /// w · x in ggml_vec_dot_f32's order for one token (an F32 weight row times an F32 activation row).

@@ -51,8 +51,11 @@ public final class TransformerModel {
 
     // Scratch, sized for `batchSize` tokens.
     private let x, xn, q, k, v, attn, gateBuf, upBuf: UnsafeMutablePointer<Float>
-    private let scores: UnsafeMutablePointer<Float>  // per thread: attnWorkspace floats
-    private let attnWorkspace: Int
+    /// Prompt attention: up to this many rows of one cache share a job (dc_attention_group). Its
+    /// per-thread workspace, groupWorkspace floats, also serves the per-head kernel of decoding.
+    private static let groupTokens = 4
+    private let groupScratch: UnsafeMutablePointer<Float>
+    private let groupWorkspace: Int
     private let ropeCos, ropeSin: UnsafeMutablePointer<Float>
     private let scratch: ActivationScratch
     private let logitsBuf: UnsafeMutablePointer<Float>
@@ -158,15 +161,16 @@ public final class TransformerModel {
         }
         x = alloc(B * E); xn = alloc(B * max(E, qDim)); q = alloc(B * qDim); k = alloc(B * kvDim); v = alloc(B * kvDim)
         attn = alloc(B * qDim); gateBuf = alloc(B * F); upBuf = alloc(B * F)
-        attnWorkspace = Int(dc_attention_workspace(Int64(c.headDim), Int64(ctx)))
-        scores = alloc(pool.threadCount * attnWorkspace)
+        groupWorkspace = Int(dc_attention_group_workspace(Int64(c.headDim), Int64(c.headDim), Int64(ctx),
+                                                          Int64(Self.groupTokens * c.headCount / max(1, c.headCountKV))))
+        groupScratch = alloc(pool.threadCount * groupWorkspace)
         ropeCos = alloc(B * c.ropeDimensions / 2); ropeSin = alloc(B * c.ropeDimensions / 2)
         scratch = ActivationScratch(capacity: B * max(E, F, qDim) * 4 + 4096)
         logitsBuf = alloc(c.vocabularySize)
     }
 
     deinit {
-        for p in [x, xn, q, k, v, attn, gateBuf, upBuf, scores, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
+        for p in [x, xn, q, k, v, attn, gateBuf, upBuf, groupScratch, ropeCos, ropeSin, logitsBuf] { p.deallocate() }
         allLogits?.deallocate()
     }
 
@@ -467,22 +471,51 @@ public final class TransformerModel {
         }
     }
 
-    /// Causal grouped-query attention of each row over its cache up to its position, parallel over
-    /// (row, head).
+    /// Causal grouped-query attention of each row over its cache up to its position. Single-token rows
+    /// (decoding steps, drafted runs) run one job per (row, head). Prompt rows run one job per (KV head,
+    /// run of up to `groupTokens` consecutive rows of one cache): the job's query heads share one
+    /// conversion of the keys and values (dc_attention_group, bit-identical to the per-head kernel); a
+    /// KV head's heads are split over several jobs when there are fewer jobs than threads.
     private func attention(layer li: Int, caches: [KVCache], positions: [Int], singleToken: Bool) {
-        let c = config, hd = c.headDim, H = c.headCount, group = c.headCount / c.headCountKV
+        guard !positions.isEmpty else { return }
+        let c = config, hd = c.headDim, H = c.headCount, kvHeads = c.headCountKV, group = H / kvHeads
         let qDim = H * hd
         let scale = 1 / Float(hd).squareRoot()
-        let q = self.q, attn = self.attn, scores = self.scores
-        let total = positions.count * H, ws = attnWorkspace, batched: Int32 = singleToken ? 0 : 1
-        let kvDim = Int64(c.headCountKV * hd)
-        pool.run(chunks: total) { job, ti in
-            let t = job / H, h = job % H, kvh = h / group
-            let cache = caches[t]
-            dc_attention_head(q + t * qDim + h * hd, Int64(hd),
-                              cache.keyRow(layer: li, position: 0) + kvh * hd, kvDim,
-                              cache.valueRow(layer: li, position: 0) + kvh * hd, kvDim,
-                              Int64(positions[t] + 1), scale, batched, scores + ti * ws, attn + t * qDim + h * hd)
+        let q = self.q, attn = self.attn, ws = groupWorkspace, scratch = groupScratch
+        let kvDim = Int64(kvHeads * hd)
+        if singleToken {
+            pool.run(chunks: positions.count * H) { job, ti in
+                let t = job / H, h = job % H, kvh = h / group
+                let cache = caches[t]
+                dc_attention_head(q + t * qDim + h * hd, Int64(hd),
+                                  cache.keyRow(layer: li, position: 0) + kvh * hd, kvDim,
+                                  cache.valueRow(layer: li, position: 0) + kvh * hd, kvDim,
+                                  Int64(positions[t] + 1), scale, 0, scratch + ti * ws, attn + t * qDim + h * hd)
+            }
+            return
+        }
+        var runs: [Range<Int>] = []
+        var start = 0
+        for t in 1...positions.count where t == positions.count || caches[t] !== caches[start] || t - start == Self.groupTokens {
+            runs.append(start..<t)
+            start = t
+        }
+        var splits = 1
+        while runs.count * kvHeads * splits < pool.threadCount && splits < group { splits += 1 }
+        let perJob = (group + splits - 1) / splits, parts = (group + perJob - 1) / perJob
+        let counts = positions.map { Int64($0 + 1) }
+        counts.withUnsafeBufferPointer { counts in
+            let counts = counts.baseAddress!
+            pool.run(chunks: runs.count * kvHeads * parts) { job, ti in
+                let run = runs[job / (kvHeads * parts)], kvh = job / parts % kvHeads, part = job % parts
+                let t0 = run.lowerBound, h0 = kvh * group + part * perJob, heads = min(perJob, group - part * perJob)
+                let cache = caches[t0]
+                dc_attention_group(q + t0 * qDim + h0 * hd, Int64(qDim), Int64(hd), Int64(run.count), Int64(heads),
+                                   counts + t0, Int64(hd),
+                                   cache.keyRow(layer: li, position: 0) + kvh * hd, kvDim,
+                                   cache.valueRow(layer: li, position: 0) + kvh * hd, Int64(hd), kvDim,
+                                   scale, scratch + ti * ws, attn + t0 * qDim + h0 * hd, Int64(qDim), Int64(hd))
+            }
         }
     }
 }
