@@ -187,6 +187,48 @@ __attribute__((target("avx2,fma,f16c"))) static inline __m256 cka_expf8(__m256 x
     return res;
 }
 
+// Softmax weights of one query in place (s has room for 64-rounding): exp(s - mx) with padding lanes 0, their
+// sum in 16-lane trees added in double, then each weight times 1/sum rounded through F16.
+__attribute__((target("avx2,fma,f16c"))) static void cka_softmax_weights(float *s, int64_t positions, float mx) {
+    const int64_t np64 = (positions + 63) / 64 * 64, np16 = (positions + 15) / 16 * 16;
+    for (int64_t p = positions; p < np64; p++) s[p] = 0.0f;
+    double sum = 0;
+    const __m256 mxv = _mm256_set1_ps(mx);
+    for (int64_t b0 = 0; b0 < np16; b0 += 16) {
+        __m256 e0 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0), mxv));
+        __m256 e1 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0 + 8), mxv));
+        if (b0 + 16 > positions) {
+            const __m256i idx0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            const __m256i lim = _mm256_set1_epi32((int)(positions - b0));
+            e0 = _mm256_and_ps(e0, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, idx0)));
+            e1 = _mm256_and_ps(e1, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, _mm256_add_epi32(idx0, _mm256_set1_epi32(8)))));
+        }
+        _mm256_storeu_ps(s + b0, e0);
+        _mm256_storeu_ps(s + b0 + 8, e1);
+        sum += (double)cka_tree16_v(e0, e1);
+    }
+    const __m256 invv = _mm256_set1_ps((float)(1.0 / sum));
+    for (int64_t p = 0; p < np16; p += 8)
+        _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
+}
+
+// The 16 accumulator rows (position mod 16) summed into out: rows r and r + 8, then r and r + 4, then
+// (0 + 2) + (1 + 3).
+__attribute__((target("avx2,fma,f16c"))) static void cka_acc_tree16(float *acc, int64_t hv, float *out) {
+    for (int i = 0; i < 8; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 8) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int i = 0; i < 4; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 4) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int64_t d = 0; d < hv; d++)
+        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
+}
+
 __attribute__((target("avx2,fma,f16c")))
 static void cka_attention_simd(const float *q, int64_t hk, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t hv, int64_t vs,
                                int64_t positions, float scale, int batched, float *ws, float *out) {
@@ -234,26 +276,7 @@ static void cka_attention_simd(const float *q, int64_t hk, const uint16_t *k, in
         }
     }
 
-    const int64_t np16 = (positions + 15) / 16 * 16;
-    for (int64_t p = positions; p < np64; p++) s[p] = 0.0f;
-    double sum = 0;
-    const __m256 mxv = _mm256_set1_ps(mx);
-    for (int64_t b0 = 0; b0 < np16; b0 += 16) {
-        __m256 e0 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0), mxv));
-        __m256 e1 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0 + 8), mxv));
-        if (b0 + 16 > positions) {  // padding lanes stay exactly 0
-            const __m256i idx0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            const __m256i lim = _mm256_set1_epi32((int)(positions - b0));
-            e0 = _mm256_and_ps(e0, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, idx0)));
-            e1 = _mm256_and_ps(e1, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, _mm256_add_epi32(idx0, _mm256_set1_epi32(8)))));
-        }
-        _mm256_storeu_ps(s + b0, e0);
-        _mm256_storeu_ps(s + b0 + 8, e1);
-        sum += (double)cka_tree16_v(e0, e1);
-    }
-    const __m256 invv = _mm256_set1_ps((float)(1.0 / sum));
-    for (int64_t p = 0; p < np16; p += 8)
-        _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
+    cka_softmax_weights(s, positions, mx);
 
     const int lanes = batched ? 16 : 64;
     const int64_t h8 = hv & ~(int64_t)7;
@@ -273,18 +296,7 @@ static void cka_attention_simd(const float *q, int64_t hk, const uint16_t *k, in
             for (int64_t d = 0; d < hv; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
         }
     }
-    for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 8) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 4) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int64_t d = 0; d < hv; d++)
-        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
+    cka_acc_tree16(acc, hv, out);
 }
 // ---- Grouped prompt attention -------------------------------------------------------------------
 // cka_attention_simd (batched order) for many queries that read the same KV head: the query heads of
@@ -328,11 +340,11 @@ __attribute__((target("avx2,fma,f16c"))) static inline __m256 cka_tree16x8(const
     return _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-__attribute__((target("avx2,fma,f16c"))) static void cka_f16_rows(const uint16_t *src, int64_t stride, int64_t rows, int64_t n, float *dst, int64_t rs) {
+__attribute__((target("avx2,fma,f16c"))) static void cka_f16_rows(const uint16_t *src, int64_t stride, int64_t rows, int64_t n, float *dst) {
     const int64_t n8 = n & ~(int64_t)7;
     for (int64_t r = 0; r < rows; r++) {
         const uint16_t *a = src + r * stride;
-        float *b = dst + r * rs;
+        float *b = dst + r * n;
         int64_t i = 0;
         for (; i < n8; i += 8) _mm256_storeu_ps(b + i, cka_h8(a + i));
         for (; i < n; i++) b[i] = cka_h(a[i]);
@@ -354,23 +366,23 @@ __attribute__((target("avx2,fma,f16c"))) static void cka_f16_chunks(const uint16
 }
 
 // Scores of positions [p0, e) of one query (hk a multiple of 16); k32 holds the block from position b0,
-// rows rs floats apart.
+// rows hk floats apart.
 __attribute__((target("avx2,fma,f16c")))
-static float cka_scores(const float *qf, int64_t hk, const float *k32, int64_t rs, int64_t b0, int64_t p0, int64_t e,
+static float cka_scores(const float *qf, int64_t hk, const float *k32, int64_t b0, int64_t p0, int64_t e,
                         float scale, float *s, float mx) {
     __m256 mxv = _mm256_set1_ps(mx);
     int64_t p = p0;
     for (; p + 8 <= e; p += 8) {
         __m256 t[8];
         for (int g = 0; g < 2; g++) {
-            const float *kr = k32 + (p + 4 * g - b0) * rs;
+            const float *kr = k32 + (p + 4 * g - b0) * hk;
             __m256 a0[4], a1[4];
             for (int j = 0; j < 4; j++) a0[j] = a1[j] = _mm256_setzero_ps();
             for (int64_t c = 0; c < hk; c += 16) {
                 const __m256 q0 = _mm256_loadu_ps(qf + c), q1 = _mm256_loadu_ps(qf + c + 8);
                 for (int j = 0; j < 4; j++) {
-                    a0[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * rs + c), q0, a0[j]);
-                    a1[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * rs + c + 8), q1, a1[j]);
+                    a0[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * hk + c), q0, a0[j]);
+                    a1[j] = _mm256_fmadd_ps(_mm256_loadu_ps(kr + j * hk + c + 8), q1, a1[j]);
                 }
             }
             for (int j = 0; j < 4; j++) t[4 * g + j] = _mm256_add_ps(a0[j], a1[j]);
@@ -382,7 +394,7 @@ static float cka_scores(const float *qf, int64_t hk, const float *k32, int64_t r
         mxv = _mm256_max_ps(d, mxv);
     }
     for (; p < e; p++) {
-        const float *kr = k32 + (p - b0) * rs;
+        const float *kr = k32 + (p - b0) * hk;
         __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
         for (int64_t c = 0; c < hk; c += 16) {
             a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kr + c), _mm256_loadu_ps(qf + c), a0);
@@ -395,30 +407,6 @@ static float cka_scores(const float *qf, int64_t hk, const float *k32, int64_t r
     _mm256_storeu_ps(m, mxv);
     for (int l = 0; l < 8; l++) if (m[l] > mx) mx = m[l];
     return mx;
-}
-
-// Softmax weights of one query in place, as cka_attention_simd forms them (s has room for 64-rounding).
-__attribute__((target("avx2,fma,f16c"))) static void cka_softmax_weights(float *s, int64_t positions, float mx) {
-    const int64_t np64 = (positions + 63) / 64 * 64, np16 = (positions + 15) / 16 * 16;
-    for (int64_t p = positions; p < np64; p++) s[p] = 0.0f;
-    double sum = 0;
-    const __m256 mxv = _mm256_set1_ps(mx);
-    for (int64_t b0 = 0; b0 < np16; b0 += 16) {
-        __m256 e0 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0), mxv));
-        __m256 e1 = cka_expf8(_mm256_sub_ps(_mm256_loadu_ps(s + b0 + 8), mxv));
-        if (b0 + 16 > positions) {
-            const __m256i idx0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-            const __m256i lim = _mm256_set1_epi32((int)(positions - b0));
-            e0 = _mm256_and_ps(e0, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, idx0)));
-            e1 = _mm256_and_ps(e1, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lim, _mm256_add_epi32(idx0, _mm256_set1_epi32(8)))));
-        }
-        _mm256_storeu_ps(s + b0, e0);
-        _mm256_storeu_ps(s + b0 + 8, e1);
-        sum += (double)cka_tree16_v(e0, e1);
-    }
-    const __m256 invv = _mm256_set1_ps((float)(1.0 / sum));
-    for (int64_t p = 0; p < np16; p += 8)
-        _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
 }
 
 // acc row r (positions = r mod 16) += weight x value for positions [b0, e) of a block of `rows`
@@ -487,22 +475,6 @@ static void cka_values(const float *s, const float *v32, int64_t rows, int64_t h
     }
 }
 
-// The 16 accumulator rows summed as cka_attention_simd sums them (batched order).
-static void cka_acc_tree16(float *acc, int64_t hv, float *out) {
-    for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 8) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 4) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int64_t d = 0; d < hv; d++)
-        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
-}
-
 __attribute__((target("avx2,fma,f16c")))
 static void cka_attention_group_simd(const float *q, int64_t qts, int64_t qhs, int64_t tokens, int64_t heads,
                                      const int64_t *positions, int64_t hk, const uint16_t *k, int64_t ks,
@@ -526,10 +498,10 @@ static void cka_attention_group_simd(const float *q, int64_t qts, int64_t qhs, i
     }
     for (int64_t b0 = 0; b0 < most; b0 += CKA_KBLOCK) {
         const int64_t bn = most - b0 < CKA_KBLOCK ? most - b0 : CKA_KBLOCK;
-        cka_f16_rows(k + b0 * ks, ks, bn, hk, kv32, hk);
+        cka_f16_rows(k + b0 * ks, ks, bn, hk, kv32);
         for (int64_t i = 0; i < nq; i++) {
             const int64_t n = positions[i / heads], e = n < b0 + bn ? n : b0 + bn;
-            if (e > b0) mx[i] = cka_scores(qf + i * hk, hk, kv32, hk, b0, b0, e, scale, s + i * np64, mx[i]);
+            if (e > b0) mx[i] = cka_scores(qf + i * hk, hk, kv32, b0, b0, e, scale, s + i * np64, mx[i]);
         }
     }
     for (int64_t i = 0; i < nq; i++) {

@@ -533,6 +533,7 @@ CKI float k1_q4_K(int64_t nb, const ck_q4_K *w, const ck_q8_K *y, const __m128i 
 //  - Q8_0 / Q5_0 / Q4_0 follow llamafile's tinyBLAS_Q0_AVX, which llama.cpp uses for these types at
 //    >= 2 tokens: per 32-block, acc = fma(set1(dw * dy), float(8 lane sums), acc), then one 8-lane
 //    sum (the integer lane sums are exact whatever instructions form them);
+//  - Q4_1 follows ggml_vec_dot_q4_1_q8_1 (llama.cpp has no tiled Q4_1 kernel), as k1_q4_1 does;
 //  - Q6_K below 8 tokens gives exactly what k_q6_K above gives (same integer lanes, same float steps);
 //    Q4_K, and Q6_K from 8 tokens, run the 8-row kernels further down in llama.cpp's order for them.
 // Measured, 1 thread, 64 tokens, L2/L3-resident weights (GMAC/s, old tile path -> this, with the
@@ -717,6 +718,84 @@ static void ck_gemm_q0_tile(int type, int rm, int tn, int64_t nb, const __m256i 
 #undef CK_Q0TYPE
 #undef CK_Q0_RN
 
+// Q4_1 (SmolLM2's type): llama.cpp has no tiled kernel for it, so each output of its prompt products is
+// ggml_vec_dot_q4_1_q8_1, as ntok = 1 is here (k1_q4_1): per 32-block acc = fma(dw, float(8 lane sums) *
+// dy, acc) and, beside it, ms = fma(m, sy, ms) in block order; result hsum(acc) + ms. The tile below keeps
+// those steps for every output, but decodes each weight block once per 4-row tile (nibbles, d and m as
+// floats) instead of once per token, and keeps the 4 rows' ms sums in the lanes of one 128-bit vector.
+// Every output equals ntok = 1's to the bit (KernelTests). Measured (1 thread, 64 tokens x 576 rows, random
+// blocks, GMAC/s; the per-token tile loop k_q4_1 -> this): AVX2 code n=576 25.9 -> 45.4, n=1536 26.9 -> 47.0;
+// AVX-512 VNNI code n=576 32.8 -> 59.6, n=1536 34.2 -> 62.2. What is left per (row, token, block) is the
+// integer dot, its conversion, the multiply by dy and the fma that ggml's order needs.
+typedef struct {
+    const ck_q8_1 *y;
+    const __m256 *dy;  // y[b].d as float in 8 lanes
+    const float *sy;   // y[b].s as float
+} ck_q41_tok;
+
+CKI void ck_q4_1_decode_tile(int rm, int64_t nb, const char *const *w, __m256i *u, float *dw, float *mw, size_t pf) {
+    for (int i = 0; i < rm; i++) {
+        for (int64_t b = 0; b < nb; b++) {
+            const ck_q4_1 *x = (const ck_q4_1 *)w[i] + b;
+            if (pf) _mm_prefetch((const char *)x + pf, _MM_HINT_T0);
+            _mm256_storeu_si256(u + b * CK_GM + i, ck_nibbles(x->qs));
+            dw[b * CK_GM + i] = ck_h2f(x->d);
+            mw[b * CK_GM + i] = ck_h2f(x->m);
+        }
+    }
+}
+
+// RM decoded rows (u, dw, mw from ck_q4_1_decode_tile, starting at row i0) x RN tokens; out[j * os + i].
+CKI void g_q4_1(int RM, int RN, int64_t nb, const __m256i *u, const float *dw, const float *mw, const ck_q41_tok *tk,
+                float *out, int64_t os) {
+    __m256 acc[CK_GM][CK_GN];
+    __m128 ms4[CK_GN];     // RM == CK_GM: lane i holds row i's m * sy sum
+    float ms[CK_GM][CK_GN]; // RM < CK_GM
+    for (int j = 0; j < RN; j++) {
+        ms4[j] = _mm_setzero_ps();
+        for (int i = 0; i < RM; i++) {
+            acc[i][j] = _mm256_setzero_ps();
+            ms[i][j] = 0;
+        }
+    }
+    for (int64_t b = 0; b < nb; b++) {
+        __m256i ub[CK_GM];
+        for (int i = 0; i < RM; i++) ub[i] = _mm256_loadu_si256(u + b * CK_GM + i);
+        const __m128 mv = RM == CK_GM ? _mm_loadu_ps(mw + b * CK_GM) : _mm_setzero_ps();
+        for (int j = 0; j < RN; j++) {
+            const __m256i yv = _mm256_loadu_si256((const __m256i *)tk[j].y[b].qs);
+            const __m256 dy = tk[j].dy[b];
+            const float sy = tk[j].sy[b];
+            if (RM == CK_GM) ms4[j] = _mm_fmadd_ps(mv, _mm_set1_ps(sy), ms4[j]);
+            else
+                for (int i = 0; i < RM; i++) ms[i][j] = __builtin_fmaf(mw[b * CK_GM + i], sy, ms[i][j]);
+            for (int i = 0; i < RM; i++) {
+                const __m256i s = ck_dot_us(_mm256_setzero_si256(), ub[i], yv);
+                acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(dw + b * CK_GM + i), _mm256_mul_ps(_mm256_cvtepi32_ps(s), dy), acc[i][j]);
+            }
+        }
+    }
+    for (int j = 0; j < RN; j++) {
+        float m4[4];
+        _mm_storeu_ps(m4, ms4[j]);
+        for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]) + (RM == CK_GM ? m4[i] : ms[i][j]);
+    }
+}
+
+#define CK_Q41_RN(RM, I, O)                                                                            \
+    switch (tn) {                                                                                      \
+    case 4: g_q4_1(RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;      \
+    case 3: g_q4_1(RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;      \
+    case 2: g_q4_1(RM, 2, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;                          \
+    default: g_q4_1(RM, 1, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;                         \
+    }
+static void ck_gemm_q4_1_tile(int rm, int tn, int64_t nb, const __m256i *u, const float *dw, const float *mw,
+                              const ck_q41_tok *tk, float *o, int64_t os) {
+    if (rm == CK_GM) { CK_Q41_RN(CK_GM, 0, o) }
+    else for (int i = 0; i < rm; i++) { CK_Q41_RN(1, i, o + i) }
+}
+#undef CK_Q41_RN
+
 #define CK_Q6_RN(RM, I, O)                                                                             \
     switch (tn) {                                                                                      \
     case 4: g_q6_K(RM, 4 > CK_GN ? CK_GN : 4, nb, w + (I), q6 + 256 * (I), y, O, os); break;           \
@@ -750,11 +829,10 @@ static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, 
 // once at load (DC_TYPE_Q4_K_X8, WeightMatrix.repacked): then a prompt skips the per-call packing
 // (152 GMAC/s at n=1536) and a generated token streams each 8-row group in one pass with this same
 // kernel (RN = 1, gemv order): 1 thread from DRAM 21 -> 24.6 GB/s of weights, L2-resident 38 -> 46.
-#if CK_VNNI
-#define CK_R8N 4  // tokens per tile: 4 x (2 integer + 2 float accumulators) + weights in 32 registers
-#else
-#define CK_R8N 2
-#endif
+// Tokens per tile: 4 x (2 integer + 2 float accumulators) + weights fit AVX-512's 32 registers; AVX2's 16
+// spill a little at 4 but still beat 2 (1 thread, 64 tokens, 1536 rows, GMAC/s, AVX2 code, 2 -> 4 tokens):
+// Q4_K n=1536 93.5 -> 104.4, n=8960 87.4 -> 94.6; Q6_K n=8960 71.7 -> 85.4.
+#define CK_R8N 4
 
 // 8 vectors r[i] to vector v = dword v of every r[i] in lane i (an 8x8 transpose of 32-bit elements).
 CKI void ck_t8x8(__m256i r[8]) {
@@ -803,6 +881,21 @@ CKI __m256i ck_r8_dot(__m256i acc, __m256i w, const int8_t *y, __m256i sc) {
 #endif
 }
 
+#if !CK_VNNI
+// acc + the 16-bit pair products of w (8 rows' 4 unsigned bytes per 32-bit lane) with the 4 signed bytes at
+// y, summed in 16 bits: a Q4_K pair is at most 2 * 15 * 128 = 3840 in magnitude, so the 8 positions of a
+// 32-element sub-block sum to at most 30720 and the row's scale is applied once per sub-block (one vpmaddwd)
+// instead of once per position. The integer sums are the same, so the floats are too.
+// Measured (1 thread, 64 tokens, 1536 rows, random blocks, GMAC/s, AVX2 code, 2 tokens per tile): Q4_K
+// n=1536 77.2 -> 92.4, n=8960 73.2 -> 87.5. r8_q6_K sums two positions this way (Q6_K n=8960 84.2 -> 94.5,
+// n=1536 84.1 -> 95.9, at 4 tokens per tile).
+CKI __m256i ck_r8_dot16(__m256i acc, __m256i w, const int8_t *y) {
+    int32_t v;
+    memcpy(&v, y, 4);
+    return _mm256_add_epi16(acc, _mm256_maddubs_epi16(w, _mm256_set1_epi32(v)));
+}
+#endif
+
 // Rows [i0, i1) of an 8-row Q4_K_X8 group (super-blocks w[0..nb)) x RN tokens y[j]; GV = 1 for llama.cpp's
 // gemv order. out[j * os + i] for row i of the group; pf > 0 prefetches that far ahead in the stream.
 CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K *const *y, float *out, int64_t os,
@@ -840,8 +933,13 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K 
                 const __m256i wa = _mm256_and_si256(qv, m4);
                 const __m256i wb = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
                 for (int j = 0; j < RN; j++) {
+#if CK_VNNI
                     ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 64 * s + 4 * p, sa);
                     ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p, sb);
+#else
+                    ia[j] = ck_r8_dot16(ia[j], wa, y[j][b].qs + 64 * s + 4 * p);
+                    ib[j] = ck_r8_dot16(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p);
+#endif
                 }
             }
             const __m256i mn = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x->mn[s]));
@@ -849,7 +947,7 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K 
 #if CK_VNNI
                 const __m256i g = _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb));
 #else
-                const __m256i g = _mm256_add_epi32(ia[j], ib[j]);
+                const __m256i g = _mm256_add_epi32(_mm256_madd_epi16(ia[j], sa), _mm256_madd_epi16(ib[j], sb));
 #endif
                 const __m256i gm = _mm256_madd_epi16(mn, _mm256_set1_epi32(bsp[j][s]));
                 if (GV) {
@@ -945,6 +1043,7 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
             for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm256_setzero_si256();
             const __m256i sa = _mm256_loadu_si256((const __m256i *)x->sc[s]);
             const __m256i sb = _mm256_loadu_si256((const __m256i *)x->sc[s + 1]);
+#if CK_VNNI
             for (int p = 0; p < 4; p++) {
                 const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
                 const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p]);
@@ -953,6 +1052,20 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
                     ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 16 * s + 16 + 4 * p, sb);
                 }
             }
+#else
+            // two positions' pair products summed in 16 bits before the scale: 2 * 2 * 63 * 128 = 32256 at most
+            for (int p = 0; p < 4; p += 2) {
+                const __m256i wa0 = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
+                const __m256i wa1 = _mm256_loadu_si256((const __m256i *)x->q[s][p + 1]);
+                const __m256i wb0 = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p]);
+                const __m256i wb1 = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p + 1]);
+                for (int j = 0; j < RN; j++) {
+                    const int8_t *ya = y[j][b].qs + 16 * s + 4 * p, *yb = ya + 16;
+                    ia[j] = _mm256_add_epi32(ia[j], _mm256_madd_epi16(ck_r8_dot16(ck_r8_dot16(_mm256_setzero_si256(), wa0, ya), wa1, ya + 4), sa));
+                    ib[j] = _mm256_add_epi32(ib[j], _mm256_madd_epi16(ck_r8_dot16(ck_r8_dot16(_mm256_setzero_si256(), wb0, yb), wb1, yb + 4), sb));
+                }
+            }
+#endif
             for (int j = 0; j < RN; j++) {
 #if CK_VNNI
                 tot[j] = _mm256_add_epi32(tot[j], _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb)));
@@ -1055,6 +1168,7 @@ static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, co
 static _Thread_local uint8_t ck_q6_buf[(CK_MAXNB / 8) * CK_GM * 256] __attribute__((aligned(64)));
 static _Thread_local __m256i ck_q0_u[CK_MAXNB * CK_GM];
 static _Thread_local float ck_q0_dw[CK_MAXNB * CK_GM];
+static _Thread_local float ck_q41_mw[CK_MAXNB * CK_GM];  // Q4_1's m per block and row, beside ck_q0_dw
 // ck_q0_tok's base and dy of every token of a product ([t][b]), grown as needed and kept by the thread.
 static _Thread_local __m256i *ck_q0_ybase;
 static _Thread_local __m256 *ck_q0_ydy;
@@ -1062,8 +1176,8 @@ static _Thread_local size_t ck_q0_ycap;
 
 // Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per call (see ck_q0_tok).
 // Returns 0 when the buffers cannot be allocated (the product then falls back to the portable kernels).
-CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
-    const size_t need = (size_t)nb * (size_t)ntok;
+// Grows the per-token buffers to need = blocks x tokens entries; 0 when they cannot be allocated.
+CKI int ck_q0_reserve(size_t need) {
     if (need > ck_q0_ycap) {
         free(ck_q0_ybase);
         free(ck_q0_ydy);
@@ -1078,6 +1192,11 @@ CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64
             return 0;
         }
     }
+    return 1;
+}
+
+CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
+    if (!ck_q0_reserve((size_t)nb * (size_t)ntok)) return 0;
     const int off = ck_q0_offset(type);
     const __m256i c = _mm256_set1_epi8((char)off);
     for (int64_t t = 0; t < ntok; t++) {
@@ -1093,12 +1212,30 @@ CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64
     return 1;
 }
 
+// Fills tk[t] for Q4_1's ntok tokens (ck_q8_1 rows at xb, stride xs): dy in ck_q0_ydy, sy in the
+// memory of ck_q0_ybase (Q4_1 has no offset correction).
+CKI int ck_q4_1_prep_tokens(int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q41_tok *tk) {
+    if (!ck_q0_reserve((size_t)nb * (size_t)ntok)) return 0;
+    for (int64_t t = 0; t < ntok; t++) {
+        const ck_q8_1 *y = (const ck_q8_1 *)(xb + (size_t)t * xs);
+        __m256 *dy = ck_q0_ydy + (size_t)t * nb;
+        float *sy = (float *)ck_q0_ybase + (size_t)t * nb;
+        for (int64_t b = 0; b < nb; b++) {
+            dy[b] = _mm256_set1_ps(ck_h2f(y[b].d));
+            sy[b] = ck_h2f(y[b].s);
+        }
+        tk[t] = (ck_q41_tok){y, dy, sy};
+    }
+    return 1;
+}
+
 // Rows [r0, r1) x tokens [0, ntok): each CK_GM-row weight tile (a few KB, L1-resident) is run against
 // all tokens, CK_GN at a time; while the first token tile runs, the next row tile is prefetched.
 #define CK_Q0_TOKENS 256  // tokens whose ck_q0_tok are prepared at once (a prompt chunk is 64)
 static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
                        int64_t r0, int64_t r1, float *out, int64_t os) {
     const int q0 = type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0;
+    const int q41 = type == DC_TYPE_Q4_1;
     if (type == DC_TYPE_Q4_K) {
         ck_q4_K_x8_matmul(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os, 0);
         return 1;
@@ -1108,7 +1245,7 @@ static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *x
         return 1;
     }
     // Q0 types: every token's base and dy once for this call, in groups of at most CK_Q0_TOKENS tokens
-    if (q0 && ntok > CK_Q0_TOKENS) {
+    if ((q0 || q41) && ntok > CK_Q0_TOKENS) {
         for (int64_t t = 0; t < ntok; t += CK_Q0_TOKENS) {
             const int64_t tn = ntok - t < CK_Q0_TOKENS ? ntok - t : CK_Q0_TOKENS;
             if (!ck_gemm(type, n, wb, ws, xb + (size_t)t * xs, xs, tn, r0, r1, out + t * os, os)) return 0;
@@ -1116,7 +1253,9 @@ static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *x
         return 1;
     }
     ck_q0_tok q0tok[CK_Q0_TOKENS];
+    ck_q41_tok q41tok[CK_Q0_TOKENS];
     if (q0 && !ck_q0_prep_tokens(type, n / CK_QK, xb, xs, ntok, q0tok)) return 0;
+    if (q41 && !ck_q4_1_prep_tokens(n / CK_QK, xb, xs, ntok, q41tok)) return 0;
     for (int64_t r = r0; r < r1; r += CK_GM) {
         const int rm = r1 - r >= CK_GM ? CK_GM : (int)(r1 - r);
         const char *wr[CK_GM];
@@ -1129,6 +1268,15 @@ static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *x
             for (int64_t t = 0; t < ntok; t += CK_GN) {
                 const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
                 ck_gemm_q0_tile(type, rm, tn, nb, u, dw, q0tok + t, out + t * os + r, os);
+            }
+            continue;
+        }
+        if (q41) {
+            const int64_t nb = n / CK_QK;
+            ck_q4_1_decode_tile(rm, nb, wr, ck_q0_u, ck_q0_dw, ck_q41_mw, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
+            for (int64_t t = 0; t < ntok; t += CK_GN) {
+                const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
+                ck_gemm_q4_1_tile(rm, tn, nb, ck_q0_u, ck_q0_dw, ck_q41_mw, q41tok + t, out + t * os + r, os);
             }
             continue;
         }
@@ -1243,7 +1391,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
             break;
         }
     }
-    if (ntok >= 2 && (((type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0) && n / CK_QK <= CK_MAXNB) ||
+    if (ntok >= 2 && (((type == DC_TYPE_Q8_0 || type == DC_TYPE_Q5_0 || type == DC_TYPE_Q4_0 || type == DC_TYPE_Q4_1) && n / CK_QK <= CK_MAXNB) ||
                       ((type == DC_TYPE_Q4_K || type == DC_TYPE_Q6_K) && n / CK_QKK <= CK_MAXNB / 8))) {
         return ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
     }

@@ -443,6 +443,33 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Q4_1 (SmolLM2's weights): llama.cpp runs each output of a prompt product through its one-token dot
+    /// product, so the batched tile kernel (ntok >= 2, weight blocks decoded once per row tile) must give every
+    /// token bit for bit what ntok = 1 gives it: with whole and partial token tiles, whole and partial row
+    /// tiles, row ranges not starting at 0, and a token count above the 256 prepared at once.
+    func testQ4_1PromptProductEqualsOneTokenAtATime() {
+        var rng = Rng(state: 4141)
+        let type = Int32(DC_TYPE_Q4_1)
+        for n in [64, 576, 1536] {
+            let rows = 23  // 5 whole 4-row tiles from row 2, then 1 row
+            let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+            let xs = dc_row_bytes(dc_vec_dot_type(type), Int64(n))
+            for ntok in [2, 3, 5, 64, 259] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                let batch = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 2, r1: rows)
+                for t in 0..<ntok {
+                    let one = Array(x[(t * xs)..<((t + 1) * xs)])
+                    let alone = matmul(type, n: n, w: w, rows: rows, x: one, ntok: 1, r0: 2, r1: rows)
+                    for r in 0..<rows {
+                        let v = batch[t * rows + r]
+                        if r < 2 { XCTAssertTrue(v.isNaN, "row \(r) outside the range was written"); continue }
+                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "n \(n) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
+                    }
+                }
+            }
+        }
+    }
+
     /// Q4_K repacked 8 rows at a time (DC_TYPE_Q4_K_X8, what the model runs for its Q4_K matrices): the
     /// fast paths equal the portable one to the bit (both follow llama.cpp's gemm/gemv order), as does the
     /// SIMD path for plain Q4_K (it packs its own tiles), the portable one agrees with plain Q4_K's, and row

@@ -411,6 +411,9 @@ public final class TransformerModel {
             prepareRope(positions: positions)
         }
 
+        let promptJobs = single ? nil
+            : PromptAttentionJobs(caches: caches, positions: positions, groupTokens: Self.groupTokens,
+                                  kvHeads: c.headCountKV, group: c.headCount / c.headCountKV, threads: pool.threadCount)
         for (li, L) in layers.enumerated() {
             // Attention.
             for t in 0..<B { rmsNorm(x + t * E, L.attentionNorm.values, xn + t * E, n: E) }
@@ -433,7 +436,7 @@ public final class TransformerModel {
                 dc_f32_to_f16_row(k + t * kvDim, caches[t].keyRow(layer: li, position: positions[t]), Int64(kvDim))
                 dc_f32_to_f16_row(v + t * kvDim, caches[t].valueRow(layer: li, position: positions[t]), Int64(kvDim))
             }
-            attention(layer: li, caches: caches, positions: positions, singleToken: singleTokenRows)
+            attention(layer: li, caches: caches, positions: positions, promptJobs: promptJobs)
             scratch.invalidate()
             scratch.prepare(L.wo.vecDotType, from: attn, rows: B, columns: qDim, pool: pool)
             L.wo.multiply(scratch, tokens: B, into: xn, outStride: E, pool: pool, singleTokens: single)
@@ -472,18 +475,17 @@ public final class TransformerModel {
     }
 
     /// Causal grouped-query attention of each row over its cache up to its position. Single-token rows
-    /// (decoding steps, drafted runs) run one job per (row, head). Prompt rows run one job per (KV head,
-    /// run of up to `groupTokens` consecutive rows of one cache): the job's query heads share one
-    /// conversion of the keys and values (dc_attention_group, bit-identical to the per-head kernel); a
-    /// KV head's heads are split over several jobs when there are fewer jobs than threads.
-    private func attention(layer li: Int, caches: [KVCache], positions: [Int], singleToken: Bool) {
+    /// (decoding steps, drafted runs; `promptJobs` nil) run one job per (row, head). Prompt rows run the
+    /// jobs of `promptJobs`: the job's query heads share one conversion of the keys and values
+    /// (dc_attention_group, bit-identical to the per-head kernel).
+    private func attention(layer li: Int, caches: [KVCache], positions: [Int], promptJobs: PromptAttentionJobs?) {
         guard !positions.isEmpty else { return }
         let c = config, hd = c.headDim, H = c.headCount, kvHeads = c.headCountKV, group = H / kvHeads
         let qDim = H * hd
         let scale = 1 / Float(hd).squareRoot()
         let q = self.q, attn = self.attn, ws = groupWorkspace, scratch = groupScratch
         let kvDim = Int64(kvHeads * hd)
-        if singleToken {
+        guard let jobs = promptJobs else {
             pool.run(chunks: positions.count * H) { job, ti in
                 let t = job / H, h = job % H, kvh = h / group
                 let cache = caches[t]
@@ -494,17 +496,8 @@ public final class TransformerModel {
             }
             return
         }
-        var runs: [Range<Int>] = []
-        var start = 0
-        for t in 1...positions.count where t == positions.count || caches[t] !== caches[start] || t - start == Self.groupTokens {
-            runs.append(start..<t)
-            start = t
-        }
-        var splits = 1
-        while runs.count * kvHeads * splits < pool.threadCount && splits < group { splits += 1 }
-        let perJob = (group + splits - 1) / splits, parts = (group + perJob - 1) / perJob
-        let counts = positions.map { Int64($0 + 1) }
-        counts.withUnsafeBufferPointer { counts in
+        let runs = jobs.runs, perJob = jobs.headsPerJob, parts = jobs.parts
+        jobs.counts.withUnsafeBufferPointer { counts in
             let counts = counts.baseAddress!
             pool.run(chunks: runs.count * kvHeads * parts) { job, ti in
                 let run = runs[job / (kvHeads * parts)], kvh = job / parts % kvHeads, part = job % parts
@@ -517,5 +510,34 @@ public final class TransformerModel {
                                    scale, scratch + ti * ws, attn + t0 * qDim + h0 * hd, Int64(qDim), Int64(hd))
             }
         }
+    }
+}
+
+/// How the rows of a prompt pass split into attention jobs. It depends only on the batch (which rows share
+/// a cache, and their positions), so a forward pass forms it once for all its layers.
+struct PromptAttentionJobs {
+    /// Runs of up to `groupTokens` consecutive rows of one cache: one job per (run, KV head, part).
+    let runs: [Range<Int>]
+    /// Each row's context length (its position + 1), as dc_attention_group reads it.
+    let counts: [Int64]
+    /// A KV head's query heads are split into `parts` jobs of `headsPerJob` heads (the last may have fewer)
+    /// when runs x KV heads alone would leave threads idle.
+    let headsPerJob: Int
+    let parts: Int
+
+    init(caches: [KVCache], positions: [Int], groupTokens: Int, kvHeads: Int, group: Int, threads: Int) {
+        var runs: [Range<Int>] = []
+        var start = 0
+        for t in positions.indices.dropFirst() where caches[t] !== caches[start] || t - start == groupTokens {
+            runs.append(start..<t)
+            start = t
+        }
+        if !positions.isEmpty { runs.append(start..<positions.count) }
+        var splits = 1
+        while runs.count * kvHeads * splits < threads && splits < group { splits += 1 }
+        headsPerJob = (group + splits - 1) / splits
+        parts = (group + headsPerJob - 1) / headsPerJob
+        self.runs = runs
+        counts = positions.map { Int64($0 + 1) }
     }
 }
