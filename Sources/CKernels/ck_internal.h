@@ -98,7 +98,7 @@ void ck_q4_K_x8_pack_avx2(const char *const *w, int64_t b, ck_q4_K_x8 *o);
 
 // 0 = portable, 1 = avx2, 2 = avx512vnni (ignores dc_force_portable).
 int ck_cpu_level(void);
-// Level dc_matmul should use right now (honours dc_force_portable).
+// Level dc_matmul should use right now (honours dc_force_portable and dc_force_avx2).
 int ck_active_level(void);
 
 #endif

@@ -7,6 +7,7 @@
 
 static int ck_level_cache = -1;
 static volatile int ck_forced_portable = 0;
+static volatile int ck_forced_avx2 = 0;
 static pthread_once_t ck_table_once = PTHREAD_ONCE_INIT;
 
 float ck_f16_table[65536];
@@ -37,7 +38,11 @@ int ck_cpu_level(void) {
     return lvl;
 }
 
-int ck_active_level(void) { return ck_forced_portable ? 0 : ck_cpu_level(); }
+int ck_active_level(void) {
+    if (ck_forced_portable) return 0;
+    const int lvl = ck_cpu_level();
+    return ck_forced_avx2 && lvl > 1 ? 1 : lvl;
+}
 
 const char *dc_kernel_isa(void) {
     switch (ck_active_level()) {
@@ -48,6 +53,7 @@ const char *dc_kernel_isa(void) {
 }
 
 void dc_force_portable(int on) { ck_forced_portable = on ? 1 : 0; }
+void dc_force_avx2(int on) { ck_forced_avx2 = on ? 1 : 0; }
 
 uint64_t dc_read_bytes(const void *p, size_t bytes) {
     // four independent sums: the loop is load-bound (the compiler vectorises it) and no cache line is skipped

@@ -867,19 +867,16 @@ CKI void ck_q4_K_x8_pack_simd(const char *const *w, int64_t b, ck_q4_K_x8 *o) {
     for (int i = 0; i < 8; i++) ck_q4_K_x8_pack_scales(x[i], i, o);
 }
 
+#if CK_VNNI
 // acc + for each of 8 rows (one per 32-bit lane of w, 4 unsigned bytes each) its dot with the 4 signed
-// activation bytes at y. On AVX2 the pair products are multiplied by sc (each row's scale in both 16-bit
-// halves) before they are summed; VNNI sums them unscaled and the caller multiplies once per sub-block.
-CKI __m256i ck_r8_dot(__m256i acc, __m256i w, const int8_t *y, __m256i sc) {
+// activation bytes at y, unscaled (the caller multiplies by the scales once per sub-block). AVX2 sums the
+// pair products in 16 bits instead (ck_r8_dot16).
+CKI __m256i ck_r8_dot(__m256i acc, __m256i w, const int8_t *y) {
     int32_t v;
     memcpy(&v, y, 4);
-#if CK_VNNI
-    (void)sc;
     return _mm256_dpbusd_epi32(acc, w, _mm256_set1_epi32(v));
-#else
-    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(w, _mm256_set1_epi32(v)), sc));
-#endif
 }
+#endif
 
 #if !CK_VNNI
 // acc + the 16-bit pair products of w (8 rows' 4 unsigned bytes per 32-bit lane) with the 4 signed bytes at
@@ -934,8 +931,8 @@ CKI void r8_q4_K(int RN, int GV, int64_t nb, const ck_q4_K_x8 *w, const ck_q8_K 
                 const __m256i wb = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
                 for (int j = 0; j < RN; j++) {
 #if CK_VNNI
-                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 64 * s + 4 * p, sa);
-                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p, sb);
+                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 64 * s + 4 * p);
+                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p);
 #else
                     ia[j] = ck_r8_dot16(ia[j], wa, y[j][b].qs + 64 * s + 4 * p);
                     ib[j] = ck_r8_dot16(ib[j], wb, y[j][b].qs + 64 * s + 32 + 4 * p);
@@ -1048,8 +1045,8 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
                 const __m256i wa = _mm256_loadu_si256((const __m256i *)x->q[s][p]);
                 const __m256i wb = _mm256_loadu_si256((const __m256i *)x->q[s + 1][p]);
                 for (int j = 0; j < RN; j++) {
-                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 16 * s + 4 * p, sa);
-                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 16 * s + 16 + 4 * p, sb);
+                    ia[j] = ck_r8_dot(ia[j], wa, y[j][b].qs + 16 * s + 4 * p);
+                    ib[j] = ck_r8_dot(ib[j], wb, y[j][b].qs + 16 * s + 16 + 4 * p);
                 }
             }
 #else
@@ -1070,7 +1067,6 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
 #if CK_VNNI
                 tot[j] = _mm256_add_epi32(tot[j], _mm256_add_epi32(_mm256_mullo_epi32(ia[j], sa), _mm256_mullo_epi32(ib[j], sb)));
 #else
-                (void)sa; (void)sb;
                 tot[j] = _mm256_add_epi32(tot[j], _mm256_add_epi32(ia[j], ib[j]));
 #endif
             }
@@ -1174,8 +1170,6 @@ static _Thread_local __m256i *ck_q0_ybase;
 static _Thread_local __m256 *ck_q0_ydy;
 static _Thread_local size_t ck_q0_ycap;
 
-// Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per call (see ck_q0_tok).
-// Returns 0 when the buffers cannot be allocated (the product then falls back to the portable kernels).
 // Grows the per-token buffers to need = blocks x tokens entries; 0 when they cannot be allocated.
 CKI int ck_q0_reserve(size_t need) {
     if (need > ck_q0_ycap) {
@@ -1195,6 +1189,8 @@ CKI int ck_q0_reserve(size_t need) {
     return 1;
 }
 
+// Fills tk[t] for the ntok tokens at xb (stride xs): base and dy formed once per call (see ck_q0_tok).
+// Returns 0 when the buffers cannot be allocated (the product then falls back to the portable kernels).
 CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q0_tok *tk) {
     if (!ck_q0_reserve((size_t)nb * (size_t)ntok)) return 0;
     const int off = ck_q0_offset(type);
@@ -1213,7 +1209,8 @@ CKI int ck_q0_prep_tokens(int type, int64_t nb, const char *xb, size_t xs, int64
 }
 
 // Fills tk[t] for Q4_1's ntok tokens (ck_q8_1 rows at xb, stride xs): dy in ck_q0_ydy, sy in the
-// memory of ck_q0_ybase (Q4_1 has no offset correction).
+// memory of ck_q0_ybase (Q4_1 has no offset correction). sy stays a half's value: the m * sy products of
+// g_q4_1 and k1_q4_1 are then exact in float, so fused and unfused steps agree.
 CKI int ck_q4_1_prep_tokens(int64_t nb, const char *xb, size_t xs, int64_t ntok, ck_q41_tok *tk) {
     if (!ck_q0_reserve((size_t)nb * (size_t)ntok)) return 0;
     for (int64_t t = 0; t < ntok; t++) {

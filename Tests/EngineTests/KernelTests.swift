@@ -448,6 +448,20 @@ final class KernelTests: XCTestCase {
     /// token bit for bit what ntok = 1 gives it: with whole and partial token tiles, whole and partial row
     /// tiles, row ranges not starting at 0, and a token count above the 256 prepared at once.
     func testQ4_1PromptProductEqualsOneTokenAtATime() {
+        for avx2 in Self.kernelCaps {
+            dc_force_avx2(avx2 ? 1 : 0)
+            defer { dc_force_avx2(0) }
+            checkQ4_1PromptProduct(isa: String(cString: dc_kernel_isa()))
+        }
+    }
+
+    /// The native kernels, and also the AVX2 ones where the machine has AVX-512 (dc_force_avx2), so that
+    /// tests on either kind of machine run the AVX2 code.
+    static var kernelCaps: [Bool] {
+        String(cString: dc_kernel_isa()) == "avx512vnni" ? [false, true] : [false]
+    }
+
+    func checkQ4_1PromptProduct(isa: String) {
         var rng = Rng(state: 4141)
         let type = Int32(DC_TYPE_Q4_1)
         for n in [64, 576, 1536] {
@@ -463,7 +477,55 @@ final class KernelTests: XCTestCase {
                     for r in 0..<rows {
                         let v = batch[t * rows + r]
                         if r < 2 { XCTAssertTrue(v.isNaN, "row \(r) outside the range was written"); continue }
-                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "n \(n) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
+                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "[\(isa)] n \(n) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The AVX2 Q4_K and Q6_K 8-row kernels sum pair products in 16 bits before the scale: Q4_K over the 8
+    /// positions of a sub-block (at most 8 x 2 x 15 x 128 = 30720), Q6_K two positions at a time (at most
+    /// 2 x 2 x 63 x 128 = 32256). Weights at their largest values (every nibble 15, every 6-bit value 63) times
+    /// activations of -128 reach those bounds; the AVX2 results must equal the portable kernel's (which sums in
+    /// 32 bits) within rounding, and where the machine has AVX-512 the VNNI kernels' (32-bit sums, the same float
+    /// steps) to the bit. One more position in a 16-bit sum would wrap and miss by thousands.
+    /// Q8_K blocks (float d, 256 int8 values, 16 int16 sums of 16) with every value -128.
+    static func q8KBlocksAtTheBound(n: Int, scale: Float) -> [UInt8] {
+        var out: [UInt8] = []
+        for _ in 0..<(n / 256) {
+            withUnsafeBytes(of: scale.bitPattern.littleEndian) { out += $0 }
+            out += [UInt8](repeating: 0x80, count: 256)
+            for _ in 0..<16 { withUnsafeBytes(of: Int16(-128 * 16).littleEndian) { out += $0 } }
+        }
+        return out
+    }
+
+    func testAVX2SixteenBitSumsAtTheirBounds() {
+        var rng = Rng(state: 16)
+        let n = 1024, rows = 16
+        let q4k = Int32(DC_TYPE_Q4_K), x8 = Int32(DC_TYPE_Q4_K_X8), q6k = Int32(DC_TYPE_Q6_K)
+        var w4 = randomWeights(q4k, rows: rows, n: n, rng: &rng)
+        for b in 0..<(w4.count / 144) { for i in 16..<144 { w4[b * 144 + i] = 0xFF } }  // qs: every nibble 15
+        var packed = [UInt8](repeating: 0, count: rows * dc_row_bytes(x8, Int64(n)))
+        w4.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
+            dc_repack_q4_K_x8(src.baseAddress!, dc_row_bytes(q4k, Int64(n)), Int64(rows), Int64(n), dst.baseAddress!) } }
+        var w6 = randomWeights(q6k, rows: rows, n: n, rng: &rng)
+        for b in 0..<(w6.count / 210) { for i in 0..<192 { w6[b * 210 + i] = 0xFF } }  // ql, qh: every value 63
+        let native = String(cString: dc_kernel_isa())
+        for (name, type, w) in [("Q4_K_X8", x8, packed), ("Q6_K", q6k, w6)] {
+            for ntok in [1, 8] {
+                let x = (0..<ntok).flatMap { t in Self.q8KBlocksAtTheBound(n: n, scale: 0.01 * Float(t + 1)) }
+                XCTAssertEqual(x.count, ntok * dc_row_bytes(Int32(DC_TYPE_Q8_K), Int64(n)))
+                let portable = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows, portable: true)
+                let fast = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+                dc_force_avx2(1)
+                let avx2 = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 0, r1: rows)
+                dc_force_avx2(0)
+                for i in 0..<(rows * ntok) {
+                    XCTAssertEqual(avx2[i], portable[i], accuracy: 1e-5 * max(1, abs(portable[i])), "\(name) ntok \(ntok) index \(i)")
+                    if native == "avx512vnni" {
+                        XCTAssertEqual(avx2[i].bitPattern, fast[i].bitPattern, "\(name) ntok \(ntok) index \(i): AVX2 \(avx2[i]) vs VNNI \(fast[i])")
                     }
                 }
             }

@@ -97,6 +97,9 @@ void dc_matmul_portable(int type, int64_t n,
 const char *dc_kernel_isa(void);
 /// Forces the portable path (1) or restores automatic dispatch (0). For tests and benchmarks.
 void dc_force_portable(int on);
+/// Caps the matrix and attention kernels at the AVX2 code (1) or restores automatic dispatch (0), so that
+/// tests on an AVX-512 machine run the AVX2 kernels too (as DEEPCODER_KERNELS=avx2 does for a whole process).
+void dc_force_avx2(int on);
 
 /// IEEE half / bfloat16 conversions (round to nearest even), as ggml's.
 float dc_f16_to_f32(uint16_t h);

@@ -411,7 +411,7 @@ public final class TransformerModel {
             prepareRope(positions: positions)
         }
 
-        let promptJobs = single ? nil
+        let promptJobs = single || layers.isEmpty ? nil
             : PromptAttentionJobs(caches: caches, positions: positions, groupTokens: Self.groupTokens,
                                   kvHeads: c.headCountKV, group: c.headCount / c.headCountKV, threads: pool.threadCount)
         for (li, L) in layers.enumerated() {
