@@ -695,17 +695,20 @@ CKI void g_q6_K(int RM, int RN, int64_t nb, const char *const *w, const uint8_t 
         for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
 }
 
-#define CK_Q0_RN(TYPE, RM, I, O)                                                                       \
+// The tile kernels below are specialised for their token count: CK_FOR_TN(G, args) calls G(RN, args) with
+// the tile's tn (at most CK_GN) as a compile-time constant.
+#define CK_FOR_TN(G, ...)                                                                              \
     switch (tn) {                                                                                      \
-    case 4: g_q0(TYPE, RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), tk, O, os); break;            \
-    case 3: g_q0(TYPE, RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), tk, O, os); break;            \
-    case 2: g_q0(TYPE, RM, 2, nb, u + (I), dw + (I), tk, O, os); break;                                \
-    default: g_q0(TYPE, RM, 1, nb, u + (I), dw + (I), tk, O, os); break;                               \
+    case 4: G(4 > CK_GN ? CK_GN : 4, __VA_ARGS__); break;                                              \
+    case 3: G(3 > CK_GN ? CK_GN : 3, __VA_ARGS__); break;                                              \
+    case 2: G(2, __VA_ARGS__); break;                                                                  \
+    default: G(1, __VA_ARGS__); break;                                                                 \
     }
+#define CK_G_Q0(RN, TYPE, RM, I, O) g_q0(TYPE, RM, RN, nb, u + (I), dw + (I), tk, O, os)
 #define CK_Q0TYPE(TYPE)                                                                                \
     case TYPE:                                                                                         \
-        if (rm == CK_GM) { CK_Q0_RN(TYPE, CK_GM, 0, o) }                                               \
-        else for (int i = 0; i < rm; i++) { CK_Q0_RN(TYPE, 1, i, o + i) }                               \
+        if (rm == CK_GM) { CK_FOR_TN(CK_G_Q0, TYPE, CK_GM, 0, o) }                                     \
+        else for (int i = 0; i < rm; i++) { CK_FOR_TN(CK_G_Q0, TYPE, 1, i, o + i) }                     \
         break;
 
 static void ck_gemm_q0_tile(int type, int rm, int tn, int64_t nb, const __m256i *u, const float *dw,
@@ -716,7 +719,7 @@ static void ck_gemm_q0_tile(int type, int rm, int tn, int64_t nb, const __m256i 
     }
 }
 #undef CK_Q0TYPE
-#undef CK_Q0_RN
+#undef CK_G_Q0
 
 // Q4_1 (SmolLM2's type): llama.cpp has no tiled kernel for it, so each output of its prompt products is
 // ggml_vec_dot_q4_1_q8_1, as ntok = 1 is here (k1_q4_1): per 32-block acc = fma(dw, float(8 lane sums) *
@@ -782,33 +785,22 @@ CKI void g_q4_1(int RM, int RN, int64_t nb, const __m256i *u, const float *dw, c
     }
 }
 
-#define CK_Q41_RN(RM, I, O)                                                                            \
-    switch (tn) {                                                                                      \
-    case 4: g_q4_1(RM, 4 > CK_GN ? CK_GN : 4, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;      \
-    case 3: g_q4_1(RM, 3 > CK_GN ? CK_GN : 3, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;      \
-    case 2: g_q4_1(RM, 2, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;                          \
-    default: g_q4_1(RM, 1, nb, u + (I), dw + (I), mw + (I), tk, O, os); break;                         \
-    }
+#define CK_G_Q41(RN, RM, I, O) g_q4_1(RM, RN, nb, u + (I), dw + (I), mw + (I), tk, O, os)
 static void ck_gemm_q4_1_tile(int rm, int tn, int64_t nb, const __m256i *u, const float *dw, const float *mw,
                               const ck_q41_tok *tk, float *o, int64_t os) {
-    if (rm == CK_GM) { CK_Q41_RN(CK_GM, 0, o) }
-    else for (int i = 0; i < rm; i++) { CK_Q41_RN(1, i, o + i) }
+    if (rm == CK_GM) { CK_FOR_TN(CK_G_Q41, CK_GM, 0, o) }
+    else for (int i = 0; i < rm; i++) { CK_FOR_TN(CK_G_Q41, 1, i, o + i) }
 }
-#undef CK_Q41_RN
+#undef CK_G_Q41
 
-#define CK_Q6_RN(RM, I, O)                                                                             \
-    switch (tn) {                                                                                      \
-    case 4: g_q6_K(RM, 4 > CK_GN ? CK_GN : 4, nb, w + (I), q6 + 256 * (I), y, O, os); break;           \
-    case 3: g_q6_K(RM, 3 > CK_GN ? CK_GN : 3, nb, w + (I), q6 + 256 * (I), y, O, os); break;           \
-    case 2: g_q6_K(RM, 2, nb, w + (I), q6 + 256 * (I), y, O, os); break;                               \
-    default: g_q6_K(RM, 1, nb, w + (I), q6 + 256 * (I), y, O, os); break;                              \
-    }
+#define CK_G_Q6(RN, RM, I, O) g_q6_K(RM, RN, nb, w + (I), q6 + 256 * (I), y, O, os)
 static void ck_gemm_q6_K_tile(int rm, int tn, int64_t nb, const char *const *w, const uint8_t *q6,
                               const ck_q8_K *const *y, float *o, int64_t os) {
-    if (rm == CK_GM) { CK_Q6_RN(CK_GM, 0, o) }
-    else for (int i = 0; i < rm; i++) { CK_Q6_RN(1, i, o + i) }
+    if (rm == CK_GM) { CK_FOR_TN(CK_G_Q6, CK_GM, 0, o) }
+    else for (int i = 0; i < rm; i++) { CK_FOR_TN(CK_G_Q6, 1, i, o + i) }
 }
-#undef CK_Q6_RN
+#undef CK_G_Q6
+#undef CK_FOR_TN
 
 // ---------------------------- Q4_K GEMM, 8 rows interleaved per vector ---------------------------
 // llama.cpp runs Q4_K prompts through weights repacked 8 rows at a time (its q4_K_8x8 layout): one
