@@ -43,6 +43,23 @@ CKA float cka_expf(float x) {
 
 CKA float cka_h(uint16_t h) { return ck_f16_table[h]; }
 
+// The 16 accumulator rows (position mod 16) summed into out: rows r and r + 8, then r and r + 4, then
+// (0 + 2) + (1 + 3). The portable and the vector kernels share it (element-wise adds: the same floats either way).
+static void cka_acc_tree16(float *acc, int64_t hv, float *out) {
+    for (int i = 0; i < 8; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 8) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int i = 0; i < 4; i++) {
+        float *a = acc + (int64_t)i * hv;
+        const float *b = acc + (int64_t)(i + 4) * hv;
+        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
+    }
+    for (int64_t d = 0; d < hv; d++)
+        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
+}
+
 CKA void cka_attention(const float *q, int64_t hk, const uint16_t *k, int64_t ks, const uint16_t *v, int64_t hv, int64_t vs,
                        int64_t positions, float scale, int batched, float *ws, float *out) {
     float *qf = ws;                    // hk
@@ -112,19 +129,7 @@ CKA void cka_attention(const float *q, int64_t hk, const uint16_t *k, int64_t ks
             for (int64_t d = 0; d < hv; d++) a0[d] = (a0[d] + a2[d]) + (a1[d] + a3[d]);
         }
     }
-    // 16-lane tree over rows 0..15 of acc
-    for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 8) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 4) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int64_t d = 0; d < hv; d++)
-        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
+    cka_acc_tree16(acc, hv, out);  // 16-lane tree over rows 0..15 of acc
 }
 
 CKA void cka_swiglu(int64_t n, const float *g, const float *u, float *y) {
@@ -210,23 +215,6 @@ __attribute__((target("avx2,fma,f16c"))) static void cka_softmax_weights(float *
     const __m256 invv = _mm256_set1_ps((float)(1.0 / sum));
     for (int64_t p = 0; p < np16; p += 8)
         _mm256_storeu_ps(s + p, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(s + p), invv), _MM_FROUND_TO_NEAREST_INT)));
-}
-
-// The 16 accumulator rows (position mod 16) summed into out: rows r and r + 8, then r and r + 4, then
-// (0 + 2) + (1 + 3).
-__attribute__((target("avx2,fma,f16c"))) static void cka_acc_tree16(float *acc, int64_t hv, float *out) {
-    for (int i = 0; i < 8; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 8) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int i = 0; i < 4; i++) {
-        float *a = acc + (int64_t)i * hv;
-        const float *b = acc + (int64_t)(i + 4) * hv;
-        for (int64_t d = 0; d < hv; d++) a[d] = a[d] + b[d];
-    }
-    for (int64_t d = 0; d < hv; d++)
-        out[d] = (acc[d] + acc[2 * hv + d]) + (acc[hv + d] + acc[3 * hv + d]);
 }
 
 __attribute__((target("avx2,fma,f16c")))
