@@ -32,15 +32,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-# 0. The comparison below holds only where llama.cpp sums as the llama.cpp that made the engine's fixtures
-# (Tests/EngineTests/Fixtures, an AVX-512 VNNI build). llama.cpp's own results depend on the instruction set it
-# was built for: its vector code is 8 floats wide with AVX2 and 16 with AVX-512 (ggml's f16/f32 vector macros,
-# tinyBLAS's f16 tiles), so its sums run in other orders, and the quantized activations can turn a last-bit
-# difference into a different 8-bit value. Seen on an AVX2-only AMD EPYC (llama-cpp-python 0.3.36 built there,
-# smollm2-135m): logits up to 0.49 from the fixture's at the first generated token, and other greedy tokens
-# within 48 on 5 of its 6 prompts. deepcoder gives the fixture's results with its AVX2 and its AVX-512 kernels
-# (ModelTests), so on such a machine llama.cpp differs from deepcoder, and from itself elsewhere. Exit 3 (the
-# test skips and says why) when llama.cpp here does not reproduce the fixture's greedy tokens.
+# 0. The comparison below holds only where llama.cpp sums as the llama.cpp that made the engine's fixtures (an
+# AVX-512 build): built for an AVX2-only CPU it answers differently, while deepcoder does not (docs/PERFORMANCE.md,
+# "Correctness"). Exit 3 (the test skips and says why) when llama.cpp here does not reproduce the fixture's greedy tokens.
 fixture="Tests/EngineTests/Fixtures/greedy-$model_name.json"
 "$venv/bin/python" scripts/make_fixtures.py --model-path "$model" --model-name "$model_name" --out "$work" >/dev/null 2>"$work/fixture.log" \
   || { echo "make_fixtures.py failed:"; tail -5 "$work/fixture.log"; exit 1; }
