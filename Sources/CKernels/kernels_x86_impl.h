@@ -1,6 +1,7 @@
 // SIMD matmul kernels, included twice: by kernels_avx2.c (CK_VNNI 0, maddubs/madd integer dots) and by
 // kernels_avx512.c (CK_VNNI 1, AVX-512 VNNI vpdpbusd/vpdpwssd on 256-bit vectors plus AVX-512BW masks).
-// On Zen 4 512-bit ops are double-pumped, so 256-bit VNNI gives the same integer throughput per byte.
+// On Zen 4 512-bit ops are double-pumped, so 256-bit VNNI gives the same integer throughput per byte;
+// Intel server cores run them at full width, which the Q0 prompt tile uses (g_q0_pairs).
 // The including file sets the target attribute for every function here via a pragma.
 //
 // Each kernel computes R weight rows (R = 4 per tile, 1 for the remainder) against one activation
@@ -624,6 +625,66 @@ CKI void g_q0(int type, int RM, int RN, int64_t nb, const __m256i *u, const floa
         for (int i = 0; i < RM; i++) out[j * os + i] = ck_hsum_ps(acc[i][j]);
 }
 
+#if CK_VNNI
+// The same tile with two rows per 512-bit register (row 2p in the low 256 bits, row 2p + 1 in the high) and
+// CK_Q0_GN = 8 tokens, each token's bytes, correction and scale broadcast to both halves. Every lane does what
+// g_q0 does with it (the integer sums are exact, then the same mul, conversion and fma per block, in block
+// order), so every output has the same bits, with half as many vector operations per product. That pays
+// where 512-bit operations run at full width (Intel server cores); Zen 4 splits them in two (not measured
+// there). Measured on an Intel Xeon (family 6 model 207), 1 thread, n = 896, 896 rows, 64 tokens, the other
+// core busy, a C harness calling dc_matmul (not committed), GMAC/s: Q5_0 50.5 (g_q0, 4 x 4) -> 60.9 (pairs,
+// 4 tokens) -> 71.4 (pairs, 8 tokens); Q8_0 51.0 -> 61.7 -> 72.2; the same output bits in all three.
+#define CK_Q0_GN 8
+CKI __m256 ck_hi256_ps(__m512 v) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); }
+
+CKI void g_q0_pairs(int RN, int64_t nb, const __m256i *u, const float *dw, const ck_q0_tok *tk, float *out, int64_t os) {
+    __m512 acc[CK_GM / 2][CK_Q0_GN];
+    for (int p = 0; p < CK_GM / 2; p++)
+        for (int j = 0; j < RN; j++) acc[p][j] = _mm512_setzero_ps();
+    const __m512i sel[2] = {_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+                            _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2)};
+    for (int64_t b = 0; b < nb; b++) {
+        __m512i ub[CK_GM / 2];
+        __m512 dwb[CK_GM / 2];
+        const __m512 d4 = _mm512_castps128_ps512(_mm_loadu_ps(dw + b * CK_GM));
+        for (int p = 0; p < CK_GM / 2; p++) {
+            ub[p] = _mm512_loadu_si512((const void *)(u + b * CK_GM + 2 * p));
+            dwb[p] = _mm512_permutexvar_ps(sel[p], d4);
+        }
+        for (int j = 0; j < RN; j++) {
+            const __m512i yv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)tk[j].y[b].qs));
+            const __m512i base = _mm512_broadcast_i64x4(tk[j].base[b]);
+            const __m512 dy = _mm512_set1_ps(*(const float *)(tk[j].dy + b));
+            for (int p = 0; p < CK_GM / 2; p++) {
+                const __m512i s = _mm512_dpbusd_epi32(base, ub[p], yv);
+                acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(dwb[p], dy), _mm512_cvtepi32_ps(s), acc[p][j]);
+            }
+        }
+    }
+    for (int j = 0; j < RN; j++)
+        for (int p = 0; p < CK_GM / 2; p++) {
+            out[j * os + 2 * p] = ck_hsum_ps(_mm512_castps512_ps256(acc[p][j]));
+            out[j * os + 2 * p + 1] = ck_hsum_ps(ck_hi256_ps(acc[p][j]));
+        }
+}
+
+// A whole row tile against tn <= CK_Q0_GN tokens, tn a compile-time constant in each call. On VNNI every
+// Q0 type is an offset type (Q8_0 as u - 128), so one kernel serves all three.
+static void ck_gemm_q0_pairs(int tn, int64_t nb, const __m256i *u, const float *dw, const ck_q0_tok *tk,
+                             float *o, int64_t os) {
+    switch (tn) {
+    case 8: g_q0_pairs(8, nb, u, dw, tk, o, os); break;
+    case 7: g_q0_pairs(7, nb, u, dw, tk, o, os); break;
+    case 6: g_q0_pairs(6, nb, u, dw, tk, o, os); break;
+    case 5: g_q0_pairs(5, nb, u, dw, tk, o, os); break;
+    case 4: g_q0_pairs(4, nb, u, dw, tk, o, os); break;
+    case 3: g_q0_pairs(3, nb, u, dw, tk, o, os); break;
+    case 2: g_q0_pairs(2, nb, u, dw, tk, o, os); break;
+    default: g_q0_pairs(1, nb, u, dw, tk, o, os); break;
+    }
+}
+#endif
+
 // Q6_K: as k_q6_K (the -32 offset folded into the integer lanes through the activation's bsums). The
 // 6-bit values of a row tile are unpacked once into bytes (q6[b][i][256], in k_q6_K's chunk order)
 // before the token tiles run. Measured (1 thread, 64 tokens, n=896 / 4864): 47 -> 75 / 40 -> 69 GMAC/s.
@@ -1079,7 +1140,61 @@ CKI void r8_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *w, const ck_q8_K *const *
 
 static _Thread_local ck_q6_K_r8 ck_r8_w6[CK_MAXNB / 8] __attribute__((aligned(64)));
 
-// Q6_K rows [r0, r1) x tokens [0, ntok), ntok >= 8, in 8-row tiles.
+#if CK_VNNI
+static _Thread_local ck_q6_K_r8 ck_r8_w6_hi[CK_MAXNB / 8] __attribute__((aligned(64)));
+
+CKI __m512i ck_z2_ld(const void *lo, const void *hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)lo)),
+                              _mm256_loadu_si256((const __m256i *)hi), 1);
+}
+
+// Two decoded 8-row tiles at once (16 rows, tile wl in the low half of each 512-bit register, wh in the high)
+// x RN tokens; every lane does what r8_q6_K's VNNI lane does for its row, so the outputs have the same bits.
+// Measured as r16_q4_K (8 -> 16 rows): n = 8960, 64 rows, 64 tokens 108.7 -> 145.7 GMAC/s; 16 tokens 46.7 -> 62.7.
+CKI void r16_q6_K(int RN, int64_t nb, const ck_q6_K_r8 *wl, const ck_q6_K_r8 *wh, const ck_q8_K *const *y, float *out,
+                  int64_t os) {
+    __m512 acc[CK_R8N];
+    for (int j = 0; j < RN; j++) acc[j] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q6_K_r8 *xl = wl + b, *xh = wh + b;
+        __m512i tot[CK_R8N];
+        for (int j = 0; j < RN; j++) {
+            __m512i o = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k++) {
+                int32_t bp;
+                memcpy(&bp, y[j][b].bsums + 2 * k, 4);
+                o = _mm512_add_epi32(o, _mm512_madd_epi16(ck_z2_ld(xl->sp[k], xh->sp[k]), _mm512_set1_epi32(bp)));
+            }
+            tot[j] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(o, 5));
+        }
+        for (int s = 0; s < 16; s += 2) {
+            __m512i ia[CK_R8N], ib[CK_R8N];
+            for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm512_setzero_si512();
+            for (int p = 0; p < 4; p++) {
+                const __m512i wa = ck_z2_ld(xl->q[s][p], xh->q[s][p]);
+                const __m512i wb = ck_z2_ld(xl->q[s + 1][p], xh->q[s + 1][p]);
+                for (int j = 0; j < RN; j++) {
+                    int32_t va, vb;
+                    memcpy(&va, y[j][b].qs + 16 * s + 4 * p, 4);
+                    memcpy(&vb, y[j][b].qs + 16 * s + 16 + 4 * p, 4);
+                    ia[j] = _mm512_dpbusd_epi32(ia[j], wa, _mm512_set1_epi32(va));
+                    ib[j] = _mm512_dpbusd_epi32(ib[j], wb, _mm512_set1_epi32(vb));
+                }
+            }
+            const __m512i sa = ck_z2_ld(xl->sc[s], xh->sc[s]), sb = ck_z2_ld(xl->sc[s + 1], xh->sc[s + 1]);
+            for (int j = 0; j < RN; j++)
+                tot[j] = _mm512_add_epi32(tot[j], _mm512_add_epi32(_mm512_mullo_epi32(ia[j], sa), _mm512_mullo_epi32(ib[j], sb)));
+        }
+        const __m512 d = _mm512_castsi512_ps(ck_z2_ld(xl->d, xh->d));
+        for (int j = 0; j < RN; j++)
+            acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(tot[j]), d), _mm512_set1_ps(y[j][b].d), acc[j]);
+    }
+    for (int j = 0; j < RN; j++) _mm512_storeu_ps(out + j * os, acc[j]);
+}
+#endif
+
+// Q6_K rows [r0, r1) x tokens [0, ntok), ntok >= 8, in 8-row tiles (on VNNI 16 rows at a time where two whole
+// tiles are left).
 static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb, size_t xs, int64_t ntok,
                             int64_t r0, int64_t r1, float *out, int64_t os) {
     const int64_t nb = n / CK_QKK;
@@ -1089,6 +1204,28 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
         for (int i = 0; i < 8; i++) w[i] = wb + (size_t)(r + (i < rm ? i : rm - 1)) * ws;
         const size_t pf = r + 16 <= r1 ? 8 * ws : 0;
         for (int64_t b = 0; b < nb; b++) ck_q6_K_r8_decode(w, b, ck_r8_w6 + b, pf);
+#if CK_VNNI
+        if (r1 - r >= 16) {
+            const char *w2[8];
+            for (int i = 0; i < 8; i++) w2[i] = wb + (size_t)(r + 8 + i) * ws;
+            const size_t pf2 = r + 24 <= r1 ? 8 * ws : 0;
+            for (int64_t b = 0; b < nb; b++) ck_q6_K_r8_decode(w2, b, ck_r8_w6_hi + b, pf2);
+            for (int64_t t = 0; t < ntok; t += CK_R8N) {
+                const int tn = ntok - t >= CK_R8N ? CK_R8N : (int)(ntok - t);
+                const ck_q8_K *y[CK_R8N];
+                for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+                float *o = out + t * os + r;
+                switch (tn) {
+                case 4: r16_q6_K(4, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
+                case 3: r16_q6_K(3, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
+                case 2: r16_q6_K(2, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
+                default: r16_q6_K(1, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
+                }
+            }
+            r += 8;
+            continue;
+        }
+#endif
         for (int64_t t = 0; t < ntok; t += CK_R8N) {
             const int tn = ntok - t >= CK_R8N ? CK_R8N : (int)(ntok - t);
             const ck_q8_K *y[CK_R8N];
@@ -1108,6 +1245,100 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
 
 static _Thread_local ck_q4_K_x8 ck_x8_tile[CK_MAXNB / 8] __attribute__((aligned(64)));
 
+#if CK_VNNI
+// Two 8-row groups at once (16 rows, one per 32-bit lane of a 512-bit register: group g in the low half, g + 1
+// in the high) x 4 tokens, in llama.cpp's gemm order. Every lane does exactly what r8_q4_K's lane does for its
+// row (the same exact integer sums, then the same float steps per sub-block), so the outputs have the same bits;
+// each activation broadcast, scale and nibble split now serves 16 rows instead of 8. As with g_q0_pairs, this
+// pays where 512-bit operations run at full width (Intel server cores; not measured on Zen 4). Measured on an
+// Intel Xeon (family 6 model 207), 1 thread, 64 tokens, random blocks, a C harness calling dc_matmul (not
+// committed), GMAC/s, 8 -> 16 rows: n = 1536 (256 rows) 127.7 -> 184.8; n = 8960 (128 rows) 88.6 -> 124.9;
+// the same output bits. A lone 4-token tile followed by gemv leftovers (n = 8960, 7 tokens) ran slower,
+// 123 -> 102: two groups' weights (83 KB at that n) no longer stay in L1 for the gemv pass.
+CKI __m512i ck_z2_si(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+CKI __m256i ck_z2_si128(const uint8_t *lo, const uint8_t *hi) {
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)lo)), _mm_loadu_si128((const __m128i *)hi), 1);
+}
+
+CKI void r16_q4_K(int64_t nb, const ck_q4_K_x8 *wl, const ck_q4_K_x8 *wh, const ck_q8_K *const *y, float *out,
+                  int64_t os) {
+    enum { RN = 4 };
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    __m512 acc[RN], accm[RN];
+    for (int j = 0; j < RN; j++) acc[j] = accm[j] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const ck_q4_K_x8 *xl = wl + b, *xh = wh + b;
+        const __m512 d = _mm512_cvtph_ps(_mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)xl->d)), _mm_loadu_si128((const __m128i *)xh->d), 1));
+        const __m512 dmin = _mm512_cvtph_ps(_mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)xl->dmin)), _mm_loadu_si128((const __m128i *)xh->dmin), 1));
+        __m512 f[RN], fm[RN];
+        int32_t bsp[RN][4];
+        for (int j = 0; j < RN; j++) {
+            _mm_storeu_si128((__m128i *)bsp[j], _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[j][b].bsums),
+                                                               _mm_loadu_si128((const __m128i *)y[j][b].bsums + 1)));
+            const __m512 dy = _mm512_set1_ps(y[j][b].d);
+            f[j] = _mm512_mul_ps(d, dy);
+            fm[j] = _mm512_mul_ps(dmin, dy);
+        }
+        for (int s = 0; s < 4; s++) {
+            __m512i ia[RN], ib[RN];
+            for (int j = 0; j < RN; j++) ia[j] = ib[j] = _mm512_setzero_si512();
+            const __m512i sa = _mm512_cvtepu8_epi32(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)xl->sc[2 * s]),
+                                                                      _mm_loadl_epi64((const __m128i *)xh->sc[2 * s])));
+            const __m512i sb = _mm512_cvtepu8_epi32(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)xl->sc[2 * s + 1]),
+                                                                      _mm_loadl_epi64((const __m128i *)xh->sc[2 * s + 1])));
+            for (int p = 0; p < 8; p++) {
+                const __m512i qv = ck_z2_si(_mm256_loadu_si256((const __m256i *)xl->q[s][p]),
+                                            _mm256_loadu_si256((const __m256i *)xh->q[s][p]));
+                const __m512i wa = _mm512_and_si512(qv, m4);
+                const __m512i wb = _mm512_and_si512(_mm512_srli_epi16(qv, 4), m4);
+                for (int j = 0; j < RN; j++) {
+                    int32_t va, vb;
+                    memcpy(&va, y[j][b].qs + 64 * s + 4 * p, 4);
+                    memcpy(&vb, y[j][b].qs + 64 * s + 32 + 4 * p, 4);
+                    ia[j] = _mm512_dpbusd_epi32(ia[j], wa, _mm512_set1_epi32(va));
+                    ib[j] = _mm512_dpbusd_epi32(ib[j], wb, _mm512_set1_epi32(vb));
+                }
+            }
+            const __m512i mn = _mm512_cvtepu8_epi16(ck_z2_si128(xl->mn[s], xh->mn[s]));
+            for (int j = 0; j < RN; j++) {
+                const __m512i g = _mm512_add_epi32(_mm512_mullo_epi32(ia[j], sa), _mm512_mullo_epi32(ib[j], sb));
+                const __m512i gm = _mm512_madd_epi16(mn, _mm512_set1_epi32(bsp[j][s]));
+                acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(g), f[j], acc[j]);
+                accm[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(gm), fm[j], accm[j]);
+            }
+        }
+    }
+    for (int j = 0; j < RN; j++) _mm512_storeu_ps(out + j * os, _mm512_sub_ps(acc[j], accm[j]));
+}
+#endif
+
+// Tokens [t0, ntok) of one 8-row group w (rows [i0, i1) of it written at out + base): tokens below ngemm in
+// tiles of 4 in llama.cpp's gemm order, the rest in its gemv order.
+static void ck_q4_K_x8_tokens(const ck_q4_K_x8 *w, int64_t nb, const char *xb, size_t xs, int64_t t0, int64_t ntok,
+                              int64_t ngemm, float *out, int64_t os, int64_t base, int i0, int i1, size_t pf) {
+    for (int64_t t = t0; t < ntok;) {
+        const ck_q8_K *y[CK_R8N];
+        const int gv = t >= ngemm;
+        const int64_t left = (gv ? ntok : ngemm) - t;
+        const int tn = left >= CK_R8N ? CK_R8N : (int)left;
+        for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
+        float *o = out + t * os + base;
+#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, w, y, o, os, i0, i1, pf) : r8_q4_K(RN, 0, nb, w, y, o, os, i0, i1, pf))
+        switch (tn) {
+#if CK_R8N >= 4
+        case 4: CK_R8(4); break;
+        case 3: CK_R8(3); break;
+#endif
+        case 2: CK_R8(2); break;
+        default: CK_R8(1); break;
+        }
+#undef CK_R8
+        t += tn;
+    }
+}
+
 // Q4_K (packed here per 8-row tile) or Q4_K_X8 (repacked at load) rows [r0, r1) x tokens [0, ntok).
 // ntok = 1 streams the repacked groups (llama.cpp's gemv order); otherwise whole groups of 4 tokens
 // take its gemm order and the rest its gemv order, as llama.cpp splits a batch.
@@ -1125,31 +1356,27 @@ static void ck_q4_K_x8_matmul(int type, int64_t n, const char *wb, size_t ws, co
         if (type == DC_TYPE_Q4_K_X8) {
             w = (const ck_q4_K_x8 *)(wb + (size_t)base * ws);
             pf = ntok == 1 || gemv_only ? 4096 : 0;
+#if CK_VNNI
+            if (ngemm > 0 && i0 == 0 && r1 - base >= 16) {  // two whole groups: their gemm tiles 16 rows at a time
+                const ck_q4_K_x8 *w2 = (const ck_q4_K_x8 *)(wb + (size_t)(base + 8) * ws);
+                for (int64_t t = 0; t < ngemm; t += 4) {
+                    const ck_q8_K *y[4];
+                    for (int j = 0; j < 4; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + j) * xs);
+                    r16_q4_K(nb, w, w2, y, out + t * os + base, os);
+                }
+                ck_q4_K_x8_tokens(w, nb, xb, xs, ngemm, ntok, ngemm, out, os, base, 0, 8, pf);
+                ck_q4_K_x8_tokens(w2, nb, xb, xs, ngemm, ntok, ngemm, out, os, base + 8, 0, 8, pf);
+                g++;
+                continue;
+            }
+#endif
         } else {
             const char *rows[8];
             for (int i = 0; i < 8; i++) rows[i] = wb + (size_t)(base + (i < i1 ? i : i1 - 1)) * ws;
             for (int64_t b = 0; b < nb; b++) ck_q4_K_x8_pack_simd(rows, b, ck_x8_tile + b);
             w = ck_x8_tile;
         }
-        for (int64_t t = 0; t < ntok;) {
-            const ck_q8_K *y[CK_R8N];
-            const int gv = t >= ngemm;
-            const int64_t left = (gv ? ntok : ngemm) - t;
-            const int tn = left >= CK_R8N ? CK_R8N : (int)left;
-            for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
-            float *o = out + t * os + base;
-#define CK_R8(RN) (gv ? r8_q4_K(RN, 1, nb, w, y, o, os, i0, i1, pf) : r8_q4_K(RN, 0, nb, w, y, o, os, i0, i1, pf))
-            switch (tn) {
-#if CK_R8N >= 4
-            case 4: CK_R8(4); break;
-            case 3: CK_R8(3); break;
-#endif
-            case 2: CK_R8(2); break;
-            default: CK_R8(1); break;
-            }
-#undef CK_R8
-            t += tn;
-        }
+        ck_q4_K_x8_tokens(w, nb, xb, xs, 0, ntok, ngemm, out, os, base, i0, i1, pf);
     }
 }
 
@@ -1254,6 +1481,15 @@ static int ck_gemm(int type, int64_t n, const char *wb, size_t ws, const char *x
             __m256i *u = ck_q0_u;
             float *dw = ck_q0_dw;
             ck_q0_decode_tile(type, rm, nb, wr, u, dw, r + 2 * CK_GM <= r1 ? (size_t)CK_GM * ws : 0);
+#if CK_VNNI
+            if (rm == CK_GM) {
+                for (int64_t t = 0; t < ntok; t += CK_Q0_GN) {
+                    const int tn = ntok - t >= CK_Q0_GN ? CK_Q0_GN : (int)(ntok - t);
+                    ck_gemm_q0_pairs(tn, nb, u, dw, q0tok + t, out + t * os + r, os);
+                }
+                continue;
+            }
+#endif
             for (int64_t t = 0; t < ntok; t += CK_GN) {
                 const int tn = ntok - t >= CK_GN ? CK_GN : (int)(ntok - t);
                 ck_gemm_q0_tile(type, rm, tn, nb, u, dw, q0tok + t, out + t * os + r, os);

@@ -455,6 +455,103 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Q8_0, Q5_0 and Q4_0 prompt products (ntok >= 2) follow llamafile's tinyBLAS order, which llama.cpp uses for
+    /// them: per 32-block, 8 exact integer lane sums of 4 products each, acc = fma(dw * dy, float(lane sum), acc) in
+    /// block order, then one 8-lane sum. Checked to the bit against that order written out here, for the native
+    /// kernels (on AVX-512, two rows per 512-bit register and 8 tokens per tile) and the AVX2 ones: whole and
+    /// partial row and token tiles, a row range not starting at 0, and token counts up to 19.
+    func testQ0PromptProductFollowsTinyBLASOrder() {
+        var rng = Rng(state: 3232)
+        for (name, type) in [("Q8_0", Int32(DC_TYPE_Q8_0)), ("Q5_0", Int32(DC_TYPE_Q5_0)), ("Q4_0", Int32(DC_TYPE_Q4_0))] {
+            let n = 320, rows = 15  // from row 1: 3 whole 4-row tiles, then 2 single rows
+            let w = randomWeights(type, rows: rows, n: n, rng: &rng)
+            let ws = dc_row_bytes(type, Int64(n)), xs = dc_row_bytes(dc_vec_dot_type(type), Int64(n))
+            for ntok in [2, 4, 5, 8, 9, 19] {
+                let x = activations(type, n: n, ntok: ntok, rng: &rng)
+                var expected = [Float](repeating: .nan, count: rows * ntok)
+                for t in 0..<ntok {
+                    for r in 1..<rows {
+                        expected[t * rows + r] = Self.tinyBLASQ0Dot(type, n: n, w: Array(w[(r * ws)..<((r + 1) * ws)]),
+                                                                    x: Array(x[(t * xs)..<((t + 1) * xs)]))
+                    }
+                }
+                for avx2 in Self.kernelCaps {
+                    dc_force_avx2(avx2 ? 1 : 0)
+                    defer { dc_force_avx2(0) }
+                    let isa = String(cString: dc_kernel_isa())
+                    let got = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: 1, r1: rows)
+                    for i in 0..<got.count where i % rows == 0 { XCTAssertTrue(got[i].isNaN, "\(name) [\(isa)]: row 0 was written") }
+                    for i in 0..<got.count where i % rows != 0 {
+                        XCTAssertEqual(got[i].bitPattern, expected[i].bitPattern,
+                                       "\(name) [\(isa)] ntok \(ntok) token \(i / rows) row \(i % rows): \(got[i]) vs \(expected[i])")
+                    }
+                }
+            }
+        }
+    }
+
+    /// One output of the tinyBLAS Q0 order (see above) from a weight row and a Q8_0 activation row.
+    static func tinyBLASQ0Dot(_ type: Int32, n: Int, w: [UInt8], x: [UInt8]) -> Float {
+        func half(_ b: [UInt8], _ o: Int) -> Float { Float(Float16(bitPattern: UInt16(b[o]) | UInt16(b[o + 1]) << 8)) }
+        let wb = w.count / (n / 32)
+        var acc = [Float](repeating: 0, count: 8)
+        for b in 0..<(n / 32) {
+            let wo = b * wb, xo = b * 34
+            var q = [Int](repeating: 0, count: 32)
+            switch Int(type) {
+            case DC_TYPE_Q8_0: for j in 0..<32 { q[j] = Int(Int8(bitPattern: w[wo + 2 + j])) }
+            case DC_TYPE_Q4_0:
+                for j in 0..<16 { q[j] = Int(w[wo + 2 + j] & 15) - 8; q[j + 16] = Int(w[wo + 2 + j] >> 4) - 8 }
+            default:  // Q5_0: d, 32 high bits, 16 bytes of nibbles
+                let qh = (0..<4).reduce(UInt32(0)) { $0 | UInt32(w[wo + 2 + $1]) << (8 * UInt32($1)) }
+                for j in 0..<16 {
+                    q[j] = Int(UInt32(w[wo + 6 + j] & 15) | ((qh >> UInt32(j)) & 1) << 4) - 16
+                    q[j + 16] = Int(UInt32(w[wo + 6 + j] >> 4) | ((qh >> UInt32(j + 16)) & 1) << 4) - 16
+                }
+            }
+            let d = half(w, wo) * half(x, xo)
+            for l in 0..<8 {
+                let s = (0..<4).reduce(0) { $0 + q[4 * l + $1] * Int(Int8(bitPattern: x[xo + 2 + 4 * l + $1])) }
+                acc[l] = acc[l].addingProduct(d, Float(s))
+            }
+        }
+        let s4 = (0..<4).map { acc[$0] + acc[$0 + 4] }
+        return (s4[0] + s4[2]) + (s4[1] + s4[3])
+    }
+
+    /// On AVX-512 the Q4_K (repacked) and Q6_K prompt kernels run two 8-row groups at once, 16 rows per 512-bit
+    /// register; every row must get exactly what the 8-row AVX2 kernels give it (the same integer sums and float
+    /// steps). Row ranges that start inside a group and end before the last one mix 16-row, 8-row and partial tiles;
+    /// the token counts cover gemm tiles, gemv leftovers and (Q6_K from 8 tokens) partial token tiles.
+    func testSixteenRowPromptKernelsEqualEightRowKernels() throws {
+        guard String(cString: dc_kernel_isa()) == "avx512vnni" else { throw XCTSkip("needs AVX-512 VNNI (the 16-row kernels)") }
+        var rng = Rng(state: 1616)
+        let n = 768, rows = 56
+        let q4k = Int32(DC_TYPE_Q4_K), x8 = Int32(DC_TYPE_Q4_K_X8), q6k = Int32(DC_TYPE_Q6_K)
+        let w4 = randomWeights(q4k, rows: rows, n: n, rng: &rng)
+        var packed = [UInt8](repeating: 0, count: rows * dc_row_bytes(x8, Int64(n)))
+        w4.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
+            dc_repack_q4_K_x8(src.baseAddress!, dc_row_bytes(q4k, Int64(n)), Int64(rows), Int64(n), dst.baseAddress!) } }
+        let w6 = randomWeights(q6k, rows: rows, n: n, rng: &rng)
+        for (name, type, w, counts) in [("Q4_K_X8", x8, packed, [4, 6, 8, 13]), ("Q6_K", q6k, w6, [8, 9, 14, 16])] {
+            for ntok in counts {
+                let x = activations(q4k, n: n, ntok: ntok, rng: &rng)
+                for (r0, r1) in [(0, rows), (3, 50), (8, 40)] {
+                    let wide = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: r0, r1: r1)
+                    dc_force_avx2(1)
+                    let narrow = matmul(type, n: n, w: w, rows: rows, x: x, ntok: ntok, r0: r0, r1: r1)
+                    dc_force_avx2(0)
+                    for i in 0..<wide.count {
+                        let r = i % rows
+                        if r < r0 || r >= r1 { XCTAssertTrue(wide[i].isNaN, "\(name): row \(r) outside [\(r0), \(r1)) was written"); continue }
+                        XCTAssertEqual(wide[i].bitPattern, narrow[i].bitPattern,
+                                       "\(name) ntok \(ntok) rows [\(r0), \(r1)) token \(i / rows) row \(r): \(wide[i]) vs AVX2 \(narrow[i])")
+                    }
+                }
+            }
+        }
+    }
+
     /// The native kernels, and also the AVX2 ones where the machine has AVX-512 (dc_force_avx2), so that
     /// tests on either kind of machine run the AVX2 code.
     static var kernelCaps: [Bool] {
