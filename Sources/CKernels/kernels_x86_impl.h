@@ -1,7 +1,7 @@
 // SIMD matmul kernels, included twice: by kernels_avx2.c (CK_VNNI 0, maddubs/madd integer dots) and by
 // kernels_avx512.c (CK_VNNI 1, AVX-512 VNNI vpdpbusd/vpdpwssd on 256-bit vectors plus AVX-512BW masks).
 // On Zen 4 512-bit ops are double-pumped, so 256-bit VNNI gives the same integer throughput per byte;
-// Intel server cores run them at full width, which the Q0 prompt tile uses (g_q0_pairs).
+// Intel server cores run them at full width, which the prompt tiles g_q0_pairs, r16_q4_K and r16_q6_K use.
 // The including file sets the target attribute for every function here via a pragma.
 //
 // Each kernel computes R weight rows (R = 4 per tile, 1 for the remainder) against one activation

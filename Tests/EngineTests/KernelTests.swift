@@ -466,7 +466,7 @@ final class KernelTests: XCTestCase {
             let n = 320, rows = 15  // from row 1: 3 whole 4-row tiles, then 2 single rows
             let w = randomWeights(type, rows: rows, n: n, rng: &rng)
             let ws = dc_row_bytes(type, Int64(n)), xs = dc_row_bytes(dc_vec_dot_type(type), Int64(n))
-            for ntok in [2, 4, 5, 8, 9, 19] {
+            for ntok in [2, 4, 5, 8, 9, 14, 15, 19] {  // 14, 15: last 512-bit tiles of 6 and 7 tokens
                 let x = activations(type, n: n, ntok: ntok, rng: &rng)
                 var expected = [Float](repeating: .nan, count: rows * ntok)
                 for t in 0..<ntok {
@@ -533,7 +533,7 @@ final class KernelTests: XCTestCase {
         w4.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
             dc_repack_q4_K_x8(src.baseAddress!, dc_row_bytes(q4k, Int64(n)), Int64(rows), Int64(n), dst.baseAddress!) } }
         let w6 = randomWeights(q6k, rows: rows, n: n, rng: &rng)
-        for (name, type, w, counts) in [("Q4_K_X8", x8, packed, [4, 6, 8, 13]), ("Q6_K", q6k, w6, [8, 9, 14, 16])] {
+        for (name, type, w, counts) in [("Q4_K_X8", x8, packed, [4, 6, 8, 13]), ("Q6_K", q6k, w6, [8, 9, 11, 14, 16])] {
             for ntok in counts {
                 let x = activations(q4k, n: n, ntok: ntok, rng: &rng)
                 for (r0, r1) in [(0, rows), (3, 50), (8, 40)] {
