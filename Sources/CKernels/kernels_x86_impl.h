@@ -1205,26 +1205,16 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
         const size_t pf = r + 16 <= r1 ? 8 * ws : 0;
         for (int64_t b = 0; b < nb; b++) ck_q6_K_r8_decode(w, b, ck_r8_w6 + b, pf);
 #if CK_VNNI
-        if (r1 - r >= 16) {
+        const int wide = r1 - r >= 16;  // a second whole tile: both 16 rows at a time (r16_q6_K)
+        if (wide) {
             const char *w2[8];
             for (int i = 0; i < 8; i++) w2[i] = wb + (size_t)(r + 8 + i) * ws;
             const size_t pf2 = r + 24 <= r1 ? 8 * ws : 0;
             for (int64_t b = 0; b < nb; b++) ck_q6_K_r8_decode(w2, b, ck_r8_w6_hi + b, pf2);
-            for (int64_t t = 0; t < ntok; t += CK_R8N) {
-                const int tn = ntok - t >= CK_R8N ? CK_R8N : (int)(ntok - t);
-                const ck_q8_K *y[CK_R8N];
-                for (int j = 0; j < CK_R8N; j++) y[j] = (const ck_q8_K *)(xb + (size_t)(t + (j < tn ? j : 0)) * xs);
-                float *o = out + t * os + r;
-                switch (tn) {
-                case 4: r16_q6_K(4, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
-                case 3: r16_q6_K(3, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
-                case 2: r16_q6_K(2, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
-                default: r16_q6_K(1, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os); break;
-                }
-            }
-            r += 8;
-            continue;
         }
+#define CK_Q6(RN) (wide ? r16_q6_K(RN, nb, ck_r8_w6, ck_r8_w6_hi, y, o, os) : r8_q6_K(RN, nb, ck_r8_w6, y, o, os, rm))
+#else
+#define CK_Q6(RN) r8_q6_K(RN, nb, ck_r8_w6, y, o, os, rm)
 #endif
         for (int64_t t = 0; t < ntok; t += CK_R8N) {
             const int tn = ntok - t >= CK_R8N ? CK_R8N : (int)(ntok - t);
@@ -1233,13 +1223,17 @@ static void ck_gemm_q6_K_r8(int64_t n, const char *wb, size_t ws, const char *xb
             float *o = out + t * os + r;
             switch (tn) {
 #if CK_R8N >= 4
-            case 4: r8_q6_K(4, nb, ck_r8_w6, y, o, os, rm); break;
-            case 3: r8_q6_K(3, nb, ck_r8_w6, y, o, os, rm); break;
+            case 4: CK_Q6(4); break;
+            case 3: CK_Q6(3); break;
 #endif
-            case 2: r8_q6_K(2, nb, ck_r8_w6, y, o, os, rm); break;
-            default: r8_q6_K(1, nb, ck_r8_w6, y, o, os, rm); break;
+            case 2: CK_Q6(2); break;
+            default: CK_Q6(1); break;
             }
         }
+#undef CK_Q6
+#if CK_VNNI
+        if (wide) r += 8;
+#endif
     }
 }
 
