@@ -1670,98 +1670,86 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
 // ------------------------- several single-token rows (a decoding step of N sequences) --------------
 // Each of the N activation rows must sum exactly as it would alone (ntok = 1 above), so that a sequence
 // decodes the same tokens in a batch as alone, while every weight row is read once for all N:
-//  - Q5_0 / Q4_0 / Q8_0: the single-row loop (rows streamed in order, the same prefetch, one accumulator
-//    per token fed in block order with the same per-block formula), each weight block loaded and
-//    unpacked once for the N tokens;
+//  - Q5_0 / Q4_0: the prompt tiles (ck_gemm). Per lane they take fma(dw * dy, float(sum), acc) where the
+//    single-row kernel takes fma(dw, float(sum) * dy, acc). Both products are exact in f32 (dw and dy are
+//    f16 values, 11-bit significands; |sum| <= 4 * 16 * 127 < 2^13), so each fma rounds the same real
+//    number once: the same bits, in the same block order, with the same final 8-lane sum.
+//  - Q8_0: the single-row loop (rows streamed in order, the same prefetch, one accumulator per token fed
+//    in block order with the same per-block formula), each weight block loaded once for the N tokens;
 //  - Q4_K: r8_q4_K in its gemv order for every token; Q6_K: the tile path, which for 1-4 tokens sums as
 //    k_q6_K does;
 //  - other types: one single-token product per token.
+// Measured (Intel Xeon of docs/PERFORMANCE.md, 1 thread, random 896 x 4864 rows, best of 300), GMAC/s at
+// 2 / 3 / 4 tokens, this loop -> the prompt tiles: Q5_0 32.9 / 35.3 / 47.7 -> 41.0 / 51.1 / 58.5 with
+// AVX-512, 22.1 -> 25.2 (2 tokens) and 28.9 -> 32.0 (4) with AVX2 code; Q8_0 is faster here (4 tokens:
+// 61 against 59 with AVX-512, 34.7 against 29.1 with AVX2), so it stays.
 #define CK_DECN 8  // tokens per pass over the weights (accumulators in registers)
 
-// The N activation rows prepared as ck_prep_q8_0 prepares one, interleaved by block ([b][j]), so that the
-// kernel walks one pointer per array whatever N is (N row pointers spilled to the stack in the inner loop).
+// The N activation rows, interleaved by block ([b][j]), so that the kernel walks one pointer per array
+// whatever N is (N row pointers spilled to the stack in the inner loop): with VNNI y + 128 as unsigned
+// bytes (kn_q8_0 takes the offset from the weights), on AVX2 y itself.
 static _Thread_local __m256i ck_dec_y[CK_MAXNB * CK_DECN];
-static _Thread_local __m256i ck_dec_base[CK_MAXNB * CK_DECN];
 static _Thread_local __m256 ck_dec_dy[CK_MAXNB * CK_DECN];  // dy broadcast to 8 lanes
 
-CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y, int off) {
-    const __m256i c = _mm256_set1_epi8((char)off);
+CKI void ck_prep_q8_0_n(int N, int64_t nb, const ck_q8_0 *const *y) {
     for (int64_t b = 0; b < nb; b++) {
         for (int j = 0; j < N; j++) {
             const __m256i yv = _mm256_loadu_si256((const __m256i *)y[j][b].qs);
-            ck_dec_y[b * N + j] = yv;
-            if (off) ck_dec_base[b * N + j] = ck_neg_offset(c, yv);
+            ck_dec_y[b * N + j] = CK_VNNI ? _mm256_xor_si256(yv, _mm256_set1_epi8((char)0x80)) : yv;
             ck_dec_dy[b * N + j] = _mm256_set1_ps(ck_h2f(y[j][b].d));
         }
     }
 }
 
-// One weight row (nb blocks of `type`) against the N prepared activation rows: res[j] for token j, bit
-// for bit what k1_q5_0 / k1_q4_0 / k1_q8_0 give for that token alone.
-CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pfd) {
-    const size_t bs = type == DC_TYPE_Q5_0 ? sizeof(ck_q5_0) : type == DC_TYPE_Q4_0 ? sizeof(ck_q4_0) : sizeof(ck_q8_0);
+// One Q8_0 weight row (nb blocks) against the N prepared activation rows: res[j] for token j, bit for bit
+// what k1_q8_0 gives for that token alone: per block, fma(dw * dy, float(sum), acc), then ck_hsum_ps.
+// With VNNI each lane's integer is the same 4-product sum taken as dpbusd(-128 * sum(w), y + 128, w): the
+// correction comes from the weight block, once for all tokens, so a token's block costs two loads (bytes,
+// scale) instead of three. Tokens 2p and 2p+1 share one 512-bit register (their prepared blocks are
+// adjacent), each half doing the 256-bit steps; a last odd token runs them at 256 bits.
+// Measured (Intel Xeon, 1 thread, random 896 x 4864 rows, 4 tokens, best of 300): 48.8 GMAC/s with a
+// correction row per token (three loads per token-block) -> 53-61 so; 896 x 151936 (the 0.5B's output
+// matrix, from memory): 43-45 -> 47-57.
+CKI void kn_q8_0(int N, int64_t nb, const ck_q8_0 *w, float *res, size_t pfd) {
+    const __m256i *yq = ck_dec_y;
+    const __m256 *dq = ck_dec_dy;
 #if CK_VNNI
-    // AVX-512: tokens 2p and 2p+1 share one 512-bit register (their prepared blocks are adjacent), each
-    // half doing exactly the 256-bit steps below. Measured (2-core Intel Xeon, bench --batch 1,4 -p 8 -n 32 -r 3 on
-    // qwen2.5-coder-0.5b, 2 threads, load 3-4 from other work, three alternating runs of each build):
-    // batch-4 aggregate decode 44.7 / 31.3 / 38.7 tokens/s with 256-bit steps only, 52.0 / 41.8 / 46.8 so.
     const int P = N / 2;
     __m512 acc2[CK_DECN / 2];
     for (int p = 0; p < P; p++) acc2[p] = _mm512_setzero_ps();
+    __m256 acc1 = _mm256_setzero_ps();  // token N - 1 when N is odd
+    const __m512i c128 = _mm512_set1_epi8((char)0x80);
 #else
-    const int P = 0;
-#endif
     __m256 acc[CK_DECN];
-    for (int j = 2 * P; j < N; j++) acc[j] = _mm256_setzero_ps();
-    const __m256i *yq = ck_dec_y, *bq = ck_dec_base;
-    const __m256 *dq = ck_dec_dy;
+    for (int j = 0; j < N; j++) acc[j] = _mm256_setzero_ps();
+#endif
     for (int64_t b0 = 0; b0 < nb; b0 += 8) {
         const int cnt = nb - b0 < 8 ? (int)(nb - b0) : 8;
-        const char *wb = w + (size_t)b0 * bs;
-        const __m256 dws = ck_scales8((const uint16_t *)wb, bs, cnt, ck_ones8);
-        ck_prefetch_range(wb + pfd, 8 * bs);
-        for (int k = 0; k < cnt; k++, yq += N, bq += N, dq += N) {
-            const char *blk = wb + (size_t)k * bs;
-            const __m256 dk = _mm256_permutevar8x32_ps(dws, _mm256_set1_epi32(k));
+        float dwa[8];  // the blocks' scales, each broadcast from memory below (a load, not a shuffle)
+        _mm256_storeu_ps(dwa, ck_scales8(&w[b0].d, sizeof(ck_q8_0), cnt, ck_ones8));
+        ck_prefetch_range((const char *)(w + b0) + pfd, 8 * sizeof(ck_q8_0));
+        for (int k = 0; k < cnt; k++, yq += N, dq += N) {
 #if CK_VNNI
-            const __m512 dk2 = _mm512_castsi512_ps(_mm512_broadcast_i64x4(_mm256_castps_si256(dk)));  // AVX-512F only
-#endif
-            if (type == DC_TYPE_Q8_0) {
-                const __m256i wv = _mm256_loadu_si256((const __m256i *)((const ck_q8_0 *)blk)->qs);
-#if CK_VNNI
-                const __m256i wu = _mm256_xor_si256(wv, _mm256_set1_epi8((char)0x80));
-                const __m512i wu2 = _mm512_broadcast_i64x4(wu);
-                for (int p = 0; p < P; p++) {
-                    const __m512i s2 = _mm512_dpbusd_epi32(_mm512_loadu_si512(bq + 2 * p), wu2, _mm512_loadu_si512(yq + 2 * p));
-                    acc2[p] = _mm512_fmadd_ps(_mm512_mul_ps(dk2, _mm512_loadu_ps(dq + 2 * p)), _mm512_cvtepi32_ps(s2), acc2[p]);
-                }
-#endif
-                for (int j = 2 * P; j < N; j++) {
-#if CK_VNNI
-                    const __m256i sj = _mm256_dpbusd_epi32(bq[j], wu, yq[j]);
-#else
-                    const __m256i sj = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yq[j], wv)),
-                                                         _mm256_set1_epi16(1));
-#endif
-                    // k1_q8_0: scales (dw * dy) per block, then fma(scale, float(sum), acc)
-                    acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, dq[j]), _mm256_cvtepi32_ps(sj), acc[j]);
-                }
-            } else {
-                const __m256i wv = type == DC_TYPE_Q5_0 ? ck_or_hibits(ck_nibbles(((const ck_q5_0 *)blk)->qs), ((const ck_q5_0 *)blk)->qh)
-                                                        : ck_nibbles(((const ck_q4_0 *)blk)->qs);
-#if CK_VNNI
-                const __m512i wv2 = _mm512_broadcast_i64x4(wv);
-                for (int p = 0; p < P; p++) {
-                    const __m512i s2 = _mm512_dpbusd_epi32(_mm512_loadu_si512(bq + 2 * p), wv2, _mm512_loadu_si512(yq + 2 * p));
-                    acc2[p] = _mm512_fmadd_ps(dk2, _mm512_mul_ps(_mm512_cvtepi32_ps(s2), _mm512_loadu_ps(dq + 2 * p)), acc2[p]);
-                }
-#endif
-                for (int j = 2 * P; j < N; j++) {
-                    const __m256i sj = ck_dot_us(bq[j], wv, yq[j]);
-                    // k1_q5_0 / k1_q4_0 (CK_FACC): fma(dw, float(sum) * dy, acc)
-                    acc[j] = _mm256_fmadd_ps(dk, _mm256_mul_ps(_mm256_cvtepi32_ps(sj), dq[j]), acc[j]);
-                }
+            const __m512i w2 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)w[b0 + k].qs));
+            const __m512i corr2 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), c128, w2));
+            const __m512 dk2 = _mm512_set1_ps(dwa[k]);
+            for (int p = 0; p < P; p++) {
+                const __m512 s2 = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr2, _mm512_loadu_si512(yq + 2 * p), w2));
+                acc2[p] = _mm512_fmadd_ps(_mm512_mul_ps(dk2, _mm512_loadu_ps(dq + 2 * p)), s2, acc2[p]);
             }
+            if (N & 1) {
+                const __m256 s1 = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm512_castsi512_si256(corr2), yq[N - 1], _mm512_castsi512_si256(w2)));
+                acc1 = _mm256_fmadd_ps(_mm256_mul_ps(_mm512_castps512_ps256(dk2), dq[N - 1]), s1, acc1);
+            }
+#else
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)w[b0 + k].qs);
+            const __m256 dk = _mm256_broadcast_ss(dwa + k);
+            for (int j = 0; j < N; j++) {
+                const __m256i sj = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(wv, wv), _mm256_sign_epi8(yq[j], wv)),
+                                                     _mm256_set1_epi16(1));
+                acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dk, dq[j]), _mm256_cvtepi32_ps(sj), acc[j]);
+            }
+#endif
         }
     }
 #if CK_VNNI
@@ -1769,8 +1757,10 @@ CKI void kn_q0(int type, int N, int64_t nb, const char *w, float *res, size_t pf
         res[2 * p] = ck_hsum_ps(_mm512_castps512_ps256(acc2[p]));
         res[2 * p + 1] = ck_hsum_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc2[p]), 1)));
     }
+    if (N & 1) res[N - 1] = ck_hsum_ps(acc1);
+#else
+    for (int j = 0; j < N; j++) res[j] = ck_hsum_ps(acc[j]);
 #endif
-    for (int j = 2 * P; j < N; j++) res[j] = ck_hsum_ps(acc[j]);
 }
 
 int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const void *X, size_t xs,
@@ -1792,33 +1782,33 @@ int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const v
             ck_gemm(type, n, wb, ws, xb + (size_t)t * xs, xs, tn, r0, r1, out + t * os, os);
         }
         return 1;
-    case DC_TYPE_Q8_0: case DC_TYPE_Q5_0: case DC_TYPE_Q4_0: {
+    case DC_TYPE_Q5_0: case DC_TYPE_Q4_0:
+        if (n / CK_QK > CK_MAXNB) break;
+        return ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+    case DC_TYPE_Q8_0: {
         const int64_t nb = n / CK_QK;
         if (nb > CK_MAXNB) break;
         const size_t pfd = ck_pf_distance(ws);
-        const int off = type == DC_TYPE_Q8_0 ? (CK_VNNI ? 0x80 : 0) : type == DC_TYPE_Q4_0 ? 8 : 16;
         for (int64_t t0 = 0; t0 < ntok; t0 += CK_DECN) {
             const int N = ntok - t0 < CK_DECN ? (int)(ntok - t0) : CK_DECN;
             const ck_q8_0 *y[CK_DECN];
             for (int j = 0; j < N; j++) y[j] = (const ck_q8_0 *)(xb + (size_t)(t0 + j) * xs);
-            ck_prep_q8_0_n(N, nb, y, off);
+            ck_prep_q8_0_n(N, nb, y);
             for (int64_t r = r0; r < r1; r++) {
                 float res[CK_DECN];
-                const char *wr = wb + (size_t)r * ws;
+                const ck_q8_0 *wr = (const ck_q8_0 *)(wb + (size_t)r * ws);
                 // N as a constant, so that the N accumulators stay in registers (a runtime N kept them on the
                 // stack: batch 4 of qwen2.5-coder-0.5b decoded at 1.21x batch 1's tokens/s instead of 1.75x)
-#define CK_KN(T, NN) kn_q0(T, NN, nb, wr, res, pfd)
-#define CK_KN_N(T)                                                                                     \
-                switch (N) {                                                                           \
-                case 1: CK_KN(T, 1); break; case 2: CK_KN(T, 2); break; case 3: CK_KN(T, 3); break;    \
-                case 4: CK_KN(T, 4); break; case 5: CK_KN(T, 5); break; case 6: CK_KN(T, 6); break;    \
-                case 7: CK_KN(T, 7); break; default: CK_KN(T, 8); break;                               \
+                switch (N) {
+                case 1: kn_q8_0(1, nb, wr, res, pfd); break;
+                case 2: kn_q8_0(2, nb, wr, res, pfd); break;
+                case 3: kn_q8_0(3, nb, wr, res, pfd); break;
+                case 4: kn_q8_0(4, nb, wr, res, pfd); break;
+                case 5: kn_q8_0(5, nb, wr, res, pfd); break;
+                case 6: kn_q8_0(6, nb, wr, res, pfd); break;
+                case 7: kn_q8_0(7, nb, wr, res, pfd); break;
+                default: kn_q8_0(8, nb, wr, res, pfd); break;
                 }
-                if (type == DC_TYPE_Q5_0) { CK_KN_N(DC_TYPE_Q5_0) }
-                else if (type == DC_TYPE_Q4_0) { CK_KN_N(DC_TYPE_Q4_0) }
-                else { CK_KN_N(DC_TYPE_Q8_0) }
-#undef CK_KN_N
-#undef CK_KN
                 for (int j = 0; j < N; j++) out[(t0 + j) * os + r] = res[j];
             }
         }

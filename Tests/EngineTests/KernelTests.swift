@@ -405,17 +405,33 @@ final class KernelTests: XCTestCase {
 
     /// dc_matmul_decode (a decoding step of several sequences) gives each token bit for bit what dc_matmul
     /// gives it alone (ntok = 1), for every weight type, the repacked Q4_K included, with token counts below,
-    /// at and above its 8-token pass and row ranges that do not start at 0.
+    /// at and above its 8-token pass and row ranges that do not start at 0; with the native kernels and, where
+    /// the machine has AVX-512, the AVX2 ones.
+    /// Q5_0 and Q4_0 steps run the prompt tiles, whose per-block step is fma(dw * dy, float(sum), acc) where the
+    /// single-token kernel's is fma(dw, float(sum) * dy, acc): equal only because both products are exact. The
+    /// "extreme" cases put every lane sum at its largest magnitude (all weights at the most negative value,
+    /// activations at +-127) with scales that use all 11 bits of an f16 significand.
     func testDecodeMatmulEqualsOneTokenAtATime() {
+        for avx2 in Self.kernelCaps {
+            dc_force_avx2(avx2 ? 1 : 0)
+            defer { dc_force_avx2(0) }
+            checkDecodeMatmul(isa: String(cString: dc_kernel_isa()))
+        }
+    }
+
+    func checkDecodeMatmul(isa: String) {
         var rng = Rng(state: 2024)
         let x8 = Int32(DC_TYPE_Q4_K_X8)
-        var cases = Self.weightTypes.map { (name: $0.0, type: $0.1, n: dc_block_elements($0.1) == 256 ? 1024 : 896) }
-        cases.append((name: "Q5_0 n=4864", type: Int32(DC_TYPE_Q5_0), n: 4864))
-        cases.append((name: "Q4_K_X8", type: x8, n: 1024))
+        var cases = Self.weightTypes.map { (name: $0.0, type: $0.1, n: dc_block_elements($0.1) == 256 ? 1024 : 896, extreme: false) }
+        cases.append((name: "Q5_0 n=4864", type: Int32(DC_TYPE_Q5_0), n: 4864, extreme: false))
+        cases.append((name: "Q4_K_X8", type: x8, n: 1024, extreme: false))
+        for (name, t) in [("Q5_0", DC_TYPE_Q5_0), ("Q4_0", DC_TYPE_Q4_0), ("Q8_0", DC_TYPE_Q8_0)] {
+            cases.append((name: "\(name) extreme", type: Int32(t), n: 896, extreme: true))
+        }
         for c in cases {
             let rows = 16
             let source = c.type == x8 ? Int32(DC_TYPE_Q4_K) : c.type
-            var w = randomWeights(source, rows: rows, n: c.n, rng: &rng)
+            var w = c.extreme ? extremeWeights(c.type, rows: rows, n: c.n, rng: &rng) : randomWeights(source, rows: rows, n: c.n, rng: &rng)
             if c.type == x8 {
                 var packed = [UInt8](repeating: 0, count: rows * dc_row_bytes(x8, Int64(c.n)))
                 w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { dst in
@@ -424,7 +440,7 @@ final class KernelTests: XCTestCase {
             }
             let ws = dc_row_bytes(c.type, Int64(c.n)), xs = dc_row_bytes(dc_vec_dot_type(source), Int64(c.n))
             for ntok in [2, 3, 4, 8, 11] {
-                let x = activations(source, n: c.n, ntok: ntok, rng: &rng)
+                let x = c.extreme ? extremeActivations(n: c.n, ntok: ntok, rng: &rng) : activations(source, n: c.n, ntok: ntok, rng: &rng)
                 var batch = [Float](repeating: .nan, count: rows * ntok)
                 w.withUnsafeBytes { wr in x.withUnsafeBytes { xr in batch.withUnsafeMutableBufferPointer { o in
                     dc_matmul_decode(c.type, Int64(c.n), wr.baseAddress!, ws, xr.baseAddress!, xs, Int64(ntok), 3, Int64(rows),
@@ -436,11 +452,38 @@ final class KernelTests: XCTestCase {
                     for r in 0..<rows {
                         let v = batch[t * rows + r]
                         if r < 3 { XCTAssertTrue(v.isNaN, "\(c.name): row \(r) outside the range was written"); continue }
-                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "\(c.name) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
+                        XCTAssertEqual(v.bitPattern, alone[r].bitPattern, "\(isa) \(c.name) ntok \(ntok) token \(t) row \(r): \(v) vs \(alone[r]) alone")
                     }
                 }
             }
         }
+    }
+
+    /// Q0 weights whose every lane sum has the largest magnitude against extremeActivations: Q5_0 and Q4_0 at
+    /// their most negative value (-16, -8), Q8_0 at -127; each block's scale a random f16 with a full significand.
+    func extremeWeights(_ type: Int32, rows: Int, n: Int, rng: inout Rng) -> [UInt8] {
+        let bb = dc_block_bytes(type)
+        var buf = [UInt8](repeating: 0, count: rows * dc_row_bytes(type, Int64(n)))  // Q5_0 / Q4_0: all bits 0
+        for b in 0..<(buf.count / bb) {
+            let o = b * bb
+            let half = UInt16(0x2000 | (rng.next() & 0x3FF))  // 2^-7 .. 2^-6 with a random 10-bit fraction
+            buf[o] = UInt8(half & 0xFF)
+            buf[o + 1] = UInt8(half >> 8)
+            if Int(type) == DC_TYPE_Q8_0 { for k in 2..<bb { buf[o + k] = 0x81 } }  // -127
+        }
+        return buf
+    }
+
+    /// Q8_0 activation rows of +-127 (each block's sign random) with random full-significand scales.
+    func extremeActivations(n: Int, ntok: Int, rng: inout Rng) -> [UInt8] {
+        var all = [UInt8]()
+        for _ in 0..<(ntok * n / 32) {
+            let half = UInt16(0x3000 | (rng.next() & 0x3FF))
+            all += [UInt8(half & 0xFF), UInt8(half >> 8)]
+            let q: UInt8 = rng.next() & 1 == 0 ? 0x7F : 0x81
+            all += [UInt8](repeating: q, count: 32)
+        }
+        return all
     }
 
     /// Q4_1 (SmolLM2's weights): llama.cpp runs each output of a prompt product through its one-token dot
