@@ -1748,7 +1748,7 @@ int CK_MATMUL_NAME(int type, int64_t n, const void *W, size_t ws, const void *X,
 // decodes the same tokens in a batch as alone, while every weight row is read once for all N:
 //  - Q5_0 / Q4_0: the prompt tiles (ck_gemm). Per lane they take fma(dw * dy, float(sum), acc) where the
 //    single-row kernel takes fma(dw, float(sum) * dy, acc). Both products are exact in f32 (dw and dy are
-//    f16 values, 11-bit significands; |sum| <= 4 * 16 * 127 < 2^13), so each fma rounds the same real
+//    f16 values, 11-bit significands; |sum| <= 4 * 16 * 128 = 2^13), so each fma rounds the same real
 //    number once: the same bits, in the same block order, with the same final 8-lane sum.
 //  - Q8_0: the single-row loop (rows streamed in order, the same prefetch, one accumulator per token fed
 //    in block order with the same per-block formula), each weight block loaded once for the N tokens;
@@ -1859,8 +1859,9 @@ int CK_MATMUL_DECODE_NAME(int type, int64_t n, const void *W, size_t ws, const v
         }
         return 1;
     case DC_TYPE_Q5_0: case DC_TYPE_Q4_0:
-        if (n / CK_QK > CK_MAXNB) break;
-        return ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os);
+        // ck_gemm fails only if its tile buffers cannot be allocated: then the one-token kernels below
+        if (n / CK_QK <= CK_MAXNB && ck_gemm(type, n, wb, ws, xb, xs, ntok, r0, r1, out, os)) return 1;
+        break;
     case DC_TYPE_Q8_0: {
         const int64_t nb = n / CK_QK;
         if (nb > CK_MAXNB) break;

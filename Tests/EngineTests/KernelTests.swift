@@ -409,8 +409,8 @@ final class KernelTests: XCTestCase {
     /// the machine has AVX-512, the AVX2 ones.
     /// Q5_0 and Q4_0 steps run the prompt tiles, whose per-block step is fma(dw * dy, float(sum), acc) where the
     /// single-token kernel's is fma(dw, float(sum) * dy, acc): equal only because both products are exact. The
-    /// "extreme" cases put every lane sum at its largest magnitude (all weights at the most negative value,
-    /// activations at +-127) with scales that use all 11 bits of an f16 significand.
+    /// "extreme" cases put every lane sum near its largest magnitude with 12-13 significant bits (extremeWeights
+    /// against activations of +-127) and scales that use all 11 bits of an f16 significand.
     func testDecodeMatmulEqualsOneTokenAtATime() {
         for avx2 in Self.kernelCaps {
             dc_force_avx2(avx2 ? 1 : 0)
@@ -459,17 +459,27 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// Q0 weights whose every lane sum has the largest magnitude against extremeActivations: Q5_0 and Q4_0 at
-    /// their most negative value (-16, -8), Q8_0 at -127; each block's scale a random f16 with a full significand.
+    /// Q0 weights whose every lane sum (4 products) is near the largest magnitude against extremeActivations,
+    /// with as many significant bits as that allows: in each group of 4, three weights at the type's most
+    /// negative value and one just above it (Q5_0 -16, -16, -16, -15: lane sums +-8001, 13 bits; Q4_0 -8 and
+    /// -7; Q8_0 -127 and -126); each block's scale a random f16 with a full significand. So float(sum) * dy
+    /// needs all 24 bits of an f32 significand for Q5_0.
     func extremeWeights(_ type: Int32, rows: Int, n: Int, rng: inout Rng) -> [UInt8] {
         let bb = dc_block_bytes(type)
-        var buf = [UInt8](repeating: 0, count: rows * dc_row_bytes(type, Int64(n)))  // Q5_0 / Q4_0: all bits 0
+        var buf = [UInt8](repeating: 0, count: rows * dc_row_bytes(type, Int64(n)))
         for b in 0..<(buf.count / bb) {
             let o = b * bb
             let half = UInt16(0x2000 | (rng.next() & 0x3FF))  // 2^-7 .. 2^-6 with a random 10-bit fraction
             buf[o] = UInt8(half & 0xFF)
             buf[o + 1] = UInt8(half >> 8)
-            if Int(type) == DC_TYPE_Q8_0 { for k in 2..<bb { buf[o + k] = 0x81 } }  // -127
+            switch Int(type) {
+            case DC_TYPE_Q8_0:
+                for k in 0..<32 { buf[o + 2 + k] = k % 4 == 3 ? 0x82 : 0x81 }  // -126, -127
+            default:
+                // nibble j is element j (low) and j + 16 (high); qh stays 0 (Q5_0: u - 16, Q4_0: u - 8)
+                let qs = Int(type) == DC_TYPE_Q5_0 ? o + 6 : o + 2
+                for j in 0..<16 where j % 4 == 3 { buf[qs + j] = 0x11 }
+            }
         }
         return buf
     }
